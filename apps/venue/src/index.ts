@@ -1,0 +1,1 @@
+export { type CliResult, runCli, USAGE } from './cli.js';
