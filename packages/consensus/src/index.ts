@@ -1,1 +1,9 @@
-export const PACKAGE_NAME = '@venue/consensus';
+export type {
+  ClientSession,
+  ClusteredService,
+  LogPosition,
+  Role,
+  ServiceContext,
+  SessionCloseReason,
+  SnapshotWriter,
+} from './service.js';

@@ -1,0 +1,58 @@
+/**
+ * The clustered-service interface (Aeron's ClusteredService in TypeScript terms).
+ *
+ * Every replica calls these methods in the same order with the same arguments for each committed
+ * log entry, so a deterministic service reaches the same state on every replica. Several services
+ * run on one log in a fixed order per entry (the venue: matching first, then market data).
+ *
+ * Rules for implementers: no wall clock, no randomness, no I/O, no timers of your own; time is the
+ * `timestampMs` handed in (the leader's clock, monotonic across leaders); ids derive from
+ * `logPosition` and the service's own counters.
+ */
+
+/** Position of an entry in the replicated log: its 1-based index. */
+export type LogPosition = number;
+
+export type Role = 'follower' | 'candidate' | 'leader';
+
+export type SessionCloseReason = 'client-close' | 'timeout' | 'service-action';
+
+/** A client session as every replica knows it (opened through the log). */
+export interface ClientSession {
+  /** Deterministic id assigned from the log (never random). */
+  readonly id: number;
+  /** Who opened it, as authenticated by the client connection (e.g. a gateway name). */
+  readonly principal: string;
+}
+
+/** What the cluster gives a service; calls are recorded deterministically on every replica. */
+export interface ServiceContext {
+  /**
+   * Responds to the session whose message is being applied. Only the leader actually sends it, but
+   * every replica records it as the session's last response (exactly-once answers on retry).
+   */
+  reply(sessionId: number, payload: Uint8Array): void;
+  /** Schedules (or reschedules) a timer; it fires through the log once the leader's clock passes the deadline. */
+  scheduleTimer(correlationId: number, deadlineMs: number): void;
+  /** Cancels a timer; returns whether one was pending. */
+  cancelTimer(correlationId: number): boolean;
+}
+
+export interface SnapshotWriter {
+  write(bytes: Uint8Array): void;
+}
+
+export interface ClusteredService {
+  /** Stable name; snapshots and hashes are keyed by it. */
+  readonly name: string;
+  /** Called once before any entry is applied; `snapshot` holds what `onTakeSnapshot` wrote, if recovering. */
+  onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void;
+  onSessionOpen(session: ClientSession, timestampMs: number): void;
+  onSessionMessage(session: ClientSession, timestampMs: number, logPosition: LogPosition, payload: Uint8Array): void;
+  onTimerEvent(correlationId: number, timestampMs: number): void;
+  onSessionClose(session: ClientSession, timestampMs: number, reason: SessionCloseReason): void;
+  onTakeSnapshot(writer: SnapshotWriter): void;
+  onRoleChange(role: Role): void;
+  /** A hash of the whole service state; equal on every replica at the same log position. */
+  stateHash(): string;
+}
