@@ -48,7 +48,12 @@ export interface ClusteredService {
   /** Called once before any entry is applied; `snapshot` holds what `onTakeSnapshot` wrote, if recovering. */
   onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void;
   onSessionOpen(session: ClientSession, timestampMs: number): void;
-  onSessionMessage(session: ClientSession, timestampMs: number, logPosition: LogPosition, payload: Uint8Array): void;
+  onSessionMessage(
+    session: ClientSession,
+    timestampMs: number,
+    logPosition: LogPosition,
+    payload: Uint8Array,
+  ): void;
   onTimerEvent(correlationId: number, timestampMs: number): void;
   onSessionClose(session: ClientSession, timestampMs: number, reason: SessionCloseReason): void;
   onTakeSnapshot(writer: SnapshotWriter): void;
