@@ -1,0 +1,131 @@
+import { FIX44_FIELDS } from './generated/fix44-fields.js';
+import { DECIMAL_RE, type FixMessage, INT_RE } from './message.js';
+import { SessionRejectReason, Tag } from './tags.js';
+
+/** FIX type of each tag in the FIX 4.4 dictionary (QuickFIX FIX44.xml). */
+const FIELD_TYPES: ReadonlyMap<number, string> = new Map(FIX44_FIELDS.map(([tag, , type]) => [tag, type]));
+const FIELD_NAMES: ReadonlyMap<number, string> = new Map(FIX44_FIELDS.map(([tag, name]) => [tag, name]));
+
+/** Every MsgType defined by FIX 4.4 (FIX44.xml `<messages>`). */
+const FIX44_MSG_TYPES: ReadonlySet<string> = new Set(
+  (
+    '0 1 2 3 4 5 6 7 8 9 A B C D E F G H J K L M N P Q R S T V W X Y Z a b c d e f g h i j k l m n o p q r s t ' +
+    'u v w x y z AA AB AC AD AE AF AG AH AI AJ AK AL AM AN AO AP AQ AR AS AT AU AV AW AX AY AZ BA BB BC BD BE BF ' +
+    'BG BH'
+  ).split(' '),
+);
+
+/** Required header tags (FIX44.xml `<header>`), beyond 8/9 which the codec checks. */
+export const REQUIRED_HEADER_TAGS: ReadonlyArray<number> = [
+  Tag.MsgType,
+  Tag.SenderCompID,
+  Tag.TargetCompID,
+  Tag.MsgSeqNum,
+  Tag.SendingTime,
+];
+
+/**
+ * Required body tags (top level, required components flattened) of the inbound messages we accept,
+ * as in FIX44.xml. Venue-level requirements (e.g. Symbol, OrderQty) are checked by the app layer
+ * with business rejects.
+ */
+export const REQUIRED_BODY_TAGS: Readonly<Record<string, ReadonlyArray<number>>> = {
+  '0': [],
+  '1': [Tag.TestReqID],
+  '2': [Tag.BeginSeqNo, Tag.EndSeqNo],
+  '3': [Tag.RefSeqNum],
+  '4': [Tag.NewSeqNo],
+  '5': [],
+  A: [Tag.EncryptMethod, Tag.HeartBtInt],
+  D: [Tag.ClOrdID, Tag.Side, Tag.TransactTime, Tag.OrdType],
+  F: [Tag.OrigClOrdID, Tag.ClOrdID, Tag.Side, Tag.TransactTime],
+  G: [Tag.OrigClOrdID, Tag.ClOrdID, Tag.Side, Tag.TransactTime, Tag.OrdType],
+  H: [Tag.ClOrdID, Tag.Side],
+  q: [Tag.ClOrdID, Tag.MassCancelRequestType, Tag.TransactTime],
+  x: [Tag.SecurityReqID, Tag.SecurityListRequestType],
+  V: [Tag.MDReqID, Tag.SubscriptionRequestType, Tag.MarketDepth, Tag.NoMDEntryTypes, Tag.NoRelatedSym],
+  j: [Tag.RefMsgType, Tag.BusinessRejectReason],
+};
+
+export function isFix44MsgType(msgType: string): boolean {
+  return FIX44_MSG_TYPES.has(msgType);
+}
+
+export function fieldName(tag: number): string {
+  return FIELD_NAMES.get(tag) ?? String(tag);
+}
+
+export function fieldType(tag: number): string | undefined {
+  return FIELD_TYPES.get(tag);
+}
+
+const INT_TYPES = new Set(['INT', 'SEQNUM', 'LENGTH', 'NUMINGROUP', 'DAYOFMONTH']);
+const FLOAT_TYPES = new Set(['PRICE', 'QTY', 'AMT', 'PERCENTAGE', 'FLOAT', 'PRICEOFFSET']);
+const TIMESTAMP_RE = /^\d{8}-\d{2}:\d{2}:\d{2}(\.\d{3}(\d{3}(\d{3})?)?)?$/;
+const TIME_RE = /^\d{2}:\d{2}:\d{2}(\.\d{3})?$/;
+const DATE_RE = /^\d{8}$/;
+
+/** True when `value` has the lexical form of FIX type `type` (unknown types accept anything). */
+export function valueMatchesType(type: string, value: string): boolean {
+  if (INT_TYPES.has(type)) return INT_RE.test(value);
+  if (FLOAT_TYPES.has(type)) return DECIMAL_RE.test(value);
+  switch (type) {
+    case 'BOOLEAN':
+      return value === 'Y' || value === 'N';
+    case 'CHAR':
+      return value.length === 1;
+    case 'UTCTIMESTAMP':
+      return TIMESTAMP_RE.test(value);
+    case 'UTCTIMEONLY':
+      return TIME_RE.test(value);
+    case 'UTCDATEONLY':
+    case 'LOCALMKTDATE':
+      return DATE_RE.test(value);
+    default:
+      return true;
+  }
+}
+
+export interface DictionaryProblem {
+  readonly rejectReason: number;
+  readonly refTagId: number;
+  readonly text: string;
+}
+
+/**
+ * Validates a decoded message against the FIX 4.4 dictionary: required header tags, required body
+ * tags for the messages we accept, and the lexical type of every known tag. Unknown tags are
+ * tolerated (user-defined tags must not hide business messages).
+ */
+export function validateMessage(msg: FixMessage): DictionaryProblem | undefined {
+  for (const tag of REQUIRED_HEADER_TAGS) {
+    if (!msg.has(tag)) {
+      return {
+        rejectReason: SessionRejectReason.RequiredTagMissing,
+        refTagId: tag,
+        text: `Required tag missing: ${fieldName(tag)}(${tag})`,
+      };
+    }
+  }
+  for (const f of msg.fields) {
+    const type = FIELD_TYPES.get(f.tag);
+    if (type !== undefined && !valueMatchesType(type, f.value)) {
+      return {
+        rejectReason: SessionRejectReason.IncorrectDataFormat,
+        refTagId: f.tag,
+        text: `Incorrect data format for ${fieldName(f.tag)}(${f.tag}): expected ${type}`,
+      };
+    }
+  }
+  const required = REQUIRED_BODY_TAGS[msg.msgType] ?? [];
+  for (const tag of required) {
+    if (!msg.has(tag)) {
+      return {
+        rejectReason: SessionRejectReason.RequiredTagMissing,
+        refTagId: tag,
+        text: `Required tag missing: ${fieldName(tag)}(${tag})`,
+      };
+    }
+  }
+  return undefined;
+}
