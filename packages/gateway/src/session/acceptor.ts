@@ -1,0 +1,116 @@
+import { encodeFix, formatUtcTimestamp } from '../fix/codec.js';
+import type { FixField } from '../fix/message.js';
+import { Tag } from '../fix/tags.js';
+import type { SessionStoreFactory } from '../store/store.js';
+import { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig } from './config.js';
+import type { CredentialStore } from './credentials.js';
+import { FixSession, type SessionApplication, type SessionDirectory, type SessionOutput } from './session.js';
+
+export interface SessionAcceptorOptions {
+  readonly clock: Clock;
+  readonly credentials: CredentialStore;
+  readonly stores: SessionStoreFactory;
+  readonly app: SessionApplication;
+  readonly config?: Partial<SessionConfig>;
+  /** Bound on simultaneously open connections (logged on or not). */
+  readonly connectionsMax?: number;
+}
+
+/**
+ * Owns every FIX connection of a gateway process: creates a FixSession per connection, keeps one
+ * logged-on connection per session key, drives timers, and routes outbound application messages
+ * to a session, journaling them (for the next ResendRequest) when the session is offline.
+ */
+export class SessionAcceptor implements SessionDirectory {
+  readonly config: SessionConfig;
+  readonly clock: Clock;
+  readonly credentials: CredentialStore;
+  readonly stores: SessionStoreFactory;
+  readonly app: SessionApplication;
+  readonly connectionsMax: number;
+  private readonly active = new Map<string, FixSession>();
+  private readonly connections = new Set<FixSession>();
+
+  constructor(options: SessionAcceptorOptions) {
+    this.config = { ...DEFAULT_SESSION_CONFIG, ...options.config };
+    if (!(this.config.throttleMsgsPerSec >= 1)) throw new Error('throttleMsgsPerSec must be >= 1');
+    if (!(this.config.frameBytesMax >= 256)) throw new Error('frameBytesMax must be >= 256');
+    this.clock = options.clock;
+    this.credentials = options.credentials;
+    this.stores = options.stores;
+    this.app = options.app;
+    this.connectionsMax = options.connectionsMax ?? 10_000;
+  }
+
+  /** A new transport connection; returns undefined (caller closes) when at the connection bound. */
+  openConnection(out: SessionOutput): FixSession | undefined {
+    if (this.connections.size >= this.connectionsMax) return undefined;
+    const session = new FixSession(this, out);
+    this.connections.add(session);
+    return session;
+  }
+
+  /** Transport-side end of a connection (socket closed): always call exactly once. */
+  connectionClosed(session: FixSession, reason: string): void {
+    session.onTransportClosed(reason);
+    this.connections.delete(session);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  claim(sessionKey: string, session: FixSession): boolean {
+    const current = this.active.get(sessionKey);
+    if (current !== undefined && current !== session) return false;
+    this.active.set(sessionKey, session);
+    return true;
+  }
+
+  release(sessionKey: string, session: FixSession): void {
+    if (this.active.get(sessionKey) === session) this.active.delete(sessionKey);
+  }
+
+  /** The logged-on session for a key, if any. */
+  session(sessionKey: string): FixSession | undefined {
+    return this.active.get(sessionKey);
+  }
+
+  sessionKeyOf(username: string): string {
+    return `${this.config.venueCompId}-${username}`;
+  }
+
+  /**
+   * Sends an application message to a session. When it is not logged on, the message is journaled
+   * with the next MsgSeqNum, so the client gets it by ResendRequest after its next Logon.
+   */
+  sendToSession(username: string, msgType: string, body: ReadonlyArray<FixField>): 'sent' | 'journaled' {
+    const key = this.sessionKeyOf(username);
+    const s = this.active.get(key);
+    if (s?.sendApp(msgType, body)) return 'sent';
+    const store = this.stores.open(key);
+    const seq = store.nextSenderSeq;
+    store.append(
+      seq,
+      encodeFix([
+        { tag: Tag.MsgType, value: msgType },
+        { tag: Tag.SenderCompID, value: this.config.venueCompId },
+        { tag: Tag.TargetCompID, value: username },
+        { tag: Tag.MsgSeqNum, value: String(seq) },
+        { tag: Tag.SendingTime, value: formatUtcTimestamp(this.clock.nowMs()) },
+        ...body,
+      ]),
+    );
+    return 'journaled';
+  }
+
+  /** Drives heartbeats and timeouts of every connection; call about every 100 ms to 1 s. */
+  onTimer(): void {
+    for (const s of [...this.connections]) s.onTimer();
+  }
+
+  /** Graceful logout of every session (shutdown). */
+  logoutAll(text: string): void {
+    for (const s of [...this.connections]) s.logout(text);
+  }
+}
