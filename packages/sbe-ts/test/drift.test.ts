@@ -12,6 +12,7 @@ describe('committed generated code', () => {
   it('includes the sbe-ts fixtures and the market data schema', () => {
     const schemas = targets.map((t) => relative(REPO_ROOT, t.schemaPath));
     expect(schemas).toContain('packages/sbe-ts/test/schemas/car.xml');
+    expect(schemas).toContain('packages/marketdata/schema/marketdata.xml');
   });
 
   for (const target of targets) {
