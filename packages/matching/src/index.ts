@@ -1,1 +1,68 @@
 export const PACKAGE_NAME = '@venue/matching';
+
+export type { AccountView } from './accounts/account.js';
+export type { LastTradeView } from './book/book.js';
+export { BookView } from './book/book.js';
+export type { LevelView } from './book/level.js';
+export type { OrderView } from './book/order.js';
+export { decimalToUnits, isPositiveDecimal, unitsToDecimal } from './decimal/decimal.js';
+export type { EngineConfig } from './engine/engine.js';
+export { DAY_MS, DEFAULT_ENGINE_CONFIG, MatchingEngine } from './engine/engine.js';
+export type {
+  AdminRecord,
+  EventRecord,
+  EventSink,
+  ExecutionRecord,
+  MassCancelRecord,
+  TradeRecord,
+} from './events/events.js';
+export {
+  AdminEvent,
+  AdminEventKind,
+  ExecutionEvent,
+  MassCancelEvent,
+  NullSink,
+  RecordingSink,
+  TradeEvent,
+} from './events/events.js';
+export type { InstrumentSpec } from './genesis/genesis.js';
+export {
+  GENESIS_ACCOUNTS,
+  GENESIS_INSTRUMENTS,
+  genesisCommands,
+  instrumentCommand,
+} from './genesis/genesis.js';
+export { stateHash } from './hash/hash.js';
+export type { InstrumentView } from './instruments/instrument.js';
+export { bandHigh, bandLow } from './instruments/instrument.js';
+export { SnapshotError } from './snapshot/bytes.js';
+export { readSnapshot, writeSnapshot } from './snapshot/snapshot.js';
+export type {
+  AddAccountCommand,
+  AddInstrumentCommand,
+  CancelCommand,
+  Command,
+  MassCancelCommand,
+  NewOrderCommand,
+  OrderRef,
+  OrderStatusCommand,
+  ReplaceCommand,
+  RiskLimits,
+  SessionClosedCommand,
+  SetCancelOnDisconnectCommand,
+  SetInstrumentStatusCommand,
+  SetRiskLimitsCommand,
+  TickCommand,
+} from './types/commands.js';
+export { CLORDID_LENGTH_MAX, CommandType, LOGIN_LENGTH_MAX, SYMBOL_LENGTH_MAX } from './types/commands.js';
+export {
+  CommandKind,
+  ExecType,
+  InstrumentStatus,
+  OrderType,
+  OrdStatus,
+  Side,
+  StpMode,
+  TimeInForce,
+} from './types/enums.js';
+export { ALL_REASONS, Reason, reasonText } from './types/reasons.js';

@@ -1,0 +1,89 @@
+import type { Account } from '../accounts/account.js';
+import type { Instrument } from '../instruments/instrument.js';
+import type { Level } from './level.js';
+
+export const OrderState = { Free: 0, Working: 1, Resting: 2, PendingStop: 3 } as const;
+export type OrderState = (typeof OrderState)[keyof typeof OrderState];
+
+/**
+ * One live order. Pooled: fields are reset on release, the object is reused for a later order.
+ * All fields are initialised in the constructor so V8 keeps one hidden class.
+ */
+export class Order {
+  id = 0;
+  clOrdId = '';
+  account: Account | null = null;
+  instrument: Instrument | null = null;
+  sessionId = 0;
+  side = 0;
+  orderType = 0;
+  tif = 0;
+  postOnly = false;
+  state: OrderState = OrderState.Free;
+  /** True once a stop order has been triggered. */
+  triggered = false;
+  priceTicks = 0;
+  stopPriceTicks = 0;
+  /** Total order quantity (FIX OrderQty); leaves = orderQty - cumQty while live. */
+  orderQtyLots = 0;
+  leavesLots = 0;
+  /** Iceberg display size (0 = not an iceberg). */
+  displayLots = 0;
+  /** Quantity shown at the level right now (= leaves unless iceberg). */
+  visibleLots = 0;
+  cumQtyLots = 0;
+  cumNotional = 0;
+  /** Day/GTD deadline (log ms); 0 = none. */
+  expireAtMs = 0;
+  /** Time-priority sequence (engine counter), refreshed when priority is lost. */
+  prioritySeq = 0;
+  level: Level | null = null;
+  prev: Order | null = null;
+  next: Order | null = null;
+  acctPrev: Order | null = null;
+  acctNext: Order | null = null;
+}
+
+/** Read-only order view (market data L3, status queries, tests). */
+export interface OrderView {
+  readonly id: number;
+  readonly clOrdId: string;
+  readonly sessionId: number;
+  readonly side: number;
+  readonly orderType: number;
+  readonly tif: number;
+  readonly postOnly: boolean;
+  readonly priceTicks: number;
+  readonly stopPriceTicks: number;
+  readonly orderQtyLots: number;
+  readonly leavesLots: number;
+  readonly displayLots: number;
+  readonly visibleLots: number;
+  readonly cumQtyLots: number;
+  readonly cumNotional: number;
+  readonly expireAtMs: number;
+  readonly prioritySeq: number;
+}
+
+/** Free list of Order objects (bounded so a burst does not pin memory forever). */
+export class OrderPool {
+  private readonly free: Order[] = [];
+  constructor(private readonly freeMax: number) {}
+
+  acquire(): Order {
+    return this.free.pop() ?? new Order();
+  }
+
+  release(o: Order): void {
+    o.state = OrderState.Free;
+    o.account = null;
+    o.instrument = null;
+    o.level = null;
+    o.prev = null;
+    o.next = null;
+    o.acctPrev = null;
+    o.acctNext = null;
+    o.clOrdId = '';
+    if (this.free.length < this.freeMax) this.free.push(o);
+  }
+}

@@ -1,0 +1,103 @@
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Growable little-endian byte writer (numbers as float64: exact for safe integers). */
+export class ByteWriter {
+  private buf = new Uint8Array(1 << 16);
+  private view = new DataView(this.buf.buffer);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  num(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  str(s: string): void {
+    const bytes = encoder.encode(s);
+    if (bytes.length > 0xffff) throw new RangeError('string too long for snapshot');
+    this.ensure(2 + bytes.length);
+    this.view.setUint16(this.pos, bytes.length, true);
+    this.pos += 2;
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+export class SnapshotError extends Error {}
+
+/** Bounds-checked reader matching ByteWriter. */
+export class ByteReader {
+  private readonly view: DataView;
+  private pos = 0;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.bytes.length) throw new SnapshotError('snapshot truncated');
+  }
+
+  u8(): number {
+    this.need(1);
+    const v = this.view.getUint8(this.pos);
+    this.pos += 1;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  num(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    if (!Number.isSafeInteger(v)) throw new SnapshotError('snapshot number is not a safe integer');
+    return v;
+  }
+
+  str(): string {
+    this.need(2);
+    const n = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    this.need(n);
+    const s = decoder.decode(this.bytes.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+
+  get done(): boolean {
+    return this.pos === this.bytes.length;
+  }
+}
