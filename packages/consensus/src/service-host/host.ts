@@ -1,0 +1,423 @@
+import type { Entry } from '../core/types.js';
+import type {
+  ClientSession,
+  ClusteredService,
+  Role,
+  ServiceContext,
+  SessionCloseReason,
+} from '../service.js';
+import { ByteReader, ByteWriter, hashHex } from './bytes.js';
+
+/** An answer or event for a client. Every replica computes it; only the leader sends it. */
+export interface Egress {
+  readonly kind: 'session-opened' | 'session-rejected' | 'response' | 'session-closed' | 'session-unknown';
+  readonly sessionId: number;
+  readonly requestSeq: number;
+  /** session-opened / session-rejected: the client's connect nonce. */
+  readonly correlationId: number;
+  readonly payload: Uint8Array;
+  /** True when answered from the session's recorded response (a retried request, not applied again). */
+  readonly duplicate: boolean;
+}
+
+export interface ServiceHostConfig {
+  readonly sessionTimeoutMs: number;
+  readonly sessionsMax: number;
+  /** Per request; more replies are an error of the service. */
+  readonly repliesPerRequestMax: number;
+  readonly timersMax: number;
+  /** Test-only: apply retried requests again (a deliberately broken variant). */
+  readonly mutations?: { readonly skipSessionDedup?: boolean };
+}
+
+export const defaultServiceHostConfig: ServiceHostConfig = {
+  sessionTimeoutMs: 10_000,
+  sessionsMax: 1024,
+  repliesPerRequestMax: 64,
+  timersMax: 100_000,
+};
+
+interface SessionState {
+  readonly id: number;
+  readonly principal: string;
+  readonly openCorrelationId: number;
+  lastRequestSeq: number;
+  lastResponses: Uint8Array[];
+  lastActivityMs: number;
+}
+
+interface TimerState {
+  readonly serviceIndex: number;
+  readonly correlationId: number;
+  readonly deadlineMs: number;
+}
+
+const SNAPSHOT_MAGIC = 0x56534e31; // "VSN1"
+const DUE_ITEMS_MAX = 64;
+
+/**
+ * Applies committed entries to the services in a fixed order (index 0 first), owns client sessions
+ * (exactly-once answers) and service timers, and takes/restores snapshots of all of it.
+ * Deterministic: the same entries give the same state, hashes and egress on every replica.
+ */
+export class ServiceHost {
+  private services: readonly ClusteredService[] = [];
+  private readonly sessions = new Map<number, SessionState>();
+  private readonly timers = new Map<string, TimerState>();
+  private applied = 0;
+  private lastTimestamp = 0;
+  private started = false;
+  private role: Role = 'follower';
+  /** The request being applied: replies to it are recorded for duplicates. */
+  private current: { sessionId: number; requestSeq: number } | undefined;
+  private egress: Egress[] = [];
+
+  constructor(
+    private readonly serviceFactory: () => readonly ClusteredService[],
+    private readonly config: ServiceHostConfig = defaultServiceHostConfig,
+  ) {}
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+  get lastTimestampMs(): number {
+    return this.lastTimestamp;
+  }
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+  get timerCount(): number {
+    return this.timers.size;
+  }
+  session(id: number): ClientSession | undefined {
+    const s = this.sessions.get(id);
+    return s && { id: s.id, principal: s.principal };
+  }
+  lastRequestSeq(sessionId: number): number | undefined {
+    return this.sessions.get(sessionId)?.lastRequestSeq;
+  }
+
+  /** Creates the services and hands each its part of `snapshot` (undefined on a fresh start). */
+  start(snapshot: Uint8Array | undefined): void {
+    this.sessions.clear();
+    this.timers.clear();
+    this.applied = 0;
+    this.lastTimestamp = 0;
+    this.services = this.serviceFactory();
+    const names = new Set(this.services.map((s) => s.name));
+    if (names.size !== this.services.length) throw new Error('ServiceHost: service names must be unique');
+    const parts = snapshot ? this.decodeSnapshot(snapshot) : undefined;
+    this.services.forEach((service, i) => {
+      service.onStart(this.contextFor(i), parts?.[i]);
+      service.onRoleChange(this.role);
+    });
+    this.started = true;
+  }
+
+  roleChange(role: Role): void {
+    if (role === this.role) return;
+    this.role = role;
+    for (const service of this.services) service.onRoleChange(role);
+  }
+
+  /** Applies one committed entry; returns the egress it produced. */
+  apply(entry: Entry): Egress[] {
+    if (!this.started) throw new Error('ServiceHost.apply before start');
+    if (entry.index !== this.applied + 1) {
+      throw new Error(`ServiceHost.apply: expected index ${this.applied + 1}, got ${entry.index}`);
+    }
+    if (entry.timestampMs < this.lastTimestamp) {
+      throw new Error(`ServiceHost.apply: time went backwards at ${entry.index}`);
+    }
+    this.applied = entry.index;
+    this.lastTimestamp = entry.timestampMs;
+    this.egress = [];
+    switch (entry.type) {
+      case 'noop':
+        break;
+      case 'session-open':
+        this.applyOpen(entry);
+        break;
+      case 'session-message':
+        this.applyMessage(entry);
+        break;
+      case 'session-keepalive': {
+        const s = this.sessions.get(entry.sessionId);
+        if (s) s.lastActivityMs = entry.timestampMs;
+        break;
+      }
+      case 'session-close':
+        this.closeSession(entry.sessionId, entry.timestampMs, 'client-close');
+        break;
+      case 'session-timeout': {
+        const s = this.sessions.get(entry.sessionId);
+        // Re-checked at apply: a keep-alive may have been applied since the leader proposed it.
+        if (s && entry.timestampMs - s.lastActivityMs >= this.config.sessionTimeoutMs) {
+          this.closeSession(s.id, entry.timestampMs, 'timeout');
+        }
+        break;
+      }
+      case 'timer':
+        this.applyTimer(entry);
+        break;
+    }
+    const out = this.egress;
+    this.egress = [];
+    return out;
+  }
+
+  private applyOpen(entry: Entry): void {
+    const principal = new TextDecoder().decode(entry.payload);
+    for (const s of this.sessions.values()) {
+      if (s.principal === principal && s.openCorrelationId === entry.correlationId) {
+        this.pushEgress('session-opened', s.id, 0, entry.correlationId, new Uint8Array(0), true);
+        return;
+      }
+    }
+    if (this.sessions.size >= this.config.sessionsMax) {
+      this.pushEgress('session-rejected', 0, 0, entry.correlationId, new Uint8Array(0), false);
+      return;
+    }
+    // The id is the entry's index: deterministic and unique on every replica.
+    const s: SessionState = {
+      id: entry.index,
+      principal,
+      openCorrelationId: entry.correlationId,
+      lastRequestSeq: 0,
+      lastResponses: [],
+      lastActivityMs: entry.timestampMs,
+    };
+    this.sessions.set(s.id, s);
+    for (const service of this.services) service.onSessionOpen({ id: s.id, principal }, entry.timestampMs);
+    this.pushEgress('session-opened', s.id, 0, entry.correlationId, new Uint8Array(0), false);
+  }
+
+  private applyMessage(entry: Entry): void {
+    const s = this.sessions.get(entry.sessionId);
+    if (!s) {
+      this.pushEgress('session-unknown', entry.sessionId, entry.requestSeq, 0, new Uint8Array(0), false);
+      return;
+    }
+    s.lastActivityMs = entry.timestampMs;
+    if (entry.requestSeq <= s.lastRequestSeq && !this.config.mutations?.skipSessionDedup) {
+      // Already applied: answer from the record, never apply twice.
+      if (entry.requestSeq === s.lastRequestSeq) {
+        for (const r of s.lastResponses) this.pushEgress('response', s.id, entry.requestSeq, 0, r, true);
+      }
+      return;
+    }
+    s.lastRequestSeq = Math.max(s.lastRequestSeq, entry.requestSeq);
+    s.lastResponses = [];
+    const session = { id: s.id, principal: s.principal };
+    this.current = { sessionId: s.id, requestSeq: entry.requestSeq };
+    try {
+      for (const service of this.services) {
+        service.onSessionMessage(session, entry.timestampMs, entry.index, entry.payload);
+      }
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  private applyTimer(entry: Entry): void {
+    const key = timerKey(entry.serviceIndex, entry.correlationId);
+    const t = this.timers.get(key);
+    // Fires only if still scheduled and due by the log's clock (else it was cancelled or moved).
+    if (!t || t.deadlineMs > entry.timestampMs) return;
+    this.timers.delete(key);
+    this.services[entry.serviceIndex]?.onTimerEvent(entry.correlationId, entry.timestampMs);
+  }
+
+  private closeSession(id: number, timestampMs: number, reason: SessionCloseReason): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    for (const service of this.services)
+      service.onSessionClose({ id, principal: s.principal }, timestampMs, reason);
+    this.pushEgress('session-closed', id, 0, 0, new TextEncoder().encode(reason), false);
+  }
+
+  private pushEgress(
+    kind: Egress['kind'],
+    sessionId: number,
+    requestSeq: number,
+    correlationId: number,
+    payload: Uint8Array,
+    duplicate: boolean,
+  ): void {
+    this.egress.push({ kind, sessionId, requestSeq, correlationId, payload, duplicate });
+  }
+
+  private contextFor(serviceIndex: number): ServiceContext {
+    return {
+      reply: (sessionId, payload) => {
+        const cur = this.current;
+        if (cur && cur.sessionId === sessionId) {
+          const s = this.sessions.get(sessionId);
+          if (s) {
+            if (s.lastResponses.length >= this.config.repliesPerRequestMax) {
+              throw new Error(
+                `service replied more than ${this.config.repliesPerRequestMax} times to one request`,
+              );
+            }
+            s.lastResponses.push(payload.slice());
+          }
+          this.pushEgress('response', sessionId, cur.requestSeq, 0, payload, false);
+        } else if (this.sessions.has(sessionId)) {
+          this.pushEgress('response', sessionId, 0, 0, payload, false);
+        }
+      },
+      scheduleTimer: (correlationId, deadlineMs) => {
+        if (!Number.isSafeInteger(correlationId) || correlationId < 0 || !Number.isSafeInteger(deadlineMs)) {
+          throw new Error('scheduleTimer: correlationId and deadlineMs must be safe integers');
+        }
+        const key = timerKey(serviceIndex, correlationId);
+        if (!this.timers.has(key) && this.timers.size >= this.config.timersMax) {
+          throw new Error(`scheduleTimer: more than ${this.config.timersMax} timers`);
+        }
+        this.timers.delete(key);
+        this.timers.set(key, { serviceIndex, correlationId, deadlineMs });
+      },
+      cancelTimer: (correlationId) => this.timers.delete(timerKey(serviceIndex, correlationId)),
+    };
+  }
+
+  /** Timers due by `nowMs` (leader's clock), earliest first, bounded. */
+  dueTimers(nowMs: number): { serviceIndex: number; correlationId: number; deadlineMs: number }[] {
+    const due: TimerState[] = [];
+    for (const t of this.timers.values()) if (t.deadlineMs <= nowMs) due.push(t);
+    due.sort(
+      (a, b) =>
+        a.deadlineMs - b.deadlineMs || a.serviceIndex - b.serviceIndex || a.correlationId - b.correlationId,
+    );
+    return due.slice(0, DUE_ITEMS_MAX);
+  }
+
+  /** Sessions idle for the timeout by `nowMs` (leader's clock), bounded. */
+  expiredSessions(nowMs: number): number[] {
+    const out: number[] = [];
+    for (const s of this.sessions.values()) {
+      if (nowMs - s.lastActivityMs >= this.config.sessionTimeoutMs) out.push(s.id);
+    }
+    return out.sort((a, b) => a - b).slice(0, DUE_ITEMS_MAX);
+  }
+
+  // ---- Snapshots and hashes ----
+
+  private writeClusterState(w: ByteWriter): void {
+    w.u53(this.applied);
+    w.u53(this.lastTimestamp);
+    const sessions = [...this.sessions.values()].sort((a, b) => a.id - b.id);
+    w.u32(sessions.length);
+    for (const s of sessions) {
+      w.u53(s.id);
+      w.string(s.principal);
+      w.u53(s.openCorrelationId);
+      w.u53(s.lastRequestSeq);
+      w.u53(s.lastActivityMs);
+      w.u32(s.lastResponses.length);
+      for (const r of s.lastResponses) w.bytes(r);
+    }
+    const timers = [...this.timers.values()].sort(
+      (a, b) => a.serviceIndex - b.serviceIndex || a.correlationId - b.correlationId,
+    );
+    w.u32(timers.length);
+    for (const t of timers) {
+      w.u32(t.serviceIndex);
+      w.u53(t.correlationId);
+      w.u53(t.deadlineMs);
+    }
+  }
+
+  takeSnapshot(): Uint8Array {
+    const w = new ByteWriter();
+    w.u32(SNAPSHOT_MAGIC);
+    this.writeClusterState(w);
+    w.u32(this.services.length);
+    for (const service of this.services) {
+      const sw = new ByteWriter();
+      service.onTakeSnapshot({ write: (bytes) => sw.bytes(bytes) });
+      w.string(service.name);
+      w.bytes(sw.finish());
+    }
+    return w.finish();
+  }
+
+  private decodeSnapshot(snapshot: Uint8Array): (Uint8Array | undefined)[] {
+    const r = new ByteReader(snapshot);
+    if (r.u32() !== SNAPSHOT_MAGIC) throw new Error('ServiceHost: not a service-host snapshot');
+    this.applied = r.u53();
+    this.lastTimestamp = r.u53();
+    const sessionCount = r.u32();
+    for (let i = 0; i < sessionCount; i++) {
+      const id = r.u53();
+      const principal = r.string();
+      const openCorrelationId = r.u53();
+      const lastRequestSeq = r.u53();
+      const lastActivityMs = r.u53();
+      const responses: Uint8Array[] = [];
+      const n = r.u32();
+      for (let k = 0; k < n; k++) responses.push(r.bytes());
+      this.sessions.set(id, {
+        id,
+        principal,
+        openCorrelationId,
+        lastRequestSeq,
+        lastResponses: responses,
+        lastActivityMs,
+      });
+    }
+    const timerCount = r.u32();
+    for (let i = 0; i < timerCount; i++) {
+      const serviceIndex = r.u32();
+      const correlationId = r.u53();
+      const deadlineMs = r.u53();
+      this.timers.set(timerKey(serviceIndex, correlationId), { serviceIndex, correlationId, deadlineMs });
+    }
+    const serviceCount = r.u32();
+    if (serviceCount !== this.services.length) {
+      throw new Error(`ServiceHost: snapshot has ${serviceCount} services, host has ${this.services.length}`);
+    }
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < serviceCount; i++) {
+      const name = r.string();
+      const expected = this.services[i]?.name;
+      if (name !== expected)
+        throw new Error(`ServiceHost: snapshot service ${i} is '${name}', host has '${expected}'`);
+      // Each service wrote a sequence of length-prefixed chunks; hand it the concatenated bytes.
+      const inner = new ByteReader(r.bytes());
+      const chunks: Uint8Array[] = [];
+      while (!inner.done()) chunks.push(inner.bytes());
+      parts.push(concat(chunks));
+    }
+    if (!r.done()) throw new Error('ServiceHost: trailing bytes in snapshot');
+    return parts;
+  }
+
+  /** Hash of sessions, timers, applied position and every service's own hash. */
+  stateHash(): string {
+    const w = new ByteWriter();
+    this.writeClusterState(w);
+    for (const service of this.services) {
+      w.string(service.name);
+      w.string(service.stateHash());
+    }
+    return hashHex(w.finish());
+  }
+}
+
+function timerKey(serviceIndex: number, correlationId: number): string {
+  return `${serviceIndex}:${correlationId}`;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
