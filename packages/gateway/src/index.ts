@@ -1,3 +1,39 @@
+export { DEMO_INSTRUMENTS, InstrumentCatalog } from './app/instruments.js';
+export { OrderEntryApp } from './app/order-entry.js';
+export { MassCancelRejectReason, MdReqRejReason, OrdRejReason } from './app/parse.js';
+export { type Rendered, renderEvent, renderExecutionReport } from './app/render.js';
+export type {
+  CancelRejectEvent,
+  CancelRequest,
+  CxlRejReason,
+  DisconnectInfo,
+  ExecType,
+  ExecutionReportEvent,
+  GatewayEvents,
+  Instrument,
+  MarketDataIncrementalEvent,
+  MarketDataRejectEvent,
+  MarketDataRequest,
+  MarketDataSnapshotEvent,
+  MassCancelReportEvent,
+  MassCancelRequest,
+  MdEntry,
+  MdEntryType,
+  MdIncrementalEntry,
+  NewOrderRequest,
+  OrderEntryHandler,
+  OrderStatusRequest,
+  OrdStatus,
+  OrdType,
+  OutboundEvent,
+  ReplaceRequest,
+  SecurityListEvent,
+  SecurityListRequest,
+  SessionContext,
+  Side,
+  TimeInForce,
+} from './app/types.js';
+export { InMemoryOrderEntry } from './demo/in-memory-handler.js';
 export {
   BEGIN_STRING,
   checksumOf,
@@ -25,6 +61,7 @@ export {
 export { FixFramer, type FrameEvent } from './fix/framer.js';
 export { type FixField, type FixGroupEntry, FixMessage } from './fix/message.js';
 export { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from './fix/tags.js';
+export { FixGateway, type FixGatewayOptions } from './gateway/gateway.js';
 export { SessionAcceptor, type SessionAcceptorOptions } from './session/acceptor.js';
 export { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig, systemClock } from './session/config.js';
 export {
@@ -55,3 +92,12 @@ export {
   type SessionStore,
   type SessionStoreFactory,
 } from './store/store.js';
+export { ConnectionPump, type PumpOptions, type WireSink } from './transport/pump.js';
+export { FIX_TCP_PORT_DEFAULT, FixTcpServer, type FixTcpServerOptions } from './transport/tcp.js';
+export {
+  attachFixWebSocket,
+  FIX_WS_PATH_DEFAULT,
+  type FixWebSocketHandle,
+  type FixWebSocketOptions,
+  FixWebSocketServer,
+} from './transport/websocket.js';

@@ -1,0 +1,186 @@
+import { formatUtcTimestamp } from '../fix/codec.js';
+import type { FixField } from '../fix/message.js';
+import { MsgType, Tag } from '../fix/tags.js';
+import type { InstrumentCatalog } from './instruments.js';
+import type {
+  CancelRejectEvent,
+  CxlRejReason,
+  ExecType,
+  ExecutionReportEvent,
+  MassCancelReportEvent,
+  MdEntryType,
+  OrdStatus,
+  OrdType,
+  OutboundEvent,
+  Side,
+  TimeInForce,
+} from './types.js';
+
+const EXEC_TYPE: Readonly<Record<ExecType, string>> = {
+  new: '0',
+  canceled: '4',
+  replaced: '5',
+  pendingCancel: '6',
+  rejected: '8',
+  pendingNew: 'A',
+  expired: 'C',
+  pendingReplace: 'E',
+  trade: 'F',
+  orderStatus: 'I',
+};
+const ORD_STATUS: Readonly<Record<OrdStatus, string>> = {
+  new: '0',
+  partiallyFilled: '1',
+  filled: '2',
+  canceled: '4',
+  pendingCancel: '6',
+  rejected: '8',
+  pendingNew: 'A',
+  expired: 'C',
+  pendingReplace: 'E',
+};
+const SIDE: Readonly<Record<Side, string>> = { buy: '1', sell: '2' };
+const ORD_TYPE: Readonly<Record<OrdType, string>> = { market: '1', limit: '2', stop: '3', stopLimit: '4' };
+const TIF: Readonly<Record<TimeInForce, string>> = { day: '0', gtc: '1', ioc: '3', fok: '4' };
+const CXL_REJ: Readonly<Record<CxlRejReason, string>> = {
+  tooLate: '0',
+  unknownOrder: '1',
+  alreadyPending: '3',
+  duplicateClOrdId: '6',
+  other: '99',
+};
+const MD_ENTRY: Readonly<Record<MdEntryType, string>> = { bid: '0', offer: '1', trade: '2' };
+const MD_ACTION = { new: '0', change: '1', delete: '2' } as const;
+
+export interface Rendered {
+  readonly msgType: string;
+  readonly body: FixField[];
+}
+
+class Fields {
+  readonly list: FixField[] = [];
+  add(tag: number, value: string | number | undefined): this {
+    if (value !== undefined) this.list.push({ tag, value: String(value) });
+    return this;
+  }
+}
+
+/** Renders a neutral event as a FIX 4.4 application message body (standard header added by the session). */
+export function renderEvent(event: OutboundEvent, catalog: InstrumentCatalog, nowMs: number): Rendered {
+  switch (event.kind) {
+    case 'executionReport':
+      return { msgType: MsgType.ExecutionReport, body: renderExecutionReport(event, catalog, nowMs) };
+    case 'cancelReject':
+      return { msgType: MsgType.OrderCancelReject, body: renderCancelReject(event) };
+    case 'massCancelReport':
+      return { msgType: MsgType.OrderMassCancelReport, body: renderMassCancelReport(event) };
+    case 'securityList': {
+      const f = new Fields()
+        .add(Tag.SecurityReqID, event.securityReqId)
+        .add(Tag.SecurityResponseID, event.responseId)
+        .add(Tag.SecurityRequestResult, event.result)
+        .add(Tag.TotNoRelatedSym, event.instruments.length)
+        .add(Tag.NoRelatedSym, event.instruments.length);
+      for (const i of event.instruments) {
+        f.add(Tag.Symbol, i.symbol).add(Tag.SecurityDesc, i.description).add(Tag.Currency, i.currency);
+        f.add(Tag.RoundLot, i.lotSize).add(Tag.MinPriceIncrement, i.tickSize);
+      }
+      return { msgType: MsgType.SecurityList, body: f.list };
+    }
+    case 'marketDataSnapshot': {
+      const f = new Fields()
+        .add(Tag.MDReqID, event.mdReqId)
+        .add(Tag.Symbol, event.symbol)
+        .add(Tag.LastMsgSeqNumProcessed, event.lastSeqProcessed)
+        .add(Tag.NoMDEntries, event.entries.length);
+      for (const e of event.entries) {
+        f.add(Tag.MDEntryType, MD_ENTRY[e.type])
+          .add(Tag.MDEntryPx, catalog.ticksToPrice(event.symbol, e.priceTicks))
+          .add(Tag.MDEntrySize, catalog.lotsToQty(event.symbol, e.sizeLots))
+          .add(Tag.NumberOfOrders, e.numberOfOrders);
+      }
+      return { msgType: MsgType.MarketDataSnapshotFullRefresh, body: f.list };
+    }
+    case 'marketDataIncremental': {
+      const f = new Fields().add(Tag.MDReqID, event.mdReqId).add(Tag.NoMDEntries, event.entries.length);
+      for (const e of event.entries) {
+        f.add(Tag.MDUpdateAction, MD_ACTION[e.action])
+          .add(Tag.MDEntryType, MD_ENTRY[e.type])
+          .add(Tag.Symbol, e.symbol)
+          .add(Tag.MDEntryPx, catalog.ticksToPrice(e.symbol, e.priceTicks))
+          .add(Tag.MDEntrySize, catalog.lotsToQty(e.symbol, e.sizeLots))
+          .add(Tag.NumberOfOrders, e.numberOfOrders);
+      }
+      return { msgType: MsgType.MarketDataIncrementalRefresh, body: f.list };
+    }
+    case 'marketDataReject':
+      return {
+        msgType: MsgType.MarketDataRequestReject,
+        body: new Fields()
+          .add(Tag.MDReqID, event.mdReqId)
+          .add(Tag.MDReqRejReason, event.reason)
+          .add(Tag.Text, event.text).list,
+      };
+  }
+}
+
+export function renderExecutionReport(
+  e: ExecutionReportEvent,
+  catalog: InstrumentCatalog,
+  nowMs: number,
+): FixField[] {
+  const known = catalog.get(e.symbol) !== undefined;
+  const px = (ticks: number | undefined) =>
+    ticks === undefined || !known ? undefined : catalog.ticksToPrice(e.symbol, ticks);
+  const qty = (lots: number | undefined) =>
+    lots === undefined ? undefined : known ? catalog.lotsToQty(e.symbol, lots) : String(lots);
+  if (e.leavesQtyLots < 0 || e.cumQtyLots < 0) throw new Error('ExecutionReport: negative quantities');
+  const f = new Fields()
+    .add(Tag.OrderID, e.orderId)
+    .add(Tag.ClOrdID, e.clOrdId)
+    .add(Tag.OrigClOrdID, e.origClOrdId)
+    .add(Tag.ExecID, e.execId)
+    .add(Tag.ExecType, EXEC_TYPE[e.execType])
+    .add(Tag.OrdStatus, ORD_STATUS[e.ordStatus])
+    .add(Tag.OrdRejReason, e.ordRejReason)
+    .add(Tag.Account, e.account)
+    .add(Tag.Symbol, e.symbol)
+    .add(Tag.Side, SIDE[e.side])
+    .add(Tag.OrderQty, qty(e.orderQtyLots))
+    .add(Tag.OrdType, e.ordType === undefined ? undefined : ORD_TYPE[e.ordType])
+    .add(Tag.Price, px(e.priceTicks))
+    .add(Tag.TimeInForce, e.timeInForce === undefined ? undefined : TIF[e.timeInForce]);
+  if (e.execType === 'trade') {
+    f.add(Tag.LastQty, qty(e.lastQtyLots)).add(Tag.LastPx, px(e.lastPxTicks));
+  }
+  f.add(Tag.LeavesQty, qty(e.leavesQtyLots))
+    .add(Tag.CumQty, qty(e.cumQtyLots))
+    .add(Tag.AvgPx, known ? catalog.avgPrice(e.symbol, e.cumNotionalTickLots, e.cumQtyLots) : '0')
+    .add(Tag.TransactTime, formatUtcTimestamp(e.transactTimeMs ?? nowMs))
+    .add(Tag.Text, e.text);
+  return f.list;
+}
+
+function renderCancelReject(e: CancelRejectEvent): FixField[] {
+  return new Fields()
+    .add(Tag.OrderID, e.orderId === '' ? 'NONE' : e.orderId)
+    .add(Tag.ClOrdID, e.clOrdId)
+    .add(Tag.OrigClOrdID, e.origClOrdId)
+    .add(Tag.OrdStatus, ORD_STATUS[e.ordStatus])
+    .add(Tag.CxlRejResponseTo, e.responseTo === 'cancel' ? '1' : '2')
+    .add(Tag.CxlRejReason, CXL_REJ[e.reason])
+    .add(Tag.Text, e.text).list;
+}
+
+function renderMassCancelReport(e: MassCancelReportEvent): FixField[] {
+  const requestType = e.scope === 'all' ? '7' : '1';
+  return new Fields()
+    .add(Tag.ClOrdID, e.clOrdId)
+    .add(Tag.OrderID, e.reportId)
+    .add(Tag.MassCancelRequestType, requestType)
+    .add(Tag.MassCancelResponse, e.accepted ? requestType : '0')
+    .add(Tag.MassCancelRejectReason, e.accepted ? undefined : (e.rejectReason ?? 99))
+    .add(Tag.TotalAffectedOrders, e.affectedOrders)
+    .add(Tag.Symbol, e.symbol)
+    .add(Tag.Text, e.text).list;
+}
