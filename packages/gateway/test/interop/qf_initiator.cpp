@@ -1,0 +1,206 @@
+// QuickFIX C++ initiator for the gateway interop test (built by test/quickfix-interop.test.ts).
+// Two sessions (CLIENT1, CLIENT2) log on to VENUE, trade against each other, replace, cancel,
+// log out. Prints "STEP <name>" lines and exits 0 on success, 1 with "FAIL <reason>" otherwise.
+#include <quickfix/Application.h>
+#include <quickfix/MessageStore.h>
+#include <quickfix/MessageCracker.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/SocketInitiator.h>
+#include <quickfix/fix44/ExecutionReport.h>
+#include <quickfix/fix44/Logon.h>
+#include <quickfix/fix44/NewOrderSingle.h>
+#include <quickfix/fix44/OrderCancelReject.h>
+#include <quickfix/fix44/OrderCancelReplaceRequest.h>
+#include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/Reject.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+struct Report {
+  std::string sender;  // session (TargetCompID of the report)
+  std::string msgType;
+  std::string clOrdId, execType, ordStatus, lastPx, lastQty, cumQty, leavesQty, avgPx, orderId, text;
+};
+
+class App : public FIX::Application {
+ public:
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Report> reports;
+  int logons = 0;
+  int logouts = 0;
+  std::string sessionRejects;
+
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID&) override {
+    std::lock_guard<std::mutex> l(mu);
+    logons++;
+    cv.notify_all();
+  }
+  void onLogout(const FIX::SessionID&) override {
+    std::lock_guard<std::mutex> l(mu);
+    logouts++;
+    cv.notify_all();
+  }
+  void toAdmin(FIX::Message& m, const FIX::SessionID& id) override {
+    FIX::MsgType t;
+    m.getHeader().getField(t);
+    if (t == FIX::MsgType_Logon) {
+      m.setField(FIX::Username(id.getSenderCompID().getValue()));
+      m.setField(FIX::Password("demo"));
+    }
+  }
+  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                                      FIX::IncorrectTagValue, FIX::RejectLogon) override {
+    FIX::MsgType t;
+    m.getHeader().getField(t);
+    if (t == FIX::MsgType_Reject) {
+      std::lock_guard<std::mutex> l(mu);
+      sessionRejects += m.toString() + "\n";
+    }
+  }
+  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
+  void fromApp(const FIX::Message& m, const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                                       FIX::IncorrectTagValue,
+                                                                       FIX::UnsupportedMessageType) override {
+    Report r;
+    r.sender = id.getSenderCompID().getValue();
+    FIX::MsgType t;
+    m.getHeader().getField(t);
+    r.msgType = t.getValue();
+    auto get = [&](int tag) { return m.isSetField(tag) ? m.getField(tag) : std::string(); };
+    if (r.msgType == "8") {
+      // Typed access: throws FieldNotFound if a FIX 4.4 required field is missing.
+      FIX44::ExecutionReport er(m);
+      FIX::OrderID oid; FIX::ExecID eid; FIX::ExecType et; FIX::OrdStatus os; FIX::Side sd;
+      FIX::LeavesQty lq; FIX::CumQty cq; FIX::AvgPx ap; FIX::Symbol sy;
+      er.get(oid); er.get(eid); er.get(et); er.get(os); er.get(sd); er.get(lq); er.get(cq); er.get(ap); er.get(sy);
+    }
+    r.clOrdId = get(11); r.execType = get(150); r.ordStatus = get(39); r.lastPx = get(31);
+    r.lastQty = get(32); r.cumQty = get(14); r.leavesQty = get(151); r.avgPx = get(6); r.orderId = get(37);
+    r.text = get(58);
+    std::lock_guard<std::mutex> l(mu);
+    reports.push_back(r);
+    cv.notify_all();
+  }
+
+  // Waits for a report matching pred; fails the run after 5 s.
+  template <class P>
+  Report waitFor(const char* what, P pred) {
+    std::unique_lock<std::mutex> l(mu);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+      for (auto it = reports.begin(); it != reports.end(); ++it) {
+        if (pred(*it)) {
+          Report r = *it;
+          reports.erase(it);
+          std::cout << "STEP " << what << " clOrdId=" << r.clOrdId << " 150=" << r.execType << " 39=" << r.ordStatus
+                    << " 31=" << r.lastPx << " 32=" << r.lastQty << " 14=" << r.cumQty << " 151=" << r.leavesQty
+                    << " 6=" << r.avgPx << std::endl;
+          return r;
+        }
+      }
+      if (cv.wait_until(l, deadline) == std::cv_status::timeout) {
+        std::cout << "FAIL timeout waiting for " << what << std::endl;
+        std::exit(1);
+      }
+    }
+  }
+};
+
+static void expect(bool ok, const std::string& what) {
+  if (!ok) {
+    std::cout << "FAIL " << what << std::endl;
+    std::exit(1);
+  }
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: qf_initiator <port> <store-dir>" << std::endl;
+    return 2;
+  }
+  std::stringstream cfg;
+  cfg << "[DEFAULT]\nConnectionType=initiator\nReconnectInterval=1\nStartTime=00:00:00\nEndTime=00:00:00\n"
+      << "UseDataDictionary=N\nHeartBtInt=30\nResetOnLogon=Y\nSocketConnectHost=127.0.0.1\nSocketConnectPort="
+      << argv[1] << "\nFileStorePath=" << argv[2] << "\n"
+      << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=CLIENT1\nTargetCompID=VENUE\n"
+      << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=CLIENT2\nTargetCompID=VENUE\n";
+  FIX::SessionSettings settings(cfg);
+  App app;
+  FIX::MemoryStoreFactory store;
+  FIX::SocketInitiator initiator(app, store, settings);
+  initiator.start();
+  {
+    std::unique_lock<std::mutex> l(app.mu);
+    if (!app.cv.wait_for(l, std::chrono::seconds(5), [&] { return app.logons == 2; })) {
+      std::cout << "FAIL logon" << std::endl;
+      return 1;
+    }
+  }
+  std::cout << "STEP logon both" << std::endl;
+  FIX::SessionID s1("FIX.4.4", "CLIENT1", "VENUE"), s2("FIX.4.4", "CLIENT2", "VENUE");
+
+  FIX44::NewOrderSingle sell(FIX::ClOrdID("qf-s1"), FIX::Side(FIX::Side_SELL), FIX::TransactTime(),
+                             FIX::OrdType(FIX::OrdType_LIMIT));
+  sell.set(FIX::Symbol("BTC-USD"));
+  sell.set(FIX::OrderQty(1));
+  sell.set(FIX::Price(100.5));
+  sell.set(FIX::TimeInForce(FIX::TimeInForce_GOOD_TILL_CANCEL));
+  FIX::Session::sendToTarget(sell, s1);
+  app.waitFor("sell-new", [](const Report& r) { return r.sender == "CLIENT1" && r.clOrdId == "qf-s1" && r.execType == "0"; });
+
+  FIX44::NewOrderSingle buy(FIX::ClOrdID("qf-b1"), FIX::Side(FIX::Side_BUY), FIX::TransactTime(),
+                            FIX::OrdType(FIX::OrdType_LIMIT));
+  buy.set(FIX::Symbol("BTC-USD"));
+  buy.set(FIX::OrderQty(0.25));
+  buy.set(FIX::Price(101));
+  FIX::Session::sendToTarget(buy, s2);
+  auto bf = app.waitFor("buy-fill", [](const Report& r) { return r.sender == "CLIENT2" && r.execType == "F"; });
+  expect(bf.ordStatus == "2" && bf.lastQty == "0.25" && bf.lastPx == "100.5" && bf.avgPx == "100.5",
+         "buyer fill fields");
+  auto sf = app.waitFor("sell-fill", [](const Report& r) { return r.sender == "CLIENT1" && r.execType == "F"; });
+  expect(sf.ordStatus == "1" && sf.cumQty == "0.25" && sf.leavesQty == "0.75", "seller partial fill fields");
+
+  FIX44::OrderCancelReplaceRequest rep(FIX::OrigClOrdID("qf-s1"), FIX::ClOrdID("qf-s2"), FIX::Side(FIX::Side_SELL),
+                                       FIX::TransactTime(), FIX::OrdType(FIX::OrdType_LIMIT));
+  rep.set(FIX::Symbol("BTC-USD"));
+  rep.set(FIX::OrderQty(2));
+  rep.set(FIX::Price(102));
+  FIX::Session::sendToTarget(rep, s1);
+  auto rr = app.waitFor("replace", [](const Report& r) { return r.sender == "CLIENT1" && r.execType == "5"; });
+  expect(rr.clOrdId == "qf-s2" && rr.leavesQty == "1.75", "replace fields");
+
+  FIX44::OrderCancelRequest cxl(FIX::OrigClOrdID("qf-s2"), FIX::ClOrdID("qf-s3"), FIX::Side(FIX::Side_SELL),
+                                FIX::TransactTime());
+  cxl.set(FIX::Symbol("BTC-USD"));
+  cxl.set(FIX::OrderQty(2));
+  FIX::Session::sendToTarget(cxl, s1);
+  auto cr = app.waitFor("cancel", [](const Report& r) { return r.sender == "CLIENT1" && r.execType == "4"; });
+  expect(cr.ordStatus == "4" && cr.leavesQty == "0", "cancel fields");
+
+  // A cancel of an unknown order is answered with OrderCancelReject.
+  FIX44::OrderCancelRequest bad(FIX::OrigClOrdID("nope"), FIX::ClOrdID("qf-s4"), FIX::Side(FIX::Side_SELL),
+                                FIX::TransactTime());
+  bad.set(FIX::Symbol("BTC-USD"));
+  FIX::Session::sendToTarget(bad, s1);
+  app.waitFor("cancel-reject", [](const Report& r) { return r.sender == "CLIENT1" && r.msgType == "9"; });
+
+  {
+    std::lock_guard<std::mutex> l(app.mu);
+    expect(app.sessionRejects.empty(), "venue sent session Rejects: " + app.sessionRejects);
+  }
+  initiator.stop();
+  std::cout << "STEP logout" << std::endl;
+  std::cout << "OK" << std::endl;
+  return 0;
+}

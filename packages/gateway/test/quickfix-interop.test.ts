@@ -1,0 +1,90 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FixTcpServer } from '@venue/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeGateway } from './fakes/net-clients.js';
+
+// QuickFIX C++ interop: needs Debian's libquickfix-dev (headers + libquickfix.so) and g++.
+const QUICKFIX_HEADER = '/usr/include/quickfix/Application.h';
+const source = fileURLToPath(new URL('./interop/qf_initiator.cpp', import.meta.url));
+const hasCompiler = (() => {
+  try {
+    execFileSync('g++', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const available = existsSync(QUICKFIX_HEADER) && hasCompiler;
+if (!available) {
+  console.warn(
+    `SKIPPING QuickFIX interop test: ${existsSync(QUICKFIX_HEADER) ? 'g++ not found' : `${QUICKFIX_HEADER} missing`}` +
+      ' (install with: apt-get install -y libquickfix-dev g++)',
+  );
+}
+
+/** Builds the initiator once per source version (cached in the OS temp dir). */
+function buildInitiator(): string {
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'venue-gateway-quickfix');
+  mkdirSync(dir, { recursive: true });
+  const bin = join(dir, `qf_initiator-${hash}`);
+  if (!existsSync(bin)) {
+    // Debian's QuickFIX 1.15 headers use dynamic exception specifications: C++11, not C++17.
+    execFileSync('g++', ['-std=c++11', '-O0', '-w', '-o', bin, source, '-lquickfix', '-lpthread'], {
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
+  }
+  return bin;
+}
+
+describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP)', () => {
+  let bin = '';
+  let storeDir = '';
+  const { gateway, handler } = makeGateway();
+  const server = new FixTcpServer({ gateway, port: 0, host: '127.0.0.1' });
+
+  beforeAll(async () => {
+    bin = buildInitiator();
+    storeDir = mkdtempSync(join(tmpdir(), 'gw-qf-'));
+    gateway.start();
+    await server.listen();
+  }, 120_000);
+
+  afterAll(async () => {
+    gateway.stop();
+    await server.close();
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  it('two QuickFIX sessions log on, trade, replace, cancel and log out', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(bin, [String(server.port), storeDir], { timeout: 30_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`initiator failed: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    const steps = out
+      .split('\n')
+      .filter((l) => l.startsWith('STEP'))
+      .map((l) => l.split(' ')[1]);
+    expect(steps).toEqual([
+      'logon',
+      'sell-new',
+      'buy-fill',
+      'sell-fill',
+      'replace',
+      'cancel',
+      'cancel-reject',
+      'logout',
+    ]);
+    expect(out).toContain('\nOK');
+    expect(out).toContain('STEP buy-fill clOrdId=qf-b1 150=F 39=2 31=100.5 32=0.25 14=0.25 151=0 6=100.5');
+    expect(handler().received.map((r) => r.kind)).toEqual(['new', 'new', 'replace', 'cancel', 'cancel']);
+  });
+});
