@@ -102,16 +102,23 @@ export class ReferenceModel {
         });
         this.events.push({ type: 'admin', kind: 3, id: cmd.accountId, timestampMs: this.now });
         return;
-      case CommandType.NewOrder:
-        return this.newOrder(cmd);
+      case CommandType.NewOrder: {
+        this.newOrder(cmd);
+        return;
+      }
       case CommandType.Cancel: {
         const o = this.find(cmd.accountId, cmd.orderId);
-        if (o === undefined)
-          return this.rejectRef(CommandKind.Cancel, cmd.accountId, cmd.orderId, cmd.clOrdId);
-        return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.CanceledByUser, cmd.clOrdId);
+        if (o === undefined) {
+          this.rejectRef(CommandKind.Cancel, cmd.accountId, cmd.orderId, cmd.clOrdId);
+          return;
+        }
+        this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.CanceledByUser, cmd.clOrdId);
+        return;
       }
-      case CommandType.Replace:
-        return this.replace(cmd.accountId, cmd.orderId, cmd.qtyLots, cmd.priceTicks, cmd.stopPriceTicks);
+      case CommandType.Replace: {
+        this.replace(cmd.accountId, cmd.orderId, cmd.qtyLots, cmd.priceTicks, cmd.stopPriceTicks);
+        return;
+      }
       case CommandType.MassCancel: {
         let n = 0;
         for (const o of [...this.live].sort((a, b) => a.id - b.id)) {
@@ -400,7 +407,10 @@ export class ReferenceModel {
           break;
         }
       }
-      if (!ok) return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.FokNotFillable);
+      if (!ok) {
+        this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.FokNotFillable);
+        return;
+      }
     }
     while (o.leaves > 0) {
       const m = this.crossing(o.inst, o.side, limit)[0];
@@ -412,11 +422,13 @@ export class ReferenceModel {
           continue;
         }
         if (stp === StpMode.CancelIncoming) {
-          return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
+          this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
+          return;
         }
         if (stp === StpMode.CancelBoth) {
           this.terminate(m, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
-          return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
+          this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
+          return;
         }
         const q = Math.min(o.leaves, m.leaves);
         m.orderQty -= q;
@@ -427,8 +439,10 @@ export class ReferenceModel {
         if (m.leaves === 0)
           this.terminate(m, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
         else this.emit(m, ExecType.Restated, this.status(m), Reason.StpDecrement);
-        if (o.leaves === 0)
-          return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
+        if (o.leaves === 0) {
+          this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
+          return;
+        }
         this.emit(o, ExecType.Restated, this.status(o), Reason.StpDecrement);
         continue;
       }
@@ -481,10 +495,17 @@ export class ReferenceModel {
         m.seq = ++this.seq;
       }
     }
-    if (o.leaves === 0) return this.remove(o);
-    if (market) return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.MarketRemainder);
+    if (o.leaves === 0) {
+      this.remove(o);
+      return;
+    }
+    if (market) {
+      this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.MarketRemainder);
+      return;
+    }
     if (o.tif === TimeInForce.IOC || o.tif === TimeInForce.FOK) {
-      return this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.IocRemainder);
+      this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.IocRemainder);
+      return;
     }
     o.state = 'rest';
     o.visible = o.display > 0 && o.display < o.leaves ? o.display : o.leaves;
@@ -512,7 +533,10 @@ export class ReferenceModel {
 
   private replace(acctId: number, orderId: number, qty: number, price: number, stop: number): void {
     const o = this.find(acctId, orderId);
-    if (o === undefined) return this.rejectRef(CommandKind.Replace, acctId, orderId, '');
+    if (o === undefined) {
+      this.rejectRef(CommandKind.Replace, acctId, orderId, '');
+      return;
+    }
     const inst = this.instruments.get(o.inst)!;
     const hasLimit = o.type === OrderType.Limit || o.type === OrderType.StopLimit;
     const newPrice = hasLimit ? price : 0;
@@ -535,7 +559,10 @@ export class ReferenceModel {
     ) {
       reason = Reason.PostOnlyWouldTake;
     }
-    if (reason !== 0) return this.rejectRef(CommandKind.Replace, acctId, orderId, '', reason, o);
+    if (reason !== 0) {
+      this.rejectRef(CommandKind.Replace, acctId, orderId, '', reason, o);
+      return;
+    }
     const delta = qty - o.orderQty;
     const replaced = () => {
       const e = this.er(o, ExecType.Replaced, this.status(o), 0);
@@ -548,13 +575,15 @@ export class ReferenceModel {
       o.orderQty = qty;
       o.leaves += delta;
       o.seq = ++this.seq;
-      return replaced();
+      replaced();
+      return;
     }
     if (newPrice === o.price && delta <= 0) {
       o.orderQty = qty;
       o.leaves += delta;
       o.visible = Math.min(o.visible, o.leaves);
-      return replaced();
+      replaced();
+      return;
     }
     o.price = newPrice;
     o.orderQty = qty;
