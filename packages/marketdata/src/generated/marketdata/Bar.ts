@@ -3,9 +3,9 @@
 import { bytesOf, checkBounds, Cursor, EMPTY_BYTES, EMPTY_VIEW, type SbeBuffer, viewOf } from './runtime.js';
 import { MESSAGE_HEADER_LENGTH, SCHEMA_ID, SCHEMA_VERSION } from './types.js';
 
-/** OHLCV bar of one interval, published when the interval closes */
+/** OHLCV bar of one interval, published when log time passes its end */
 export class BarDecoder {
-  static readonly BLOCK_LENGTH = 84;
+  static readonly BLOCK_LENGTH = 92;
   static readonly TEMPLATE_ID = 4;
   static readonly SCHEMA_ID = SCHEMA_ID;
   static readonly SCHEMA_VERSION = SCHEMA_VERSION;
@@ -17,7 +17,7 @@ export class BarDecoder {
   _view: DataView = EMPTY_VIEW;
   _bytes: Uint8Array = EMPTY_BYTES;
   _offset = 0;
-  _actingBlockLength = 84;
+  _actingBlockLength = 92;
   _actingVersion = SCHEMA_VERSION;
   readonly _cursor: Cursor;
 
@@ -26,7 +26,7 @@ export class BarDecoder {
   }
 
   /** Wraps the message body at offset; pass the blockLength and version from its header. */
-  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = 84, actingVersion: number = SCHEMA_VERSION): this {
+  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = 92, actingVersion: number = SCHEMA_VERSION): this {
     if (buffer !== this._src) {
       this._src = buffer;
       this._view = viewOf(buffer);
@@ -73,55 +73,160 @@ export class BarDecoder {
     return this._view.getBigUint64(this._offset, true);
   }
 
+  /** seq as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  seqAsNumber(): number {
+    const hi = this._view.getUint32(this._offset + 4, true);
+    const lo = this._view.getUint32(this._offset, true);
+    if (hi > 2097151) {
+      throw new RangeError(`seq: ${this.seq()} is beyond a safe integer; use seq()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   logPosition(): bigint {
     return this._view.getBigInt64(this._offset + 8, true);
   }
 
-  timestampNs(): bigint {
+  /** logPosition as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  logPositionAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 8 + 4, true);
+    const lo = this._view.getUint32(this._offset + 8, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`logPosition: ${this.logPosition()} is beyond a safe integer; use logPosition()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  timestampMs(): bigint {
     return this._view.getBigInt64(this._offset + 16, true);
   }
 
-  /** Start of the interval */
-  startTimestampNs(): bigint {
+  /** timestampMs as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  timestampMsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 16 + 4, true);
+    const lo = this._view.getUint32(this._offset + 16, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`timestampMs: ${this.timestampMs()} is beyond a safe integer; use timestampMs()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  /** Start of the interval (log time) */
+  startMs(): bigint {
     return this._view.getBigInt64(this._offset + 24, true);
+  }
+
+  /** startMs as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  startMsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 24 + 4, true);
+    const lo = this._view.getUint32(this._offset + 24, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`startMs: ${this.startMs()} is beyond a safe integer; use startMs()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   openTicks(): bigint {
     return this._view.getBigInt64(this._offset + 32, true);
   }
 
+  /** openTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  openTicksAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 32 + 4, true);
+    const lo = this._view.getUint32(this._offset + 32, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`openTicks: ${this.openTicks()} is beyond a safe integer; use openTicks()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   highTicks(): bigint {
     return this._view.getBigInt64(this._offset + 40, true);
+  }
+
+  /** highTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  highTicksAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 40 + 4, true);
+    const lo = this._view.getUint32(this._offset + 40, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`highTicks: ${this.highTicks()} is beyond a safe integer; use highTicks()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   lowTicks(): bigint {
     return this._view.getBigInt64(this._offset + 48, true);
   }
 
+  /** lowTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  lowTicksAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 48 + 4, true);
+    const lo = this._view.getUint32(this._offset + 48, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`lowTicks: ${this.lowTicks()} is beyond a safe integer; use lowTicks()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   closeTicks(): bigint {
     return this._view.getBigInt64(this._offset + 56, true);
+  }
+
+  /** closeTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  closeTicksAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 56 + 4, true);
+    const lo = this._view.getUint32(this._offset + 56, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`closeTicks: ${this.closeTicks()} is beyond a safe integer; use closeTicks()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   volumeLots(): bigint {
     return this._view.getBigInt64(this._offset + 64, true);
   }
 
+  /** volumeLots as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  volumeLotsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 64 + 4, true);
+    const lo = this._view.getUint32(this._offset + 64, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`volumeLots: ${this.volumeLots()} is beyond a safe integer; use volumeLots()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  /** VWAP = notional / volumeLots */
+  notional(): bigint {
+    return this._view.getBigInt64(this._offset + 72, true);
+  }
+
+  /** notional as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  notionalAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 72 + 4, true);
+    const lo = this._view.getUint32(this._offset + 72, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`notional: ${this.notional()} is beyond a safe integer; use notional()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   instrumentId(): number {
-    return this._view.getUint32(this._offset + 72, true);
+    return this._view.getUint32(this._offset + 80, true);
   }
 
   intervalMs(): number {
-    return this._view.getUint32(this._offset + 76, true);
+    return this._view.getUint32(this._offset + 84, true);
   }
 
   tradeCount(): number {
-    return this._view.getUint32(this._offset + 80, true);
+    return this._view.getUint32(this._offset + 88, true);
   }
 }
 
-/** OHLCV bar of one interval, published when the interval closes */
+/** OHLCV bar of one interval, published when log time passes its end */
 export class BarEncoder {
-  static readonly BLOCK_LENGTH = 84;
+  static readonly BLOCK_LENGTH = 92;
   static readonly TEMPLATE_ID = 4;
   static readonly SCHEMA_ID = SCHEMA_ID;
   static readonly SCHEMA_VERSION = SCHEMA_VERSION;
@@ -146,10 +251,21 @@ export class BarEncoder {
       this._view = viewOf(buffer);
       this._bytes = bytesOf(buffer);
     }
-    checkBounds(this._bytes, offset, 84, 'Bar');
+    checkBounds(this._bytes, offset, 92, 'Bar');
     this._offset = offset;
-    this._bytes.fill(0, offset, offset + 84);
-    this._cursor.position = offset + 84;
+    this._view.setFloat64(offset, 0);
+    this._view.setFloat64(offset + 8, 0);
+    this._view.setFloat64(offset + 16, 0);
+    this._view.setFloat64(offset + 24, 0);
+    this._view.setFloat64(offset + 32, 0);
+    this._view.setFloat64(offset + 40, 0);
+    this._view.setFloat64(offset + 48, 0);
+    this._view.setFloat64(offset + 56, 0);
+    this._view.setFloat64(offset + 64, 0);
+    this._view.setFloat64(offset + 72, 0);
+    this._view.setFloat64(offset + 80, 0);
+    this._view.setUint32(offset + 88, 0);
+    this._cursor.position = offset + 92;
     return this;
   }
 
@@ -161,8 +277,7 @@ export class BarEncoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, MESSAGE_HEADER_LENGTH, 'Bar header');
-    this._bytes.fill(0, offset, offset + MESSAGE_HEADER_LENGTH);
-    this._view.setUint16(offset, 84, true);
+    this._view.setUint16(offset, 92, true);
     this._view.setUint16(offset + 2, 4, true);
     this._view.setUint16(offset + 4, SCHEMA_ID, true);
     this._view.setUint16(offset + 6, SCHEMA_VERSION, true);
@@ -179,19 +294,63 @@ export class BarEncoder {
     return this;
   }
 
+  /** Sets seq from a safe integer (no allocation). */
+  seqAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`seq: ${value} is not a non-negative safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setUint32(this._offset + 4, hi, true);
+    this._view.setUint32(this._offset, value - hi * 4294967296, true);
+    return this;
+  }
+
   logPosition(value: bigint): this {
     this._view.setBigInt64(this._offset + 8, value, true);
     return this;
   }
 
-  timestampNs(value: bigint): this {
+  /** Sets logPosition from a safe integer (no allocation). */
+  logPositionAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`logPosition: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 8 + 4, hi, true);
+    this._view.setUint32(this._offset + 8, value - hi * 4294967296, true);
+    return this;
+  }
+
+  timestampMs(value: bigint): this {
     this._view.setBigInt64(this._offset + 16, value, true);
     return this;
   }
 
-  /** Start of the interval */
-  startTimestampNs(value: bigint): this {
+  /** Sets timestampMs from a safe integer (no allocation). */
+  timestampMsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`timestampMs: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 16 + 4, hi, true);
+    this._view.setUint32(this._offset + 16, value - hi * 4294967296, true);
+    return this;
+  }
+
+  /** Start of the interval (log time) */
+  startMs(value: bigint): this {
     this._view.setBigInt64(this._offset + 24, value, true);
+    return this;
+  }
+
+  /** Sets startMs from a safe integer (no allocation). */
+  startMsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`startMs: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 24 + 4, hi, true);
+    this._view.setUint32(this._offset + 24, value - hi * 4294967296, true);
     return this;
   }
 
@@ -200,8 +359,30 @@ export class BarEncoder {
     return this;
   }
 
+  /** Sets openTicks from a safe integer (no allocation). */
+  openTicksAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`openTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 32 + 4, hi, true);
+    this._view.setUint32(this._offset + 32, value - hi * 4294967296, true);
+    return this;
+  }
+
   highTicks(value: bigint): this {
     this._view.setBigInt64(this._offset + 40, value, true);
+    return this;
+  }
+
+  /** Sets highTicks from a safe integer (no allocation). */
+  highTicksAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`highTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 40 + 4, hi, true);
+    this._view.setUint32(this._offset + 40, value - hi * 4294967296, true);
     return this;
   }
 
@@ -210,8 +391,30 @@ export class BarEncoder {
     return this;
   }
 
+  /** Sets lowTicks from a safe integer (no allocation). */
+  lowTicksAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`lowTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 48 + 4, hi, true);
+    this._view.setUint32(this._offset + 48, value - hi * 4294967296, true);
+    return this;
+  }
+
   closeTicks(value: bigint): this {
     this._view.setBigInt64(this._offset + 56, value, true);
+    return this;
+  }
+
+  /** Sets closeTicks from a safe integer (no allocation). */
+  closeTicksAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`closeTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 56 + 4, hi, true);
+    this._view.setUint32(this._offset + 56, value - hi * 4294967296, true);
     return this;
   }
 
@@ -220,18 +423,46 @@ export class BarEncoder {
     return this;
   }
 
+  /** Sets volumeLots from a safe integer (no allocation). */
+  volumeLotsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`volumeLots: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 64 + 4, hi, true);
+    this._view.setUint32(this._offset + 64, value - hi * 4294967296, true);
+    return this;
+  }
+
+  /** VWAP = notional / volumeLots */
+  notional(value: bigint): this {
+    this._view.setBigInt64(this._offset + 72, value, true);
+    return this;
+  }
+
+  /** Sets notional from a safe integer (no allocation). */
+  notionalAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`notional: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 72 + 4, hi, true);
+    this._view.setUint32(this._offset + 72, value - hi * 4294967296, true);
+    return this;
+  }
+
   instrumentId(value: number): this {
-    this._view.setUint32(this._offset + 72, value, true);
+    this._view.setUint32(this._offset + 80, value, true);
     return this;
   }
 
   intervalMs(value: number): this {
-    this._view.setUint32(this._offset + 76, value, true);
+    this._view.setUint32(this._offset + 84, value, true);
     return this;
   }
 
   tradeCount(value: number): this {
-    this._view.setUint32(this._offset + 80, value, true);
+    this._view.setUint32(this._offset + 88, value, true);
     return this;
   }
 }

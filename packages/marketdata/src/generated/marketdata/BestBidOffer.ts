@@ -3,9 +3,9 @@
 import { bytesOf, checkBounds, Cursor, EMPTY_BYTES, EMPTY_VIEW, type SbeBuffer, viewOf } from './runtime.js';
 import { MESSAGE_HEADER_LENGTH, SCHEMA_ID, SCHEMA_VERSION } from './types.js';
 
-/** Top of book (L1) after a change */
+/** Top of book (L1), full state, published when it changes */
 export class BestBidOfferDecoder {
-  static readonly BLOCK_LENGTH = 60;
+  static readonly BLOCK_LENGTH = 68;
   static readonly TEMPLATE_ID = 2;
   static readonly SCHEMA_ID = SCHEMA_ID;
   static readonly SCHEMA_VERSION = SCHEMA_VERSION;
@@ -17,7 +17,7 @@ export class BestBidOfferDecoder {
   _view: DataView = EMPTY_VIEW;
   _bytes: Uint8Array = EMPTY_BYTES;
   _offset = 0;
-  _actingBlockLength = 60;
+  _actingBlockLength = 68;
   _actingVersion = SCHEMA_VERSION;
   readonly _cursor: Cursor;
 
@@ -26,7 +26,7 @@ export class BestBidOfferDecoder {
   }
 
   /** Wraps the message body at offset; pass the blockLength and version from its header. */
-  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = 60, actingVersion: number = SCHEMA_VERSION): this {
+  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = 68, actingVersion: number = SCHEMA_VERSION): this {
     if (buffer !== this._src) {
       this._src = buffer;
       this._view = viewOf(buffer);
@@ -73,12 +73,42 @@ export class BestBidOfferDecoder {
     return this._view.getBigUint64(this._offset, true);
   }
 
+  /** seq as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  seqAsNumber(): number {
+    const hi = this._view.getUint32(this._offset + 4, true);
+    const lo = this._view.getUint32(this._offset, true);
+    if (hi > 2097151) {
+      throw new RangeError(`seq: ${this.seq()} is beyond a safe integer; use seq()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   logPosition(): bigint {
     return this._view.getBigInt64(this._offset + 8, true);
   }
 
-  timestampNs(): bigint {
+  /** logPosition as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  logPositionAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 8 + 4, true);
+    const lo = this._view.getUint32(this._offset + 8, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`logPosition: ${this.logPosition()} is beyond a safe integer; use logPosition()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  timestampMs(): bigint {
     return this._view.getBigInt64(this._offset + 16, true);
+  }
+
+  /** timestampMs as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  timestampMsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 16 + 4, true);
+    const lo = this._view.getUint32(this._offset + 16, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`timestampMs: ${this.timestampMs()} is beyond a safe integer; use timestampMs()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   /** Optional: null when unset. */
@@ -87,8 +117,29 @@ export class BestBidOfferDecoder {
     return value === -9223372036854775808n ? null : value;
   }
 
+  /** bidPriceTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  bidPriceTicksAsNumber(): number | null {
+    const hi = this._view.getInt32(this._offset + 24 + 4, true);
+    const lo = this._view.getUint32(this._offset + 24, true);
+    if (hi === -2147483648 && lo === 0) return null;
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`bidPriceTicks: ${this.bidPriceTicks()} is beyond a safe integer; use bidPriceTicks()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   bidQuantityLots(): bigint {
     return this._view.getBigInt64(this._offset + 32, true);
+  }
+
+  /** bidQuantityLots as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  bidQuantityLotsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 32 + 4, true);
+    const lo = this._view.getUint32(this._offset + 32, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`bidQuantityLots: ${this.bidQuantityLots()} is beyond a safe integer; use bidQuantityLots()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   /** Optional: null when unset. */
@@ -97,18 +148,47 @@ export class BestBidOfferDecoder {
     return value === -9223372036854775808n ? null : value;
   }
 
+  /** askPriceTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  askPriceTicksAsNumber(): number | null {
+    const hi = this._view.getInt32(this._offset + 40 + 4, true);
+    const lo = this._view.getUint32(this._offset + 40, true);
+    if (hi === -2147483648 && lo === 0) return null;
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`askPriceTicks: ${this.askPriceTicks()} is beyond a safe integer; use askPriceTicks()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   askQuantityLots(): bigint {
     return this._view.getBigInt64(this._offset + 48, true);
+  }
+
+  /** askQuantityLots as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  askQuantityLotsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 48 + 4, true);
+    const lo = this._view.getUint32(this._offset + 48, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`askQuantityLots: ${this.askQuantityLots()} is beyond a safe integer; use askQuantityLots()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   instrumentId(): number {
     return this._view.getUint32(this._offset + 56, true);
   }
+
+  bidOrderCount(): number {
+    return this._view.getUint32(this._offset + 60, true);
+  }
+
+  askOrderCount(): number {
+    return this._view.getUint32(this._offset + 64, true);
+  }
 }
 
-/** Top of book (L1) after a change */
+/** Top of book (L1), full state, published when it changes */
 export class BestBidOfferEncoder {
-  static readonly BLOCK_LENGTH = 60;
+  static readonly BLOCK_LENGTH = 68;
   static readonly TEMPLATE_ID = 2;
   static readonly SCHEMA_ID = SCHEMA_ID;
   static readonly SCHEMA_VERSION = SCHEMA_VERSION;
@@ -133,10 +213,18 @@ export class BestBidOfferEncoder {
       this._view = viewOf(buffer);
       this._bytes = bytesOf(buffer);
     }
-    checkBounds(this._bytes, offset, 60, 'BestBidOffer');
+    checkBounds(this._bytes, offset, 68, 'BestBidOffer');
     this._offset = offset;
-    this._bytes.fill(0, offset, offset + 60);
-    this._cursor.position = offset + 60;
+    this._view.setFloat64(offset, 0);
+    this._view.setFloat64(offset + 8, 0);
+    this._view.setFloat64(offset + 16, 0);
+    this._view.setFloat64(offset + 24, 0);
+    this._view.setFloat64(offset + 32, 0);
+    this._view.setFloat64(offset + 40, 0);
+    this._view.setFloat64(offset + 48, 0);
+    this._view.setFloat64(offset + 56, 0);
+    this._view.setUint32(offset + 64, 0);
+    this._cursor.position = offset + 68;
     return this;
   }
 
@@ -148,8 +236,7 @@ export class BestBidOfferEncoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, MESSAGE_HEADER_LENGTH, 'BestBidOffer header');
-    this._bytes.fill(0, offset, offset + MESSAGE_HEADER_LENGTH);
-    this._view.setUint16(offset, 60, true);
+    this._view.setUint16(offset, 68, true);
     this._view.setUint16(offset + 2, 2, true);
     this._view.setUint16(offset + 4, SCHEMA_ID, true);
     this._view.setUint16(offset + 6, SCHEMA_VERSION, true);
@@ -166,13 +253,46 @@ export class BestBidOfferEncoder {
     return this;
   }
 
+  /** Sets seq from a safe integer (no allocation). */
+  seqAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`seq: ${value} is not a non-negative safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setUint32(this._offset + 4, hi, true);
+    this._view.setUint32(this._offset, value - hi * 4294967296, true);
+    return this;
+  }
+
   logPosition(value: bigint): this {
     this._view.setBigInt64(this._offset + 8, value, true);
     return this;
   }
 
-  timestampNs(value: bigint): this {
+  /** Sets logPosition from a safe integer (no allocation). */
+  logPositionAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`logPosition: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 8 + 4, hi, true);
+    this._view.setUint32(this._offset + 8, value - hi * 4294967296, true);
+    return this;
+  }
+
+  timestampMs(value: bigint): this {
     this._view.setBigInt64(this._offset + 16, value, true);
+    return this;
+  }
+
+  /** Sets timestampMs from a safe integer (no allocation). */
+  timestampMsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`timestampMs: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 16 + 4, hi, true);
+    this._view.setUint32(this._offset + 16, value - hi * 4294967296, true);
     return this;
   }
 
@@ -182,8 +302,35 @@ export class BestBidOfferEncoder {
     return this;
   }
 
+  /** Sets bidPriceTicks from a safe integer (no allocation); null writes the null value. */
+  bidPriceTicksAsNumber(value: number | null): this {
+    if (value === null) {
+      this._view.setInt32(this._offset + 24 + 4, -2147483648, true);
+      this._view.setUint32(this._offset + 24, 0, true);
+      return this;
+    }
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`bidPriceTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 24 + 4, hi, true);
+    this._view.setUint32(this._offset + 24, value - hi * 4294967296, true);
+    return this;
+  }
+
   bidQuantityLots(value: bigint): this {
     this._view.setBigInt64(this._offset + 32, value, true);
+    return this;
+  }
+
+  /** Sets bidQuantityLots from a safe integer (no allocation). */
+  bidQuantityLotsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`bidQuantityLots: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 32 + 4, hi, true);
+    this._view.setUint32(this._offset + 32, value - hi * 4294967296, true);
     return this;
   }
 
@@ -193,13 +340,50 @@ export class BestBidOfferEncoder {
     return this;
   }
 
+  /** Sets askPriceTicks from a safe integer (no allocation); null writes the null value. */
+  askPriceTicksAsNumber(value: number | null): this {
+    if (value === null) {
+      this._view.setInt32(this._offset + 40 + 4, -2147483648, true);
+      this._view.setUint32(this._offset + 40, 0, true);
+      return this;
+    }
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`askPriceTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 40 + 4, hi, true);
+    this._view.setUint32(this._offset + 40, value - hi * 4294967296, true);
+    return this;
+  }
+
   askQuantityLots(value: bigint): this {
     this._view.setBigInt64(this._offset + 48, value, true);
     return this;
   }
 
+  /** Sets askQuantityLots from a safe integer (no allocation). */
+  askQuantityLotsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`askQuantityLots: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 48 + 4, hi, true);
+    this._view.setUint32(this._offset + 48, value - hi * 4294967296, true);
+    return this;
+  }
+
   instrumentId(value: number): this {
     this._view.setUint32(this._offset + 56, value, true);
+    return this;
+  }
+
+  bidOrderCount(value: number): this {
+    this._view.setUint32(this._offset + 60, value, true);
+    return this;
+  }
+
+  askOrderCount(value: number): this {
+    this._view.setUint32(this._offset + 64, value, true);
     return this;
   }
 }

@@ -5,7 +5,7 @@ import { isSide, MESSAGE_HEADER_LENGTH, SCHEMA_ID, SCHEMA_VERSION, Side } from '
 
 /** A trade (one fill between an aggressor and a resting order) */
 export class TradeDecoder {
-  static readonly BLOCK_LENGTH = 53;
+  static readonly BLOCK_LENGTH = 69;
   static readonly TEMPLATE_ID = 3;
   static readonly SCHEMA_ID = SCHEMA_ID;
   static readonly SCHEMA_VERSION = SCHEMA_VERSION;
@@ -17,7 +17,7 @@ export class TradeDecoder {
   _view: DataView = EMPTY_VIEW;
   _bytes: Uint8Array = EMPTY_BYTES;
   _offset = 0;
-  _actingBlockLength = 53;
+  _actingBlockLength = 69;
   _actingVersion = SCHEMA_VERSION;
   readonly _cursor: Cursor;
 
@@ -26,7 +26,7 @@ export class TradeDecoder {
   }
 
   /** Wraps the message body at offset; pass the blockLength and version from its header. */
-  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = 53, actingVersion: number = SCHEMA_VERSION): this {
+  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = 69, actingVersion: number = SCHEMA_VERSION): this {
     if (buffer !== this._src) {
       this._src = buffer;
       this._view = viewOf(buffer);
@@ -73,44 +73,132 @@ export class TradeDecoder {
     return this._view.getBigUint64(this._offset, true);
   }
 
+  /** seq as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  seqAsNumber(): number {
+    const hi = this._view.getUint32(this._offset + 4, true);
+    const lo = this._view.getUint32(this._offset, true);
+    if (hi > 2097151) {
+      throw new RangeError(`seq: ${this.seq()} is beyond a safe integer; use seq()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   logPosition(): bigint {
     return this._view.getBigInt64(this._offset + 8, true);
   }
 
-  timestampNs(): bigint {
+  /** logPosition as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  logPositionAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 8 + 4, true);
+    const lo = this._view.getUint32(this._offset + 8, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`logPosition: ${this.logPosition()} is beyond a safe integer; use logPosition()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  timestampMs(): bigint {
     return this._view.getBigInt64(this._offset + 16, true);
+  }
+
+  /** timestampMs as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  timestampMsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 16 + 4, true);
+    const lo = this._view.getUint32(this._offset + 16, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`timestampMs: ${this.timestampMs()} is beyond a safe integer; use timestampMs()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   tradeId(): bigint {
     return this._view.getBigUint64(this._offset + 24, true);
   }
 
+  /** tradeId as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  tradeIdAsNumber(): number {
+    const hi = this._view.getUint32(this._offset + 24 + 4, true);
+    const lo = this._view.getUint32(this._offset + 24, true);
+    if (hi > 2097151) {
+      throw new RangeError(`tradeId: ${this.tradeId()} is beyond a safe integer; use tradeId()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   priceTicks(): bigint {
     return this._view.getBigInt64(this._offset + 32, true);
+  }
+
+  /** priceTicks as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  priceTicksAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 32 + 4, true);
+    const lo = this._view.getUint32(this._offset + 32, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`priceTicks: ${this.priceTicks()} is beyond a safe integer; use priceTicks()`);
+    }
+    return hi * 4294967296 + lo;
   }
 
   quantityLots(): bigint {
     return this._view.getBigInt64(this._offset + 40, true);
   }
 
+  /** quantityLots as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  quantityLotsAsNumber(): number {
+    const hi = this._view.getInt32(this._offset + 40 + 4, true);
+    const lo = this._view.getUint32(this._offset + 40, true);
+    if (hi > 2097151 || hi < -2097152) {
+      throw new RangeError(`quantityLots: ${this.quantityLots()} is beyond a safe integer; use quantityLots()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  makerOrderId(): bigint {
+    return this._view.getBigUint64(this._offset + 48, true);
+  }
+
+  /** makerOrderId as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  makerOrderIdAsNumber(): number {
+    const hi = this._view.getUint32(this._offset + 48 + 4, true);
+    const lo = this._view.getUint32(this._offset + 48, true);
+    if (hi > 2097151) {
+      throw new RangeError(`makerOrderId: ${this.makerOrderId()} is beyond a safe integer; use makerOrderId()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
+  takerOrderId(): bigint {
+    return this._view.getBigUint64(this._offset + 56, true);
+  }
+
+  /** takerOrderId as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */
+  takerOrderIdAsNumber(): number {
+    const hi = this._view.getUint32(this._offset + 56 + 4, true);
+    const lo = this._view.getUint32(this._offset + 56, true);
+    if (hi > 2097151) {
+      throw new RangeError(`takerOrderId: ${this.takerOrderId()} is beyond a safe integer; use takerOrderId()`);
+    }
+    return hi * 4294967296 + lo;
+  }
+
   instrumentId(): number {
-    return this._view.getUint32(this._offset + 48, true);
+    return this._view.getUint32(this._offset + 64, true);
   }
 
   /** The value, or null when it is the null value or one this schema version does not know. */
   aggressorSide(): Side | null {
-    const raw = this._view.getUint8(this._offset + 52);
+    const raw = this._view.getUint8(this._offset + 68);
     return isSide(raw) ? raw : null;
   }
 
   aggressorSideRaw(): number {
-    return this._view.getUint8(this._offset + 52);
+    return this._view.getUint8(this._offset + 68);
   }
 }
 
 /** A trade (one fill between an aggressor and a resting order) */
 export class TradeEncoder {
-  static readonly BLOCK_LENGTH = 53;
+  static readonly BLOCK_LENGTH = 69;
   static readonly TEMPLATE_ID = 3;
   static readonly SCHEMA_ID = SCHEMA_ID;
   static readonly SCHEMA_VERSION = SCHEMA_VERSION;
@@ -135,10 +223,19 @@ export class TradeEncoder {
       this._view = viewOf(buffer);
       this._bytes = bytesOf(buffer);
     }
-    checkBounds(this._bytes, offset, 53, 'Trade');
+    checkBounds(this._bytes, offset, 69, 'Trade');
     this._offset = offset;
-    this._bytes.fill(0, offset, offset + 53);
-    this._cursor.position = offset + 53;
+    this._view.setFloat64(offset, 0);
+    this._view.setFloat64(offset + 8, 0);
+    this._view.setFloat64(offset + 16, 0);
+    this._view.setFloat64(offset + 24, 0);
+    this._view.setFloat64(offset + 32, 0);
+    this._view.setFloat64(offset + 40, 0);
+    this._view.setFloat64(offset + 48, 0);
+    this._view.setFloat64(offset + 56, 0);
+    this._view.setUint32(offset + 64, 0);
+    this._view.setUint8(offset + 68, 0);
+    this._cursor.position = offset + 69;
     return this;
   }
 
@@ -150,8 +247,7 @@ export class TradeEncoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, MESSAGE_HEADER_LENGTH, 'Trade header');
-    this._bytes.fill(0, offset, offset + MESSAGE_HEADER_LENGTH);
-    this._view.setUint16(offset, 53, true);
+    this._view.setUint16(offset, 69, true);
     this._view.setUint16(offset + 2, 3, true);
     this._view.setUint16(offset + 4, SCHEMA_ID, true);
     this._view.setUint16(offset + 6, SCHEMA_VERSION, true);
@@ -168,13 +264,46 @@ export class TradeEncoder {
     return this;
   }
 
+  /** Sets seq from a safe integer (no allocation). */
+  seqAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`seq: ${value} is not a non-negative safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setUint32(this._offset + 4, hi, true);
+    this._view.setUint32(this._offset, value - hi * 4294967296, true);
+    return this;
+  }
+
   logPosition(value: bigint): this {
     this._view.setBigInt64(this._offset + 8, value, true);
     return this;
   }
 
-  timestampNs(value: bigint): this {
+  /** Sets logPosition from a safe integer (no allocation). */
+  logPositionAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`logPosition: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 8 + 4, hi, true);
+    this._view.setUint32(this._offset + 8, value - hi * 4294967296, true);
+    return this;
+  }
+
+  timestampMs(value: bigint): this {
     this._view.setBigInt64(this._offset + 16, value, true);
+    return this;
+  }
+
+  /** Sets timestampMs from a safe integer (no allocation). */
+  timestampMsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`timestampMs: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 16 + 4, hi, true);
+    this._view.setUint32(this._offset + 16, value - hi * 4294967296, true);
     return this;
   }
 
@@ -183,8 +312,30 @@ export class TradeEncoder {
     return this;
   }
 
+  /** Sets tradeId from a safe integer (no allocation). */
+  tradeIdAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`tradeId: ${value} is not a non-negative safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setUint32(this._offset + 24 + 4, hi, true);
+    this._view.setUint32(this._offset + 24, value - hi * 4294967296, true);
+    return this;
+  }
+
   priceTicks(value: bigint): this {
     this._view.setBigInt64(this._offset + 32, value, true);
+    return this;
+  }
+
+  /** Sets priceTicks from a safe integer (no allocation). */
+  priceTicksAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`priceTicks: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 32 + 4, hi, true);
+    this._view.setUint32(this._offset + 32, value - hi * 4294967296, true);
     return this;
   }
 
@@ -193,13 +344,56 @@ export class TradeEncoder {
     return this;
   }
 
+  /** Sets quantityLots from a safe integer (no allocation). */
+  quantityLotsAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < Number.MIN_SAFE_INTEGER) {
+      throw new RangeError(`quantityLots: ${value} is not a safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setInt32(this._offset + 40 + 4, hi, true);
+    this._view.setUint32(this._offset + 40, value - hi * 4294967296, true);
+    return this;
+  }
+
+  makerOrderId(value: bigint): this {
+    this._view.setBigUint64(this._offset + 48, value, true);
+    return this;
+  }
+
+  /** Sets makerOrderId from a safe integer (no allocation). */
+  makerOrderIdAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`makerOrderId: ${value} is not a non-negative safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setUint32(this._offset + 48 + 4, hi, true);
+    this._view.setUint32(this._offset + 48, value - hi * 4294967296, true);
+    return this;
+  }
+
+  takerOrderId(value: bigint): this {
+    this._view.setBigUint64(this._offset + 56, value, true);
+    return this;
+  }
+
+  /** Sets takerOrderId from a safe integer (no allocation). */
+  takerOrderIdAsNumber(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`takerOrderId: ${value} is not a non-negative safe integer`);
+    }
+    const hi = Math.floor(value / 4294967296);
+    this._view.setUint32(this._offset + 56 + 4, hi, true);
+    this._view.setUint32(this._offset + 56, value - hi * 4294967296, true);
+    return this;
+  }
+
   instrumentId(value: number): this {
-    this._view.setUint32(this._offset + 48, value, true);
+    this._view.setUint32(this._offset + 64, value, true);
     return this;
   }
 
   aggressorSide(value: Side): this {
-    this._view.setUint8(this._offset + 52, value);
+    this._view.setUint8(this._offset + 68, value);
     return this;
   }
 }

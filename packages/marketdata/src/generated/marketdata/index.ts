@@ -4,8 +4,8 @@ import { BarDecoder } from './Bar.js';
 import { BestBidOfferDecoder } from './BestBidOffer.js';
 import { BookLevelUpdateDecoder } from './BookLevelUpdate.js';
 import type { SbeBuffer } from './runtime.js';
-import { SnapshotEndDecoder } from './SnapshotEnd.js';
-import { SnapshotStartDecoder } from './SnapshotStart.js';
+import { SnapshotDecoder } from './Snapshot.js';
+import { StatsDecoder } from './Stats.js';
 import { TradeDecoder } from './Trade.js';
 import { MESSAGE_HEADER_LENGTH, MessageHeaderDecoder, SCHEMA_ID } from './types.js';
 
@@ -15,11 +15,11 @@ export * from './BookLevelUpdate.js';
 export * from './BestBidOffer.js';
 export * from './Trade.js';
 export * from './Bar.js';
-export * from './SnapshotStart.js';
-export * from './SnapshotEnd.js';
+export * from './Snapshot.js';
+export * from './Stats.js';
 
 /** Any decoder MessageDispatcher returns; switch on `sbeTemplateId` or `sbeName` to narrow. */
-export type AnyMessageDecoder = BookLevelUpdateDecoder | BestBidOfferDecoder | TradeDecoder | BarDecoder | SnapshotStartDecoder | SnapshotEndDecoder;
+export type AnyMessageDecoder = BookLevelUpdateDecoder | BestBidOfferDecoder | TradeDecoder | BarDecoder | SnapshotDecoder | StatsDecoder;
 
 /** Decodes any message of this schema with one reusable decoder per message type. */
 export class MessageDispatcher {
@@ -28,8 +28,8 @@ export class MessageDispatcher {
   readonly bestBidOffer = new BestBidOfferDecoder();
   readonly trade = new TradeDecoder();
   readonly bar = new BarDecoder();
-  readonly snapshotStart = new SnapshotStartDecoder();
-  readonly snapshotEnd = new SnapshotEndDecoder();
+  readonly snapshot = new SnapshotDecoder();
+  readonly stats = new StatsDecoder();
 
   /** Reads the header at offset and wraps the matching decoder; null for another schema or an unknown template. */
   wrap(buffer: SbeBuffer, offset: number): AnyMessageDecoder | null {
@@ -46,9 +46,9 @@ export class MessageDispatcher {
       case 4:
         return this.bar.wrap(buffer, body, header.blockLength(), header.version());
       case 5:
-        return this.snapshotStart.wrap(buffer, body, header.blockLength(), header.version());
+        return this.snapshot.wrap(buffer, body, header.blockLength(), header.version());
       case 6:
-        return this.snapshotEnd.wrap(buffer, body, header.blockLength(), header.version());
+        return this.stats.wrap(buffer, body, header.blockLength(), header.version());
       default:
         return null;
     }

@@ -5,7 +5,7 @@ import { bytesOf, checkBounds, EMPTY_BYTES, EMPTY_VIEW, type SbeBuffer, viewOf }
 export const SCHEMA_ID = 3;
 export const SCHEMA_VERSION = 0;
 export const SCHEMA_PACKAGE = "venue.marketdata";
-export const SEMANTIC_VERSION = "0.1";
+export const SEMANTIC_VERSION = "0.2";
 export const BYTE_ORDER = "littleEndian";
 /** Bytes of the message header (messageHeader) in front of every message. */
 export const MESSAGE_HEADER_LENGTH = 8;
@@ -252,5 +252,49 @@ export function bookActionName(value: BookAction): keyof typeof BookAction {
       return 'Change';
     case 2:
       return 'Delete';
+  }
+}
+
+/** Stream of an instrument */
+export const Channel = {
+  L1: 1,
+  L2: 2,
+  L2Full: 3,
+  Trades: 4,
+  Bars: 5,
+  Stats: 6,
+} as const;
+export type Channel = (typeof Channel)[keyof typeof Channel];
+/** The raw value when no value is set (the null value of uint8). */
+export const CHANNEL_NULL = 255;
+
+export function isChannel(value: number): value is Channel {
+  switch (value) {
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function channelName(value: Channel): keyof typeof Channel {
+  switch (value) {
+    case 1:
+      return 'L1';
+    case 2:
+      return 'L2';
+    case 3:
+      return 'L2Full';
+    case 4:
+      return 'Trades';
+    case 5:
+      return 'Bars';
+    case 6:
+      return 'Stats';
   }
 }
