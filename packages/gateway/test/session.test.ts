@@ -329,8 +329,7 @@ describe('session: sequence numbers and resends', () => {
     c.send(
       '4',
       [
-        [43, 'Y'],
-        [122, '20260105-09:00:00'],
+        [43, 'Y'], // no OrigSendingTime: accepted on gap fills
         [123, 'Y'],
         [36, 5],
       ],
@@ -360,6 +359,16 @@ describe('session: sequence numbers and resends', () => {
     expect(c.last().msgType).toBe('5');
     expect(c.last().get(Tag.Text)).toBe('MsgSeqNum too low, expecting 3 but received 2');
     expect(c.closed).toBeDefined();
+  });
+
+  it('rejects a PossDupFlag=Y application message without OrigSendingTime (373=1, 371=122)', () => {
+    const h = new Harness();
+    const c = h.client();
+    c.logon();
+    c.send('D', [[43, 'Y'], ...order('a')]);
+    expect(c.last().msgType).toBe('3');
+    expect([c.last().get(Tag.SessionRejectReason), c.last().get(Tag.RefTagID)]).toEqual(['1', '122']);
+    expect(h.app.messages).toHaveLength(0);
   });
 
   it('silently ignores a too-low duplicate with PossDupFlag=Y', () => {

@@ -28,62 +28,65 @@ export class FixFramer {
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
-    this.buf += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    const buf = this.buf.length === 0 ? text : this.buf + text;
     const out: FrameEvent[] = [];
+    // Scan with an offset; slice the remainder once at the end (no per-frame copies).
+    let pos = 0;
     for (;;) {
-      const start = this.buf.indexOf(START);
+      const start = buf.indexOf(START, pos);
       if (start < 0) {
         // Keep a possible partial "8=FIX" prefix at the end; everything else is garbage.
-        const keep = Math.min(this.buf.length, START.length - 1);
-        const drop = this.buf.length - keep;
+        const keep = Math.min(buf.length - pos, START.length - 1);
+        const drop = buf.length - pos - keep;
         if (drop > 0) out.push({ kind: 'garbage', bytes: drop, reason: 'no 8=FIX found' });
-        this.buf = this.buf.slice(drop);
-        return out;
+        pos = buf.length - keep;
+        break;
       }
-      if (start > 0) {
-        out.push({ kind: 'garbage', bytes: start, reason: 'bytes before 8=FIX' });
-        this.buf = this.buf.slice(start);
-      }
-      const soh1 = this.buf.indexOf(SOH);
-      const soh2 = soh1 < 0 ? -1 : this.buf.indexOf(SOH, soh1 + 1);
+      if (start > pos) out.push({ kind: 'garbage', bytes: start - pos, reason: 'bytes before 8=FIX' });
+      pos = start;
+      const soh1 = buf.indexOf(SOH, pos);
+      const soh2 = soh1 < 0 ? -1 : buf.indexOf(SOH, soh1 + 1);
       if (soh2 < 0) {
-        if (this.buf.length > HEADER_PREFIX_BYTES_MAX) {
-          this.skip(out, 'no BodyLength(9) after BeginString');
+        if (buf.length - pos > HEADER_PREFIX_BYTES_MAX) {
+          pos = this.skip(buf, pos, out, 'no BodyLength(9) after BeginString');
           continue;
         }
-        return out;
+        break;
       }
-      if (soh2 > HEADER_PREFIX_BYTES_MAX || !this.buf.startsWith('9=', soh1 + 1)) {
-        this.skip(out, 'BodyLength(9) is not the second field');
+      if (soh2 - pos > HEADER_PREFIX_BYTES_MAX || !buf.startsWith('9=', soh1 + 1)) {
+        pos = this.skip(buf, pos, out, 'BodyLength(9) is not the second field');
         continue;
       }
-      const lenText = this.buf.slice(soh1 + 3, soh2);
+      const lenText = buf.slice(soh1 + 3, soh2);
       if (!/^\d{1,9}$/.test(lenText)) {
-        this.skip(out, 'BodyLength(9) is not a number');
+        pos = this.skip(buf, pos, out, 'BodyLength(9) is not a number');
         continue;
       }
-      const total = soh2 + 1 + Number(lenText) + 7; // "10=nnn<SOH>"
+      const total = soh2 + 1 - pos + Number(lenText) + 7; // "10=nnn<SOH>"
       if (total > this.frameBytesMax) {
         out.push({ kind: 'oversized', sizeBytes: total });
-        this.skip(out, 'oversized frame');
+        pos = this.skip(buf, pos, out, 'oversized frame');
         continue;
       }
-      if (this.buf.length < total) return out;
-      const bodyEnd = total - 7;
-      if (!this.buf.startsWith('10=', bodyEnd) || this.buf[total - 1] !== SOH) {
-        this.skip(out, 'BodyLength(9) does not point at CheckSum(10)');
+      if (buf.length - pos < total) break;
+      const end = pos + total;
+      if (!buf.startsWith('10=', end - 7) || buf.charCodeAt(end - 1) !== 1) {
+        pos = this.skip(buf, pos, out, 'BodyLength(9) does not point at CheckSum(10)');
         continue;
       }
-      out.push({ kind: 'frame', text: this.buf.slice(0, total) });
-      this.buf = this.buf.slice(total);
+      out.push({ kind: 'frame', text: buf.slice(pos, end) });
+      pos = end;
     }
+    this.buf = pos === 0 ? buf : buf.slice(pos);
+    return out;
   }
 
-  /** Drops the first byte of a bad frame start so the scan finds the next `8=FIX`. */
-  private skip(out: FrameEvent[], reason: string): void {
-    const next = this.buf.indexOf(START, 1);
-    const drop = next < 0 ? this.buf.length : next;
-    out.push({ kind: 'garbage', bytes: drop, reason });
-    this.buf = this.buf.slice(drop);
+  /** Skips a bad frame start: returns the offset of the next `8=FIX` (or the end). */
+  private skip(buf: string, pos: number, out: FrameEvent[], reason: string): number {
+    const next = buf.indexOf(START, pos + 1);
+    const to = next < 0 ? buf.length : next;
+    out.push({ kind: 'garbage', bytes: to - pos, reason });
+    return to;
   }
 }

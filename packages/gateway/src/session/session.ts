@@ -201,7 +201,12 @@ export class FixSession {
       this.sendReject(seq, msgType, problem.rejectReason, problem.refTagId, problem.text);
       return;
     }
-    if (msg.get(Tag.PossDupFlag) === 'Y' && !msg.has(Tag.OrigSendingTime)) {
+    // Gap fills are accepted without OrigSendingTime (several engines omit it there).
+    if (
+      msg.get(Tag.PossDupFlag) === 'Y' &&
+      !msg.has(Tag.OrigSendingTime) &&
+      msgType !== MsgType.SequenceReset
+    ) {
       this.advanceTarget(seq);
       this.sendReject(
         seq,
@@ -437,6 +442,7 @@ export class FixSession {
           { tag: Tag.MsgType, value: MsgType.SequenceReset },
           ...this.header(gapStart, now),
           { tag: Tag.PossDupFlag, value: 'Y' },
+          { tag: Tag.OrigSendingTime, value: formatUtcTimestamp(now) },
           { tag: Tag.GapFillFlag, value: 'Y' },
           { tag: Tag.NewSeqNo, value: String(nextSeq) },
         ]),
