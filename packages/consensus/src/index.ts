@@ -42,5 +42,5 @@ export {
   RegisterService,
   registerModel,
 } from './sim/register-service.js';
-export type { SimMutations, SimOptions, SimResult, SimStats } from './sim/simulator.js';
+export type { Faults, SimMutations, SimOptions, SimResult, SimStats } from './sim/simulator.js';
 export { describeMessage, runSimulation } from './sim/simulator.js';

@@ -31,6 +31,8 @@ export interface SimOptions {
   readonly traceLinesMax?: number;
   /** Record every message in the trace (slow; for replaying one seed). */
   readonly traceMessages?: boolean;
+  /** Overrides of the fault intensities otherwise drawn from the seed (a focused swarm profile). */
+  readonly faults?: Partial<Faults>;
 }
 
 export interface SimStats {
@@ -51,6 +53,10 @@ export interface SimStats {
   timerFires: number;
   sessionTimeouts: number;
   maxCommitIndex: number;
+  /** Times a leader's commit index landed on an entry of an older term (only the broken rule does). */
+  oldTermCommits: number;
+  /** Appends delivered that carry entries of an older term (a new leader repairing logs). */
+  oldTermAppends: number;
   linearizability: 'ok' | 'illegal' | 'unknown' | 'skipped';
 }
 
@@ -95,18 +101,30 @@ interface SimNode {
   clockOffsetMs: number;
   pausedUntilStep: number;
   incarnation: number;
+  /** Scheduled crash (a leader that dies right after winning; it sends nothing until then). */
+  crashAtStep: number;
   lastRole: string;
   lastTerm: number;
   checkedCommit: number;
 }
 
-interface Faults {
+export interface Faults {
   lossProbability: number;
   duplicateProbability: number;
   delayStepsMax: number;
   storageStepsMax: number;
   partitionProbability: number;
   crashProbability: number;
+  /** Crash a node in the step it granted a vote (stresses vote durability). */
+  crashAfterVoteProbability: number;
+  /** Crash a node in the step it acknowledged appends (stresses append durability). */
+  crashAfterAckProbability: number;
+  /** Crash the leader in the step its commit index advanced. */
+  crashAfterCommitProbability: number;
+  /** Crash a node in the step it won an election, before its first messages leave. */
+  crashOnElectionProbability: number;
+  entriesPerAppendMax: number;
+  inflightMessagesMax: number;
   tornWriteProbability: number;
   pauseProbability: number;
   clockJumpProbability: number;
@@ -182,7 +200,14 @@ class Simulation {
       pauseProbability: p.pick([0, 0.002, 0.005]),
       clockJumpProbability: p.pick([0, 0.002]),
       transferProbability: p.pick([0, 0.002]),
+      crashAfterVoteProbability: p.pick([0, 0.2]),
+      crashAfterAckProbability: p.pick([0, 0, 0.01]),
+      crashAfterCommitProbability: p.pick([0, 0, 0.05]),
+      crashOnElectionProbability: p.pick([0, 0, 0.1]),
+      entriesPerAppendMax: p.pick([1, 2, 8]),
+      inflightMessagesMax: p.pick([1, 4, 16]),
     };
+    Object.assign(this.faults, options.faults ?? {});
     this.snapshotEvery = p.pick([0, 6, 20]);
     this.buckets = Array.from({ length: this.faults.delayStepsMax + 2 }, () => []);
     this.stats = {
@@ -203,6 +228,8 @@ class Simulation {
       timerFires: 0,
       sessionTimeouts: 0,
       maxCommitIndex: 0,
+      oldTermCommits: 0,
+      oldTermAppends: 0,
       linearizability: 'skipped',
     };
     for (let id = 1; id <= this.nodeCount; id++) {
@@ -214,6 +241,7 @@ class Simulation {
         clockOffsetMs: 0,
         pausedUntilStep: 0,
         incarnation: 0,
+        crashAtStep: -1,
         lastRole: 'follower',
         lastTerm: 0,
         checkedCommit: 0,
@@ -288,7 +316,7 @@ class Simulation {
       seed: this.options.seed,
       ok: failure === undefined,
       failure,
-      trace: failure === undefined ? [] : this.trace.slice(-this.traceMax),
+      trace: failure === undefined && !this.options.traceMessages ? [] : this.trace.slice(-this.traceMax),
       stats: this.stats,
     };
   }
@@ -314,8 +342,8 @@ class Simulation {
       heartbeatIntervalMs: HEARTBEAT_MS,
       preVote: true,
       checkQuorum: true,
-      inflightMessagesMax: 4,
-      entriesPerAppendMax: 8,
+      inflightMessagesMax: this.faults.inflightMessagesMax,
+      entriesPerAppendMax: this.faults.entriesPerAppendMax,
       uncommittedEntriesMax: 256,
       snapshotChunkBytes: 48,
       payloadBytesMax: 1024,
@@ -363,6 +391,7 @@ class Simulation {
       this.writeEntries(node, first.entries.slice(0, keep));
       torn = `, torn write kept ${keep}/${first.entries.length} entries`;
     }
+    node.crashAtStep = -1;
     this.log(`n${node.id} CRASH (lost ${node.pending.length} unsynced writes${torn})`);
     node.pending = [];
     node.replica = undefined;
@@ -412,7 +441,8 @@ class Simulation {
         }
         continue;
       }
-      if (p.chance(f.crashProbability)) this.crash(node);
+      if (node.crashAtStep >= 0 && node.crashAtStep <= this.step) this.crash(node);
+      else if (p.chance(f.crashProbability)) this.crash(node);
       else if (node.pausedUntilStep <= this.step && p.chance(f.pauseProbability)) {
         node.pausedUntilStep = this.step + p.int(10, 80);
         this.stats.pauses++;
@@ -483,6 +513,7 @@ class Simulation {
     this.faults.duplicateProbability = 0;
     for (const node of this.nodes) {
       node.pausedUntilStep = 0;
+      if (node.crashAtStep >= 0) this.crash(node);
       if (!node.replica) this.startNode(node);
     }
     for (const c of this.clients) c.completedAfterHeal = false;
@@ -556,7 +587,9 @@ class Simulation {
       if (!this.linkUp(packet.message.from, packet.to)) return;
       this.stats.messagesDelivered++;
       if (this.options.traceMessages) this.log(`recv ${describeMessage(packet.message)}`);
-      node.replica.step(packet.message);
+      const m = packet.message;
+      if (m.type === 'append' && m.entries.some((e) => e.term < m.term)) this.stats.oldTermAppends++;
+      node.replica.step(m);
       return;
     }
     this.stats.messagesDelivered++;
@@ -600,8 +633,29 @@ class Simulation {
         this.log(`n${node.id} installs snapshot @${rd.snapshot.index} (term ${rd.snapshot.term})`);
       }
       if (rd.entries.length > 0) node.pending.push({ kind: 'entries', entries: rd.entries, doneStep });
+      const commitBefore = node.checkedCommit;
+      const elected = rd.role === 'leader' && node.lastRole !== 'leader';
       this.checkReady(node, out.ready.entries, rd.commitIndex);
-      for (const m of rd.messages) this.send(node.id, { kind: 'raft', to: m.to, message: m });
+      if (!this.healed && elected && this.prng.chance(this.faults.crashOnElectionProbability)) {
+        // Dies soon (its own writes may reach the disk first); nothing it sends gets out.
+        node.crashAtStep = this.step + this.prng.int(0, this.faults.storageStepsMax + 2);
+        this.log(`n${node.id} will crash at ${node.crashAtStep * STEP_MS}ms, muted`);
+      }
+      if (node.crashAtStep >= 0) continue;
+      let crashAfter =
+        !this.healed &&
+        rd.role === 'leader' &&
+        rd.commitIndex > commitBefore &&
+        this.prng.chance(this.faults.crashAfterCommitProbability);
+      for (const m of rd.messages) {
+        this.send(node.id, { kind: 'raft', to: m.to, message: m });
+        if (!this.healed && m.type === 'vote-response' && m.granted) {
+          crashAfter ||= this.prng.chance(this.faults.crashAfterVoteProbability);
+        }
+        if (!this.healed && m.type === 'append-response' && m.success) {
+          crashAfter ||= this.prng.chance(this.faults.crashAfterAckProbability);
+        }
+      }
       this.checkApplied(node, rd.committedEntries);
       for (const e of out.egress) {
         if (e.kind === 'session-opened')
@@ -623,6 +677,10 @@ class Simulation {
         this.persistSnapshot(node, out.snapshotTaken);
         replica.snapshotPersisted(out.snapshotTaken);
         this.stats.snapshotsTaken++;
+      }
+      if (crashAfter) {
+        this.crash(node);
+        return;
       }
     }
   }
@@ -668,6 +726,10 @@ class Simulation {
       else if (c !== e) {
         this.fail(`committed entry ${i} differs on n${node.id} (t${e.term} vs t${c.term})`);
       }
+    }
+    if (x.role === 'leader' && commitIndex > node.checkedCommit && x.termAt(commitIndex) !== x.term) {
+      this.stats.oldTermCommits++;
+      this.log(`n${node.id} commit ${commitIndex} lands on an entry of an older term`);
     }
     if (commitIndex < node.checkedCommit)
       this.fail(`n${node.id} commit index went back ${node.checkedCommit} -> ${commitIndex}`);

@@ -1,0 +1,44 @@
+import { type Faults, runSimulation, type SimMutations, type SimResult } from '@venue/consensus';
+
+/** A crash-heavy profile that reaches Figure-8 histories: leaders that die right after winning or committing. */
+export const FIGURE8_PROFILE: Partial<Faults> = {
+  entriesPerAppendMax: 1,
+  inflightMessagesMax: 1,
+  crashProbability: 0,
+  crashOnElectionProbability: 0.5,
+  crashAfterCommitProbability: 0.5,
+  partitionProbability: 0,
+  pauseProbability: 0,
+};
+
+export function report(r: SimResult): string {
+  return `seed ${r.seed}: ${r.failure}\n${r.trace.join('\n')}`;
+}
+
+/** Runs seeds [first, first + count); throws with the trace of the first failing seed. */
+export function runSeeds(
+  first: number,
+  count: number,
+  options: { nodeCount?: 3 | 5; faults?: Partial<Faults>; mutations?: SimMutations } = {},
+): { seeds: number; faultSteps: number } {
+  let faultSteps = 0;
+  for (let seed = first; seed < first + count; seed++) {
+    const r = runSimulation({ seed, ...options });
+    if (!r.ok) throw new Error(report(r));
+    if (r.stats.linearizability === 'illegal') throw new Error(`seed ${seed}: history not linearizable`);
+    faultSteps += r.stats.faultSteps;
+  }
+  return { seeds: count, faultSteps };
+}
+
+/** First seed in [1, budget] on which the simulator reports a failure, or undefined. */
+export function firstFailingSeed(
+  budget: number,
+  options: { nodeCount?: 3 | 5; faults?: Partial<Faults>; mutations: SimMutations },
+): SimResult | undefined {
+  for (let seed = 1; seed <= budget; seed++) {
+    const r = runSimulation({ seed, ...options });
+    if (!r.ok) return r;
+  }
+  return undefined;
+}
