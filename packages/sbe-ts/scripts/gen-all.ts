@@ -1,6 +1,7 @@
 // Regenerates every committed codec of the monorepo: `pnpm --filter @venue/sbe-ts gen`.
 //   packages/<pkg>/schema/<name>.xml   -> packages/<pkg>/src/generated/<name>/
 //   packages/sbe-ts/test/schemas/<name>.xml -> packages/sbe-ts/test/generated/<name>/ (test fixtures)
+//   packages/sbe-ts/bench/schemas/<name>.xml -> packages/sbe-ts/bench/generated/<name>/ (benchmark)
 // The drift test (test/drift.test.ts) uses the same list to check nothing committed is stale.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -32,6 +33,13 @@ export function schemaTargets(repoRoot: string = REPO_ROOT): SchemaTarget[] {
     targets.push({
       schemaPath: join(fixtures, xml),
       outDir: join(packagesDir, 'sbe-ts', 'test', 'generated', stem(xml)),
+    });
+  }
+  const bench = join(packagesDir, 'sbe-ts', 'bench', 'schemas');
+  for (const xml of xmlFiles(bench)) {
+    targets.push({
+      schemaPath: join(bench, xml),
+      outDir: join(packagesDir, 'sbe-ts', 'bench', 'generated', stem(xml)),
     });
   }
   return targets;

@@ -180,6 +180,37 @@ describe('layout', () => {
     });
   }
 
+  for (const [order, mod] of [
+    ['littleEndian', LE],
+    ['bigEndian', BE],
+  ] as const) {
+    it(`reads and writes 64-bit fields as numbers, exactly, without allocating (${order})`, () => {
+      const buffer = new Uint8Array(512);
+      const enc = new mod.AllTypesEncoder().wrap(buffer, 0);
+      const dec = new mod.AllTypesDecoder();
+      for (const v of [0, 1, -1, 2 ** 32, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+        enc.i64AsNumber(v).optI64AsNumber(v);
+        dec.wrap(buffer, 0);
+        expect([dec.i64(), dec.i64AsNumber(), dec.optI64AsNumber()]).toEqual([BigInt(v), v, v]);
+      }
+      for (const v of [0, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER]) {
+        enc.u64AsNumber(v);
+        expect([dec.wrap(buffer, 0).u64(), dec.u64AsNumber()]).toEqual([BigInt(v), v]);
+      }
+      enc.optI64AsNumber(null);
+      expect([dec.wrap(buffer, 0).optI64(), dec.optI64AsNumber()]).toEqual([null, null]);
+      enc.optI64(null);
+      expect(dec.wrap(buffer, 0).optI64AsNumber()).toBeNull();
+      enc.i64(2n ** 53n);
+      expect(() => dec.wrap(buffer, 0).i64AsNumber()).toThrow(/9007199254740992 is not a safe integer/);
+      enc.u64(2n ** 64n - 1n);
+      expect(() => dec.wrap(buffer, 0).u64AsNumber()).toThrow(RangeError);
+      expect(() => enc.i64AsNumber(2 ** 53)).toThrow(RangeError);
+      expect(() => enc.i64AsNumber(1.5)).toThrow(RangeError);
+      expect(() => enc.u64AsNumber(-1)).toThrow(RangeError);
+    });
+  }
+
   it('rejects values that do not fit, with a RangeError and nothing written past the field', () => {
     const buffer = new Uint8Array(512);
     const enc = new LE.AllTypesEncoder().wrap(buffer, 0);

@@ -327,6 +327,35 @@ class Generator {
       : `this._view.set${p.accessor}(${pos}, ${value}, ${this.le});`;
   }
 
+  /** Statements zeroing length bytes at pos: inline DataView writes for small blocks (no builtin call). */
+  private zero(pos: string, length: number, indent: string): string[] {
+    if (length > 128) return [`${indent}this._bytes.fill(0, ${pos}, ${pos} + ${length});`];
+    const at = (o: number) => (o === 0 ? pos : `${pos} + ${o}`);
+    const lines: string[] = [];
+    let o = 0;
+    for (; length - o >= 8; o += 8) lines.push(`${indent}this._view.setFloat64(${at(o)}, 0);`);
+    if (length - o >= 4) {
+      lines.push(`${indent}this._view.setUint32(${at(o)}, 0);`);
+      o += 4;
+    }
+    if (length - o >= 2) {
+      lines.push(`${indent}this._view.setUint16(${at(o)}, 0);`);
+      o += 2;
+    }
+    if (length - o >= 1) lines.push(`${indent}this._view.setUint8(${at(o)}, 0);`);
+    return lines;
+  }
+
+  /** True when the named members cover every byte of the composite (no need to zero it first). */
+  private covers(c: CompositeType, names: readonly string[]): boolean {
+    const size = c.members
+      .filter((m) => names.includes(m.name))
+      .reduce((sum, m) => sum + m.type.encodedLength, 0);
+    return (
+      size === c.encodedLength && c.members.every((m) => names.includes(m.name) || m.type.encodedLength === 0)
+    );
+  }
+
   private literal(prim: PrimitiveType, text: string): string {
     const p = PRIMITIVES[prim];
     if (p.big) return `${BigInt(text)}n`;
@@ -499,6 +528,7 @@ class Generator {
           '  }',
         );
       }
+      if (p.big) this.asNumberSlot(w, s, t, role, pos, nullable, guard, add);
       return;
     }
     const len = t.length;
@@ -568,6 +598,72 @@ class Generator {
         `  ${s.name}(index: number, value: ${ts}): this {`,
         `    ${w.use(rt, 'checkIndex')}(index, ${len}, '${s.name}');`,
         `    ${this.write(t.primitiveType, at, 'value')}`,
+        '    return this;',
+        '  }',
+      );
+    }
+  }
+
+  /**
+   * Number accessors of a 64-bit integer: exact for safe integers, and allocation-free (reading a
+   * bigint allocates one). Out-of-range values throw a RangeError instead of losing precision.
+   */
+  private asNumberSlot(
+    w: ModuleWriter,
+    s: Slot,
+    t: EncodedType,
+    role: Role,
+    pos: string,
+    nullable: boolean,
+    guard: (absent: string) => string[],
+    add: (name: string) => void,
+  ): void {
+    const signed = t.primitiveType === 'int64';
+    const name = `${s.name}AsNumber`;
+    add(name);
+    const little = this.schema.byteOrder === 'littleEndian';
+    const loPos = little ? pos : `${pos} + 4`;
+    const hiPos = little ? `${pos} + 4` : pos;
+    const hiGet = signed ? 'getInt32' : 'getUint32';
+    const hiSet = signed ? 'setInt32' : 'setUint32';
+    const nullBig = BigInt.asUintN(64, BigInt(t.nullValue));
+    const nullLo = Number(nullBig & 0xffffffffn);
+    const nullHiRaw = Number(nullBig >> 32n);
+    const nullHi = signed && nullHiRaw >= 2 ** 31 ? nullHiRaw - 2 ** 32 : nullHiRaw;
+    const min = signed ? 'Number.MIN_SAFE_INTEGER' : '0';
+    if (role === 'Decoder') {
+      w.push(
+        '',
+        `  /** ${s.name} as a number (no allocation); throws a RangeError beyond Number.MAX_SAFE_INTEGER. */`,
+        `  ${name}(): number${nullable ? ' | null' : ''} {`,
+        ...guard('null'),
+        `    const hi = this._view.${hiGet}(${hiPos}, ${this.le});`,
+        `    const lo = this._view.getUint32(${loPos}, ${this.le});`,
+        ...(nullable ? [`    if (hi === ${nullHi} && lo === ${nullLo}) return null;`] : []),
+        // The throw lives in the runtime so that this method stays small enough to be inlined.
+        `    if (hi > 2097151${signed ? ' || hi < -2097152' : ''}) ${w.use('./runtime.js', 'unsafeInteger')}('${s.name}', this.${s.name}());`,
+        '    return hi * 4294967296 + lo;',
+        '  }',
+      );
+    } else {
+      const param = nullable ? 'number | null' : 'number';
+      w.push(
+        '',
+        `  /** Sets ${s.name} from a safe integer (no allocation)${nullable ? '; null writes the null value' : ''}. */`,
+        `  ${name}(value: ${param}): this {`,
+        ...(nullable
+          ? [
+              '    if (value === null) {',
+              `      this._view.${hiSet}(${hiPos}, ${nullHi}, ${this.le});`,
+              `      this._view.setUint32(${loPos}, ${nullLo}, ${this.le});`,
+              '      return this;',
+              '    }',
+            ]
+          : []),
+        `    if (!Number.isSafeInteger(value) || value < ${min}) ${w.use('./runtime.js', 'unsafeInteger')}('${s.name}', value);`,
+        '    const hi = Math.floor(value / 4294967296);',
+        `    this._view.${hiSet}(${hiPos}, hi, ${this.le});`,
+        `    this._view.setUint32(${loPos}, value - hi * 4294967296, ${this.le});`,
         '    return this;',
         '  }',
       );
@@ -725,7 +821,7 @@ class Generator {
         ...this.bufferCache(w),
         `    ${cb}(this._bytes, offset, ${bl}, '${message.name}');`,
         '    this._offset = offset;',
-        `    this._bytes.fill(0, offset, offset + ${bl});`,
+        ...this.zero('offset', bl, '    '),
         `    this._cursor.position = offset + ${bl};`,
         '    return this;',
         '  }',
@@ -734,7 +830,9 @@ class Generator {
         '  wrapAndApplyHeader(buffer: SbeBuffer, offset: number): this {',
         ...this.bufferCache(w),
         `    ${cb}(this._bytes, offset, ${hl}, '${message.name} header');`,
-        `    this._bytes.fill(0, offset, offset + ${hl});`,
+        ...(this.covers(h.type, ['blockLength', 'templateId', 'schemaId', 'version'])
+          ? []
+          : this.zero('offset', h.type.encodedLength, '    ')),
         wr(h.blockLength, `${bl}`),
         wr(h.templateId, `${message.id}`),
         wr(h.schemaId, sid),
@@ -799,7 +897,7 @@ class Generator {
         '    this._bytes = bytes;',
         '    const pos = this._cursor.position;',
         `    ${cb}(bytes, pos, ${dl} + count * ${g.blockLength}, '${g.name}');`,
-        `    this._bytes.fill(0, pos, pos + ${dl});`,
+        ...(this.covers(d.type, ['blockLength', 'numInGroup']) ? [] : this.zero('pos', dl, '    ')),
         `    ${this.write(d.blockLengthType, off(d.blockLengthOffset), `${g.blockLength}`)}`,
         `    ${this.write(d.numInGroupType, off(d.numInGroupOffset), 'count')}`,
         `    this._cursor.position = pos + ${dl};`,
@@ -831,9 +929,7 @@ class Generator {
       `      throw new RangeError(\`${g.name}: next() past the last of \${this._count} elements\`);`,
       '    }',
       '    this._offset = this._cursor.position;',
-      ...(role === 'Encoder'
-        ? [`    this._bytes.fill(0, this._offset, this._offset + ${g.blockLength});`]
-        : []),
+      ...(role === 'Encoder' ? this.zero('this._offset', g.blockLength, '    ') : []),
       `    this._cursor.position = this._offset + ${stride};`,
       '    this._index++;',
       '    return this;',

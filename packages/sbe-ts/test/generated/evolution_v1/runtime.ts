@@ -31,6 +31,11 @@ export function checkIndex(index: number, length: number, what: string): void {
   }
 }
 
+/** Throws for a 64-bit value that a number accessor cannot represent exactly. */
+export function unsafeInteger(what: string, value: number | bigint | null): never {
+  throw new RangeError(`${what}: ${value} is not a safe integer (use the bigint accessor)`);
+}
+
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** Decodes text; a fixed-length field (stopAtNul) ends at its first NUL byte. */
