@@ -35,6 +35,22 @@ export {
 export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
+export type {
+  AdminAckMessage,
+  ExecutionReportMessage,
+  MassCancelReportMessage,
+  RejectMessage,
+  ReplyMessage,
+  TradeMessage,
+} from './service/codec.js';
+export {
+  CommandDecodeError,
+  decodeCommand,
+  decodeReply,
+  encodeCommand,
+} from './service/codec.js';
+export type { MatchingServiceOptions } from './service/matching-service.js';
+export { MatchingService } from './service/matching-service.js';
 export { SnapshotError } from './snapshot/bytes.js';
 export { readSnapshot, writeSnapshot } from './snapshot/snapshot.js';
 export type {

@@ -187,6 +187,7 @@ export class ReferenceModel {
       clOrdId: o.clOrdId,
       origClOrdId: '',
       accountId: o.acct,
+      sessionId: o.session,
       instrumentId: o.inst,
       side: o.side,
       orderType: o.type,
@@ -224,6 +225,7 @@ export class ReferenceModel {
       clOrdId: '',
       origClOrdId: '',
       accountId: 0,
+      sessionId: 0,
       instrumentId: 0,
       side: 0,
       orderType: 0,
@@ -326,6 +328,7 @@ export class ReferenceModel {
         ...this.rejectBase(CommandKind.NewOrder, reason),
         clOrdId: c.clOrdId,
         accountId: c.accountId,
+        sessionId: c.sessionId,
         instrumentId: c.instrumentId,
         side: c.side,
         orderType: c.orderType,
@@ -476,6 +479,8 @@ export class ReferenceModel {
         takerOrderId: o.id,
         makerAccountId: m.acct,
         takerAccountId: o.acct,
+        makerSessionId: m.session,
+        takerSessionId: o.session,
         timestampMs: this.now,
       });
       const me = this.er(m, ExecType.Trade, m.leaves === 0 ? OrdStatus.Filled : OrdStatus.PartiallyFilled, 0);

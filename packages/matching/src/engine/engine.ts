@@ -265,6 +265,7 @@ export class MatchingEngine {
     e.clOrdId = o.clOrdId;
     e.origClOrdId = '';
     e.accountId = o.account!.id;
+    e.sessionId = o.sessionId;
     e.instrumentId = o.instrument!.id;
     e.side = o.side as Side;
     e.orderType = o.orderType as OrderType;
@@ -304,6 +305,7 @@ export class MatchingEngine {
     e.clOrdId = '';
     e.origClOrdId = '';
     e.accountId = 0;
+    e.sessionId = 0;
     e.instrumentId = 0;
     e.side = 0;
     e.orderType = 0;
@@ -330,6 +332,7 @@ export class MatchingEngine {
     const e = this.rejectEvent(CommandKind.NewOrder, reason);
     e.clOrdId = typeof cmd.clOrdId === 'string' ? cmd.clOrdId : '';
     e.accountId = Number.isSafeInteger(cmd.accountId) ? cmd.accountId : 0;
+    e.sessionId = Number.isSafeInteger(cmd.sessionId) ? cmd.sessionId : 0;
     e.instrumentId = Number.isSafeInteger(cmd.instrumentId) ? cmd.instrumentId : 0;
     e.side = cmd.side === Side.Buy || cmd.side === Side.Sell ? cmd.side : 0;
     e.orderType = Number.isSafeInteger(cmd.orderType) ? cmd.orderType : 0;
@@ -791,6 +794,8 @@ export class MatchingEngine {
     t.takerOrderId = taker.id;
     t.makerAccountId = ma.id;
     t.takerAccountId = ta.id;
+    t.makerSessionId = maker.sessionId;
+    t.takerSessionId = taker.sessionId;
     t.timestampMs = this.nowMs;
     this.sink.onTrade(t);
 

@@ -19,6 +19,8 @@ export class ExecutionEvent {
   /** Previous ClOrdID on Replaced/Canceled when the request carried a new one ('' otherwise). */
   origClOrdId = '';
   accountId = 0;
+  /** Session that entered the order (0 if unknown, e.g. on rejects of cancels): where the report goes. */
+  sessionId = 0;
   instrumentId = 0;
   side = 0 as Side | 0;
   orderType = 0 as OrderType | 0;
@@ -54,6 +56,8 @@ export class TradeEvent {
   takerOrderId = 0;
   makerAccountId = 0;
   takerAccountId = 0;
+  makerSessionId = 0;
+  takerSessionId = 0;
   timestampMs = 0;
 }
 

@@ -1,0 +1,217 @@
+import type {
+  ClientSession,
+  ClusteredService,
+  LogPosition,
+  Role,
+  ServiceContext,
+  SessionCloseReason,
+  SnapshotWriter,
+} from '@venue/consensus';
+import { type EngineConfig, MatchingEngine } from '../engine/engine.js';
+import type { AdminEvent, EventSink, ExecutionEvent, MassCancelEvent, TradeEvent } from '../events/events.js';
+import { genesisCommands } from '../genesis/genesis.js';
+import { stateHash } from '../hash/hash.js';
+import { readSnapshot, writeSnapshot } from '../snapshot/snapshot.js';
+import { type Command, CommandType } from '../types/commands.js';
+import { CommandKind, ExecType } from '../types/enums.js';
+import { Reason } from '../types/reasons.js';
+import {
+  appendAdmin,
+  appendExecution,
+  appendMassCancel,
+  appendReject,
+  appendTrade,
+  type CommandDecodeError,
+  decodeCommand,
+  ReplyBuffer,
+} from './codec.js';
+
+export interface MatchingServiceOptions {
+  /** Apply the genesis instruments/accounts on a fresh start (no snapshot). Default true. */
+  genesis?: boolean;
+  /** Principals allowed to send admin commands; undefined = any principal (demo). */
+  adminPrincipals?: readonly string[];
+  engine?: Partial<EngineConfig>;
+}
+
+const EXPIRY_TIMER_ID = 1;
+
+/**
+ * The matching engine as a clustered service. Each log entry carries one SBE command (schema 2);
+ * events are encoded as SBE and sent as one reply per affected session: execution reports go to
+ * the session that entered the order, rejects and reports about the request to the requesting
+ * session. Day/GTD expiry runs on one log timer set to the engine's next deadline.
+ */
+export class MatchingService implements ClusteredService, EventSink {
+  readonly name = 'matching';
+  private eng: MatchingEngine;
+  private ctx: ServiceContext | null = null;
+  private readonly options: MatchingServiceOptions;
+  /** Session of the entry being applied (0 for timers and session events). */
+  private current = 0;
+  /** Pending output per session for the entry being applied. */
+  private readonly outbox = new Map<number, ReplyBuffer>();
+  private readonly spare: ReplyBuffer[] = [];
+  private scheduledDeadlineMs = 0;
+
+  constructor(options: MatchingServiceOptions = {}) {
+    this.options = options;
+    this.eng = new MatchingEngine(this, options.engine);
+  }
+
+  /** The engine, for read-only views (market data reads the book at each log position). */
+  get engine(): MatchingEngine {
+    return this.eng;
+  }
+
+  onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void {
+    this.ctx = ctx;
+    if (snapshot !== undefined) {
+      this.eng = readSnapshot(snapshot, this, this.options.engine);
+    } else {
+      this.eng = new MatchingEngine(this, this.options.engine);
+      if (this.options.genesis !== false) {
+        for (const c of genesisCommands(0)) this.eng.apply(c);
+      }
+    }
+    this.outbox.clear(); // genesis acks have no session to go to
+    this.scheduledDeadlineMs = 0;
+    this.syncTimer();
+  }
+
+  onSessionOpen(_session: ClientSession, _timestampMs: number): void {}
+
+  onSessionMessage(
+    session: ClientSession,
+    timestampMs: number,
+    _logPosition: LogPosition,
+    payload: Uint8Array,
+  ): void {
+    this.current = session.id;
+    let cmd: Command | undefined;
+    try {
+      cmd = decodeCommand(payload, timestampMs, session.id);
+    } catch (err) {
+      const e = err as CommandDecodeError;
+      appendReject(this.out(session.id), timestampMs, Reason.InvalidCommand, e.templateId ?? 0, 0, e.message);
+    }
+    if (cmd !== undefined) {
+      if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
+        appendReject(
+          this.out(session.id),
+          timestampMs,
+          Reason.InvalidCommand,
+          0,
+          CommandKind.Admin,
+          `principal ${session.principal} may not send admin commands`,
+        );
+      } else {
+        this.eng.apply(cmd);
+      }
+    }
+    this.finish();
+  }
+
+  onTimerEvent(correlationId: number, timestampMs: number): void {
+    if (correlationId !== EXPIRY_TIMER_ID) return;
+    this.current = 0;
+    this.scheduledDeadlineMs = 0; // fired
+    this.eng.apply({ type: CommandType.Tick, timestampMs });
+    this.finish();
+  }
+
+  onSessionClose(session: ClientSession, timestampMs: number, _reason: SessionCloseReason): void {
+    this.current = 0;
+    this.eng.apply({ type: CommandType.SessionClosed, timestampMs, sessionId: session.id });
+    this.finish();
+  }
+
+  onTakeSnapshot(writer: SnapshotWriter): void {
+    writer.write(writeSnapshot(this.eng));
+  }
+
+  onRoleChange(_role: Role): void {}
+
+  stateHash(): string {
+    return stateHash(this.eng);
+  }
+
+  // ------------------------------------------------------------------ EventSink
+
+  onExecution(e: ExecutionEvent): void {
+    if (e.execType === ExecType.Rejected && e.rejectedCommand === CommandKind.Admin) {
+      appendReject(this.out(this.current), e.timestampMs, e.reason, 0, CommandKind.Admin, e.text);
+      return;
+    }
+    // Rejects answer the requester; everything else goes to the order's session.
+    const target = e.execType === ExecType.Rejected || e.sessionId === 0 ? this.current : e.sessionId;
+    appendExecution(this.out(target), e);
+  }
+
+  onTrade(t: TradeEvent): void {
+    appendTrade(this.out(t.takerSessionId), t);
+    if (t.makerSessionId !== t.takerSessionId) appendTrade(this.out(t.makerSessionId), t);
+  }
+
+  onMassCancel(m: MassCancelEvent): void {
+    appendMassCancel(this.out(this.current), m);
+  }
+
+  onAdmin(a: AdminEvent): void {
+    appendAdmin(this.out(this.current), a);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private isAdmin(cmd: Command): boolean {
+    return (
+      cmd.type === CommandType.AddInstrument ||
+      cmd.type === CommandType.SetInstrumentStatus ||
+      cmd.type === CommandType.AddAccount ||
+      cmd.type === CommandType.SetRiskLimits
+    );
+  }
+
+  private adminAllowed(principal: string): boolean {
+    const allowed = this.options.adminPrincipals;
+    return allowed === undefined || allowed.includes(principal);
+  }
+
+  private out(sessionId: number): ReplyBuffer {
+    let b = this.outbox.get(sessionId);
+    if (b === undefined) {
+      b = this.spare.pop() ?? new ReplyBuffer();
+      this.outbox.set(sessionId, b);
+    }
+    return b;
+  }
+
+  /** Sends one reply per session (requester first, then ascending ids: deterministic), then re-arms the timer. */
+  private finish(): void {
+    const ctx = this.ctx;
+    if (this.outbox.size > 0) {
+      const ids = [...this.outbox.keys()].sort((a, b) => a - b);
+      const cur = this.outbox.get(this.current);
+      if (cur !== undefined && this.current !== 0 && cur.length > 0) ctx?.reply(this.current, cur.take());
+      for (const id of ids) {
+        const b = this.outbox.get(id)!;
+        if (id !== 0 && b.length > 0) ctx?.reply(id, b.take());
+        b.length = 0;
+        this.spare.push(b);
+      }
+      this.outbox.clear();
+    }
+    this.current = 0;
+    this.syncTimer();
+  }
+
+  private syncTimer(): void {
+    const ctx = this.ctx;
+    if (ctx === null) return;
+    const deadline = this.eng.nextDeadlineMs();
+    if (deadline === this.scheduledDeadlineMs) return;
+    if (deadline === 0) ctx.cancelTimer(EXPIRY_TIMER_ID);
+    else ctx.scheduleTimer(EXPIRY_TIMER_ID, deadline);
+    this.scheduledDeadlineMs = deadline;
+  }
+}
