@@ -1,10 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FixTcpServer } from '@venue/gateway';
+import { FileSessionStoreFactory, FixTcpServer } from '@venue/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGateway } from './fakes/net-clients.js';
 
@@ -86,5 +86,72 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
     expect(out).toContain('\nOK');
     expect(out).toContain('STEP buy-fill clOrdId=qf-b1 150=F 39=2 31=100.5 32=0.25 14=0.25 151=0 6=100.5');
     expect(handler().received.map((r) => r.kind)).toEqual(['new', 'new', 'replace', 'cancel', 'cancel']);
+  });
+
+  it('resumes without a reset across a gateway restart; the offline report arrives by ResendRequest', async () => {
+    const fixDir = mkdtempSync(join(tmpdir(), 'gw-qf-venue-'));
+    const qfDir = mkdtempSync(join(tmpdir(), 'gw-qf-client-'));
+    const start = async () => {
+      const stores = new FileSessionStoreFactory({ dir: fixDir, fsync: 'batch' });
+      const g = makeGateway({}, stores);
+      g.gateway.start();
+      const srv = new FixTcpServer({ gateway: g.gateway, port: 0, host: '127.0.0.1' });
+      await srv.listen();
+      return {
+        ...g,
+        srv,
+        stop: async () => {
+          g.gateway.stop();
+          await srv.close();
+          stores.closeAll();
+        },
+      };
+    };
+    let venue = await start();
+    const child = spawn(bin, [String(venue.srv.port), qfDir, 'resume'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('STEP phase1-done')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`initiator exited early:\n${out}`)));
+      });
+      // Gateway restart; while the client is away the venue cancels its order.
+      await venue.stop();
+      venue = await start();
+      venue.gateway.events.emit('CLIENT1', {
+        kind: 'executionReport',
+        orderId: 'O-off',
+        execId: 'X-off',
+        clOrdId: 'offline-1',
+        execType: 'canceled',
+        ordStatus: 'canceled',
+        symbol: 'BTC-USD',
+        side: 'sell',
+        cumQtyLots: 0,
+        leavesQtyLots: 0,
+        cumNotionalTickLots: 0,
+        text: 'canceled while you were away',
+      });
+      child.stdin.write(`${venue.srv.port}\n`);
+      const code = await exit;
+      expect(out).toContain('STEP phase2-logon');
+      expect(out).toMatch(/STEP replayed clOrdId=offline-1 150=4/);
+      expect(out).toMatch(/STEP phase2-new clOrdId=rs-2 150=0/);
+      expect(code, out).toBe(0);
+      // The client continued its sequence numbers: no reset on either side.
+      const store = venue.gateway.acceptor.stores.open('VENUE-CLIENT1');
+      expect(store.nextTargetSeq).toBeGreaterThan(4);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+      await venue.stop();
+      rmSync(fixDir, { recursive: true, force: true });
+      rmSync(qfDir, { recursive: true, force: true });
+    }
   });
 });

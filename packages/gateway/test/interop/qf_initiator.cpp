@@ -1,7 +1,12 @@
 // QuickFIX C++ initiator for the gateway interop test (built by test/quickfix-interop.test.ts).
-// Two sessions (CLIENT1, CLIENT2) log on to VENUE, trade against each other, replace, cancel,
-// log out. Prints "STEP <name>" lines and exits 0 on success, 1 with "FAIL <reason>" otherwise.
+// Mode "trade": two sessions (CLIENT1, CLIENT2) log on to VENUE with ResetOnLogon, trade against
+// each other, replace, cancel, log out.
+// Mode "resume": CLIENT1 with a persistent FileStore logs on without reset, sends an order, logs
+// out; then reads the (restarted) gateway's port from stdin, logs on again, and must receive the
+// ExecutionReport the gateway journaled while it was away (ResendRequest -> PossDupFlag replay).
+// Prints "STEP <name>" lines and exits 0 on success, 1 with "FAIL <reason>" otherwise.
 #include <quickfix/Application.h>
+#include <quickfix/FileStore.h>
 #include <quickfix/MessageStore.h>
 #include <quickfix/MessageCracker.h>
 #include <quickfix/Session.h>
@@ -28,6 +33,7 @@
 struct Report {
   std::string sender;  // session (TargetCompID of the report)
   std::string msgType;
+  bool possDup = false;
   std::string clOrdId, execType, ordStatus, lastPx, lastQty, cumQty, leavesQty, avgPx, orderId, text;
 };
 
@@ -85,6 +91,7 @@ class App : public FIX::Application {
       FIX::LeavesQty lq; FIX::CumQty cq; FIX::AvgPx ap; FIX::Symbol sy;
       er.get(oid); er.get(eid); er.get(et); er.get(os); er.get(sd); er.get(lq); er.get(cq); er.get(ap); er.get(sy);
     }
+    r.possDup = m.getHeader().isSetField(43) && m.getHeader().getField(43) == "Y";
     r.clOrdId = get(11); r.execType = get(150); r.ordStatus = get(39); r.lastPx = get(31);
     r.lastQty = get(32); r.cumQty = get(14); r.leavesQty = get(151); r.avgPx = get(6); r.orderId = get(37);
     r.text = get(58);
@@ -124,11 +131,80 @@ static void expect(bool ok, const std::string& what) {
   }
 }
 
+static std::string clientConfig(const std::string& port, const std::string& storeDir) {
+  std::stringstream cfg;
+  cfg << "[DEFAULT]\nConnectionType=initiator\nReconnectInterval=1\nStartTime=00:00:00\nEndTime=00:00:00\n"
+      << "UseDataDictionary=N\nHeartBtInt=30\nResetOnLogon=N\nResetOnLogout=N\nResetOnDisconnect=N\n"
+      << "SocketConnectHost=127.0.0.1\nSocketConnectPort=" << port << "\nFileStorePath=" << storeDir << "\n"
+      << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=CLIENT1\nTargetCompID=VENUE\n";
+  return cfg.str();
+}
+
+static void waitLogons(App& app, int n, const char* what) {
+  std::unique_lock<std::mutex> l(app.mu);
+  if (!app.cv.wait_for(l, std::chrono::seconds(5), [&] { return app.logons >= n; })) {
+    std::cout << "FAIL " << what << std::endl;
+    std::exit(1);
+  }
+}
+
+static int resume(const std::string& port, const std::string& storeDir) {
+  FIX::SessionID s1("FIX.4.4", "CLIENT1", "VENUE");
+  {
+    std::stringstream cfg(clientConfig(port, storeDir));
+    FIX::SessionSettings settings(cfg);
+    App app;
+    FIX::FileStoreFactory store(settings);
+    FIX::SocketInitiator initiator(app, store, settings);
+    initiator.start();
+    waitLogons(app, 1, "phase 1 logon");
+    FIX44::NewOrderSingle o(FIX::ClOrdID("rs-1"), FIX::Side(FIX::Side_SELL), FIX::TransactTime(),
+                            FIX::OrdType(FIX::OrdType_LIMIT));
+    o.set(FIX::Symbol("BTC-USD"));
+    o.set(FIX::OrderQty(1));
+    o.set(FIX::Price(200));
+    FIX::Session::sendToTarget(o, s1);
+    app.waitFor("phase1-new", [](const Report& r) { return r.clOrdId == "rs-1" && r.execType == "0"; });
+    initiator.stop();
+  }
+  std::cout << "STEP phase1-done" << std::endl;
+  std::string newPort;
+  if (!std::getline(std::cin, newPort)) {
+    std::cout << "FAIL no port on stdin" << std::endl;
+    return 1;
+  }
+  std::stringstream cfg(clientConfig(newPort, storeDir));
+  FIX::SessionSettings settings(cfg);
+  App app;
+  FIX::FileStoreFactory store(settings);
+  FIX::SocketInitiator initiator(app, store, settings);
+  initiator.start();
+  waitLogons(app, 1, "phase 2 logon");
+  std::cout << "STEP phase2-logon" << std::endl;
+  auto r = app.waitFor("replayed", [](const Report& x) { return x.clOrdId == "offline-1"; });
+  expect(r.possDup && r.execType == "4", "offline report replayed with PossDupFlag=Y");
+  FIX44::NewOrderSingle o(FIX::ClOrdID("rs-2"), FIX::Side(FIX::Side_SELL), FIX::TransactTime(),
+                          FIX::OrdType(FIX::OrdType_LIMIT));
+  o.set(FIX::Symbol("BTC-USD"));
+  o.set(FIX::OrderQty(1));
+  o.set(FIX::Price(201));
+  FIX::Session::sendToTarget(o, s1);
+  app.waitFor("phase2-new", [](const Report& x) { return x.clOrdId == "rs-2" && x.execType == "0"; });
+  {
+    std::lock_guard<std::mutex> l(app.mu);
+    expect(app.sessionRejects.empty(), "venue sent session Rejects: " + app.sessionRejects);
+  }
+  initiator.stop();
+  std::cout << "OK" << std::endl;
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: qf_initiator <port> <store-dir>" << std::endl;
+    std::cerr << "usage: qf_initiator <port> <store-dir> [trade|resume]" << std::endl;
     return 2;
   }
+  if (argc > 3 && std::string(argv[3]) == "resume") return resume(argv[1], argv[2]);
   std::stringstream cfg;
   cfg << "[DEFAULT]\nConnectionType=initiator\nReconnectInterval=1\nStartTime=00:00:00\nEndTime=00:00:00\n"
       << "UseDataDictionary=N\nHeartBtInt=30\nResetOnLogon=Y\nSocketConnectHost=127.0.0.1\nSocketConnectPort="
