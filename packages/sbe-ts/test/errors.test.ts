@@ -320,6 +320,12 @@ const cases: Case[] = [
     problem: /generates member 'wrap' that collides with a generated method/,
   },
   {
+    name: 'a message whose module name sbe-ts uses',
+    xml: schema(`  <message name="types" id="1"/>`),
+    marker: 'name="types"',
+    problem: /message 'types' would generate Types.ts, which sbe-ts needs for itself/,
+  },
+  {
     name: 'malformed XML',
     xml: schema(`  <message name="M" id="1">
     <field name="a" id="1" type="int8">

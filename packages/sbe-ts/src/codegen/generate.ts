@@ -131,7 +131,15 @@ class Generator {
     files.set('runtime.ts', `${this.header}\n${RUNTIME_SOURCE}`);
     files.set('types.ts', this.typesModule());
     for (const message of this.schema.messages) {
-      files.set(`${cap(message.name)}.ts`, this.messageModule(message));
+      const file = `${cap(message.name)}.ts`;
+      // Also on case-insensitive file systems, a message module must not replace a fixed one.
+      if ([...files.keys(), 'index.ts'].some((f) => f.toLowerCase() === file.toLowerCase())) {
+        this.fail(
+          message.line,
+          `message '${message.name}' would generate ${file}, which sbe-ts needs for itself`,
+        );
+      }
+      files.set(file, this.messageModule(message));
     }
     files.set('index.ts', this.indexModule());
     return files;
