@@ -1,1 +1,39 @@
 export const PACKAGE_NAME = '@venue/marketdata';
+
+export type { ApplyResult, BookLevel } from './client/book.js';
+export { L2Book } from './client/book.js';
+export type { BookSource, FeedConfig } from './feed/feed.js';
+export { DEFAULT_FEED_CONFIG, MarketDataFeed } from './feed/feed.js';
+export { feedStateHash, readFeedSnapshot, writeFeedSnapshot } from './feed/snapshot.js';
+export {
+  decodeJson,
+  decodeSbe,
+  encodeJson,
+  encodeSbe,
+  SNAPSHOT_LEVELS_MAX,
+  sbeLength,
+} from './messages/codec.js';
+export type {
+  BarMessage,
+  BboMessage,
+  ChannelName,
+  FeedMessage,
+  LevelMessage,
+  SideCode,
+  SnapshotLevel,
+  SnapshotMessage,
+  Stamp,
+  StatsMessage,
+  TradeMessage,
+} from './messages/messages.js';
+export {
+  BAR_INTERVALS_MS,
+  CHANNELS,
+  isChannelName,
+  isFullStateChannel,
+  LevelAction,
+} from './messages/messages.js';
+export { FeedRing, StreamRing } from './ring/ring.js';
+export type { FeedListener, MarketDataServiceOptions } from './service/service.js';
+export { BAR_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';
+export { teeSink } from './service/tee.js';

@@ -1,0 +1,588 @@
+import type {
+  AdminEvent,
+  BookView,
+  EventSink,
+  ExecutionEvent,
+  LevelView,
+  MassCancelEvent,
+  TradeEvent,
+} from '@venue/matching';
+import { AdminEventKind, ExecType, OrdStatus } from '@venue/matching';
+import type {
+  BarMessage,
+  BboMessage,
+  ChannelName,
+  FeedMessage,
+  LevelAction,
+  LevelMessage,
+  SideCode,
+  SnapshotLevel,
+  SnapshotMessage,
+  StatsMessage,
+  TradeMessage,
+} from '../messages/messages.js';
+import { BAR_INTERVALS_MS, CHANNELS } from '../messages/messages.js';
+import { type BarState, InstrumentState, MINUTE_MS, type ShadowLevel } from './instrument-state.js';
+
+/** Where the feed reads the book: matching's engine satisfies it (`engine.book(id)`). */
+export interface BookSource {
+  book(instrumentId: number): BookView | undefined;
+}
+
+export interface FeedConfig {
+  /** Levels per side on the l2 channel (top N). */
+  readonly depthTop: number;
+  /** Bound on instruments the feed tracks (matching bounds its own; this is a second guard). */
+  readonly instrumentsMax: number;
+  /** Bound on live orders whose price the feed remembers (to find the old level of a replace). */
+  readonly ordersMax: number;
+}
+
+export const DEFAULT_FEED_CONFIG: Readonly<FeedConfig> = {
+  depthTop: 10,
+  instrumentsMax: 65_536,
+  ordersMax: 16_000_000,
+};
+
+const CH_L1 = 0;
+const CH_L2 = 1;
+const CH_L2FULL = 2;
+const CH_TRADES = 3;
+const CH_BARS = 4;
+const CH_STATS = 5;
+const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+function isTerminal(ordStatus: number): boolean {
+  return (
+    ordStatus === OrdStatus.Filled ||
+    ordStatus === OrdStatus.Canceled ||
+    ordStatus === OrdStatus.Expired ||
+    ordStatus === OrdStatus.Rejected
+  );
+}
+
+/**
+ * The market-data state machine. It is matching's EventSink (through a tee: it only notes which
+ * instruments and price levels an entry touched and copies the trades) and, once matching has
+ * applied a log entry, `endEntry` reads the book at that position and publishes the differences
+ * against what it last published: L2 full-depth and top-N level updates, L1, trades, bars closed
+ * by log time, 24 h statistics. Deterministic: the same entries give the same messages (byte for
+ * byte once encoded) and the same state hash on every replica.
+ */
+export class MarketDataFeed implements EventSink {
+  readonly config: Readonly<FeedConfig>;
+  /** Position and log time of the last entry applied. */
+  logPosition = 0;
+  timestampMs = 0;
+  /** Publish callback; errors thrown by it are counted, never propagated into the state machine. */
+  onMessage: (m: FeedMessage) => void = () => {};
+  publishErrors = 0;
+
+  private readonly instruments = new Map<number, InstrumentState>();
+  /** Instruments sorted by id (deterministic iteration). */
+  private readonly list: InstrumentState[] = [];
+  private readonly dirty: InstrumentState[] = [];
+  /** Live order id -> limit price, so a replace can find the level it left. */
+  private readonly orderPx = new Map<number, number>();
+  private nextBarCloseMs = NO_DEADLINE;
+  private statsMinute = 0;
+  private pending = false;
+  private pendingTimestampMs = 0;
+
+  constructor(
+    private readonly books: BookSource,
+    config: Partial<FeedConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_FEED_CONFIG, ...config };
+    const c = this.config;
+    if (!Number.isSafeInteger(c.depthTop) || c.depthTop < 1 || c.depthTop > 1000) {
+      throw new RangeError(`depthTop must be 1..1000, got ${c.depthTop}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ EventSink (during matching)
+
+  onExecution(e: ExecutionEvent): void {
+    if (e.execType === ExecType.Rejected || e.orderId === 0) return;
+    const side = e.side;
+    if (side !== 1 && side !== 2) return;
+    const s = this.touch(e.instrumentId, e.timestampMs);
+    const touched = side === 1 ? s.touchedBids : s.touchedAsks;
+    if (e.priceTicks > 0) touched.push(e.priceTicks);
+    if (e.execType === ExecType.Replaced) {
+      const old = this.orderPx.get(e.orderId);
+      if (old !== undefined && old !== e.priceTicks && old > 0) touched.push(old);
+    }
+    if (isTerminal(e.ordStatus)) this.orderPx.delete(e.orderId);
+    else {
+      if (!this.orderPx.has(e.orderId) && this.orderPx.size >= this.config.ordersMax) {
+        throw new Error(`invariant: more than ${this.config.ordersMax} live orders`);
+      }
+      this.orderPx.set(e.orderId, e.priceTicks);
+    }
+  }
+
+  onTrade(t: TradeEvent): void {
+    const s = this.touch(t.instrumentId, t.timestampMs);
+    s.pendingTrades.push({
+      tradeId: t.tradeId,
+      priceTicks: t.priceTicks,
+      qtyLots: t.qtyLots,
+      aggressorSide: t.aggressorSide === 2 ? 2 : 1,
+      makerOrderId: t.makerOrderId,
+      takerOrderId: t.takerOrderId,
+      timestampMs: t.timestampMs,
+    });
+  }
+
+  onMassCancel(_m: MassCancelEvent): void {
+    // Each canceled order already came as its own execution event.
+  }
+
+  onAdmin(a: AdminEvent): void {
+    if (a.kind === AdminEventKind.InstrumentAdded) this.ensure(a.id);
+  }
+
+  /** True when matching emitted events that no endEntry has published yet. */
+  get hasPending(): boolean {
+    return this.pending;
+  }
+
+  /** Log time of the first pending event (valid when hasPending). */
+  get pendingSinceMs(): number {
+    return this.pendingTimestampMs;
+  }
+
+  private touch(instrumentId: number, timestampMs: number): InstrumentState {
+    const s = this.ensure(instrumentId);
+    if (!this.pending) {
+      this.pending = true;
+      this.pendingTimestampMs = timestampMs;
+    }
+    if (!s.dirty) {
+      s.dirty = true;
+      this.dirty.push(s);
+    }
+    return s;
+  }
+
+  private ensure(instrumentId: number): InstrumentState {
+    let s = this.instruments.get(instrumentId);
+    if (s !== undefined) return s;
+    if (this.instruments.size >= this.config.instrumentsMax) {
+      throw new Error(`invariant: more than ${this.config.instrumentsMax} instruments`);
+    }
+    s = new InstrumentState(instrumentId, BAR_INTERVALS_MS);
+    this.instruments.set(instrumentId, s);
+    let i = this.list.length;
+    while (i > 0 && this.list[i - 1]!.id > instrumentId) i--;
+    this.list.splice(i, 0, s);
+    return s;
+  }
+
+  // ------------------------------------------------------------------ after matching
+
+  /**
+   * Publishes what the entry at `logPosition` (log time `timestampMs`) changed. Call it once per
+   * entry, right after matching applied it (also for entries that changed nothing: bars close and
+   * statistics roll by log time).
+   */
+  endEntry(logPosition: number, timestampMs: number): void {
+    if (!Number.isSafeInteger(logPosition) || logPosition < this.logPosition) {
+      throw new Error(`endEntry: log position ${logPosition} before ${this.logPosition}`);
+    }
+    if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) {
+      throw new Error(`endEntry: bad timestamp ${timestampMs}`);
+    }
+    this.logPosition = logPosition;
+    // Log time is monotonic; never let a late stamp move bars backwards.
+    if (timestampMs > this.timestampMs) this.timestampMs = timestampMs;
+    const now = this.timestampMs;
+    if (now >= this.nextBarCloseMs) this.closeDueBars(now);
+    const minute = Math.floor(now / MINUTE_MS);
+    if (minute !== this.statsMinute) {
+      this.statsMinute = minute;
+      this.rollStats(now);
+    }
+    const dirty = this.dirty;
+    if (dirty.length > 1) dirty.sort((a, b) => a.id - b.id);
+    for (const s of dirty) {
+      this.flushInstrument(s);
+      s.dirty = false;
+    }
+    dirty.length = 0;
+    this.pending = false;
+  }
+
+  /** Earliest end of a bar in progress (log ms), or 0 if none: the service sets a timer for it. */
+  nextBarDeadlineMs(): number {
+    return this.nextBarCloseMs === NO_DEADLINE ? 0 : this.nextBarCloseMs;
+  }
+
+  private emit(m: FeedMessage): void {
+    try {
+      this.onMessage(m);
+    } catch {
+      this.publishErrors++;
+    }
+  }
+
+  private nextSeq(s: InstrumentState, ch: number): number {
+    const seq = s.seqs[ch]! + 1;
+    if (!Number.isSafeInteger(seq)) throw new Error('invariant: sequence number overflow');
+    s.seqs[ch] = seq;
+    return seq;
+  }
+
+  private flushInstrument(s: InstrumentState): void {
+    const book = this.books.book(s.id);
+    if (s.pendingTrades.length > 0) {
+      for (const t of s.pendingTrades) this.publishTrade(s, t.tradeId, t);
+      s.pendingTrades.length = 0;
+      this.publishStats(s);
+    }
+    const bidsTouched = s.touchedBids.length > 0;
+    const asksTouched = s.touchedAsks.length > 0;
+    if (bidsTouched) this.diffFull(s, 1, book, s.touchedBids, s.bids);
+    if (asksTouched) this.diffFull(s, 2, book, s.touchedAsks, s.asks);
+    if (bidsTouched) s.topBids = this.diffTop(s, 1, book, s.topBids);
+    if (asksTouched) s.topAsks = this.diffTop(s, 2, book, s.topAsks);
+    if (bidsTouched || asksTouched) this.diffBbo(s);
+    s.touchedBids.length = 0;
+    s.touchedAsks.length = 0;
+  }
+
+  private publishTrade(
+    s: InstrumentState,
+    tradeId: number,
+    t: InstrumentState['pendingTrades'][number],
+  ): void {
+    const m: TradeMessage = {
+      type: 'trade',
+      channel: 'trades',
+      instrumentId: s.id,
+      seq: this.nextSeq(s, CH_TRADES),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      tradeId,
+      priceTicks: t.priceTicks,
+      qtyLots: t.qtyLots,
+      aggressorSide: t.aggressorSide,
+      makerOrderId: t.makerOrderId,
+      takerOrderId: t.takerOrderId,
+    };
+    this.emit(m);
+    const now = this.timestampMs;
+    for (const bar of s.bars) {
+      const start = now - (now % bar.intervalMs);
+      if (bar.startMs !== -1 && bar.startMs !== start) this.closeBar(s, bar);
+      if (bar.startMs === -1) {
+        bar.startMs = start;
+        bar.openTicks = t.priceTicks;
+        bar.highTicks = t.priceTicks;
+        bar.lowTicks = t.priceTicks;
+        if (bar.endMs < this.nextBarCloseMs) this.nextBarCloseMs = bar.endMs;
+      }
+      if (t.priceTicks > bar.highTicks) bar.highTicks = t.priceTicks;
+      if (t.priceTicks < bar.lowTicks) bar.lowTicks = t.priceTicks;
+      bar.closeTicks = t.priceTicks;
+      bar.volumeLots += t.qtyLots;
+      bar.notional += t.priceTicks * t.qtyLots;
+      bar.tradeCount++;
+    }
+    s.statsState.addTrade(now, t.priceTicks, t.qtyLots);
+  }
+
+  private closeBar(s: InstrumentState, bar: BarState): void {
+    const m: BarMessage = {
+      type: 'bar',
+      channel: 'bars',
+      instrumentId: s.id,
+      seq: this.nextSeq(s, CH_BARS),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      intervalMs: bar.intervalMs,
+      startMs: bar.startMs,
+      openTicks: bar.openTicks,
+      highTicks: bar.highTicks,
+      lowTicks: bar.lowTicks,
+      closeTicks: bar.closeTicks,
+      volumeLots: bar.volumeLots,
+      notional: bar.notional,
+      tradeCount: bar.tradeCount,
+    };
+    bar.reset();
+    this.emit(m);
+  }
+
+  private closeDueBars(now: number): void {
+    let next = NO_DEADLINE;
+    for (const s of this.list) {
+      for (const bar of s.bars) {
+        if (bar.startMs === -1) continue;
+        if (bar.endMs <= now) this.closeBar(s, bar);
+        else if (bar.endMs < next) next = bar.endMs;
+      }
+    }
+    this.nextBarCloseMs = next;
+  }
+
+  private rollStats(now: number): void {
+    for (const s of this.list) {
+      if (s.statsState.buckets.length > 0 && s.statsState.expire(now)) this.publishStats(s);
+    }
+  }
+
+  private publishStats(s: InstrumentState): void {
+    const st = s.statsState;
+    const first = st.buckets[0];
+    const m: StatsMessage = {
+      type: 'stats',
+      channel: 'stats',
+      instrumentId: s.id,
+      seq: this.nextSeq(s, CH_STATS),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      windowStartMs: first === undefined ? 0 : first.startMs,
+      openTicks: first === undefined ? null : first.openTicks,
+      highTicks: first === undefined ? null : st.highTicks,
+      lowTicks: first === undefined ? null : st.lowTicks,
+      lastTicks: st.lastTicks,
+      volumeLots: st.volumeLots,
+      notional: st.notional,
+      tradeCount: st.tradeCount,
+    };
+    s.stats = m;
+    this.emit(m);
+  }
+
+  private levelMessage(
+    s: InstrumentState,
+    channel: 'l2' | 'l2full',
+    side: SideCode,
+    action: LevelAction,
+    priceTicks: number,
+    qtyLots: number,
+    orderCount: number,
+  ): LevelMessage {
+    return {
+      type: 'level',
+      channel,
+      instrumentId: s.id,
+      seq: this.nextSeq(s, channel === 'l2' ? CH_L2 : CH_L2FULL),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      side,
+      action,
+      priceTicks,
+      qtyLots,
+      orderCount,
+    };
+  }
+
+  /** Full depth: compares every touched price with the book, best first. */
+  private diffFull(
+    s: InstrumentState,
+    side: SideCode,
+    book: BookView | undefined,
+    touched: number[],
+    shadow: Map<number, ShadowLevel>,
+  ): void {
+    if (touched.length > 1) touched.sort(side === 1 ? (a, b) => b - a : (a, b) => a - b);
+    let prev = -1;
+    for (const px of touched) {
+      if (px === prev) continue;
+      prev = px;
+      const lv = book?.levelAt(side, px);
+      const old = shadow.get(px);
+      if (lv === undefined) {
+        if (old === undefined) continue;
+        shadow.delete(px);
+        this.emit(this.levelMessage(s, 'l2full', side, 2, px, 0, 0));
+      } else if (old === undefined) {
+        shadow.set(px, { priceTicks: px, qtyLots: lv.visibleLots, orderCount: lv.orderCount });
+        this.emit(this.levelMessage(s, 'l2full', side, 0, px, lv.visibleLots, lv.orderCount));
+      } else if (old.qtyLots !== lv.visibleLots || old.orderCount !== lv.orderCount) {
+        old.qtyLots = lv.visibleLots;
+        old.orderCount = lv.orderCount;
+        this.emit(this.levelMessage(s, 'l2full', side, 1, px, lv.visibleLots, lv.orderCount));
+      }
+    }
+  }
+
+  /** Top N: deletes for levels that left it, then new/change best first. Returns the new top. */
+  private diffTop(
+    s: InstrumentState,
+    side: SideCode,
+    book: BookView | undefined,
+    oldTop: ShadowLevel[],
+  ): ShadowLevel[] {
+    const n = this.config.depthTop;
+    const next: ShadowLevel[] = [];
+    if (book !== undefined) {
+      for (let i = 0; i < n; i++) {
+        const lv: LevelView | undefined = book.level(side, i);
+        if (lv === undefined) break;
+        next.push({ priceTicks: lv.priceTicks, qtyLots: lv.visibleLots, orderCount: lv.orderCount });
+      }
+    }
+    for (const o of oldTop) {
+      if (!next.some((l) => l.priceTicks === o.priceTicks)) {
+        this.emit(this.levelMessage(s, 'l2', side, 2, o.priceTicks, 0, 0));
+      }
+    }
+    for (const l of next) {
+      const o = oldTop.find((x) => x.priceTicks === l.priceTicks);
+      if (o === undefined)
+        this.emit(this.levelMessage(s, 'l2', side, 0, l.priceTicks, l.qtyLots, l.orderCount));
+      else if (o.qtyLots !== l.qtyLots || o.orderCount !== l.orderCount) {
+        this.emit(this.levelMessage(s, 'l2', side, 1, l.priceTicks, l.qtyLots, l.orderCount));
+      }
+    }
+    return next;
+  }
+
+  private diffBbo(s: InstrumentState): void {
+    const b = s.topBids[0];
+    const a = s.topAsks[0];
+    const old = s.bbo;
+    const bidPx = b === undefined ? null : b.priceTicks;
+    const askPx = a === undefined ? null : a.priceTicks;
+    const bidQty = b === undefined ? 0 : b.qtyLots;
+    const askQty = a === undefined ? 0 : a.qtyLots;
+    const bidN = b === undefined ? 0 : b.orderCount;
+    const askN = a === undefined ? 0 : a.orderCount;
+    if (
+      old.bidPriceTicks === bidPx &&
+      old.askPriceTicks === askPx &&
+      old.bidQtyLots === bidQty &&
+      old.askQtyLots === askQty &&
+      old.bidOrderCount === bidN &&
+      old.askOrderCount === askN
+    ) {
+      return;
+    }
+    const m: BboMessage = {
+      type: 'bbo',
+      channel: 'l1',
+      instrumentId: s.id,
+      seq: this.nextSeq(s, CH_L1),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      bidPriceTicks: bidPx,
+      bidQtyLots: bidQty,
+      bidOrderCount: bidN,
+      askPriceTicks: askPx,
+      askQtyLots: askQty,
+      askOrderCount: askN,
+    };
+    s.bbo = m;
+    this.emit(m);
+  }
+
+  // ------------------------------------------------------------------ reads (between entries)
+
+  /** Instrument ids the feed knows, ascending. */
+  instrumentIds(): number[] {
+    return this.list.map((s) => s.id);
+  }
+
+  hasInstrument(instrumentId: number): boolean {
+    return this.instruments.has(instrumentId);
+  }
+
+  /** Last published seq of a stream (0 before its first message); undefined for an unknown instrument. */
+  lastSeq(instrumentId: number, channel: ChannelName): number | undefined {
+    const s = this.instruments.get(instrumentId);
+    return s === undefined ? undefined : s.seqs[CHANNELS.indexOf(channel)];
+  }
+
+  /**
+   * The snapshot of one stream as of its last seq: for l1 and stats the latest full-state message;
+   * otherwise a Snapshot message (levels for l2/l2full) stamped with the feed's log position.
+   * Undefined for an unknown instrument.
+   */
+  snapshot(instrumentId: number, channel: ChannelName): FeedMessage | undefined {
+    const s = this.instruments.get(instrumentId);
+    if (s === undefined) return undefined;
+    if (channel === 'l1') return s.bbo;
+    if (channel === 'stats') return s.stats;
+    const levels: SnapshotLevel[] = [];
+    if (channel === 'l2') {
+      for (const l of s.topBids) levels.push({ side: 1, ...l });
+      for (const l of s.topAsks) levels.push({ side: 2, ...l });
+    } else if (channel === 'l2full') {
+      for (const l of sortedLevels(s.bids, 1)) levels.push({ side: 1, ...l });
+      for (const l of sortedLevels(s.asks, 2)) levels.push({ side: 2, ...l });
+    }
+    const m: SnapshotMessage = {
+      type: 'snapshot',
+      channel,
+      instrumentId,
+      seq: s.seqs[CHANNELS.indexOf(channel)]!,
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      levels,
+    };
+    return m;
+  }
+
+  // ------------------------------------------------------------------ internals for snapshot.ts
+
+  /** @internal */
+  stateForSnapshot(): {
+    list: readonly InstrumentState[];
+    orderPx: ReadonlyMap<number, number>;
+    nextBarCloseMs: number;
+    statsMinute: number;
+    pending: boolean;
+    pendingSinceMs: number;
+  } {
+    return {
+      list: this.list,
+      orderPx: this.orderPx,
+      nextBarCloseMs: this.nextBarCloseMs,
+      statsMinute: this.statsMinute,
+      pending: this.pending,
+      pendingSinceMs: this.pendingTimestampMs,
+    };
+  }
+
+  /** @internal Restore: installs one instrument's state (ids ascending). */
+  restoreInstrument(s: InstrumentState): void {
+    if (this.instruments.has(s.id)) throw new Error(`snapshot: instrument ${s.id} twice`);
+    this.instruments.set(s.id, s);
+    this.list.push(s);
+    this.list.sort((a, b) => a.id - b.id);
+    if (s.dirty) this.dirty.push(s);
+  }
+
+  /** @internal */
+  restoreScalars(
+    logPosition: number,
+    timestampMs: number,
+    nextBarCloseMs: number,
+    statsMinute: number,
+    pending: boolean,
+    pendingSinceMs: number,
+  ): void {
+    this.pending = pending;
+    this.pendingTimestampMs = pendingSinceMs;
+    this.logPosition = logPosition;
+    this.timestampMs = timestampMs;
+    this.nextBarCloseMs = nextBarCloseMs;
+    this.statsMinute = statsMinute;
+  }
+
+  /** @internal */
+  restoreOrderPx(orderId: number, priceTicks: number): void {
+    this.orderPx.set(orderId, priceTicks);
+  }
+}
+
+/** Levels of a side best first. */
+export function sortedLevels(m: ReadonlyMap<number, ShadowLevel>, side: SideCode): ShadowLevel[] {
+  const out = [...m.values()];
+  out.sort(side === 1 ? (a, b) => b.priceTicks - a.priceTicks : (a, b) => a.priceTicks - b.priceTicks);
+  return out.map((l) => ({ priceTicks: l.priceTicks, qtyLots: l.qtyLots, orderCount: l.orderCount }));
+}

@@ -1,0 +1,361 @@
+import {
+  BarEncoder,
+  BestBidOfferEncoder,
+  BookLevelUpdateEncoder,
+  Channel,
+  MESSAGE_HEADER_LENGTH,
+  MessageDispatcher,
+  SnapshotEncoder,
+  SnapshotLevelsEncoder,
+  StatsEncoder,
+  TradeEncoder,
+} from '../generated/marketdata/index.js';
+import type {
+  ChannelName,
+  FeedMessage,
+  LevelAction,
+  SideCode,
+  SnapshotLevel,
+  SnapshotMessage,
+} from './messages.js';
+
+/** Most levels one SBE snapshot can carry (the group count is a uint16; 65535 is its null). */
+export const SNAPSHOT_LEVELS_MAX = 65_534;
+
+const CHANNEL_CODE: Readonly<Record<ChannelName, Channel>> = {
+  l1: Channel.L1,
+  l2: Channel.L2,
+  l2full: Channel.L2Full,
+  trades: Channel.Trades,
+  bars: Channel.Bars,
+  stats: Channel.Stats,
+};
+const CHANNEL_BY_CODE: readonly (ChannelName | undefined)[] = [
+  undefined,
+  'l1',
+  'l2',
+  'l2full',
+  'trades',
+  'bars',
+  'stats',
+];
+
+// Encoders are flyweights: one each, reused (encoding is synchronous).
+const levelEnc = new BookLevelUpdateEncoder();
+const bboEnc = new BestBidOfferEncoder();
+const tradeEnc = new TradeEncoder();
+const barEnc = new BarEncoder();
+const statsEnc = new StatsEncoder();
+const snapEnc = new SnapshotEncoder();
+const dispatcher = new MessageDispatcher();
+
+/** Encoded size of a message in SBE (header included). */
+export function sbeLength(m: FeedMessage): number {
+  switch (m.type) {
+    case 'level':
+      return MESSAGE_HEADER_LENGTH + BookLevelUpdateEncoder.BLOCK_LENGTH;
+    case 'bbo':
+      return MESSAGE_HEADER_LENGTH + BestBidOfferEncoder.BLOCK_LENGTH;
+    case 'trade':
+      return MESSAGE_HEADER_LENGTH + TradeEncoder.BLOCK_LENGTH;
+    case 'bar':
+      return MESSAGE_HEADER_LENGTH + BarEncoder.BLOCK_LENGTH;
+    case 'stats':
+      return MESSAGE_HEADER_LENGTH + StatsEncoder.BLOCK_LENGTH;
+    case 'snapshot':
+      return (
+        MESSAGE_HEADER_LENGTH +
+        SnapshotEncoder.BLOCK_LENGTH +
+        4 +
+        m.levels.length * SnapshotLevelsEncoder.BLOCK_LENGTH
+      );
+  }
+}
+
+/** Encodes one message as an SBE frame (message header + body). Deterministic byte for byte. */
+export function encodeSbe(m: FeedMessage): Uint8Array {
+  if (m.type === 'snapshot' && m.levels.length > SNAPSHOT_LEVELS_MAX) {
+    throw new RangeError(
+      `snapshot has ${m.levels.length} levels, SBE carries at most ${SNAPSHOT_LEVELS_MAX}`,
+    );
+  }
+  const buf = new Uint8Array(sbeLength(m));
+  switch (m.type) {
+    case 'level':
+      levelEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .priceTicksAsNumber(m.priceTicks)
+        .quantityLotsAsNumber(m.qtyLots)
+        .instrumentId(m.instrumentId)
+        .orderCount(m.orderCount)
+        .side(m.side)
+        .action(m.action)
+        .channel(CHANNEL_CODE[m.channel]);
+      break;
+    case 'bbo':
+      bboEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .bidPriceTicksAsNumber(m.bidPriceTicks)
+        .bidQuantityLotsAsNumber(m.bidQtyLots)
+        .askPriceTicksAsNumber(m.askPriceTicks)
+        .askQuantityLotsAsNumber(m.askQtyLots)
+        .instrumentId(m.instrumentId)
+        .bidOrderCount(m.bidOrderCount)
+        .askOrderCount(m.askOrderCount);
+      break;
+    case 'trade':
+      tradeEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .tradeIdAsNumber(m.tradeId)
+        .priceTicksAsNumber(m.priceTicks)
+        .quantityLotsAsNumber(m.qtyLots)
+        .makerOrderIdAsNumber(m.makerOrderId)
+        .takerOrderIdAsNumber(m.takerOrderId)
+        .instrumentId(m.instrumentId)
+        .aggressorSide(m.aggressorSide);
+      break;
+    case 'bar':
+      barEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .startMsAsNumber(m.startMs)
+        .openTicksAsNumber(m.openTicks)
+        .highTicksAsNumber(m.highTicks)
+        .lowTicksAsNumber(m.lowTicks)
+        .closeTicksAsNumber(m.closeTicks)
+        .volumeLotsAsNumber(m.volumeLots)
+        .notionalAsNumber(m.notional)
+        .instrumentId(m.instrumentId)
+        .intervalMs(m.intervalMs)
+        .tradeCount(m.tradeCount);
+      break;
+    case 'stats':
+      statsEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .windowStartMsAsNumber(m.windowStartMs)
+        .openTicksAsNumber(m.openTicks)
+        .highTicksAsNumber(m.highTicks)
+        .lowTicksAsNumber(m.lowTicks)
+        .lastTicksAsNumber(m.lastTicks)
+        .volumeLotsAsNumber(m.volumeLots)
+        .notionalAsNumber(m.notional)
+        .instrumentId(m.instrumentId)
+        .tradeCount(m.tradeCount);
+      break;
+    case 'snapshot': {
+      const g = snapEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .instrumentId(m.instrumentId)
+        .channel(CHANNEL_CODE[m.channel])
+        .levelsCount(m.levels.length);
+      for (const l of m.levels) {
+        g.next()
+          .priceTicksAsNumber(l.priceTicks)
+          .quantityLotsAsNumber(l.qtyLots)
+          .orderCount(l.orderCount)
+          .side(l.side);
+      }
+      break;
+    }
+  }
+  return buf;
+}
+
+function side(raw: number): SideCode {
+  if (raw !== 1 && raw !== 2) throw new Error(`bad side ${raw}`);
+  return raw;
+}
+
+function channel(raw: number): ChannelName {
+  const c = CHANNEL_BY_CODE[raw];
+  if (c === undefined) throw new Error(`bad channel ${raw}`);
+  return c;
+}
+
+/** Decodes one SBE frame produced by encodeSbe (clients, tests). Throws on anything else. */
+export function decodeSbe(bytes: Uint8Array): FeedMessage {
+  const d = dispatcher.wrap(bytes, 0);
+  if (d === null) throw new Error('not a market-data SBE message');
+  switch (d.sbeName) {
+    case 'BookLevelUpdate': {
+      const c = channel(d.channelRaw());
+      const action = d.actionRaw();
+      if (c !== 'l2' && c !== 'l2full') throw new Error(`level update on channel ${c}`);
+      if (action > 2) throw new Error(`bad action ${action}`);
+      return {
+        type: 'level',
+        channel: c,
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        side: side(d.sideRaw()),
+        action: action as LevelAction,
+        priceTicks: d.priceTicksAsNumber(),
+        qtyLots: d.quantityLotsAsNumber(),
+        orderCount: d.orderCount(),
+      };
+    }
+    case 'BestBidOffer':
+      return {
+        type: 'bbo',
+        channel: 'l1',
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        bidPriceTicks: d.bidPriceTicksAsNumber(),
+        bidQtyLots: d.bidQuantityLotsAsNumber(),
+        bidOrderCount: d.bidOrderCount(),
+        askPriceTicks: d.askPriceTicksAsNumber(),
+        askQtyLots: d.askQuantityLotsAsNumber(),
+        askOrderCount: d.askOrderCount(),
+      };
+    case 'Trade':
+      return {
+        type: 'trade',
+        channel: 'trades',
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        tradeId: d.tradeIdAsNumber(),
+        priceTicks: d.priceTicksAsNumber(),
+        qtyLots: d.quantityLotsAsNumber(),
+        aggressorSide: side(d.aggressorSideRaw()),
+        makerOrderId: d.makerOrderIdAsNumber(),
+        takerOrderId: d.takerOrderIdAsNumber(),
+      };
+    case 'Bar':
+      return {
+        type: 'bar',
+        channel: 'bars',
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        intervalMs: d.intervalMs(),
+        startMs: d.startMsAsNumber(),
+        openTicks: d.openTicksAsNumber(),
+        highTicks: d.highTicksAsNumber(),
+        lowTicks: d.lowTicksAsNumber(),
+        closeTicks: d.closeTicksAsNumber(),
+        volumeLots: d.volumeLotsAsNumber(),
+        notional: d.notionalAsNumber(),
+        tradeCount: d.tradeCount(),
+      };
+    case 'Stats':
+      return {
+        type: 'stats',
+        channel: 'stats',
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        windowStartMs: d.windowStartMsAsNumber(),
+        openTicks: d.openTicksAsNumber(),
+        highTicks: d.highTicksAsNumber(),
+        lowTicks: d.lowTicksAsNumber(),
+        lastTicks: d.lastTicksAsNumber(),
+        volumeLots: d.volumeLotsAsNumber(),
+        notional: d.notionalAsNumber(),
+        tradeCount: d.tradeCount(),
+      };
+    case 'Snapshot': {
+      const levels: SnapshotLevel[] = [];
+      const head = {
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        channel: channel(d.channelRaw()),
+      };
+      for (const l of d.levels()) {
+        levels.push({
+          side: side(l.sideRaw()),
+          priceTicks: l.priceTicksAsNumber(),
+          qtyLots: l.quantityLotsAsNumber(),
+          orderCount: l.orderCount(),
+        });
+      }
+      const snap: SnapshotMessage = { type: 'snapshot', ...head, levels };
+      return snap;
+    }
+  }
+}
+
+const SIDE_TEXT = ['', 'buy', 'sell'] as const;
+const ACTION_TEXT = ['new', 'change', 'delete'] as const;
+
+/**
+ * JSON text of a message for browsers: the in-memory shape, with sides as "buy"/"sell" and level
+ * actions as "new"/"change"/"delete". Field order is fixed, so the text is deterministic.
+ */
+export function encodeJson(m: FeedMessage): string {
+  switch (m.type) {
+    case 'level':
+      return JSON.stringify({ ...m, side: SIDE_TEXT[m.side], action: ACTION_TEXT[m.action] });
+    case 'trade':
+      return JSON.stringify({ ...m, aggressorSide: SIDE_TEXT[m.aggressorSide] });
+    case 'snapshot':
+      return JSON.stringify({
+        ...m,
+        levels: m.levels.map((l) => ({ ...l, side: SIDE_TEXT[l.side] })),
+      });
+    default:
+      return JSON.stringify(m);
+  }
+}
+
+function sideFromText(v: unknown): SideCode {
+  if (v === 'buy') return 1;
+  if (v === 'sell') return 2;
+  throw new Error(`bad side ${String(v)}`);
+}
+
+/** Parses a JSON feed message (the inverse of encodeJson; light validation for clients/tests). */
+export function decodeJson(text: string): FeedMessage {
+  const o = JSON.parse(text) as Record<string, unknown>;
+  switch (o.type) {
+    case 'level': {
+      const action = ACTION_TEXT.indexOf(o.action as (typeof ACTION_TEXT)[number]);
+      if (action < 0) throw new Error(`bad action ${String(o.action)}`);
+      return { ...(o as unknown as FeedMessage), side: sideFromText(o.side), action } as FeedMessage;
+    }
+    case 'trade':
+      return {
+        ...(o as unknown as FeedMessage),
+        aggressorSide: sideFromText(o.aggressorSide),
+      } as FeedMessage;
+    case 'snapshot': {
+      const levels = (o.levels as Record<string, unknown>[]).map((l) => ({
+        ...(l as unknown as SnapshotLevel),
+        side: sideFromText(l.side),
+      }));
+      return { ...(o as unknown as SnapshotMessage), levels };
+    }
+    case 'bbo':
+    case 'bar':
+    case 'stats':
+      return o as unknown as FeedMessage;
+    default:
+      throw new Error(`not a feed message: type ${String(o.type)}`);
+  }
+}
