@@ -34,6 +34,8 @@ interface Progress {
   snapshotIndex: number;
   snapshotOffsetBytes: number;
   snapshotSentMs: number;
+  /** Highest commit index told to this follower in a heartbeat (it learns commit from heartbeats). */
+  commitSent: number;
 }
 
 interface IncomingSnapshot {
@@ -288,7 +290,10 @@ export class RaftNode {
     if (!pr) return { ok: false, detail: `${target} is not a voter` };
     this.transfer = { target, deadlineMs: this.nowMs + this.config.electionTimeoutMs };
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(target);
-    else this.sendAppend(target, true);
+    else {
+      if (pr.state !== 'snapshot') this.becomeProbe(pr, pr.match + 1); // catch the target up now
+      this.sendAppend(target, true);
+    }
     return { ok: true, detail: 'transfer started' };
   }
 
@@ -433,6 +438,7 @@ export class RaftNode {
         snapshotIndex: 0,
         snapshotOffsetBytes: 0,
         snapshotSentMs: NEVER_MS,
+        commitSent: 0,
       });
     }
     this.lastLeaderContactMs = this.nowMs;
@@ -538,7 +544,10 @@ export class RaftNode {
     this.resetElectionTimer();
     if (m.type === 'append') this.handleAppend(m);
     else if (m.type === 'heartbeat') {
-      this.advanceFollowerCommit(Math.min(m.commitIndex, this.verified));
+      // The leader sends min(commit, our acknowledged match): that prefix of our log is its log.
+      const known = Math.min(m.commitIndex, this.log.lastIndex());
+      this.verified = Math.max(this.verified, known);
+      this.advanceFollowerCommit(known);
       this.send(this.ackMessage(m.from, true, 0, 0, 0));
     } else this.handleSnapshotChunk(m);
   }
@@ -740,13 +749,7 @@ export class RaftNode {
       if (pr.state === 'replicate' && oldest && this.nowMs - oldest.sentMs >= this.config.electionTimeoutMs) {
         this.becomeProbe(pr, pr.match + 1); // appends were lost: find the follower again
       }
-      this.send({
-        type: 'heartbeat',
-        from: this.id,
-        to: peer,
-        term: this.currentTerm,
-        commitIndex: this.commit,
-      });
+      this.sendHeartbeat(peer, pr);
       this.sendAppend(peer, pr.state === 'probe');
     }
   }
@@ -877,6 +880,7 @@ export class RaftNode {
     }
     this.maybeCommit();
     if (this.currentRole !== 'leader') return;
+    if (Math.min(this.commit, pr.match) > pr.commitSent) this.sendHeartbeat(m.from, pr);
     if (this.transfer?.target === m.from && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     this.sendAppend(m.from, false);
   }
@@ -896,15 +900,14 @@ export class RaftNode {
     if (this.log.termAt(candidate) !== this.currentTerm && !this.config.mutations?.commitOldTermByCounting)
       return;
     this.commit = candidate;
-    for (const peer of this.peers) {
-      this.send({
-        type: 'heartbeat',
-        from: this.id,
-        to: peer,
-        term: this.currentTerm,
-        commitIndex: this.commit,
-      });
-    }
+    for (const peer of this.peers) this.sendHeartbeat(peer, this.progress.get(peer) as Progress);
+  }
+
+  /** Carries min(commit, match): entries up to there are known to be on the follower as in our log. */
+  private sendHeartbeat(peer: NodeId, pr: Progress): void {
+    const commitIndex = Math.min(this.commit, pr.match);
+    pr.commitSent = Math.max(pr.commitSent, commitIndex);
+    this.send({ type: 'heartbeat', from: this.id, to: peer, term: this.currentTerm, commitIndex });
   }
 
   // ---- Output ----
