@@ -106,7 +106,7 @@ describe('codec: BodyLength and CheckSum', () => {
     if (badTag.kind === 'invalid') expect(badTag.rejectReason).toBe(0);
   });
 
-  it('accepts | rendering: canonical checksum, or the checksum over the | text', () => {
+  it('accepts | rendering: canonical checksum, or (as chosen) the checksum over the | text', () => {
     const wire = handBuilt('35=0|49=A|56=B|34=1|52=20240101-00:00:00|');
     const piped = withDelimiter(wire, '|');
     expect(piped.includes(SOH)).toBe(false);
@@ -119,6 +119,10 @@ describe('codec: BodyLength and CheckSum', () => {
     const literal = `${head}${body}10=${String(sum % 256).padStart(3, '0')}|`;
     expect(decodeFix(soh(literal)).kind).toBe('garbled');
     expect(decodeFix(soh(literal), literal).kind).toBe('ok');
+    // Only the chosen basis is accepted.
+    expect(decodeFix(soh(piped), piped).kind).toBe('garbled');
+    // Rendering with a literal checksum produces what such a client expects.
+    expect(withDelimiter(soh(literal), '|', true)).toBe(literal);
   });
 
   it('replaces SOH inside values and encodes non-ASCII text as UTF-8 bytes', () => {

@@ -1,6 +1,6 @@
-import { FixTcpServer, formatUtcTimestamp } from '@venue/gateway';
+import { FixTcpServer, FixWebSocketServer, formatUtcTimestamp, SOH } from '@venue/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeGateway, TcpFixClient, until } from './fakes/net-clients.js';
+import { makeGateway, TcpFixClient, until, WsFixClient } from './fakes/net-clients.js';
 
 /** Deterministic PRNG so a failure reproduces. */
 function prng(seed: number): () => number {
@@ -114,5 +114,69 @@ describe('fuzz: malformed and random input at a live TCP acceptor', () => {
     expect(
       fz.received.filter((m) => m.msgType === '3' || (m.msgType === '8' && m.get(150) === '8')).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('WebSocket: random and mutated frames never deliver an order; the server keeps serving', async () => {
+    const rnd = prng(777);
+    const int = (n: number) => Math.floor(rnd() * n);
+    const { gateway, handler } = makeGateway({ throttleMsgsPerSec: 100_000 });
+    const ws = new FixWebSocketServer({ gateway });
+    await ws.listen();
+    cleanups.push(() => ws.close());
+    const anon = await WsFixClient.connect(ws.port, 'CLIENT1');
+    cleanups.push(() => anon.close());
+    for (let i = 0; i < 100; i++) {
+      const len = int(200);
+      const buf = Buffer.alloc(len);
+      for (let j = 0; j < len; j++) buf[j] = int(256);
+      anon.raw(buf);
+    }
+    const fz = await WsFixClient.connect(ws.port, 'CLIENT2', '|');
+    cleanups.push(() => fz.close());
+    expect((await fz.logon()).msgType).toBe('A');
+    for (let i = 0; i < 300; i++) {
+      const seq = fz.seq;
+      const wire = Buffer.from(
+        fz.build('D', [
+          [11, `w${i}`],
+          [55, 'BTC-USD'],
+          [54, '1'],
+          [60, formatUtcTimestamp(Date.now())],
+          [38, '1'],
+          [40, '2'],
+          [44, '100'],
+        ]),
+        'latin1',
+      );
+      fz.seq = seq;
+      // One byte changed, never to or from a delimiter (SOH and '|' map onto each other here).
+      let at = int(wire.length);
+      while (wire[at] === 1) at = int(wire.length);
+      let v = int(256);
+      while (v === 1 || v === 0x7c || v === wire[at]) v = int(256);
+      wire[at] = v;
+      fz.raw(wire.toString('latin1'));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const good = await WsFixClient.connect(ws.port, 'CLIENT3');
+    cleanups.push(() => good.close());
+    expect((await good.logon()).msgType).toBe('A');
+    good.send('D', [
+      [11, 'ok'],
+      [55, 'BTC-USD'],
+      [54, '1'],
+      [60, formatUtcTimestamp(Date.now())],
+      [38, '1'],
+      [40, '2'],
+      [44, '100'],
+    ]);
+    await good.waitFor((m) => m.get(11) === 'ok' && m.get(150) === '0');
+    expect(
+      handler()
+        .received.filter((r) => r.kind === 'new')
+        .map((r) => r.ctx.username),
+    ).toEqual(['CLIENT3']);
+    expect(fz.closed).toBe(false);
+    expect(SOH).toBe('\x01');
   });
 });

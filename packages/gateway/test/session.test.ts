@@ -99,6 +99,7 @@ describe('session: logon', () => {
     c.logon([], 'wrong');
     expect(c.last().msgType).toBe('5');
     expect(c.last().get(Tag.Text)).toMatch(/Invalid username or password/);
+    expect(c.last().get(Tag.TargetCompID)).toBe('CLIENT1');
     expect(c.closed).toMatch(/logon refused/);
     expect(c.session.state).toBe('closed');
   });

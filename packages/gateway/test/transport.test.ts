@@ -164,6 +164,31 @@ describe('FIX over TCP', () => {
   });
 });
 
+describe('cancel-on-disconnect over TCP', () => {
+  it('a dropped socket reports cancelOnDisconnect and the resting order is canceled; the report waits in the journal', async () => {
+    const { server, handler } = await tcpGateway({}, undefined, true);
+    const a = await TcpFixClient.connect(server.port, 'CLIENT1');
+    await a.logon();
+    a.send('D', nos('cod1', '1', '1', '90'));
+    await a.waitFor((m) => m.get(11) === 'cod1' && m.get(150) === '0');
+    const seqBefore = a.seq;
+    a.close(); // no Logout: the connection just drops
+    await until(() => handler().disconnects.length === 1, 3000, 'disconnect');
+    expect(handler().disconnects[0]?.info.cancelOnDisconnect).toBe(true);
+    const a2 = await TcpFixClient.connect(server.port, 'CLIENT1');
+    cleanups.push(() => a2.close());
+    a2.seq = seqBefore;
+    const logon = await a2.logon();
+    expect(logon.getInt(Tag.MsgSeqNum)).toBe(4); // 1 Logon, 2 New, 3 Canceled (journaled offline)
+    a2.send('2', [
+      [7, 3],
+      [16, 3],
+    ]);
+    const cx = await a2.waitFor((m) => m.get(150) === '4');
+    expect([cx.get(11), cx.get(Tag.PossDupFlag)]).toEqual(['cod1', 'Y']);
+  });
+});
+
 describe('FIX over WebSocket', () => {
   it('standalone server: SOH client trades', async () => {
     const g = makeGateway();
@@ -204,6 +229,18 @@ describe('FIX over WebSocket', () => {
     c.send('D', nos('bad', '1', '1', '1.001'));
     const rej = await c.waitFor((m) => m.get(150) === '8');
     expect(rej.get(58)).toMatch(/tick size 0.01/);
+  });
+
+  it('| client whose CheckSum sums the | bytes gets answers checksummed the same way', async () => {
+    const g = makeGateway();
+    const ws = new FixWebSocketServer({ gateway: g.gateway });
+    await ws.listen();
+    cleanups.push(() => ws.close());
+    const c = await WsFixClient.connect(ws.port, 'CLIENT2', '|', '/fix', true);
+    cleanups.push(() => c.close());
+    expect((await c.logon()).msgType).toBe('A'); // decoded with the literal basis, else it throws
+    c.send('D', nos('lit', '1', '1', '100'));
+    expect((await c.waitFor((m) => m.get(150) === '0')).get(11)).toBe('lit');
   });
 
   it('refuses wrong credentials over WebSocket with a Logout and closes', async () => {

@@ -34,10 +34,11 @@ export function formatChecksum(sum: number): string {
 /**
  * Decodes one complete frame in canonical form (SOH delimiters, latin1 text, one char per byte).
  * Checks: `8=` first, `9=` second, `35=` third, BodyLength exact, `10=` last with a valid
- * three-digit CheckSum. `altChecksumText` (same length) is accepted as a second checksum basis: the
- * `|`-delimited text a WebSocket client actually sent.
+ * three-digit CheckSum. `checksumBasis` (same length), when given, replaces `text` as the bytes the
+ * CheckSum is computed over: the `|`-delimited text of a WebSocket client that sums the `|` bytes.
+ * Exactly one basis is accepted, so a corrupted byte can never pass under the other one.
  */
-export function decodeFix(text: string, altChecksumText?: string): DecodeResult {
+export function decodeFix(text: string, checksumBasis?: string): DecodeResult {
   if (!text.startsWith('8=')) return { kind: 'garbled', reason: 'message does not start with 8=' };
   if (!text.endsWith(SOH)) return { kind: 'garbled', reason: 'message does not end with SOH' };
   const firstSoh = text.indexOf(SOH);
@@ -58,13 +59,13 @@ export function decodeFix(text: string, altChecksumText?: string): DecodeResult 
   const checksumText = text.slice(bodyEnd + 3, bodyEnd + 6);
   if (!/^\d{3}$/.test(checksumText)) return { kind: 'garbled', reason: 'CheckSum(10) is not three digits' };
   const expected = Number(checksumText);
-  if (checksumOf(text, bodyEnd) !== expected) {
-    if (altChecksumText === undefined || checksumOf(altChecksumText, bodyEnd) !== expected) {
-      return {
-        kind: 'garbled',
-        reason: `CheckSum(10)=${checksumText} but computed ${formatChecksum(checksumOf(text, bodyEnd))}`,
-      };
-    }
+  const basis = checksumBasis !== undefined && checksumBasis.length === text.length ? checksumBasis : text;
+  const computed = checksumOf(basis, bodyEnd);
+  if (computed !== expected) {
+    return {
+      kind: 'garbled',
+      reason: `CheckSum(10)=${checksumText} but computed ${formatChecksum(computed)}`,
+    };
   }
   if (!text.startsWith('35=', bodyStart))
     return { kind: 'garbled', reason: 'MsgType(35) is not the third field' };
@@ -143,9 +144,16 @@ export function encodeMessage(msg: FixMessage): string {
   );
 }
 
-/** Renders a canonical SOH message with another delimiter (e.g. `|` for WebSocket clients). */
-export function withDelimiter(canonical: string, delimiter: string): string {
-  return delimiter === SOH ? canonical : canonical.split(SOH).join(delimiter);
+/**
+ * Renders a canonical SOH message with another delimiter (e.g. `|` for WebSocket clients). With
+ * `literalChecksum`, CheckSum(10) is recomputed over the rendered bytes (for clients that sum `|`).
+ */
+export function withDelimiter(canonical: string, delimiter: string, literalChecksum = false): string {
+  if (delimiter === SOH) return canonical;
+  const rendered = canonical.split(SOH).join(delimiter);
+  if (!literalChecksum) return rendered;
+  const bodyEnd = rendered.length - 7; // "10=nnn" + delimiter
+  return `${rendered.slice(0, bodyEnd)}10=${formatChecksum(checksumOf(rendered, bodyEnd))}${delimiter}`;
 }
 
 /** FIX UTCTIMESTAMP with milliseconds: YYYYMMDD-HH:MM:SS.sss */

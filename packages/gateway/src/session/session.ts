@@ -109,15 +109,15 @@ export class FixSession {
     this.log(`ignored ${bytes} garbage bytes: ${reason}`);
   }
 
-  /** One complete frame in canonical SOH form; `altText` is the `|` form a WS client sent. */
-  onFrame(text: string, altText?: string): void {
+  /** One complete frame in canonical SOH form; `checksumBasis`: see decodeFix. */
+  onFrame(text: string, checksumBasis?: string): void {
     if (this.state === 'closed') return;
     const now = this.dir.clock.nowMs();
     if (text.length > this.dir.config.frameBytesMax) {
       this.onOversized(text.length);
       return;
     }
-    const decoded = decodeFix(text, altText);
+    const decoded = decodeFix(text, checksumBasis);
     if (decoded.kind === 'garbled') {
       this.stats.garbled++;
       this.log(`ignored garbled message: ${decoded.reason}`);
@@ -284,42 +284,45 @@ export class FixSession {
     }
     const problem = invalidText ?? validateMessage(msg)?.text;
     if (problem !== undefined) {
-      this.rejectLogon(`Invalid Logon: ${problem}`);
+      this.rejectLogon(msg, `Invalid Logon: ${problem}`);
       return;
     }
     if (msg.get(Tag.TargetCompID) !== cfg.venueCompId) {
-      this.rejectLogon(`TargetCompID(56) must be ${cfg.venueCompId}`);
+      this.rejectLogon(msg, `TargetCompID(56) must be ${cfg.venueCompId}`);
       return;
     }
     const sender = msg.get(Tag.SenderCompID) ?? '';
     const username = msg.get(Tag.Username);
     if (username === undefined || username !== sender) {
-      this.rejectLogon('Username(553) is required and must equal SenderCompID(49)');
+      this.rejectLogon(msg, 'Username(553) is required and must equal SenderCompID(49)');
       return;
     }
     const user = this.dir.credentials.authenticate(username, msg.get(Tag.Password) ?? '');
     if (user === undefined) {
-      this.rejectLogon('Invalid username or password');
+      this.rejectLogon(msg, 'Invalid username or password');
       return;
     }
     if (msg.get(Tag.EncryptMethod) !== '0') {
-      this.rejectLogon('EncryptMethod(98) must be 0');
+      this.rejectLogon(msg, 'EncryptMethod(98) must be 0');
       return;
     }
     const hb = msg.getInt(Tag.HeartBtInt) ?? -1;
     if (hb < cfg.heartBtIntSecMin || hb > cfg.heartBtIntSecMax) {
-      this.rejectLogon(`HeartBtInt(108) must be between ${cfg.heartBtIntSecMin} and ${cfg.heartBtIntSecMax}`);
+      this.rejectLogon(
+        msg,
+        `HeartBtInt(108) must be between ${cfg.heartBtIntSecMin} and ${cfg.heartBtIntSecMax}`,
+      );
       return;
     }
     const seq = msg.getInt(Tag.MsgSeqNum) ?? 0;
     const reset = msg.get(Tag.ResetSeqNumFlag) === 'Y';
     if (reset && seq !== 1) {
-      this.rejectLogon('ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1');
+      this.rejectLogon(msg, 'ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1');
       return;
     }
     const key = `${cfg.venueCompId}-${sender}`;
     if (!this.dir.claim(key, this)) {
-      this.rejectLogon(`Session ${sender} is already logged on`);
+      this.rejectLogon(msg, `Session ${sender} is already logged on`);
       return;
     }
     this.user = user;
@@ -354,12 +357,14 @@ export class FixSession {
   }
 
   /** Logout for a Logon we refuse: not journaled, no session state touched. */
-  private rejectLogon(text: string): void {
+  private rejectLogon(msg: FixMessage, text: string): void {
     const sender = this.dir.config.venueCompId;
+    const theirs = msg.get(Tag.SenderCompID) ?? '';
+    const target = /^[A-Za-z0-9_.-]{1,64}$/.test(theirs) ? theirs : 'UNKNOWN';
     const wire = encodeFix([
       { tag: Tag.MsgType, value: MsgType.Logout },
       { tag: Tag.SenderCompID, value: sender },
-      { tag: Tag.TargetCompID, value: 'UNKNOWN' },
+      { tag: Tag.TargetCompID, value: target },
       { tag: Tag.MsgSeqNum, value: '1' },
       { tag: Tag.SendingTime, value: formatUtcTimestamp(this.dir.clock.nowMs()) },
       { tag: Tag.Text, value: text },

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { SOH, withDelimiter } from '../fix/codec.js';
+import { decodeFix, SOH, withDelimiter } from '../fix/codec.js';
 import type { FixGateway } from '../gateway/gateway.js';
 import { ConnectionPump } from './pump.js';
 
@@ -48,6 +48,9 @@ export function attachFixWebSocket(server: Server, options: FixWebSocketOptions)
   const onConnection = (ws: WebSocket, req: IncomingMessage) => {
     const label = `ws#${nextId++} ${req.socket.remoteAddress}:${req.socket.remotePort}`;
     let delimiter: string | undefined;
+    // In `|` mode: does the client compute CheckSum over the `|` bytes (literal) or over the SOH
+    // form (canonical)? Decided by its first message, then only that basis is accepted.
+    let literalChecksum = false;
     let forceTimer: NodeJS.Timeout | undefined;
     const pump = new ConnectionPump(
       gw,
@@ -69,7 +72,7 @@ export function attachFixWebSocket(server: Server, options: FixWebSocketOptions)
       {
         writeBufferBytesHigh: options.writeBufferBytesHigh ?? 1 << 20,
         pendingMessagesMax: options.pendingMessagesMax ?? 100_000,
-        render: (wire) => withDelimiter(wire, delimiter ?? SOH),
+        render: (wire) => withDelimiter(wire, delimiter ?? SOH, literalChecksum),
       },
       label,
     );
@@ -83,10 +86,19 @@ export function attachFixWebSocket(server: Server, options: FixWebSocketOptions)
       try {
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
         const text = buf.toString('latin1');
-        if (delimiter === undefined)
+        if (delimiter === undefined) {
           delimiter = text.includes(SOH) || !text.startsWith('8=FIX.4.4|') ? SOH : '|';
-        if (delimiter === '|') session.onFrame(text.split('|').join(SOH), text);
-        else session.onFrame(text);
+          if (delimiter === '|') {
+            const canonical = text.split('|').join(SOH);
+            literalChecksum =
+              decodeFix(canonical).kind === 'garbled' && decodeFix(canonical, text).kind !== 'garbled';
+          }
+        }
+        if (delimiter === '|') {
+          session.onFrame(text.split('|').join(SOH), literalChecksum ? text : undefined);
+        } else {
+          session.onFrame(text);
+        }
       } catch (e) {
         gw.log(`${label}: internal error, dropping connection: ${(e as Error).stack ?? e}`);
         ws.terminate();

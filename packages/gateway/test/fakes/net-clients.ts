@@ -14,17 +14,19 @@ import {
   type SessionConfig,
   type SessionStoreFactory,
   SOH,
+  withDelimiter,
 } from '@venue/gateway';
 import WebSocket from 'ws';
 
 export function makeGateway(
   config: Partial<SessionConfig> = {},
   stores: SessionStoreFactory = new MemorySessionStoreFactory(),
+  cancelOnDisconnect = false,
 ): { gateway: FixGateway; handler: () => InMemoryOrderEntry; logs: string[] } {
   let handler: InMemoryOrderEntry | undefined;
   const logs: string[] = [];
   const gateway = new FixGateway({
-    credentials: demoCredentials(),
+    credentials: demoCredentials({ cancelOnDisconnect }),
     stores,
     instruments: DEMO_INSTRUMENTS,
     session: config,
@@ -73,8 +75,8 @@ abstract class BaseClient {
     this.raw(this.build(msgType, body));
   }
 
-  protected onText(text: string): void {
-    const r = decodeFix(text);
+  protected onText(text: string, checksumBasis?: string): void {
+    const r = decodeFix(text, checksumBasis);
     if (r.kind !== 'ok') throw new Error(`gateway sent an undecodable message: ${r.kind} ${text}`);
     this.received.push(r.msg);
   }
@@ -137,9 +139,18 @@ export class WsFixClient extends BaseClient {
   private ws!: WebSocket;
   delimiter = SOH;
 
-  static async connect(port: number, compId: string, delimiter = SOH, path = '/fix'): Promise<WsFixClient> {
+  literalChecksum = false;
+
+  static async connect(
+    port: number,
+    compId: string,
+    delimiter = SOH,
+    path = '/fix',
+    literalChecksum = false,
+  ): Promise<WsFixClient> {
     const c = new WsFixClient(compId);
     c.delimiter = delimiter;
+    c.literalChecksum = literalChecksum;
     c.ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
     await new Promise<void>((resolve, reject) => {
       c.ws.once('open', () => resolve());
@@ -148,7 +159,7 @@ export class WsFixClient extends BaseClient {
     c.ws.on('message', (data: Buffer) => {
       const text = data.toString('latin1');
       c.rawReceived.push(text);
-      c.onText(delimiter === SOH ? text : text.split('|').join(SOH));
+      c.onText(delimiter === SOH ? text : text.split('|').join(SOH), literalChecksum ? text : undefined);
     });
     c.ws.on('close', () => {
       c.closed = true;
@@ -162,7 +173,7 @@ export class WsFixClient extends BaseClient {
   raw(data: string | Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     const text = typeof data === 'string' ? data : data.toString('latin1');
-    this.ws.send(this.delimiter === SOH ? text : text.split(SOH).join(this.delimiter));
+    this.ws.send(withDelimiter(text, this.delimiter, this.literalChecksum));
   }
 
   close(): void {
