@@ -564,3 +564,28 @@ describe('session: throttle, logout, offline journal', () => {
     expect(c2.last().get(Tag.PossDupFlag)).toBe('Y');
   });
 });
+
+describe('credentials', () => {
+  it('production mode refuses short passwords; SHA-256 digests are accepted', async () => {
+    const { ConfiguredCredentials } = await import('@venue/gateway');
+    expect(
+      () => new ConfiguredCredentials([{ username: 'A', password: 'short' }], { production: true }),
+    ).toThrow(/shorter than 12 characters/);
+    const digest = (await import('node:crypto'))
+      .createHash('sha256')
+      .update('correct horse battery')
+      .digest('hex');
+    const creds = new ConfiguredCredentials([{ username: 'A', passwordSha256: digest, account: 'ACC-A' }], {
+      production: true,
+    });
+    expect(creds.authenticate('A', 'correct horse battery')).toMatchObject({
+      username: 'A',
+      account: 'ACC-A',
+    });
+    expect(creds.authenticate('A', 'wrong')).toBeUndefined();
+    expect(creds.authenticate('B', 'correct horse battery')).toBeUndefined();
+    expect(() => new ConfiguredCredentials([{ username: 'bad name', password: 'x' }])).toThrow(
+      /invalid username/,
+    );
+  });
+});

@@ -272,6 +272,8 @@ export class FixSession {
 
   private advanceTarget(seq: number): void {
     const next = seq + 1;
+    // Inbound sequence numbers never move backwards (only a ResetSeqNumFlag Logon resets them).
+    assert(next > this.store!.nextTargetSeq - 1 && next >= 2, `target seq would move back to ${next}`);
     this.store!.setNextTargetSeq(next);
     if (this.resendUpToSeq !== undefined && next > this.resendUpToSeq) this.resendUpToSeq = undefined;
   }
@@ -492,6 +494,7 @@ export class FixSession {
       ...body,
     ]);
     store.append(seq, wire);
+    assert(store.nextSenderSeq === seq + 1, 'store did not advance the sender seq');
     this.write(wire);
   }
 
@@ -660,4 +663,8 @@ function replayOf(original: FixMessage, now: number): string {
     fields.push(f);
   }
   return encodeFix(fields);
+}
+
+function assert(cond: boolean, text: string): asserts cond {
+  if (!cond) throw new Error(`FixSession invariant: ${text}`);
 }
