@@ -5,6 +5,7 @@ export type { LastTradeView } from './book/book.js';
 export { BookView } from './book/book.js';
 export type { LevelView } from './book/level.js';
 export type { OrderView } from './book/order.js';
+export { OrderIndex } from './book/order-index.js';
 export { decimalToUnits, isPositiveDecimal, unitsToDecimal } from './decimal/decimal.js';
 export type { EngineConfig } from './engine/engine.js';
 export { DAY_MS, DEFAULT_ENGINE_CONFIG, MatchingEngine } from './engine/engine.js';

@@ -3,6 +3,7 @@ import { BookView, OrderBook } from '../book/book.js';
 import type { Level } from '../book/level.js';
 import { LevelPool } from '../book/level.js';
 import { type Order, OrderPool, OrderState, type OrderView } from '../book/order.js';
+import { OrderIndex } from '../book/order-index.js';
 import type { BookSide } from '../book/side.js';
 import { isPositiveDecimal } from '../decimal/decimal.js';
 import {
@@ -103,7 +104,7 @@ export class MatchingEngine {
   /** @internal */
   readonly accountsByLogin = new Map<string, Account>();
   /** @internal Live orders by id. */
-  readonly orders = new Map<number, Order>();
+  readonly orders = new OrderIndex();
   /** @internal Sessions that asked for cancel-on-disconnect. */
   readonly codSessions = new Set<number>();
   /** @internal */

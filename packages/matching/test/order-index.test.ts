@@ -1,0 +1,39 @@
+import { OrderIndex, type OrderView } from '@venue/matching';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+describe('OrderIndex (open addressing, backward-shift delete)', () => {
+  it('behaves like a Map under random inserts/deletes, including growth', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 300 })), { maxLength: 2_000 }),
+        (ops) => {
+          const idx = new OrderIndex(4);
+          const ref = new Map<number, object>();
+          for (const [insert, id] of ops) {
+            if (insert) {
+              const o = { id };
+              idx.set(id, o as never);
+              ref.set(id, o);
+            } else {
+              expect(idx.delete(id)).toBe(ref.delete(id));
+            }
+            expect(idx.size).toBe(ref.size);
+          }
+          for (let id = 1; id <= 300; id++) expect(idx.get(id)).toBe(ref.get(id));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('handles large and clustered ids', () => {
+    const idx = new OrderIndex(8);
+    const ids = [2 ** 40, 2 ** 40 + 1, 2 ** 52, 7, 2 ** 32, 2 ** 32 + 8];
+    for (const id of ids) idx.set(id, { id } as unknown as never);
+    for (const id of ids) expect((idx.get(id) as unknown as OrderView).id).toBe(id);
+    expect(idx.delete(2 ** 40)).toBe(true);
+    expect(idx.get(2 ** 40)).toBeUndefined();
+    expect((idx.get(2 ** 40 + 1) as unknown as OrderView).id).toBe(2 ** 40 + 1);
+  });
+});
