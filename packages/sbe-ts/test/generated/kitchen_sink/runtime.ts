@@ -31,6 +31,18 @@ export function checkIndex(index: number, length: number, what: string): void {
   }
 }
 
+/**
+ * Copies length bytes (bounds already checked). Short copies loop instead of set(subarray(...)),
+ * which would allocate a view object per call.
+ */
+export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, length: number): void {
+  if (length > 64) {
+    dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
+    return;
+  }
+  for (let i = 0; i < length; i++) dst[dstOffset + i] = src[srcOffset + i]!;
+}
+
 /** Throws for a 64-bit value that a number accessor cannot represent exactly. */
 export function unsafeInteger(what: string, value: number | bigint | null): never {
   throw new RangeError(`${what}: ${value} is not a safe integer (use the bigint accessor)`);
