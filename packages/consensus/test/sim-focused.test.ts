@@ -6,7 +6,15 @@ import { FIGURE8_PROFILE, report, runSeeds } from './sim-support.js';
  * Seeds that once failed (bugs the simulator found), replayed on every run. Each entry says what
  * the bug was; the seed must keep passing.
  */
-const REGRESSION_SEEDS: readonly { seed: number; bug: string }[] = [];
+const REGRESSION_SEEDS: readonly { seed: number; bug: string }[] = [
+  {
+    seed: 110_622,
+    bug:
+      'snapshot install over a stale log kept the old entries as durable: the follower acked match 4 of a ' +
+      'discarded term-1 log, the leader sent commit 4 in a heartbeat, and after a crash the follower ' +
+      'committed its stale entries (committed entry 2 differs)',
+  },
+];
 
 describe('simulator: focused profiles and regressions', () => {
   it('crash-heavy Figure-8 profile: 400 seeds on 3 nodes and 200 on 5 nodes', () => {

@@ -112,3 +112,47 @@ describe('restart robustness', () => {
     expect(h.raft(2).vote).toBe(0);
   });
 });
+
+describe('regression: snapshot install over a stale log (simulator seed 110622)', () => {
+  it('acknowledges nothing of the discarded log before the snapshot is durable', () => {
+    const stale = Array.from({ length: 4 }, (_, i) => ({
+      term: 1,
+      index: i + 1,
+      timestampMs: 0,
+      type: 'noop' as const,
+      sessionId: 0,
+      requestSeq: 0,
+      correlationId: 0,
+      serviceIndex: 0,
+      payload: new Uint8Array(0),
+    }));
+    const h = new Harness({ size: 3 });
+    const n = h.node(3);
+    n.durable = { hardState: { term: 1, vote: 0 }, snapshot: undefined, entries: stale };
+    h.restart(3);
+    h.autoSync = false;
+    const r = h.raft(3);
+    r.step({
+      type: 'snapshot-chunk',
+      from: 1,
+      to: 3,
+      term: 2,
+      snapshotIndex: 10,
+      snapshotTerm: 2,
+      snapshotTimestampMs: 0,
+      offsetBytes: 0,
+      totalBytes: 3,
+      data: new Uint8Array([1, 2, 3]),
+    });
+    r.step({ type: 'heartbeat', from: 1, to: 3, term: 2, commitIndex: 0 });
+    const rd = r.ready();
+    expect(rd.snapshot?.index).toBe(10);
+    r.hardStatePersisted(rd.hardState as { term: number; vote: number });
+    const acks = r.ready().messages.filter((m) => m.type === 'append-response');
+    expect(acks.length).toBeGreaterThan(0);
+    for (const m of acks) if (m.type === 'append-response') expect(m.matchIndex).toBe(0);
+    r.appendPersisted(10, 2);
+    const after = r.ready().messages.filter((m) => m.type === 'append-response');
+    expect(after.some((m) => m.type === 'append-response' && m.matchIndex === 10)).toBe(true);
+  });
+});

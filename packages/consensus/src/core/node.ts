@@ -696,6 +696,9 @@ export class RaftNode {
 
   private installSnapshot(snapshot: Snapshot): void {
     assert(snapshot.index > this.commit, 'install of a snapshot we already cover');
+    // The old log is discarded: of what is on disk, only the committed prefix matches the leader's log
+    // (bug found by the simulator, seed 110622: keeping stale entries as "durable" acked them).
+    const committedBefore = this.commit;
     this.log.resetTo(snapshot);
     this.snapshot = snapshot;
     this.snapshotToPersist = snapshot;
@@ -704,7 +707,7 @@ export class RaftNode {
     this.verified = snapshot.index;
     this.unstableFrom = snapshot.index + 1;
     // Durable once storage acknowledges (snapshot.index, snapshot.term).
-    this.stable = Math.min(this.stable, snapshot.index - 1);
+    this.stable = Math.min(this.stable, committedBefore);
   }
 
   // ---- Leader ----

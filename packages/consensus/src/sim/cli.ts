@@ -56,6 +56,7 @@ let failed = 0;
 let faultSteps = 0;
 let steps = 0;
 let ops = 0;
+const totals = new Map<string, number>();
 for (let s = first; s < first + count; s++) {
   const r = runSimulation({
     seed: s,
@@ -64,8 +65,11 @@ for (let s = first; s < first + count; s++) {
     ...(replayOne ? { traceLinesMax: 400, traceMessages: args.has('messages') } : {}),
   });
   faultSteps += r.stats.faultSteps;
+  totals.set('seedsRun', (totals.get('seedsRun') ?? 0) + 1);
   steps += r.stats.steps;
   ops += r.stats.opsCompleted;
+  for (const [k, v] of Object.entries(r.stats))
+    if (typeof v === 'number') totals.set(k, (totals.get(k) ?? 0) + v);
   if (replayOne) console.log(JSON.stringify(r.stats));
   if (!r.ok) {
     failed++;
@@ -74,10 +78,23 @@ for (let s = first; s < first + count; s++) {
   }
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-const ran = failed > 0 && !args.has('keep-going') ? undefined : count;
+const ran = failed > 0 && !args.has('keep-going') ? (totals.get('seedsRun') ?? 0) : count;
 console.log(
-  `${ran ?? 'stopped after failure:'} ${ran === undefined ? '' : 'seeds'} in ${seconds.toFixed(2)}s: ` +
-    `${(count / seconds).toFixed(1)} seeds/s, ${(faultSteps / seconds).toFixed(0)} fault-steps/s, ` +
+  `${ran} seeds in ${seconds.toFixed(2)}s: ` +
+    `${(ran / seconds).toFixed(1)} seeds/s, ${(faultSteps / seconds).toFixed(0)} fault-steps/s, ` +
     `${(steps / seconds).toFixed(0)} steps/s, ${ops} client ops completed, ${failed} failed`,
 );
+if (!replayOne) {
+  const keys = [
+    'elections',
+    'crashes',
+    'partitions',
+    'pauses',
+    'clockJumps',
+    'transfers',
+    'snapshotsInstalled',
+  ];
+  const more = ['timerFires', 'sessionTimeouts', 'opsAmbiguous', 'messagesSent'];
+  console.log(`totals: ${[...keys, ...more].map((k) => `${k} ${totals.get(k) ?? 0}`).join(', ')}`);
+}
 process.exit(failed > 0 ? 1 : 0);

@@ -667,8 +667,6 @@ class Simulation {
             e.kind === 'session-opened'
               ? Math.floor(e.correlationId / 1_000_000)
               : this.sessionOwner.get(e.sessionId);
-          if (e.kind === 'session-closed' && new TextDecoder().decode(e.payload) === 'timeout')
-            this.stats.sessionTimeouts++;
           if (owner !== undefined) this.send(node.id, { kind: 'egress', to: CLIENT_BASE + owner, egress: e });
         }
       }
@@ -722,8 +720,11 @@ class Simulation {
       const e = x.entryAt(i);
       if (!e) continue;
       const c = this.committed.get(i);
-      if (c === undefined) this.committed.set(i, e);
-      else if (c !== e) {
+      if (c === undefined) {
+        this.committed.set(i, e);
+        if (e.type === 'timer') this.stats.timerFires++;
+        if (e.type === 'session-timeout') this.stats.sessionTimeouts++;
+      } else if (c !== e) {
         this.fail(`committed entry ${i} differs on n${node.id} (t${e.term} vs t${c.term})`);
       }
     }
