@@ -248,11 +248,11 @@ describe('application messages end to end through the session layer', () => {
     const y = a.take()[0];
     expect(y?.msgType).toBe('y');
     expect(y?.get(560)).toBe('0');
-    const g = y?.group(146, 55, [107, 15, 561, 969]);
-    expect(g?.ok && g.entries.map((e) => [e.get(55), e.get(969), e.get(561)])).toEqual([
-      ['BTC-USD', '0.01', '0.0001'],
-      ['ETH-USD', '0.01', '0.001'],
-      ['ACME', '0.05', '1'],
+    const g = y?.group(146, 55, [107, 15, 561, 58]);
+    expect(g?.ok && g.entries.map((e) => [e.get(55), e.get(58), e.get(561)])).toEqual([
+      ['BTC-USD', 'tickSize=0.01 lotSize=0.0001', '0.0001'],
+      ['ETH-USD', 'tickSize=0.01 lotSize=0.001', '0.001'],
+      ['ACME', 'tickSize=0.05 lotSize=1', '1'],
     ]);
   });
 
@@ -321,5 +321,39 @@ describe('application messages end to end through the session layer', () => {
     const store = h.gateway.acceptor.stores.open('VENUE-CLIENT1');
     expect(store.nextSenderSeq).toBe(4);
     expect(store.range(3, 3)[0]?.wire).toContain('\x01150=4\x01');
+  });
+});
+
+describe('rendering details', () => {
+  it('puts LastMsgSeqNumProcessed(369) of a snapshot into the standard header', async () => {
+    const { decodeFix } = await import('@venue/gateway');
+    const h = new GatewayHarness();
+    h.gateway.events.emit('CLIENT4', {
+      kind: 'marketDataSnapshot',
+      mdReqId: 'm',
+      symbol: 'ETH-USD',
+      lastSeqProcessed: 42,
+      entries: [{ type: 'offer', priceTicks: 250_001, sizeLots: 1500, numberOfOrders: 2 }],
+    });
+    const wire = h.gateway.acceptor.stores.open('VENUE-CLIENT4').range(1, 1)[0]?.wire ?? '';
+    const r = decodeFix(wire);
+    expect(r.kind).toBe('ok');
+    if (r.kind !== 'ok') return;
+    expect(r.msg.fields.map((f) => f.tag)).toEqual([
+      8, 9, 35, 49, 56, 34, 52, 369, 262, 55, 268, 269, 270, 271, 346, 10,
+    ]);
+    expect([r.msg.get(270), r.msg.get(271)]).toEqual(['2500.01', '1.5']);
+  });
+
+  it('drops (and counts) an event the integration got wrong instead of crashing', () => {
+    const h = new GatewayHarness();
+    h.gateway.events.emit('CLIENT1', {
+      kind: 'marketDataSnapshot',
+      mdReqId: 'm',
+      symbol: 'NOPE',
+      entries: [{ type: 'bid', priceTicks: 1, sizeLots: 1 }],
+    });
+    expect(h.gateway.app.stats.renderErrors).toBe(1);
+    expect(h.gateway.acceptor.stores.open('VENUE-CLIENT1').nextSenderSeq).toBe(1);
   });
 });

@@ -83,7 +83,9 @@ export function renderEvent(event: OutboundEvent, catalog: InstrumentCatalog, no
         .add(Tag.NoRelatedSym, event.instruments.length);
       for (const i of event.instruments) {
         f.add(Tag.Symbol, i.symbol).add(Tag.SecurityDesc, i.description).add(Tag.Currency, i.currency);
-        f.add(Tag.RoundLot, i.lotSize).add(Tag.MinPriceIncrement, i.tickSize);
+        // FIX 4.4 has no tick-size tag (MinPriceIncrement 969 is FIX 5.0 and strict 4.4 engines
+        // reject it): RoundLot carries the lot size, the entry's Text the tick size.
+        f.add(Tag.RoundLot, i.lotSize).add(Tag.Text, `tickSize=${i.tickSize} lotSize=${i.lotSize}`);
       }
       return { msgType: MsgType.SecurityList, body: f.list };
     }

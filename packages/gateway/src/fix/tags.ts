@@ -52,7 +52,6 @@ export const Tag = {
   BusinessRejectRefID: 379,
   BusinessRejectReason: 380,
   CxlRejResponseTo: 434,
-  MinPriceIncrement: 969,
   RoundLot: 561,
   SecurityListRequestType: 559,
   SecurityRequestResult: 560,

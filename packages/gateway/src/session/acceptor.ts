@@ -1,10 +1,14 @@
-import { encodeFix, formatUtcTimestamp } from '../fix/codec.js';
 import type { FixField } from '../fix/message.js';
-import { Tag } from '../fix/tags.js';
 import type { SessionStoreFactory } from '../store/store.js';
 import { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig } from './config.js';
 import type { CredentialStore } from './credentials.js';
-import { FixSession, type SessionApplication, type SessionDirectory, type SessionOutput } from './session.js';
+import {
+  encodeOutbound,
+  FixSession,
+  type SessionApplication,
+  type SessionDirectory,
+  type SessionOutput,
+} from './session.js';
 
 export interface SessionAcceptorOptions {
   readonly clock: Clock;
@@ -92,14 +96,7 @@ export class SessionAcceptor implements SessionDirectory {
     const seq = store.nextSenderSeq;
     store.append(
       seq,
-      encodeFix([
-        { tag: Tag.MsgType, value: msgType },
-        { tag: Tag.SenderCompID, value: this.config.venueCompId },
-        { tag: Tag.TargetCompID, value: username },
-        { tag: Tag.MsgSeqNum, value: String(seq) },
-        { tag: Tag.SendingTime, value: formatUtcTimestamp(this.clock.nowMs()) },
-        ...body,
-      ]),
+      encodeOutbound(msgType, this.config.venueCompId, username, seq, this.clock.nowMs(), body),
     );
     return 'journaled';
   }

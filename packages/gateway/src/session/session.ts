@@ -488,11 +488,14 @@ export class FixSession {
   private sendSequenced(msgType: string, body: ReadonlyArray<FixField>): void {
     const store = this.store!;
     const seq = store.nextSenderSeq;
-    const wire = encodeFix([
-      { tag: Tag.MsgType, value: msgType },
-      ...this.header(seq, this.dir.clock.nowMs()),
-      ...body,
-    ]);
+    const wire = encodeOutbound(
+      msgType,
+      this.venue,
+      this.counterpartyCompId,
+      seq,
+      this.dir.clock.nowMs(),
+      body,
+    );
     store.append(seq, wire);
     assert(store.nextSenderSeq === seq + 1, 'store did not advance the sender seq');
     this.write(wire);
@@ -667,4 +670,28 @@ function replayOf(original: FixMessage, now: number): string {
 
 function assert(cond: boolean, text: string): asserts cond {
   if (!cond) throw new Error(`FixSession invariant: ${text}`);
+}
+
+/** Header tags an application may pass in a body; they are moved into the standard header. */
+const HEADER_TAGS_FROM_BODY: ReadonlySet<number> = new Set([Tag.LastMsgSeqNumProcessed]);
+
+/** Encodes an outbound message: standard header (49, 56, 34, 52, header extras), then the body. */
+export function encodeOutbound(
+  msgType: string,
+  sender: string,
+  target: string,
+  seq: number,
+  nowMs: number,
+  body: ReadonlyArray<FixField>,
+): string {
+  const header: FixField[] = [
+    { tag: Tag.MsgType, value: msgType },
+    { tag: Tag.SenderCompID, value: sender },
+    { tag: Tag.TargetCompID, value: target },
+    { tag: Tag.MsgSeqNum, value: String(seq) },
+    { tag: Tag.SendingTime, value: formatUtcTimestamp(nowMs) },
+  ];
+  const rest: FixField[] = [];
+  for (const f of body) (HEADER_TAGS_FROM_BODY.has(f.tag) ? header : rest).push(f);
+  return encodeFix([...header, ...rest]);
 }

@@ -205,9 +205,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (argc > 3 && std::string(argv[3]) == "resume") return resume(argv[1], argv[2]);
+  // QF_DICTIONARY=/path/FIX44.xml makes QuickFIX validate everything the venue sends against it.
+  const char* dict = std::getenv("QF_DICTIONARY");
+  std::string dictCfg = dict == nullptr ? std::string("UseDataDictionary=N\n")
+                                        : std::string("UseDataDictionary=Y\nDataDictionary=") + dict + "\n";
   std::stringstream cfg;
   cfg << "[DEFAULT]\nConnectionType=initiator\nReconnectInterval=1\nStartTime=00:00:00\nEndTime=00:00:00\n"
-      << "UseDataDictionary=N\nHeartBtInt=30\nResetOnLogon=Y\nSocketConnectHost=127.0.0.1\nSocketConnectPort="
+      << dictCfg << "HeartBtInt=30\nResetOnLogon=Y\nSocketConnectHost=127.0.0.1\nSocketConnectPort="
       << argv[1] << "\nFileStorePath=" << argv[2] << "\n"
       << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=CLIENT1\nTargetCompID=VENUE\n"
       << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=CLIENT2\nTargetCompID=VENUE\n";
