@@ -1,6 +1,7 @@
 // Encode+decode of a 64-byte order message: sbe-ts flyweights vs JSON.stringify + JSON.parse.
 // Run: pnpm --filter @venue/sbe-ts bench   (node --expose-gc --import tsx bench/codec.bench.ts)
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { CarDecoder, CarEncoder } from '../test/generated/car/index.js';
 import {
   MESSAGE_HEADER_LENGTH,
   NewOrderDecoder,
@@ -100,6 +101,43 @@ function sbeBigIntRoundTrip(i: number): number {
   return sum % 65536;
 }
 
+const carBuffer = new Uint8Array(1024);
+const carEncoder = new CarEncoder();
+const carDecoder = new CarDecoder();
+const NO_BYTES = new Uint8Array(0);
+
+/** The SBE example Car with its groups, nested groups and var data (as bytes): encode + decode. */
+function carRoundTrip(i: number): number {
+  const e = carEncoder.wrapAndApplyHeader(carBuffer, 0).serialNumberAsNumber(i).modelYear(2013);
+  e.engine().capacity(2000).numCylinders(4);
+  const fuel = e.fuelFiguresCount(3);
+  for (let k = 0; k < 3; k++)
+    fuel
+      .next()
+      .speed(30 + k)
+      .mpg(35.5)
+      .putUsageDescription(NO_BYTES);
+  const perf = e.performanceFiguresCount(2);
+  for (let k = 0; k < 2; k++) {
+    const acc = perf.next().octaneRating(95).accelerationCount(3);
+    for (let m = 0; m < 3; m++)
+      acc
+        .next()
+        .mph(30 * m)
+        .seconds(4.5);
+  }
+  e.putManufacturer(NO_BYTES).putModel(NO_BYTES).putActivationCode(NO_BYTES);
+  const d = carDecoder.wrapWithHeader(carBuffer, 0);
+  let sum = d.serialNumberAsNumber() + d.modelYear() + d.engine().capacity();
+  for (const f of d.fuelFigures()) sum += f.speed() + f.skipUsageDescription();
+  for (const p of d.performanceFigures()) {
+    sum += p.octaneRating();
+    for (const a of p.acceleration()) sum += a.mph();
+  }
+  sum += d.skipManufacturer() + d.skipModel() + d.skipActivationCode();
+  return sum % 65536;
+}
+
 function jsonRoundTrip(i: number): number {
   ORDER.sessionId = i;
   const o = JSON.parse(JSON.stringify(ORDER)) as typeof ORDER;
@@ -181,6 +219,7 @@ async function main(): Promise<void> {
   opsPerSecond(sbeRoundTrip, 500_000);
   opsPerSecond(sbeBigIntRoundTrip, 500_000);
   opsPerSecond(jsonRoundTrip, 100_000);
+  opsPerSecond(carRoundTrip, 200_000);
 
   const sbe: number[] = [];
   const sbeBig: number[] = [];
@@ -208,6 +247,7 @@ async function main(): Promise<void> {
   for (const [name, fn, ops, chunkOps] of [
     ['sbe-ts, number', sbeRoundTrip, ALLOC_OPS, ALLOC_CHUNK_OPS],
     ['sbe-ts, bigint', sbeBigIntRoundTrip, ALLOC_OPS / 5, ALLOC_CHUNK_OPS / 5],
+    ['Car + groups', carRoundTrip, ALLOC_OPS / 5, ALLOC_CHUNK_OPS / 5],
     ['JSON', jsonRoundTrip, ALLOC_OPS / 50, ALLOC_CHUNK_OPS / 50],
   ] as const) {
     const a = await allocation(fn, ops, chunkOps);
