@@ -2,6 +2,8 @@ export const PACKAGE_NAME = '@venue/marketdata';
 
 export type { ApplyResult, BookLevel } from './client/book.js';
 export { L2Book } from './client/book.js';
+export type { ClientOptions, ClientStream } from './client/client.js';
+export { CLIENT_STREAMS_MAX, MarketDataClient } from './client/client.js';
 export type { BookSource, FeedConfig } from './feed/feed.js';
 export { DEFAULT_FEED_CONFIG, MarketDataFeed } from './feed/feed.js';
 export { feedStateHash, readFeedSnapshot, writeFeedSnapshot } from './feed/snapshot.js';
@@ -37,3 +39,7 @@ export { FeedRing, StreamRing } from './ring/ring.js';
 export type { FeedListener, MarketDataServiceOptions } from './service/service.js';
 export { BAR_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';
 export { teeSink } from './service/tee.js';
+export type { FeedSource, FeedSourceListener, HubLimits, HubStats, WireFormat } from './ws/hub.js';
+export { CloseCode, DEFAULT_HUB_LIMITS, MarketDataHub } from './ws/hub.js';
+export type { MarketDataPluginOptions, MarketDataServer } from './ws/server.js';
+export { DEFAULT_MD_PATH, marketDataPlugin, startMarketDataServer } from './ws/server.js';

@@ -1,5 +1,11 @@
 import { Prng } from '@venue/consensus';
-import { type FeedMessage, MarketDataFeed, readFeedSnapshot, writeFeedSnapshot } from '@venue/marketdata';
+import {
+  type FeedMessage,
+  MarketDataFeed,
+  MarketDataService,
+  readFeedSnapshot,
+  writeFeedSnapshot,
+} from '@venue/marketdata';
 import {
   type Command,
   CommandType,
@@ -193,4 +199,50 @@ function pickLive(
     if (o !== undefined) return { id, accountId: o.accountId, price: o.priceTicks, qty: o.orderQtyLots };
   }
   return undefined;
+}
+
+/** Matching engine + MarketDataService (the FeedSource the WebSocket hub serves), applied like the host does. */
+export class ServiceReplica {
+  readonly engine: MatchingEngine;
+  readonly md: MarketDataService;
+  position = 0;
+
+  constructor(ringCapacityPerStream = 1024) {
+    this.md = new MarketDataService({ books: { book: (id) => this.engine.book(id) }, ringCapacityPerStream });
+    this.engine = new MatchingEngine(this.md.sink);
+    this.md.onStart({ reply: () => {}, scheduleTimer: () => {}, cancelTimer: () => false }, undefined);
+  }
+
+  apply(cmd: Command): void {
+    this.position++;
+    this.engine.apply(cmd);
+    this.md.onSessionMessage({ id: 1, principal: 'test' }, cmd.timestampMs, this.position, new Uint8Array(0));
+  }
+}
+
+export function limitOrder(
+  accountId: number,
+  side: Side,
+  priceTicks: number,
+  qtyLots: number,
+  timestampMs: number,
+  instrumentId = 3,
+): Command {
+  return {
+    type: CommandType.NewOrder,
+    timestampMs,
+    accountId,
+    sessionId: 0,
+    instrumentId,
+    clOrdId: '',
+    side,
+    orderType: OrderType.Limit,
+    tif: TimeInForce.GTC,
+    priceTicks,
+    stopPriceTicks: 0,
+    qtyLots,
+    displayQtyLots: 0,
+    postOnly: false,
+    expireAtMs: 0,
+  };
 }

@@ -57,7 +57,7 @@ function node() {
     // The service factory runs on every start: fresh services, md reads the fresh engine.
     const md = new MarketDataService({ books: { book: (id) => services.matching?.engine.book(id) } });
     const matching = new TestMatchingService(() => md.sink);
-    md.subscribe((m) => out.push(m));
+    md.subscribe({ message: (m) => out.push(m) });
     services.md = md;
     services.matching = matching;
     return [matching, md];

@@ -24,7 +24,11 @@ export interface MarketDataServiceOptions {
   readonly ringCapacityPerStream?: number;
 }
 
-export type FeedListener = (m: FeedMessage) => void;
+/** A publish listener: every message, then `entryEnd` after each entry (state consistent again). */
+export interface FeedListener {
+  message(m: FeedMessage): void;
+  entryEnd?(): void;
+}
 
 /** Bound on publish listeners (hubs, recorders): a leak shows up as an error, not as memory. */
 export const LISTENERS_MAX = 64;
@@ -47,6 +51,8 @@ export class MarketDataService implements ClusteredService {
   private ctx: ServiceContext | undefined;
   private barTimerMs = 0;
   private readonly listeners: FeedListener[] = [];
+  /** Errors thrown by listeners (counted, never propagated into the log apply). */
+  listenerErrors = 0;
 
   constructor(private readonly options: MarketDataServiceOptions) {
     this.ring = new FeedRing(options.ringCapacityPerStream ?? 1024);
@@ -106,7 +112,13 @@ export class MarketDataService implements ClusteredService {
 
   private publish(m: FeedMessage): void {
     this.ring.push(m);
-    for (const l of this.listeners) l(m);
+    for (const l of this.listeners) {
+      try {
+        l.message(m);
+      } catch {
+        this.listenerErrors++;
+      }
+    }
   }
 
   onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void {
@@ -117,6 +129,14 @@ export class MarketDataService implements ClusteredService {
 
   private end(logPosition: number, timestampMs: number): void {
     this.feedImpl.endEntry(logPosition, timestampMs);
+    for (const l of this.listeners) {
+      try {
+        l.entryEnd?.();
+      } catch {
+        // A listener's failure is delivery's problem, never the state machine's.
+        this.listenerErrors++;
+      }
+    }
     const deadline = this.feedImpl.nextBarDeadlineMs();
     if (deadline !== 0 && deadline !== this.barTimerMs && this.ctx !== undefined) {
       this.ctx.scheduleTimer(BAR_TIMER_ID, deadline);
