@@ -58,6 +58,7 @@ const ENTRY_TYPES: ReadonlySet<EntryType> = new Set<EntryType>([
 ]);
 
 const COMMITTED_PER_READY_MAX = 1024;
+const GATED_MESSAGES_MAX = 1024;
 const NEVER_MS = Number.NEGATIVE_INFINITY;
 
 /**
@@ -921,6 +922,8 @@ export class RaftNode {
       m.type === 'snapshot-response' ||
       (m.type === 'vote-response' && !this.config.mutations?.voteBeforePersist);
     if (gated) {
+      // Bounded: while storage is slow, newer acknowledgements supersede older ones.
+      if (this.gated.length >= GATED_MESSAGES_MAX) this.gated.shift();
       this.gated.push(m);
       this.releaseGated();
     } else this.outbox.push(m);

@@ -31,6 +31,8 @@ export interface SimOptions {
   readonly traceLinesMax?: number;
   /** Record every message in the trace (slow; for replaying one seed). */
   readonly traceMessages?: boolean;
+  /** Clients sometimes close their session through the log (default true; added after seed 110622). */
+  readonly clientCloses?: boolean;
   /** Overrides of the fault intensities otherwise drawn from the seed (a focused swarm profile). */
   readonly faults?: Partial<Faults>;
 }
@@ -160,6 +162,8 @@ export function runSimulation(options: SimOptions): SimResult {
 
 class Simulation {
   private readonly prng: Prng;
+  /** Separate stream for features added later, so older seeds keep replaying the same history. */
+  private readonly closePrng: Prng;
   private readonly faults: Faults;
   private readonly nodes: SimNode[] = [];
   private readonly clients: SimClient[] = [];
@@ -185,6 +189,7 @@ class Simulation {
 
   constructor(private readonly options: SimOptions) {
     this.prng = new Prng(options.seed);
+    this.closePrng = new Prng(options.seed + 0x1_0000_0000);
     const p = this.prng;
     this.nodeCount = options.nodeCount ?? (p.chance(0.5) ? 3 : 5);
     this.traceMax = options.traceLinesMax ?? 80;
@@ -816,6 +821,22 @@ class Simulation {
       // Once every client completed a request after healing, stop new requests so replicas settle.
       if (this.healed && this.clients.every((x) => x.completedAfterHeal)) return;
       if (!p.chance(0.3)) return;
+      if ((this.options.clientCloses ?? true) && this.closePrng.chance(0.01)) {
+        // Close the session through the log (fire and forget) and open a new one later.
+        const close: Proposal = {
+          type: 'session-close',
+          sessionId: c.sessionId,
+          requestSeq: 0,
+          correlationId: 0,
+          serviceIndex: 0,
+          payload: new Uint8Array(0),
+        };
+        this.send(c.endpoint, { kind: 'request', to: c.guess, client: c.endpoint, proposal: close });
+        this.log(`client ${c.index} closes session ${c.sessionId}`);
+        c.sessionId = 0;
+        c.openSentStep = this.step;
+        return;
+      }
       const op = p.pick<RegisterOp>(['read', 'read', 'write', 'incr', 'incr', 'schedule']);
       const input: RegisterInput = {
         op,
