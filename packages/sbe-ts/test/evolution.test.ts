@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseSchema } from '@venue/sbe-ts';
 import { describe, expect, it } from 'vitest';
 import * as V0 from './generated/evolution_v0/index.js';
 import * as V1 from './generated/evolution_v1/index.js';
@@ -97,5 +99,15 @@ describe('schema evolution', () => {
     expect(new V0.MessageDispatcher().wrap(buffer, 0)).toBeNull();
     const d = new V1.MessageDispatcher().wrap(buffer, 0);
     expect(d?.sbeName === 'Cancel' && d.orderId()).toBe(5n);
+  });
+
+  it('a field is no older than its type', () => {
+    const xml = readFileSync(new URL('./schemas/evolution_v1.xml', import.meta.url), 'utf8').replace(
+      '<field name="side" id="9" type="Side" sinceVersion="1"/>',
+      '<field name="side" id="9" type="Side"/>',
+    );
+    const quote = parseSchema(xml, 'evolution_v1.xml').messages[0]!;
+    expect(quote.groups[0]?.fields.find((f) => f.name === 'side')?.sinceVersion).toBe(1);
+    expect(quote.fields.find((f) => f.name === 'priceTicks')?.sinceVersion).toBe(0);
   });
 });

@@ -460,7 +460,7 @@ class SchemaParser {
         name: memberName,
         offset,
         type,
-        sinceVersion: this.sinceVersion(child, `member '${memberName}'`),
+        sinceVersion: Math.max(type.sinceVersion, this.sinceVersion(child, `member '${memberName}'`)),
         line: child.line,
       });
       if (type.encodedLength > 0) {
@@ -664,7 +664,8 @@ class SchemaParser {
       type,
       offset,
       presence,
-      sinceVersion,
+      // A field is no older than its type.
+      sinceVersion: Math.max(sinceVersion, type.sinceVersion),
       constant,
       description: el.attributes['description'],
       line: el.line,
@@ -771,7 +772,7 @@ class SchemaParser {
       lengthMax,
       characterEncoding:
         vt.primitiveType === 'char' ? (vt.characterEncoding ?? 'latin1') : vt.characterEncoding,
-      sinceVersion,
+      sinceVersion: Math.max(sinceVersion, type.sinceVersion),
       description: el.attributes['description'],
       line: el.line,
     };
