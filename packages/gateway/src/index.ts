@@ -61,6 +61,14 @@ export {
 export { FixFramer, type FrameEvent } from './fix/framer.js';
 export { type FixField, type FixGroupEntry, FixMessage } from './fix/message.js';
 export { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from './fix/tags.js';
+export {
+  type DictItem,
+  type DictMessage,
+  VENUE_HEADER,
+  VENUE_MESSAGES,
+  VENUE_TRAILER,
+  venueDictionaryXml,
+} from './fix/venue-dictionary.js';
 export { FixGateway, type FixGatewayOptions } from './gateway/gateway.js';
 export { SessionAcceptor, type SessionAcceptorOptions } from './session/acceptor.js';
 export { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig, systemClock } from './session/config.js';

@@ -11,6 +11,7 @@ import { makeGateway } from './fakes/net-clients.js';
 // QuickFIX C++ interop: needs Debian's libquickfix-dev (headers + libquickfix.so) and g++.
 const QUICKFIX_HEADER = '/usr/include/quickfix/Application.h';
 const source = fileURLToPath(new URL('./interop/qf_initiator.cpp', import.meta.url));
+const dictionary = fileURLToPath(new URL('../spec/FIX44-venue.xml', import.meta.url));
 const hasCompiler = (() => {
   try {
     execFileSync('g++', ['--version'], { stdio: 'ignore' });
@@ -62,9 +63,11 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
     rmSync(storeDir, { recursive: true, force: true });
   });
 
-  it('two QuickFIX sessions log on, trade, replace, cancel and log out', async () => {
+  it('two QuickFIX sessions log on, trade, replace, cancel, get reference and market data, mass cancel, log out', async () => {
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(bin, [String(server.port), storeDir], { timeout: 30_000 }, (err, stdout, stderr) => {
+      // QuickFIX validates everything the venue sends against the venue's published dictionary.
+      const env = { ...process.env, QF_DICTIONARY: dictionary };
+      execFile(bin, [String(server.port), storeDir], { timeout: 30_000, env }, (err, stdout, stderr) => {
         if (err) reject(new Error(`initiator failed: ${err.message}\n${stdout}\n${stderr}`));
         else resolve(stdout);
       });
@@ -81,11 +84,26 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
       'replace',
       'cancel',
       'cancel-reject',
+      'security-list',
+      'md-snapshot',
+      'b2-new',
+      'md-incremental',
+      'mass-cancel-report',
       'logout',
     ]);
     expect(out).toContain('\nOK');
     expect(out).toContain('STEP buy-fill clOrdId=qf-b1 150=F 39=2 31=100.5 32=0.25 14=0.25 151=0 6=100.5');
-    expect(handler().received.map((r) => r.kind)).toEqual(['new', 'new', 'replace', 'cancel', 'cancel']);
+    expect(handler().received.map((r) => r.kind)).toEqual([
+      'new',
+      'new',
+      'replace',
+      'cancel',
+      'cancel',
+      'securityList',
+      'marketData',
+      'new',
+      'massCancel',
+    ]);
   });
 
   it('resumes without a reset across a gateway restart; the offline report arrives by ResendRequest', async () => {

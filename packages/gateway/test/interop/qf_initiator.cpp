@@ -14,6 +14,9 @@
 #include <quickfix/SocketInitiator.h>
 #include <quickfix/fix44/ExecutionReport.h>
 #include <quickfix/fix44/Logon.h>
+#include <quickfix/fix44/MarketDataRequest.h>
+#include <quickfix/fix44/OrderMassCancelRequest.h>
+#include <quickfix/fix44/SecurityListRequest.h>
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReject.h>
 #include <quickfix/fix44/OrderCancelReplaceRequest.h>
@@ -274,6 +277,38 @@ int main(int argc, char** argv) {
   bad.set(FIX::Symbol("BTC-USD"));
   FIX::Session::sendToTarget(bad, s1);
   app.waitFor("cancel-reject", [](const Report& r) { return r.sender == "CLIENT1" && r.msgType == "9"; });
+
+  // Reference data and market data: SecurityList, snapshot + incremental refresh.
+  FIX44::SecurityListRequest slr(FIX::SecurityReqID("sl-1"),
+                                 FIX::SecurityListRequestType(FIX::SecurityListRequestType_ALL_SECURITIES));
+  FIX::Session::sendToTarget(slr, s1);
+  app.waitFor("security-list", [](const Report& r) { return r.sender == "CLIENT1" && r.msgType == "y"; });
+  FIX44::MarketDataRequest mdr(FIX::MDReqID("md-1"),
+                               FIX::SubscriptionRequestType(FIX::SubscriptionRequestType_SNAPSHOT_PLUS_UPDATES),
+                               FIX::MarketDepth(0));
+  FIX44::MarketDataRequest::NoMDEntryTypes types;
+  types.set(FIX::MDEntryType(FIX::MDEntryType_BID));
+  mdr.addGroup(types);
+  types.set(FIX::MDEntryType(FIX::MDEntryType_OFFER));
+  mdr.addGroup(types);
+  FIX44::MarketDataRequest::NoRelatedSym sym;
+  sym.set(FIX::Symbol("BTC-USD"));
+  mdr.addGroup(sym);
+  FIX::Session::sendToTarget(mdr, s1);
+  app.waitFor("md-snapshot", [](const Report& r) { return r.sender == "CLIENT1" && r.msgType == "W"; });
+  FIX44::NewOrderSingle rest(FIX::ClOrdID("qf-b2"), FIX::Side(FIX::Side_BUY), FIX::TransactTime(),
+                             FIX::OrdType(FIX::OrdType_LIMIT));
+  rest.set(FIX::Symbol("BTC-USD"));
+  rest.set(FIX::OrderQty(0.5));
+  rest.set(FIX::Price(99.99));
+  FIX::Session::sendToTarget(rest, s2);
+  app.waitFor("b2-new", [](const Report& r) { return r.sender == "CLIENT2" && r.clOrdId == "qf-b2"; });
+  app.waitFor("md-incremental", [](const Report& r) { return r.sender == "CLIENT1" && r.msgType == "X"; });
+  FIX44::OrderMassCancelRequest mc(FIX::ClOrdID("qf-mc"),
+                                   FIX::MassCancelRequestType(FIX::MassCancelRequestType_CANCEL_ALL_ORDERS),
+                                   FIX::TransactTime());
+  FIX::Session::sendToTarget(mc, s2);
+  app.waitFor("mass-cancel-report", [](const Report& r) { return r.sender == "CLIENT2" && r.msgType == "r"; });
 
   {
     std::lock_guard<std::mutex> l(app.mu);
