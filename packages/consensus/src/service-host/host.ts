@@ -7,6 +7,7 @@ import type {
   SessionCloseReason,
 } from '../service.js';
 import { ByteReader, ByteWriter, hashHex } from './bytes.js';
+import { TimerHeap, type TimerState } from './timer-heap.js';
 
 /** An answer or event for a client. Every replica computes it; only the leader sends it. */
 export interface Egress {
@@ -46,12 +47,6 @@ interface SessionState {
   lastActivityMs: number;
 }
 
-interface TimerState {
-  readonly serviceIndex: number;
-  readonly correlationId: number;
-  readonly deadlineMs: number;
-}
-
 const SNAPSHOT_MAGIC = 0x56534e31; // "VSN1"
 const DUE_ITEMS_MAX = 64;
 
@@ -64,6 +59,8 @@ export class ServiceHost {
   private services: readonly ClusteredService[] = [];
   private readonly sessions = new Map<number, SessionState>();
   private readonly timers = new Map<string, TimerState>();
+  /** Deadline order over `timers` (lazy deletion: an entry is live iff it is the map's object). */
+  private readonly timerHeap = new TimerHeap();
   private applied = 0;
   private lastTimestamp = 0;
   private started = false;
@@ -101,6 +98,7 @@ export class ServiceHost {
   start(snapshot: Uint8Array | undefined): void {
     this.sessions.clear();
     this.timers.clear();
+    this.timerHeap.clear();
     this.applied = 0;
     this.lastTimestamp = 0;
     this.services = this.serviceFactory();
@@ -275,8 +273,11 @@ export class ServiceHost {
         if (!this.timers.has(key) && this.timers.size >= this.config.timersMax) {
           throw new Error(`scheduleTimer: more than ${this.config.timersMax} timers`);
         }
+        const timer: TimerState = { serviceIndex, correlationId, deadlineMs };
         this.timers.delete(key);
-        this.timers.set(key, { serviceIndex, correlationId, deadlineMs });
+        this.timers.set(key, timer);
+        this.timerHeap.push(timer);
+        if (this.timerHeap.size > 2 * this.timers.size + 64) this.timerHeap.rebuild(this.timers.values());
       },
       cancelTimer: (correlationId) => this.timers.delete(timerKey(serviceIndex, correlationId)),
     };
@@ -284,13 +285,8 @@ export class ServiceHost {
 
   /** Timers due by `nowMs` (leader's clock), earliest first, bounded. */
   dueTimers(nowMs: number): { serviceIndex: number; correlationId: number; deadlineMs: number }[] {
-    const due: TimerState[] = [];
-    for (const t of this.timers.values()) if (t.deadlineMs <= nowMs) due.push(t);
-    due.sort(
-      (a, b) =>
-        a.deadlineMs - b.deadlineMs || a.serviceIndex - b.serviceIndex || a.correlationId - b.correlationId,
-    );
-    return due.slice(0, DUE_ITEMS_MAX);
+    const live = (t: TimerState) => this.timers.get(timerKey(t.serviceIndex, t.correlationId)) === t;
+    return this.timerHeap.due(nowMs, DUE_ITEMS_MAX, live);
   }
 
   /** Sessions idle for the timeout by `nowMs` (leader's clock), bounded. */
@@ -372,7 +368,9 @@ export class ServiceHost {
       const serviceIndex = r.u32();
       const correlationId = r.u53();
       const deadlineMs = r.u53();
-      this.timers.set(timerKey(serviceIndex, correlationId), { serviceIndex, correlationId, deadlineMs });
+      const timer: TimerState = { serviceIndex, correlationId, deadlineMs };
+      this.timers.set(timerKey(serviceIndex, correlationId), timer);
+      this.timerHeap.push(timer);
     }
     const serviceCount = r.u32();
     if (serviceCount !== this.services.length) {
