@@ -1,6 +1,6 @@
 export { type CliIo, runCli, USAGE } from './cli/run-cli.js';
 export { type GenerateOptions, generate } from './codegen/generate.js';
-export { generateFromFile, writeGenerated } from './fs/generate-from-file.js';
+export { diffGenerated, generateFile, generateFromFile, writeGenerated } from './fs/generate-from-file.js';
 export type {
   BlockDef,
   ByteOrder,

@@ -1,10 +1,11 @@
-import { generateFromFile } from '../fs/generate-from-file.js';
+import { diffGenerated, generateFile, writeGenerated } from '../fs/generate-from-file.js';
 import { SchemaError } from '../schema/schema-error.js';
 
-export const USAGE = `usage: sbe-ts generate <schema.xml> --out <dir>
+export const USAGE = `usage: sbe-ts generate <schema.xml> --out <dir> [--check]
 
 Generates TypeScript flyweight codecs for a FIX Simple Binary Encoding 1.0 XML schema.
-Exit codes: 0 done, 1 bad arguments or I/O error, 2 invalid schema.`;
+--check writes nothing and fails when <dir> is not what the generator produces now.
+Exit codes: 0 done, 1 bad arguments or I/O error, 2 invalid schema, 3 --check found differences.`;
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -21,12 +22,14 @@ export function runCli(args: readonly string[], io: CliIo): number {
   let schemaPath: string | undefined;
   let outDir: string | undefined;
   let bad: string | undefined;
+  let check = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === '--out' || arg === '-o') {
       outDir = rest[++i];
       if (outDir === undefined) bad = `${arg} needs a directory`;
-    } else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
+    } else if (arg === '--check') check = true;
+    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
     else if (arg.startsWith('-')) bad = `unknown option ${arg}`;
     else if (schemaPath === undefined) schemaPath = arg;
     else bad = `unexpected argument ${arg}`;
@@ -40,8 +43,18 @@ export function runCli(args: readonly string[], io: CliIo): number {
     return 1;
   }
   try {
-    const files = generateFromFile(schemaPath, outDir);
-    io.out(`sbe-ts: generated ${files.length} files from ${schemaPath} into ${outDir}`);
+    const files = generateFile(schemaPath);
+    if (check) {
+      const stale = diffGenerated(outDir, files);
+      if (stale.length > 0) {
+        io.err(`sbe-ts: ${outDir} is out of date with ${schemaPath}: ${stale.join(', ')}`);
+        return 3;
+      }
+      io.out(`sbe-ts: ${outDir} is up to date with ${schemaPath}`);
+      return 0;
+    }
+    writeGenerated(outDir, files);
+    io.out(`sbe-ts: generated ${files.size} files from ${schemaPath} into ${outDir}`);
     return 0;
   } catch (e) {
     if (e instanceof SchemaError) {
