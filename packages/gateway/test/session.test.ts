@@ -467,6 +467,21 @@ describe('session: rejects', () => {
     expect(h.app.messages).toHaveLength(0);
   });
 
+  it('logs out on a well-framed message with another BeginString', () => {
+    const h = new Harness();
+    const c = h.client();
+    c.logon();
+    const other = c.build('0', []).replace('8=FIX.4.4', '8=FIX.4.2');
+    const body = other.slice(other.indexOf('\x01', other.indexOf('9=')) + 1, other.lastIndexOf('10='));
+    const head = `8=FIX.4.2\x019=${body.length}\x01`;
+    let sum = 0;
+    for (const ch of head + body) sum += ch.charCodeAt(0);
+    c.session.onFrame(`${head}${body}10=${String(sum % 256).padStart(3, '0')}\x01`);
+    expect(c.last().msgType).toBe('5');
+    expect(c.last().get(Tag.Text)).toMatch(/Incorrect BeginString/);
+    expect(c.closed).toBeDefined();
+  });
+
   it('rejects (373=9) and logs out on a CompID mismatch', () => {
     const h = new Harness();
     const c = h.client();

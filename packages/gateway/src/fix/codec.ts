@@ -8,7 +8,7 @@ export const BEGIN_STRING = 'FIX.4.4';
 export type DecodeResult =
   | { readonly kind: 'ok'; readonly msg: FixMessage }
   /** Framing is broken (FIX "garbled"): the message must be ignored, seqnum not consumed. */
-  | { readonly kind: 'garbled'; readonly reason: string }
+  | { readonly kind: 'garbled'; readonly reason: string; readonly wrongBeginString?: boolean }
   /** Framing is fine but a field is malformed: answer with Reject(3); seqnum is consumed. */
   | {
       readonly kind: 'invalid';
@@ -101,7 +101,8 @@ export function decodeFix(text: string, checksumBasis?: string): DecodeResult {
   }
   const msg = new FixMessage(fields);
   if (msg.get(Tag.BeginString) !== BEGIN_STRING) {
-    return { kind: 'garbled', reason: `BeginString must be ${BEGIN_STRING}` };
+    // Well framed but another FIX version: FIX says log out (the session layer decides).
+    return { kind: 'garbled', reason: `BeginString must be ${BEGIN_STRING}`, wrongBeginString: true };
   }
   if (problem !== undefined) {
     return { kind: 'invalid', msg, rejectReason: problem.reason, refTagId: problem.tag, text: problem.text };

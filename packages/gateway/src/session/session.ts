@@ -1,4 +1,4 @@
-import { decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimestamp } from '../fix/codec.js';
+import { BEGIN_STRING, decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimestamp } from '../fix/codec.js';
 import { fieldName, isFix44MsgType, validateMessage } from '../fix/dictionary.js';
 import type { FixField, FixMessage } from '../fix/message.js';
 import { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from '../fix/tags.js';
@@ -118,6 +118,10 @@ export class FixSession {
       return;
     }
     const decoded = decodeFix(text, checksumBasis);
+    if (decoded.kind === 'garbled' && decoded.wrongBeginString === true && this.state === 'active') {
+      this.fatal(`Incorrect BeginString: this venue speaks ${BEGIN_STRING}`);
+      return;
+    }
     if (decoded.kind === 'garbled') {
       this.stats.garbled++;
       this.log(`ignored garbled message: ${decoded.reason}`);

@@ -14,6 +14,8 @@ export interface FixWebSocketOptions {
   readonly path?: string;
   readonly writeBufferBytesHigh?: number;
   readonly pendingMessagesMax?: number;
+  /** Destroy upgrade requests for other paths (when nothing else on the server handles upgrades). */
+  readonly rejectOtherUpgrades?: boolean;
 }
 
 export interface FixWebSocketHandle {
@@ -40,7 +42,10 @@ export function attachFixWebSocket(server: Server, options: FixWebSocketOptions)
   let nextId = 1;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== path) return; // someone else's upgrade
+    if (url.pathname !== path) {
+      if (options.rejectOtherUpgrades === true) socket.destroy();
+      return; // someone else's upgrade
+    }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
   };
   server.on('upgrade', onUpgrade);
@@ -142,7 +147,7 @@ export class FixWebSocketServer {
   }
 
   listen(): Promise<AddressInfo> {
-    this.handle = attachFixWebSocket(this.http, this.options);
+    this.handle = attachFixWebSocket(this.http, { rejectOtherUpgrades: true, ...this.options });
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
