@@ -418,13 +418,32 @@ export class MarketDataFeed implements EventSink {
     oldTop: ShadowLevel[],
   ): ShadowLevel[] {
     const n = this.config.depthTop;
-    const next: ShadowLevel[] = [];
+    let count = 0;
+    let samePrices = true;
     if (book !== undefined) {
-      for (let i = 0; i < n; i++) {
-        const lv: LevelView | undefined = book.level(side, i);
+      for (; count < n; count++) {
+        const lv: LevelView | undefined = book.level(side, count);
         if (lv === undefined) break;
-        next.push({ priceTicks: lv.priceTicks, qtyLots: lv.visibleLots, orderCount: lv.orderCount });
+        const o = oldTop[count];
+        if (o === undefined || o.priceTicks !== lv.priceTicks) samePrices = false;
       }
+    }
+    if (samePrices && count === oldTop.length) {
+      // Fast path (most entries): the same prices in the same places, only sizes may differ.
+      for (let i = 0; i < count; i++) {
+        const lv = book!.level(side, i)!;
+        const o = oldTop[i]!;
+        if (o.qtyLots === lv.visibleLots && o.orderCount === lv.orderCount) continue;
+        o.qtyLots = lv.visibleLots;
+        o.orderCount = lv.orderCount;
+        this.emit(this.levelMessage(s, 'l2', side, 1, o.priceTicks, o.qtyLots, o.orderCount));
+      }
+      return oldTop;
+    }
+    const next: ShadowLevel[] = [];
+    for (let i = 0; i < count; i++) {
+      const lv = book!.level(side, i)!;
+      next.push({ priceTicks: lv.priceTicks, qtyLots: lv.visibleLots, orderCount: lv.orderCount });
     }
     for (const o of oldTop) {
       if (!next.some((l) => l.priceTicks === o.priceTicks)) {

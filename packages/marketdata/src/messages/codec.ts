@@ -48,6 +48,7 @@ const barEnc = new BarEncoder();
 const statsEnc = new StatsEncoder();
 const snapEnc = new SnapshotEncoder();
 const dispatcher = new MessageDispatcher();
+const SCRATCH = new Uint8Array(64 * 1024);
 
 /** Encoded size of a message in SBE (header included). */
 export function sbeLength(m: FeedMessage): number {
@@ -79,7 +80,9 @@ export function encodeSbe(m: FeedMessage): Uint8Array {
       `snapshot has ${m.levels.length} levels, SBE carries at most ${SNAPSHOT_LEVELS_MAX}`,
     );
   }
-  const buf = new Uint8Array(sbeLength(m));
+  const length = sbeLength(m);
+  // Encode into a reused scratch buffer (the flyweights keep its DataView), then copy out.
+  const buf = length <= SCRATCH.length ? SCRATCH : new Uint8Array(length);
   switch (m.type) {
     case 'level':
       levelEnc
@@ -175,7 +178,7 @@ export function encodeSbe(m: FeedMessage): Uint8Array {
       break;
     }
   }
-  return buf;
+  return buf.slice(0, length);
 }
 
 function side(raw: number): SideCode {
