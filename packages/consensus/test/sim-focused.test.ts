@@ -10,7 +10,7 @@ const REGRESSION_SEEDS: readonly { seed: number; options: Partial<SimOptions>; b
   {
     seed: 110_622,
     // Options pin the simulator features of the commit that found it, so the seed replays that history.
-    options: { clientCloses: false },
+    options: { simVersion: 1 },
     bug:
       'snapshot install over a stale log kept the old entries as durable: the follower acked match 4 of a ' +
       'discarded term-1 log, the leader sent commit 4 in a heartbeat, and after a crash the follower ' +

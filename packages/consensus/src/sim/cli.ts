@@ -1,7 +1,8 @@
 import { runSimulation, type SimMutations, type SimResult } from './simulator.js';
 
 /**
- * `pnpm --filter @venue/consensus sim --seeds N [--seed S] [--nodes 3|5] [--mutation NAME] [--messages]`
+ * `pnpm --filter @venue/consensus sim --seeds N [--seed S] [--nodes 3|5] [--mutation NAME] [--messages]
+ *    [--sim-version V] [--keep-going]`
  * Runs N seeds (from S, default 1); with only --seed, replays that one seed and prints its trace.
  */
 function parse(argv: readonly string[]): Map<string, string> {
@@ -34,7 +35,7 @@ function printFailure(r: SimResult): void {
   console.log(`\nFAILED seed ${r.seed}: ${r.failure}`);
   console.log('--- last events ---');
   for (const line of r.trace) console.log(line);
-  console.log(`--- replay: pnpm --filter @venue/consensus sim --seed ${r.seed} ---`);
+  console.log(`--- replay: pnpm --filter @venue/consensus sim --seed ${r.seed} (same options) ---`);
 }
 
 const args = parse(process.argv.slice(2));
@@ -45,6 +46,7 @@ if (nodes !== undefined && nodes !== 3 && nodes !== 5) {
   console.error('--nodes must be 3 or 5');
   process.exit(2);
 }
+const simVersion = intArg(args, 'sim-version');
 const mutationName = args.get('mutation');
 const mutations: SimMutations | undefined = mutationName ? { [mutationName]: true } : undefined;
 const count = seedsArg ?? (seed !== undefined ? 1 : 100);
@@ -62,6 +64,7 @@ for (let s = first; s < first + count; s++) {
     seed: s,
     ...(nodes === 3 || nodes === 5 ? { nodeCount: nodes } : {}),
     ...(mutations ? { mutations } : {}),
+    ...(simVersion !== undefined ? { simVersion } : {}),
     ...(replayOne ? { traceLinesMax: 400, traceMessages: args.has('messages') } : {}),
   });
   faultSteps += r.stats.faultSteps;

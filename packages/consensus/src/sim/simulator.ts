@@ -31,8 +31,12 @@ export interface SimOptions {
   readonly traceLinesMax?: number;
   /** Record every message in the trace (slow; for replaying one seed). */
   readonly traceMessages?: boolean;
-  /** Clients sometimes close their session through the log (default true; added after seed 110622). */
-  readonly clientCloses?: boolean;
+  /**
+   * Simulator feature level (default: the latest, {@link SIM_VERSION}). A regression seed pins the
+   * version it was found with, so it replays the same history after the simulator grows.
+   * 1: the first release. 2: clients close sessions; a crash may keep some unacknowledged writes.
+   */
+  readonly simVersion?: number;
   /** Overrides of the fault intensities otherwise drawn from the seed (a focused swarm profile). */
   readonly faults?: Partial<Faults>;
 }
@@ -69,6 +73,9 @@ export interface SimResult {
   readonly trace: readonly string[];
   readonly stats: SimStats;
 }
+
+/** Current simulator feature level (see SimOptions.simVersion). */
+export const SIM_VERSION = 2;
 
 const STEP_MS = 5;
 const ELECTION_TIMEOUT_MS = 150;
@@ -164,6 +171,7 @@ class Simulation {
   private readonly prng: Prng;
   /** Separate stream for features added later, so older seeds keep replaying the same history. */
   private readonly closePrng: Prng;
+  private readonly version: number;
   private readonly faults: Faults;
   private readonly nodes: SimNode[] = [];
   private readonly clients: SimClient[] = [];
@@ -190,6 +198,10 @@ class Simulation {
   constructor(private readonly options: SimOptions) {
     this.prng = new Prng(options.seed);
     this.closePrng = new Prng(options.seed + 0x1_0000_0000);
+    this.version = options.simVersion ?? SIM_VERSION;
+    if (!Number.isInteger(this.version) || this.version < 1 || this.version > SIM_VERSION) {
+      throw new Error(`simVersion must be 1..${SIM_VERSION}`);
+    }
     const p = this.prng;
     this.nodeCount = options.nodeCount ?? (p.chance(0.5) ? 3 : 5);
     this.traceMax = options.traceLinesMax ?? 80;
@@ -384,9 +396,16 @@ class Simulation {
   private crash(node: SimNode): void {
     if (!node.replica) return;
     this.stats.crashes++;
-    // Unsynced writes are lost; the first one may be torn (a prefix of its entries reached the disk).
+    // Writes not yet acknowledged may or may not have reached the disk, in order: some complete,
+    // the next may be torn (a prefix of its entries survives), the rest are lost.
+    let survived = 0;
+    if (this.version >= 2 && node.pending.length > 0 && this.closePrng.chance(0.3)) {
+      survived = this.closePrng.int(1, node.pending.length);
+      for (const op of node.pending.slice(0, survived)) this.writeDurably(node, op);
+      node.pending = node.pending.slice(survived);
+    }
     const first = node.pending[0];
-    let torn = '';
+    let torn = survived > 0 ? `, ${survived} unacknowledged writes reached the disk` : '';
     if (
       first?.kind === 'entries' &&
       first.entries.length > 1 &&
@@ -400,6 +419,12 @@ class Simulation {
     this.log(`n${node.id} CRASH (lost ${node.pending.length} unsynced writes${torn})`);
     node.pending = [];
     node.replica = undefined;
+  }
+
+  private writeDurably(node: SimNode, op: StorageOp): void {
+    if (op.kind === 'hard') node.durable.hardState = op.hardState;
+    else if (op.kind === 'entries') this.writeEntries(node, op.entries);
+    else this.persistSnapshot(node, op.snapshot);
   }
 
   private writeEntries(node: SimNode, entries: readonly Entry[]): void {
@@ -821,7 +846,7 @@ class Simulation {
       // Once every client completed a request after healing, stop new requests so replicas settle.
       if (this.healed && this.clients.every((x) => x.completedAfterHeal)) return;
       if (!p.chance(0.3)) return;
-      if ((this.options.clientCloses ?? true) && this.closePrng.chance(0.01)) {
+      if (this.version >= 2 && this.closePrng.chance(0.01)) {
         // Close the session through the log (fire and forget) and open a new one later.
         const close: Proposal = {
           type: 'session-close',
