@@ -356,4 +356,17 @@ describe('rendering details', () => {
     expect(h.gateway.app.stats.renderErrors).toBe(1);
     expect(h.gateway.acceptor.stores.open('VENUE-CLIENT1').nextSenderSeq).toBe(1);
   });
+
+  it('a throwing handler costs one request (BusinessMessageReject 380=4), not the session', () => {
+    const h = new GatewayHarness();
+    const a = h.client('CLIENT1');
+    h.handler.onNewOrder = () => {
+      throw new Error('boom');
+    };
+    a.send('D', nos('t1', '1', '1', '100'));
+    const j = a.take()[0];
+    expect([j?.msgType, j?.get(380), j?.get(379)]).toEqual(['j', '4', 't1']);
+    expect(h.gateway.app.stats.handlerErrors).toBe(1);
+    expect(a.session.state).toBe('active');
+  });
 });

@@ -36,7 +36,7 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
   handler: OrderEntryHandler | undefined;
   acceptor: SessionAcceptor | undefined;
   private rejectCounter = 0;
-  readonly stats = { requests: 0, appRejects: 0, renderErrors: 0, events: 0 };
+  readonly stats = { requests: 0, appRejects: 0, renderErrors: 0, handlerErrors: 0, events: 0 };
 
   constructor(
     readonly catalog: InstrumentCatalog,
@@ -58,15 +58,23 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
 
   onLogon(session: FixSession): void {
     const { msgSeqNum: _, ...ctx } = this.ctxOf(session);
-    this.handler?.onLogon?.(ctx);
+    this.guard('onLogon', () => this.handler?.onLogon?.(ctx));
   }
 
   onDisconnect(session: FixSession, reason: string): void {
     const { msgSeqNum: _, ...ctx } = this.ctxOf(session);
-    this.handler?.onDisconnect(ctx, {
-      reason,
-      cancelOnDisconnect: session.user?.cancelOnDisconnect ?? false,
-    });
+    const info = { reason, cancelOnDisconnect: session.user?.cancelOnDisconnect ?? false };
+    // Runs from socket 'close' events: an exception here must not escape.
+    this.guard('onDisconnect', () => this.handler?.onDisconnect(ctx, info));
+  }
+
+  private guard(what: string, call: () => void): void {
+    try {
+      call();
+    } catch (e) {
+      this.stats.handlerErrors++;
+      this.log(`handler ${what} failed: ${(e as Error).message}`);
+    }
   }
 
   onMessage(session: FixSession, msg: FixMessage): void {
@@ -86,31 +94,31 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
     switch (msg.msgType) {
       case MsgType.NewOrderSingle: {
         const p = parseNewOrder(msg, account, admin, cat);
-        if (p.ok) this.dispatch(() => handler.onNewOrder(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onNewOrder(ctx, p.req));
         else this.rejectOrder(session, msg, p);
         return;
       }
       case MsgType.OrderCancelRequest: {
         const p = parseCancel(msg, account, admin, cat);
-        if (p.ok) this.dispatch(() => handler.onCancel(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onCancel(ctx, p.req));
         else this.rejectCancel(session, msg, p, '1');
         return;
       }
       case MsgType.OrderCancelReplaceRequest: {
         const p = parseReplace(msg, account, admin, cat);
-        if (p.ok) this.dispatch(() => handler.onReplace(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onReplace(ctx, p.req));
         else this.rejectCancel(session, msg, p, '2');
         return;
       }
       case MsgType.OrderStatusRequest: {
         const p = parseOrderStatus(msg, account, admin, cat);
-        if (p.ok) this.dispatch(() => handler.onOrderStatus(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onOrderStatus(ctx, p.req));
         else this.reject(session, MsgType.BusinessMessageReject, [], msg, p, BusinessRejectReason.Other);
         return;
       }
       case MsgType.OrderMassCancelRequest: {
         const p = parseMassCancel(msg, account, admin, cat);
-        if (p.ok) this.dispatch(() => handler.onMassCancel(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onMassCancel(ctx, p.req));
         else
           this.reject(
             session,
@@ -129,7 +137,7 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
       }
       case MsgType.SecurityListRequest: {
         const p = parseSecurityListRequest(msg);
-        if (p.ok) this.dispatch(() => handler.onSecurityListRequest(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onSecurityListRequest(ctx, p.req));
         else
           this.reject(
             session,
@@ -146,7 +154,7 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
       }
       case MsgType.MarketDataRequest: {
         const p = parseMarketDataRequest(msg, cat);
-        if (p.ok) this.dispatch(() => handler.onMarketDataRequest(ctx, p.req));
+        if (p.ok) this.dispatch(session, msg, () => handler.onMarketDataRequest(ctx, p.req));
         else
           this.reject(
             session,
@@ -170,9 +178,22 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
     }
   }
 
-  private dispatch(call: () => void): void {
+  /** Calls the handler; a throwing handler (integration bug) costs one request, not the session. */
+  private dispatch(session: FixSession, msg: FixMessage, call: () => void): void {
     this.stats.requests++;
-    call();
+    try {
+      call();
+    } catch (e) {
+      this.stats.handlerErrors++;
+      this.log(`handler failed on ${msg.msgType} from ${session.sessionKey}: ${(e as Error).message}`);
+      session.sendBusinessReject(
+        msg.getInt(Tag.MsgSeqNum) ?? 0,
+        msg.msgType,
+        BusinessRejectReason.ApplicationNotAvailable,
+        'Internal error: the request was not processed',
+        msg.get(Tag.ClOrdID),
+      );
+    }
   }
 
   private reject(
@@ -253,6 +274,12 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
       return;
     }
     this.stats.events++;
-    acceptor.sendToSession(username, rendered.msgType, rendered.body);
+    try {
+      acceptor.sendToSession(username, rendered.msgType, rendered.body);
+    } catch (e) {
+      // e.g. the store cannot be written: the event is lost for FIX; the client can ask OrderStatus.
+      this.stats.renderErrors++;
+      this.log(`could not send ${event.kind} to ${username}: ${(e as Error).message}`);
+    }
   }
 }
