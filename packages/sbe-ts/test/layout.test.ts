@@ -216,12 +216,25 @@ describe('layout', () => {
     const enc = new LE.AllTypesEncoder().wrap(buffer, 0);
     expect(() => enc.chars('abcde')).toThrow(RangeError);
     expect(() => enc.ints(3, 1)).toThrow(/index 3/);
+    expect(() => enc.putInts(new Uint8Array(11))).toThrow(RangeError);
     expect(() => enc.itemsCount(256)).toThrow(/count 256/);
     expect(() => new LE.AllTypesEncoder().wrap(new Uint8Array(100), 0)).toThrow(/run past the buffer/);
     const small = new Uint8Array(8 + 136 + 2 + 3);
     const e2 = new LE.AllTypesEncoder().wrapAndApplyHeader(small, 0);
     e2.itemsCount(0);
     expect(() => e2.text('four')).toThrow(RangeError);
+  });
+
+  it('copies the raw bytes of a fixed array in wire order', () => {
+    const buffer = new Uint8Array(512);
+    const raw = new Uint8Array([1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 3, 0, 0, 0]);
+    new LE.AllTypesEncoder().wrap(buffer, 0).putInts(raw);
+    const dec = new LE.AllTypesDecoder().wrap(buffer, 0);
+    expect([dec.ints(0), dec.ints(1), dec.ints(2)]).toEqual([1, -2, 3]);
+    const copy = new Uint8Array(14);
+    expect(dec.getInts(copy, 2)).toBe(12);
+    expect([...copy.subarray(2)]).toEqual([...raw]);
+    expect(() => dec.getInts(copy, 3)).toThrow(RangeError);
   });
 
   it('reads a DataView as well as a Uint8Array, at a non-zero offset', () => {

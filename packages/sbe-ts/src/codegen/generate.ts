@@ -241,7 +241,10 @@ class Generator {
     if (from === '') this.export(cls, c.line);
     const rt = './runtime.js';
     const members = new Members(this.file, RESERVED_COMMON);
-    const slots: Slot[] = c.members.map((m) => {
+    // The length-0 varData member of a var-data composite has no fixed bytes: the message's data
+    // accessors read and write it, so the composite class only gets the length.
+    const fixed = c.members.filter((m) => !(m.type.kind === 'type' && m.type.length === 0));
+    const slots: Slot[] = fixed.map((m) => {
       const t = m.type;
       return {
         name: m.name,
@@ -607,6 +610,44 @@ class Generator {
         `  ${s.name}(index: number, value: ${ts}): this {`,
         `    ${w.use(rt, 'checkIndex')}(index, ${len}, '${s.name}');`,
         `    ${this.write(t.primitiveType, at, 'value')}`,
+        '    return this;',
+        '  }',
+      );
+    }
+    this.rawBytes(w, s, role, pos, len * p.size, guard, add);
+  }
+
+  /** Raw-byte copies of a fixed array (wire order), e.g. a uint8[32] hash. */
+  private rawBytes(
+    w: ModuleWriter,
+    s: Slot,
+    role: Role,
+    pos: string,
+    size: number,
+    guard: (absent: string) => string[],
+    add: (name: string) => void,
+  ): void {
+    const rt = './runtime.js';
+    if (role === 'Decoder') {
+      add(`get${cap(s.name)}`);
+      w.push(
+        '',
+        `  /** Copies the ${size} raw bytes into dst; returns the number copied. */`,
+        `  get${cap(s.name)}(dst: Uint8Array, dstOffset = 0): number {`,
+        ...guard('0'),
+        `    ${w.use(rt, 'checkBounds')}(dst, dstOffset, ${size}, '${s.name} destination');`,
+        `    ${w.use(rt, 'copyBytes')}(this._bytes, ${pos}, dst, dstOffset, ${size});`,
+        `    return ${size};`,
+        '  }',
+      );
+    } else {
+      add(`put${cap(s.name)}`);
+      w.push(
+        '',
+        `  /** Copies ${size} raw bytes from src. */`,
+        `  put${cap(s.name)}(src: Uint8Array, srcOffset = 0): this {`,
+        `    ${w.use(rt, 'checkBounds')}(src, srcOffset, ${size}, '${s.name}');`,
+        `    ${w.use(rt, 'copyBytes')}(src, srcOffset, this._bytes, ${pos}, ${size});`,
         '    return this;',
         '  }',
       );

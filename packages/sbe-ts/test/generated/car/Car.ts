@@ -418,6 +418,13 @@ export class CarDecoder {
     return this._view.getUint32(this._offset + 12 + index * 4, true);
   }
 
+  /** Copies the 16 raw bytes into dst; returns the number copied. */
+  getSomeNumbers(dst: Uint8Array, dstOffset = 0): number {
+    checkBounds(dst, dstOffset, 16, 'someNumbers destination');
+    copyBytes(this._bytes, this._offset + 12, dst, dstOffset, 16);
+    return 16;
+  }
+
   vehicleCodeLength(): number {
     return 6;
   }
@@ -982,6 +989,13 @@ export class CarEncoder {
   someNumbers(index: number, value: number): this {
     checkIndex(index, 4, 'someNumbers');
     this._view.setUint32(this._offset + 12 + index * 4, value, true);
+    return this;
+  }
+
+  /** Copies 16 raw bytes from src. */
+  putSomeNumbers(src: Uint8Array, srcOffset = 0): this {
+    checkBounds(src, srcOffset, 16, 'someNumbers');
+    copyBytes(src, srcOffset, this._bytes, this._offset + 12, 16);
     return this;
   }
 

@@ -233,15 +233,6 @@ export class VarStringEncodingDecoder {
   length(): number {
     return this._view.getUint32(this._offset, true);
   }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number): number {
-    checkIndex(index, 0, 'varData');
-    return this._view.getUint8(this._offset + 4 + index * 1);
-  }
 }
 
 export class VarStringEncodingEncoder {
@@ -274,16 +265,6 @@ export class VarStringEncodingEncoder {
 
   length(value: number): this {
     this._view.setUint32(this._offset, value, true);
-    return this;
-  }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number, value: number): this {
-    checkIndex(index, 0, 'varData');
-    this._view.setUint8(this._offset + 4 + index * 1, value);
     return this;
   }
 }
@@ -325,15 +306,6 @@ export class VarAsciiStringEncodingDecoder {
   length(): number {
     return this._view.getUint32(this._offset, true);
   }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number): number {
-    checkIndex(index, 0, 'varData');
-    return this._view.getUint8(this._offset + 4 + index * 1);
-  }
 }
 
 export class VarAsciiStringEncodingEncoder {
@@ -366,16 +338,6 @@ export class VarAsciiStringEncodingEncoder {
 
   length(value: number): this {
     this._view.setUint32(this._offset, value, true);
-    return this;
-  }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number, value: number): this {
-    checkIndex(index, 0, 'varData');
-    this._view.setUint8(this._offset + 4 + index * 1, value);
     return this;
   }
 }
@@ -417,15 +379,6 @@ export class VarDataEncodingDecoder {
   length(): number {
     return this._view.getUint32(this._offset, true);
   }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number): number {
-    checkIndex(index, 0, 'varData');
-    return this._view.getUint8(this._offset + 4 + index * 1);
-  }
 }
 
 export class VarDataEncodingEncoder {
@@ -458,16 +411,6 @@ export class VarDataEncodingEncoder {
 
   length(value: number): this {
     this._view.setUint32(this._offset, value, true);
-    return this;
-  }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number, value: number): this {
-    checkIndex(index, 0, 'varData');
-    this._view.setUint8(this._offset + 4 + index * 1, value);
     return this;
   }
 }

@@ -313,27 +313,6 @@ export class VarAsciiDecoder {
   length(): number {
     return this._view.getUint8(this._offset);
   }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  /** The text up to the first NUL byte. */
-  varData(): string {
-    return readText(this._bytes, this._offset + 1, 0, false, true);
-  }
-
-  varDataAt(index: number): number {
-    checkIndex(index, 0, 'varData');
-    return this._view.getUint8(this._offset + 1 + index);
-  }
-
-  /** Copies the 0 raw bytes into dst; returns the number copied. */
-  getVarData(dst: Uint8Array, dstOffset = 0): number {
-    checkBounds(dst, dstOffset, 0, 'varData destination');
-    copyBytes(this._bytes, this._offset + 1, dst, dstOffset, 0);
-    return 0;
-  }
 }
 
 export class VarAsciiEncoder {
@@ -366,29 +345,6 @@ export class VarAsciiEncoder {
 
   length(value: number): this {
     this._view.setUint8(this._offset, value);
-    return this;
-  }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  /** Writes the text and pads it with NUL; throws a RangeError when it needs more than 0 bytes. */
-  varData(value: string): this {
-    writeText(this._bytes, this._offset + 1, 0, value, false, true, 'varData');
-    return this;
-  }
-
-  varDataAt(index: number, value: number): this {
-    checkIndex(index, 0, 'varData');
-    this._view.setUint8(this._offset + 1 + index, value);
-    return this;
-  }
-
-  /** Copies 0 raw bytes from src. */
-  putVarData(src: Uint8Array, srcOffset = 0): this {
-    checkBounds(src, srcOffset, 0, 'varData');
-    copyBytes(src, srcOffset, this._bytes, this._offset + 1, 0);
     return this;
   }
 }
@@ -430,15 +386,6 @@ export class VarUtf8Decoder {
   length(): number {
     return this._view.getUint32(this._offset, false);
   }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number): number {
-    checkIndex(index, 0, 'varData');
-    return this._view.getUint8(this._offset + 4 + index * 1);
-  }
 }
 
 export class VarUtf8Encoder {
@@ -471,16 +418,6 @@ export class VarUtf8Encoder {
 
   length(value: number): this {
     this._view.setUint32(this._offset, value, false);
-    return this;
-  }
-
-  varDataLength(): number {
-    return 0;
-  }
-
-  varData(index: number, value: number): this {
-    checkIndex(index, 0, 'varData');
-    this._view.setUint8(this._offset + 4 + index * 1, value);
     return this;
   }
 }
@@ -698,6 +635,13 @@ export class BoxDecoder {
     return this._view.getUint16(this._offset + index * 2, false);
   }
 
+  /** Copies the 6 raw bytes into dst; returns the number copied. */
+  getCodes(dst: Uint8Array, dstOffset = 0): number {
+    checkBounds(dst, dstOffset, 6, 'codes destination');
+    copyBytes(this._bytes, this._offset, dst, dstOffset, 6);
+    return 6;
+  }
+
   labelLength(): number {
     return 5;
   }
@@ -800,6 +744,13 @@ export class BoxEncoder {
   codes(index: number, value: number): this {
     checkIndex(index, 3, 'codes');
     this._view.setUint16(this._offset + index * 2, value, false);
+    return this;
+  }
+
+  /** Copies 6 raw bytes from src. */
+  putCodes(src: Uint8Array, srcOffset = 0): this {
+    checkBounds(src, srcOffset, 6, 'codes');
+    copyBytes(src, srcOffset, this._bytes, this._offset, 6);
     return this;
   }
 

@@ -259,6 +259,13 @@ export class AllTypesDecoder {
     return this._view.getInt32(this._offset + 47 + index * 4, false);
   }
 
+  /** Copies the 12 raw bytes into dst; returns the number copied. */
+  getInts(dst: Uint8Array, dstOffset = 0): number {
+    checkBounds(dst, dstOffset, 12, 'ints destination');
+    copyBytes(this._bytes, this._offset + 47, dst, dstOffset, 12);
+    return 12;
+  }
+
   aligned(): bigint {
     return this._view.getBigInt64(this._offset + 64, false);
   }
@@ -703,6 +710,13 @@ export class AllTypesEncoder {
   ints(index: number, value: number): this {
     checkIndex(index, 3, 'ints');
     this._view.setInt32(this._offset + 47 + index * 4, value, false);
+    return this;
+  }
+
+  /** Copies 12 raw bytes from src. */
+  putInts(src: Uint8Array, srcOffset = 0): this {
+    checkBounds(src, srcOffset, 12, 'ints');
+    copyBytes(src, srcOffset, this._bytes, this._offset + 47, 12);
     return this;
   }
 
