@@ -43,4 +43,4 @@ export {
   registerModel,
 } from './sim/register-service.js';
 export type { Faults, SimMutations, SimOptions, SimResult, SimStats } from './sim/simulator.js';
-export { describeMessage, runSimulation, SIM_VERSION } from './sim/simulator.js';
+export { describeMessage, runSimulation, SIM_PROFILES, SIM_VERSION } from './sim/simulator.js';

@@ -1,15 +1,13 @@
-import { type Faults, runSimulation, type SimMutations, type SimResult } from '@venue/consensus';
+import {
+  type Faults,
+  runSimulation,
+  SIM_PROFILES,
+  type SimMutations,
+  type SimResult,
+} from '@venue/consensus';
 
-/** A crash-heavy profile that reaches Figure-8 histories: leaders that die right after winning or committing. */
-export const FIGURE8_PROFILE: Partial<Faults> = {
-  entriesPerAppendMax: 1,
-  inflightMessagesMax: 1,
-  crashProbability: 0,
-  crashOnElectionProbability: 0.5,
-  crashAfterCommitProbability: 0.5,
-  partitionProbability: 0,
-  pauseProbability: 0,
-};
+/** The crash-heavy profile that reaches Figure-8 histories (see SIM_PROFILES). */
+export const FIGURE8_PROFILE: Partial<Faults> = SIM_PROFILES.figure8;
 
 export function report(r: SimResult): string {
   return `seed ${r.seed}: ${r.failure}\n${r.trace.join('\n')}`;

@@ -1,8 +1,8 @@
-import { runSimulation, type SimMutations, type SimResult } from './simulator.js';
+import { runSimulation, SIM_PROFILES, type SimMutations, type SimResult } from './simulator.js';
 
 /**
  * `pnpm --filter @venue/consensus sim --seeds N [--seed S] [--nodes 3|5] [--mutation NAME] [--messages]
- *    [--sim-version V] [--keep-going]`
+ *    [--sim-version V] [--profile swarm|figure8] [--keep-going]`
  * Runs N seeds (from S, default 1); with only --seed, replays that one seed and prints its trace.
  */
 function parse(argv: readonly string[]): Map<string, string> {
@@ -35,7 +35,12 @@ function printFailure(r: SimResult): void {
   console.log(`\nFAILED seed ${r.seed}: ${r.failure}`);
   console.log('--- last events ---');
   for (const line of r.trace) console.log(line);
-  console.log(`--- replay: pnpm --filter @venue/consensus sim --seed ${r.seed} (same options) ---`);
+  const keep: string[] = [];
+  for (const [k, v] of args) {
+    if (k === 'seeds' || k === 'seed' || k === 'keep-going') continue;
+    keep.push(v === 'true' ? `--${k}` : `--${k} ${v}`);
+  }
+  console.log(`--- replay: pnpm --filter @venue/consensus sim --seed ${r.seed} ${keep.join(' ')} ---`);
 }
 
 const args = parse(process.argv.slice(2));
@@ -47,6 +52,12 @@ if (nodes !== undefined && nodes !== 3 && nodes !== 5) {
   process.exit(2);
 }
 const simVersion = intArg(args, 'sim-version');
+const profileName = args.get('profile') ?? 'swarm';
+if (profileName !== 'swarm' && profileName !== 'figure8') {
+  console.error('--profile must be swarm or figure8');
+  process.exit(2);
+}
+const faults = SIM_PROFILES[profileName];
 const mutationName = args.get('mutation');
 const mutations: SimMutations | undefined = mutationName ? { [mutationName]: true } : undefined;
 const count = seedsArg ?? (seed !== undefined ? 1 : 100);
@@ -65,6 +76,7 @@ for (let s = first; s < first + count; s++) {
     ...(nodes === 3 || nodes === 5 ? { nodeCount: nodes } : {}),
     ...(mutations ? { mutations } : {}),
     ...(simVersion !== undefined ? { simVersion } : {}),
+    faults,
     ...(replayOne ? { traceLinesMax: 400, traceMessages: args.has('messages') } : {}),
   });
   faultSteps += r.stats.faultSteps;

@@ -74,6 +74,23 @@ export interface SimResult {
   readonly stats: SimStats;
 }
 
+/**
+ * Named fault profiles. `swarm` draws everything from the seed; `figure8` is crash-heavy (leaders die
+ * right after winning or committing, one entry per append) and reaches Raft Figure-8 histories.
+ */
+export const SIM_PROFILES: Readonly<Record<'swarm' | 'figure8', Partial<Faults>>> = {
+  swarm: {},
+  figure8: {
+    entriesPerAppendMax: 1,
+    inflightMessagesMax: 1,
+    crashProbability: 0,
+    crashOnElectionProbability: 0.5,
+    crashAfterCommitProbability: 0.5,
+    partitionProbability: 0,
+    pauseProbability: 0,
+  },
+};
+
 /** Current simulator feature level (see SimOptions.simVersion). */
 export const SIM_VERSION = 2;
 
