@@ -56,8 +56,10 @@ function stem(file: string): string {
   return basename(file, '.xml');
 }
 
-function main(): void {
+/** With arguments, only the schemas whose path contains one of them: `gen matching`. */
+function main(filters: readonly string[]): void {
   for (const t of schemaTargets()) {
+    if (filters.length > 0 && !filters.some((f) => relative(REPO_ROOT, t.schemaPath).includes(f))) continue;
     const files = generateFromFile(t.schemaPath, t.outDir);
     process.stdout.write(
       `${relative(REPO_ROOT, t.schemaPath)} -> ${relative(REPO_ROOT, t.outDir)}/ (${files.length} files)\n`,
@@ -65,4 +67,6 @@ function main(): void {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2));
+}
