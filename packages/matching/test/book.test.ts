@@ -548,3 +548,61 @@ describe('decimal edge helpers', () => {
     expect(unitsToDecimal(-5, '0.5')).toBe('-2.5');
   });
 });
+
+describe('risk, halts and STP none', () => {
+  it('STP None lets an account trade with itself', () => {
+    const { eng, sink } = setup();
+    eng.apply({
+      type: CommandType.SetRiskLimits,
+      timestampMs: 1,
+      accountId: ALICE,
+      stpMode: 0,
+      maxOrderQtyLots: 0,
+      maxOrderNotional: 0,
+      maxOpenOrders: 0,
+      maxPositionLots: 0,
+    });
+    eng.apply(order({ accountId: ALICE, side: Side.Sell, qtyLots: 3 }));
+    sink.clear();
+    eng.apply(order({ accountId: ALICE, qtyLots: 3 }));
+    expect(trades(sink.events)).toMatchObject([{ makerAccountId: ALICE, takerAccountId: ALICE, qtyLots: 3 }]);
+    expect(eng.position(ALICE, ZVZZT)).toEqual({ positionLots: 0, cash: 0 });
+  });
+
+  it('a halted instrument rejects new orders and replaces but still cancels', () => {
+    const { eng, sink } = setup();
+    eng.apply(order());
+    eng.apply({ type: CommandType.SetInstrumentStatus, timestampMs: 2, instrumentId: ZVZZT, status: 2 });
+    sink.clear();
+    eng.apply(replace(ALICE, 1, 5, 10_000));
+    eng.apply(cancel(ALICE, 1));
+    expect(execs(sink.events).map((e) => [e.execType, e.reason])).toEqual([
+      [ExecType.Rejected, Reason.InstrumentHalted],
+      [ExecType.Canceled, Reason.CanceledByUser],
+    ]);
+  });
+
+  it('open-order count and position limit follow fills and cancels', () => {
+    const { eng, sink } = setup();
+    eng.apply({
+      type: CommandType.SetRiskLimits,
+      timestampMs: 1,
+      accountId: ALICE,
+      stpMode: 2,
+      maxOrderQtyLots: 0,
+      maxOrderNotional: 0,
+      maxOpenOrders: 1,
+      maxPositionLots: 10,
+    });
+    eng.apply(order({ accountId: ALICE, qtyLots: 10 })); // 1: open buy 10 = limit
+    eng.apply(order({ accountId: ALICE, side: Side.Sell, priceTicks: 10_100, qtyLots: 1 })); // too many open orders
+    expect(execs(sink.events).at(-1)).toMatchObject({ reason: Reason.RiskMaxOpenOrders });
+    eng.apply(order({ accountId: BOB, side: Side.Sell, qtyLots: 10 })); // fills 1: ALICE long 10
+    expect(eng.account(ALICE)!.openOrders).toBe(0);
+    sink.clear();
+    eng.apply(order({ accountId: ALICE, qtyLots: 1 })); // long 10 + 1 > 10
+    expect(execs(sink.events)[0]).toMatchObject({ reason: Reason.RiskPositionLimit });
+    eng.apply(order({ accountId: ALICE, side: Side.Sell, priceTicks: 10_100, qtyLots: 10 })); // selling reduces risk: ok
+    expect(execs(sink.events).at(-1)).toMatchObject({ execType: ExecType.New });
+  });
+});

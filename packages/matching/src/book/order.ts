@@ -15,13 +15,11 @@ export class Order {
   account: Account | null = null;
   instrument: Instrument | null = null;
   sessionId = 0;
-  side = 0;
-  orderType = 0;
-  tif = 0;
-  postOnly = false;
-  state: OrderState = OrderState.Free;
-  /** True once a stop order has been triggered. */
-  triggered = false;
+  /**
+   * Small fields packed into one integer (saves ~40 bytes per order):
+   * side bits 0-1, orderType 2-4, tif 5-7, postOnly 8, triggered 9, state 10-11.
+   */
+  bits = 0;
   priceTicks = 0;
   stopPriceTicks = 0;
   /** Total order quantity (FIX OrderQty); leaves = orderQty - cumQty while live. */
@@ -42,6 +40,44 @@ export class Order {
   next: Order | null = null;
   acctPrev: Order | null = null;
   acctNext: Order | null = null;
+
+  get side(): number {
+    return this.bits & 0x3;
+  }
+  set side(v: number) {
+    this.bits = (this.bits & ~0x3) | (v & 0x3);
+  }
+  get orderType(): number {
+    return (this.bits >>> 2) & 0x7;
+  }
+  set orderType(v: number) {
+    this.bits = (this.bits & ~(0x7 << 2)) | ((v & 0x7) << 2);
+  }
+  get tif(): number {
+    return (this.bits >>> 5) & 0x7;
+  }
+  set tif(v: number) {
+    this.bits = (this.bits & ~(0x7 << 5)) | ((v & 0x7) << 5);
+  }
+  get postOnly(): boolean {
+    return (this.bits & 0x100) !== 0;
+  }
+  set postOnly(v: boolean) {
+    this.bits = v ? this.bits | 0x100 : this.bits & ~0x100;
+  }
+  /** True once a stop order has been triggered. */
+  get triggered(): boolean {
+    return (this.bits & 0x200) !== 0;
+  }
+  set triggered(v: boolean) {
+    this.bits = v ? this.bits | 0x200 : this.bits & ~0x200;
+  }
+  get state(): OrderState {
+    return ((this.bits >>> 10) & 0x3) as OrderState;
+  }
+  set state(v: OrderState) {
+    this.bits = (this.bits & ~(0x3 << 10)) | ((v & 0x3) << 10);
+  }
 }
 
 /** Read-only order view (market data L3, status queries, tests). */
@@ -75,7 +111,7 @@ export class OrderPool {
   }
 
   release(o: Order): void {
-    o.state = OrderState.Free;
+    o.bits = 0; // state Free, flags cleared
     o.account = null;
     o.instrument = null;
     o.level = null;

@@ -112,6 +112,9 @@ export class MatchingEngine {
   readonly config: Readonly<EngineConfig>;
 
   private sink: EventSink;
+  /** Scratch: account/instrument found by the last successful validateNew. */
+  private validAccount: Account | null = null;
+  private validInstrument: Instrument | null = null;
   private readonly orderPool: OrderPool;
   private readonly levelPool: LevelPool;
   private readonly views = new Map<number, BookView>();
@@ -248,7 +251,27 @@ export class MatchingEngine {
   ): (OrderView & { readonly accountId: number; readonly instrumentId: number }) | undefined {
     const o = this.orders.get(orderId);
     if (o === undefined) return undefined;
-    return { ...o, accountId: o.account!.id, instrumentId: o.instrument!.id };
+    return {
+      id: o.id,
+      clOrdId: o.clOrdId,
+      accountId: o.account!.id,
+      instrumentId: o.instrument!.id,
+      sessionId: o.sessionId,
+      side: o.side,
+      orderType: o.orderType,
+      tif: o.tif,
+      postOnly: o.postOnly,
+      priceTicks: o.priceTicks,
+      stopPriceTicks: o.stopPriceTicks,
+      orderQtyLots: o.orderQtyLots,
+      leavesLots: o.leavesLots,
+      displayLots: o.displayLots,
+      visibleLots: o.visibleLots,
+      cumQtyLots: o.cumQtyLots,
+      cumNotional: o.cumNotional,
+      expireAtMs: o.expireAtMs,
+      prioritySeq: o.prioritySeq,
+    };
   }
 
   get liveOrderCount(): number {
@@ -402,6 +425,8 @@ export class MatchingEngine {
     if (acct === undefined) return Reason.UnknownAccount;
     const inst = this.instruments.get(cmd.instrumentId);
     if (inst === undefined) return Reason.UnknownInstrument;
+    this.validAccount = acct;
+    this.validInstrument = inst;
     if (typeof cmd.clOrdId !== 'string' || cmd.clOrdId.length > CLORDID_LENGTH_MAX)
       return Reason.InvalidCommand;
     if (cmd.clOrdId !== '' && acct.byClOrdId.has(cmd.clOrdId)) return Reason.DuplicateClOrdId;
@@ -517,8 +542,9 @@ export class MatchingEngine {
       this.rejectNew(cmd, reason);
       return;
     }
-    const acct = this.accounts.get(cmd.accountId)!;
-    const inst = this.instruments.get(cmd.instrumentId)!;
+    // Found by validateNew (saves two lookups on the hot path).
+    const acct = this.validAccount!;
+    const inst = this.validInstrument!;
     const o = this.orderPool.acquire();
     o.id = ++this.orderSeq;
     o.clOrdId = cmd.clOrdId;
