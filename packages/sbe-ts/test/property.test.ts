@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Car from './generated/car/index.js';
+import * as V0 from './generated/evolution_v0/index.js';
+import * as V1 from './generated/evolution_v1/index.js';
 import * as LE from './generated/primitives/index.js';
 import * as BE from './generated/primitives_be/index.js';
 
@@ -188,6 +190,63 @@ describe('property: round trips', () => {
           model: new TextDecoder().decode(new TextEncoder().encode(v.model)),
         };
         expect(out).toEqual(expected);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('any v1 Quote reads the same through a v0 decoder, and any v0 Quote through a v1 decoder', () => {
+    const quote = fc.record({
+      instrumentId: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      priceTicks: i64,
+      venueCode: ascii(4),
+      quantityLots: fc.option(fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n })),
+      legs: fc.array(
+        fc.record({
+          legId: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+          ratio: fc.integer({ min: -32768, max: 32767 }),
+          side: fc.constantFrom(V1.Side.Buy, V1.Side.Sell),
+        }),
+        { maxLength: 5 },
+      ),
+      note: fc.string({ maxLength: 20 }),
+      comment: fc.string({ maxLength: 20 }),
+    });
+    const buffer = new Uint8Array(2048);
+    fc.assert(
+      fc.property(quote, (q) => {
+        const e1 = new V1.QuoteEncoder().wrapAndApplyHeader(buffer, 0);
+        e1.instrumentId(q.instrumentId)
+          .priceTicks(q.priceTicks)
+          .venueCode(q.venueCode)
+          .quantityLots(q.quantityLots);
+        const legs1 = e1.legsCount(q.legs.length);
+        for (const l of q.legs) legs1.next().legId(l.legId).ratio(l.ratio).side(l.side);
+        e1.note(q.note).comment(q.comment);
+        const d0 = new V0.QuoteDecoder().wrapWithHeader(buffer, 0);
+        const legs0: { legId: number; ratio: number }[] = [];
+        for (const l of d0.legs()) legs0.push({ legId: l.legId(), ratio: l.ratio() });
+        expect([d0.instrumentId(), d0.priceTicks(), legs0, d0.note()]).toEqual([
+          q.instrumentId,
+          q.priceTicks,
+          q.legs.map((l) => ({ legId: l.legId, ratio: l.ratio })),
+          new TextDecoder().decode(new TextEncoder().encode(q.note)),
+        ]);
+
+        const e0 = new V0.QuoteEncoder().wrapAndApplyHeader(buffer, 0);
+        e0.instrumentId(q.instrumentId).priceTicks(q.priceTicks);
+        const legsOld = e0.legsCount(q.legs.length);
+        for (const l of q.legs) legsOld.next().legId(l.legId).ratio(l.ratio);
+        e0.note(q.note);
+        const d1 = new V1.QuoteDecoder().wrapWithHeader(buffer, 0);
+        const legs1Read: unknown[] = [];
+        for (const l of d1.legs()) legs1Read.push([l.legId(), l.ratio(), l.side()]);
+        expect([d1.venueCode(), d1.quantityLots(), legs1Read, d1.comment()]).toEqual([
+          '',
+          null,
+          q.legs.map((l) => [l.legId, l.ratio, null]),
+          '',
+        ]);
       }),
       { numRuns: RUNS },
     );
