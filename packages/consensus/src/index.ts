@@ -3,6 +3,7 @@ export { checkLinearizable } from './check/linearizability.js';
 export type { RaftConfig } from './core/config.js';
 export { defaultRaftTuning, validateConfig } from './core/config.js';
 export { RaftLog } from './core/log.js';
+export type { NodeStatus } from './core/node.js';
 export { RaftNode } from './core/node.js';
 export { Prng } from './core/prng.js';
 export type {

@@ -129,3 +129,25 @@ describe('log replication', () => {
     expect(refused).toBe(true);
   });
 });
+
+describe('status', () => {
+  it('reports role, positions and per-follower lag', () => {
+    const h = new Harness({ size: 3 });
+    h.elect(1);
+    h.crash(3);
+    for (let i = 0; i < 4; i++) h.raft(1).propose(msg(i));
+    h.stabilize();
+    const s = h.raft(1).status();
+    expect(s).toMatchObject({
+      id: 1,
+      role: 'leader',
+      leaderId: 1,
+      commitIndex: s.lastIndex,
+      stableIndex: s.lastIndex,
+    });
+    const f3 = s.followers.find((f) => f.id === 3);
+    expect(f3?.lagEntries).toBeGreaterThanOrEqual(4);
+    expect(s.followers.find((f) => f.id === 2)?.lagEntries).toBe(0);
+    expect(h.raft(2).status().followers).toEqual([]);
+  });
+});

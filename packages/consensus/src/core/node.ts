@@ -17,6 +17,27 @@ import type {
 
 type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly role: RaftRole;
+  readonly term: number;
+  readonly leaderId: NodeId;
+  readonly lastIndex: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly stableIndex: number;
+  readonly snapshotIndex: number;
+  readonly lastLeaderChangeMs: number;
+  /** Leader only: per-follower replication state. */
+  readonly followers: readonly {
+    id: NodeId;
+    match: number;
+    next: number;
+    state: ProgressState;
+    lagEntries: number;
+  }[];
+}
+
 /** The leader's view of one follower (etcd's Progress). */
 interface Progress {
   /** Highest index durable on the follower and matching our log (counted for commit). */
@@ -103,6 +124,8 @@ export class RaftNode {
   private lastLeaderContactMs = NEVER_MS;
   private transfer: { target: NodeId; deadlineMs: number } | undefined;
   private lastAck = { matchIndex: -1, lastIndex: -1, term: -1 };
+  /** Local time at which this node last saw the leader change (election or step-down). */
+  private lastLeaderChangeMs = 0;
 
   private outbox: Message[] = [];
   /** Messages that may leave only once term/vote are durable. */
@@ -185,6 +208,35 @@ export class RaftNode {
     if (this.currentRole !== 'leader') return undefined;
     const pr = this.progress.get(id);
     return pr && { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflight.length };
+  }
+
+  /** A plain snapshot of the node's state for status pages and the cluster tool. */
+  status(): NodeStatus {
+    const followers: NodeStatus['followers'][number][] = [];
+    if (this.currentRole === 'leader') {
+      for (const [id, pr] of this.progress) {
+        followers.push({
+          id,
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          lagEntries: this.log.lastIndex() - pr.match,
+        });
+      }
+    }
+    return {
+      id: this.id,
+      role: this.currentRole,
+      term: this.currentTerm,
+      leaderId: this.leader,
+      lastIndex: this.log.lastIndex(),
+      commitIndex: this.commit,
+      appliedIndex: this.applied,
+      stableIndex: this.stable,
+      snapshotIndex: this.log.snapshotIndex,
+      lastLeaderChangeMs: this.lastLeaderChangeMs,
+      followers,
+    };
   }
 
   // ---- Inputs ----
@@ -388,6 +440,7 @@ export class RaftNode {
       this.verified = this.commit;
     }
     this.currentRole = 'follower';
+    if (leader !== this.leader) this.lastLeaderChangeMs = this.nowMs;
     this.leader = leader;
     this.votes.clear();
     this.progress.clear();
@@ -425,6 +478,7 @@ export class RaftNode {
     assert(this.currentRole === 'candidate', 'only a candidate becomes leader');
     this.currentRole = 'leader';
     this.leader = this.id;
+    this.lastLeaderChangeMs = this.nowMs;
     this.votes.clear();
     this.progress.clear();
     const last = this.log.lastIndex();
