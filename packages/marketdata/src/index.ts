@@ -1,7 +1,7 @@
 export const PACKAGE_NAME = '@venue/marketdata';
 
-export type { ApplyResult, BookLevel } from './client/book.js';
-export { L2Book } from './client/book.js';
+export type { ApplyResult, BookLevel, BookOrder } from './client/book.js';
+export { L2Book, L3Book } from './client/book.js';
 export type { ClientOptions, ClientStream } from './client/client.js';
 export { CLIENT_STREAMS_MAX, MarketDataClient } from './client/client.js';
 export type { BookSource, FeedConfig } from './feed/feed.js';
@@ -21,9 +21,13 @@ export type {
   ChannelName,
   FeedMessage,
   LevelMessage,
+  OrderActionCode,
+  OrderMessage,
+  OrderSnapshotMessage,
   SideCode,
   SnapshotLevel,
   SnapshotMessage,
+  SnapshotOrder,
   Stamp,
   StatsMessage,
   TradeMessage,
@@ -34,6 +38,7 @@ export {
   isChannelName,
   isFullStateChannel,
   LevelAction,
+  OrderAction,
 } from './messages/messages.js';
 export { FeedRing, StreamRing } from './ring/ring.js';
 export type { FeedListener, MarketDataServiceOptions } from './service/service.js';

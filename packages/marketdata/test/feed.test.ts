@@ -8,6 +8,7 @@ import {
   type FeedMessage,
   feedStateHash,
   L2Book,
+  L3Book,
   readFeedSnapshot,
   type SideCode,
 } from '@venue/marketdata';
@@ -23,6 +24,16 @@ function bookLevels(view: BookView | undefined, side: SideCode, max = Number.MAX
   view?.forEachLevel(side, (l) => {
     if (out.length >= max) return false;
     out.push({ priceTicks: l.priceTicks, qtyLots: l.visibleLots, orderCount: l.orderCount });
+    return true;
+  });
+  return out;
+}
+
+/** The book's displayed orders of a side in priority order (what L3 must rebuild). */
+function bookOrders(view: BookView | undefined, side: SideCode) {
+  const out: { orderId: number; side: SideCode; priceTicks: number; qtyLots: number }[] = [];
+  view?.forEachOrder(side, (o) => {
+    out.push({ orderId: o.id, side, priceTicks: o.priceTicks, qtyLots: o.visibleLots });
     return true;
   });
   return out;
@@ -77,12 +88,13 @@ describe('market-data feed determinism', () => {
 
 describe('virtual synchrony: the feed rebuilds the book at every log position', () => {
   for (const seed of SEEDS) {
-    it(`l2full, l2 (top 5) and l1 rebuilt from the feed equal matching's book, seed ${seed}`, () => {
+    it(`l2full, l2 (top 5), l1 and l3 (order by order, FIFO) rebuilt from the feed equal matching's book, seed ${seed}`, () => {
       const depthTop = 5;
       const r = new FeedReplica(depthTop);
       const full = new Map<number, L2Book>();
       const top = new Map<number, L2Book>();
       const l1 = new Map<number, FeedMessage>();
+      const l3 = new Map<number, L3Book>();
       const lastSeq = new Map<string, number>();
       let lateJoined = false;
       let maxDepth = 0;
@@ -97,6 +109,9 @@ describe('virtual synchrony: the feed rebuilds the book at every log position', 
             expect(f.apply(r.feed.snapshot(id, 'l2full')!)).toBe('applied');
             expect(t.apply(r.feed.snapshot(id, 'l2')!)).toBe('applied');
             full.set(id, f);
+            const o = new L3Book(id);
+            expect(o.apply(r.feed.snapshot(id, 'l3')!)).toBe('applied');
+            l3.set(id, o);
             top.set(id, t);
             l1.set(id, r.feed.snapshot(id, 'l1')!);
           }
@@ -116,6 +131,7 @@ describe('virtual synchrony: the feed rebuilds the book at every log position', 
           if (m.channel === 'l2full') expect(full.get(m.instrumentId)!.apply(m)).toBe('applied');
           if (m.channel === 'l2') expect(top.get(m.instrumentId)!.apply(m)).toBe('applied');
           if (m.channel === 'l1') l1.set(m.instrumentId, m);
+          if (m.channel === 'l3') expect(l3.get(m.instrumentId)!.apply(m)).toBe('applied');
         }
         if (!lateJoined) return;
         for (const [id] of TRADED) {
@@ -127,6 +143,9 @@ describe('virtual synchrony: the feed rebuilds the book at every log position', 
             );
             expect(top.get(id)!.levels(side), `pos ${r.position} top side ${side}`).toEqual(
               bookLevels(view, side, depthTop),
+            );
+            expect(l3.get(id)!.side(side), `pos ${r.position} l3 side ${side}`).toEqual(
+              bookOrders(view, side),
             );
           }
           const bbo = l1.get(id)!;

@@ -233,6 +233,7 @@ describe('market-data WebSocket', () => {
     await client.ready();
     const stream = client.subscribe(3, 'l2full');
     const trades = client.subscribe(3, 'trades');
+    const l3 = client.subscribe(3, 'l3');
     const cmds = randomCommands(41, 400).filter((c) => c.type !== 10 && c.type !== 12);
     let i = 0;
     const step = async (n: number) => {
@@ -251,6 +252,13 @@ describe('market-data WebSocket', () => {
     expect(trades.lastSeq).toBe(b.r.md.feed.lastSeq(3, 'trades'));
     expect(stream.book!.levels(1)).toEqual(bookOf(b.r, 1));
     expect(stream.book!.levels(2)).toEqual(bookOf(b.r, 2));
+    expect(l3.lastSeq).toBe(b.r.md.feed.lastSeq(3, 'l3'));
+    const ordersB: number[] = [];
+    b.r.engine.book(3)?.forEachOrder(1, (o) => {
+      ordersB.push(o.id);
+      return true;
+    });
+    expect(l3.orders!.side(1).map((o) => o.orderId)).toEqual(ordersB);
     // No trade was lost or repeated across the switch.
     const tradeSeqs = seen.filter((m) => m.type === 'trade').map((m) => m.seq);
     for (let k = 1; k < tradeSeqs.length; k++) expect(tradeSeqs[k]).toBe(tradeSeqs[k - 1]! + 1);

@@ -74,3 +74,96 @@ export class L2Book {
 function copy(l: SnapshotLevel): BookLevel {
   return { priceTicks: l.priceTicks, qtyLots: l.qtyLots, orderCount: l.orderCount };
 }
+
+export interface BookOrder {
+  readonly orderId: number;
+  readonly side: SideCode;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+}
+
+interface L3Entry {
+  orderId: number;
+  side: SideCode;
+  priceTicks: number;
+  qtyLots: number;
+  /** Arrival rank: FIFO within a level. */
+  rank: number;
+}
+
+/**
+ * A consumer's order-by-order book (channel l3) rebuilt from an OrderSnapshot and order updates.
+ * Add and replace go to the back of the level's queue; modify and execute keep the place; an
+ * execute down to 0 or a delete removes the order. Same seq rules as L2Book.
+ */
+export class L3Book {
+  private readonly orders = new Map<number, L3Entry>();
+  private rank = 0;
+  lastSeq = -1;
+
+  constructor(readonly instrumentId: number) {}
+
+  apply(m: FeedMessage): ApplyResult {
+    if (m.instrumentId !== this.instrumentId || m.channel !== 'l3') return 'stale';
+    if (m.type === 'orders') {
+      this.orders.clear();
+      for (const o of m.orders) this.orders.set(o.orderId, { ...o, rank: ++this.rank });
+      this.lastSeq = m.seq;
+      return 'applied';
+    }
+    if (m.type !== 'order') return 'stale';
+    if (this.lastSeq < 0) return 'no-snapshot';
+    if (m.seq <= this.lastSeq) return 'stale';
+    if (m.seq !== this.lastSeq + 1) return 'gap';
+    const o = this.orders.get(m.orderId);
+    switch (m.action) {
+      case 0:
+        if (o !== undefined) throw new Error(`add of existing order ${m.orderId} at seq ${m.seq}`);
+        this.orders.set(m.orderId, {
+          orderId: m.orderId,
+          side: m.side,
+          priceTicks: m.priceTicks,
+          qtyLots: m.qtyLots,
+          rank: ++this.rank,
+        });
+        break;
+      case 3:
+        if (o === undefined) throw new Error(`replace of unknown order ${m.orderId} at seq ${m.seq}`);
+        o.side = m.side;
+        o.priceTicks = m.priceTicks;
+        o.qtyLots = m.qtyLots;
+        o.rank = ++this.rank;
+        break;
+      case 1:
+      case 2:
+        if (o === undefined) throw new Error(`update of unknown order ${m.orderId} at seq ${m.seq}`);
+        if (m.qtyLots === 0) this.orders.delete(m.orderId);
+        else o.qtyLots = m.qtyLots;
+        break;
+      case 4:
+        if (o === undefined) throw new Error(`delete of unknown order ${m.orderId} at seq ${m.seq}`);
+        this.orders.delete(m.orderId);
+        break;
+    }
+    this.lastSeq = m.seq;
+    return 'applied';
+  }
+
+  /** Orders of a side in priority order (best price first, then arrival). */
+  side(side: SideCode): BookOrder[] {
+    const out = [...this.orders.values()].filter((o) => o.side === side);
+    out.sort((a, b) =>
+      a.priceTicks !== b.priceTicks
+        ? side === 1
+          ? b.priceTicks - a.priceTicks
+          : a.priceTicks - b.priceTicks
+        : a.rank - b.rank,
+    );
+    return out.map((o) => ({
+      orderId: o.orderId,
+      side: o.side,
+      priceTicks: o.priceTicks,
+      qtyLots: o.qtyLots,
+    }));
+  }
+}

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { decodeJson, decodeSbe } from '../messages/codec.js';
 import type { ChannelName, FeedMessage } from '../messages/messages.js';
 import { isFullStateChannel } from '../messages/messages.js';
-import { L2Book } from './book.js';
+import { L2Book, L3Book } from './book.js';
 
 export interface ClientStream {
   readonly instrumentId: number;
@@ -13,6 +13,8 @@ export interface ClientStream {
   recovering: boolean;
   /** The rebuilt book for l2 / l2full streams. */
   readonly book: L2Book | undefined;
+  /** The rebuilt order-by-order book for the l3 stream. */
+  readonly orders: L3Book | undefined;
 }
 
 export interface ClientOptions {
@@ -113,6 +115,7 @@ export class MarketDataClient {
         lastSeq: -1,
         recovering: false,
         book: channel === 'l2' || channel === 'l2full' ? new L2Book(instrumentId, channel) : undefined,
+        orders: channel === 'l3' ? new L3Book(instrumentId) : undefined,
       };
       this.streams.set(k, s);
     }
@@ -157,8 +160,13 @@ export class MarketDataClient {
   private onFeed(m: FeedMessage): void {
     const s = this.streams.get(streamKey(m.instrumentId, m.channel));
     if (s === undefined) return; // unsubscribed meanwhile
-    if (m.type === 'snapshot' || (isFullStateChannel(m.channel) && m.seq > s.lastSeq)) {
+    if (
+      m.type === 'snapshot' ||
+      m.type === 'orders' ||
+      (isFullStateChannel(m.channel) && m.seq > s.lastSeq)
+    ) {
       s.book?.apply(m);
+      s.orders?.apply(m);
       s.lastSeq = m.seq;
       s.recovering = false;
       this.options.onMessage?.(m);
@@ -175,6 +183,9 @@ export class MarketDataClient {
     }
     if (s.book !== undefined && s.book.apply(m) !== 'applied') {
       throw new Error(`book rejected seq ${m.seq} of ${m.channel}/${m.instrumentId}`);
+    }
+    if (s.orders !== undefined && s.orders.apply(m) !== 'applied') {
+      throw new Error(`L3 book rejected seq ${m.seq} of instrument ${m.instrumentId}`);
     }
     s.lastSeq = m.seq;
     s.recovering = false;

@@ -5,9 +5,10 @@ import type {
   ExecutionEvent,
   LevelView,
   MassCancelEvent,
+  OrderView,
   TradeEvent,
 } from '@venue/matching';
-import { AdminEventKind, ExecType, OrdStatus } from '@venue/matching';
+import { AdminEventKind, ExecType } from '@venue/matching';
 import type {
   BarMessage,
   BboMessage,
@@ -15,6 +16,9 @@ import type {
   FeedMessage,
   LevelAction,
   LevelMessage,
+  OrderActionCode,
+  OrderMessage,
+  OrderSnapshotMessage,
   SideCode,
   SnapshotLevel,
   SnapshotMessage,
@@ -22,7 +26,13 @@ import type {
   TradeMessage,
 } from '../messages/messages.js';
 import { BAR_INTERVALS_MS, CHANNELS } from '../messages/messages.js';
-import { type BarState, InstrumentState, MINUTE_MS, type ShadowLevel } from './instrument-state.js';
+import {
+  type BarState,
+  InstrumentState,
+  type L3Order,
+  MINUTE_MS,
+  type ShadowLevel,
+} from './instrument-state.js';
 
 /** Where the feed reads the book: matching's engine satisfies it (`engine.book(id)`). */
 export interface BookSource {
@@ -34,7 +44,7 @@ export interface FeedConfig {
   readonly depthTop: number;
   /** Bound on instruments the feed tracks (matching bounds its own; this is a second guard). */
   readonly instrumentsMax: number;
-  /** Bound on live orders whose price the feed remembers (to find the old level of a replace). */
+  /** Bound on displayed orders the feed tracks per instrument (L3). */
   readonly ordersMax: number;
 }
 
@@ -50,16 +60,8 @@ const CH_L2FULL = 2;
 const CH_TRADES = 3;
 const CH_BARS = 4;
 const CH_STATS = 5;
+const CH_L3 = 6;
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
-
-function isTerminal(ordStatus: number): boolean {
-  return (
-    ordStatus === OrdStatus.Filled ||
-    ordStatus === OrdStatus.Canceled ||
-    ordStatus === OrdStatus.Expired ||
-    ordStatus === OrdStatus.Rejected
-  );
-}
 
 /**
  * The market-data state machine. It is matching's EventSink (through a tee: it only notes which
@@ -82,8 +84,6 @@ export class MarketDataFeed implements EventSink {
   /** Instruments sorted by id (deterministic iteration). */
   private readonly list: InstrumentState[] = [];
   private readonly dirty: InstrumentState[] = [];
-  /** Live order id -> limit price, so a replace can find the level it left. */
-  private readonly orderPx = new Map<number, number>();
   private nextBarCloseMs = NO_DEADLINE;
   private statsMinute = 0;
   private pending = false;
@@ -110,16 +110,11 @@ export class MarketDataFeed implements EventSink {
     const touched = side === 1 ? s.touchedBids : s.touchedAsks;
     if (e.priceTicks > 0) touched.push(e.priceTicks);
     if (e.execType === ExecType.Replaced) {
-      const old = this.orderPx.get(e.orderId);
-      if (old !== undefined && old !== e.priceTicks && old > 0) touched.push(old);
+      // The level it left: the price the feed last published for it (it rested before this entry).
+      const old = s.l3.get(e.orderId);
+      if (old !== undefined && old.priceTicks !== e.priceTicks) touched.push(old.priceTicks);
     }
-    if (isTerminal(e.ordStatus)) this.orderPx.delete(e.orderId);
-    else {
-      if (!this.orderPx.has(e.orderId) && this.orderPx.size >= this.config.ordersMax) {
-        throw new Error(`invariant: more than ${this.config.ordersMax} live orders`);
-      }
-      this.orderPx.set(e.orderId, e.priceTicks);
-    }
+    s.touchedOrders.push(e.orderId, side, e.priceTicks);
   }
 
   onTrade(t: TradeEvent): void {
@@ -238,9 +233,11 @@ export class MarketDataFeed implements EventSink {
     const book = this.books.book(s.id);
     if (s.pendingTrades.length > 0) {
       for (const t of s.pendingTrades) this.publishTrade(s, t.tradeId, t);
-      s.pendingTrades.length = 0;
       this.publishStats(s);
     }
+    if (s.touchedOrders.length > 0 || s.pendingTrades.length > 0) this.diffOrders(s, book);
+    s.pendingTrades.length = 0;
+    s.touchedOrders.length = 0;
     const bidsTouched = s.touchedBids.length > 0;
     const asksTouched = s.touchedAsks.length > 0;
     if (bidsTouched) this.diffFull(s, 1, book, s.touchedBids, s.bids);
@@ -378,6 +375,93 @@ export class MarketDataFeed implements EventSink {
       qtyLots,
       orderCount,
     };
+  }
+
+  private orderMessage(
+    s: InstrumentState,
+    action: OrderActionCode,
+    o: L3Order,
+    executedLots: number,
+    tradeId: number,
+  ): OrderMessage {
+    return {
+      type: 'order',
+      channel: 'l3',
+      instrumentId: s.id,
+      seq: this.nextSeq(s, CH_L3),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      action,
+      orderId: o.orderId,
+      side: o.side,
+      priceTicks: o.priceTicks,
+      qtyLots: o.qtyLots,
+      executedLots,
+      tradeId,
+    };
+  }
+
+  /**
+   * L3: executions from the trades (makers the feed already showed), then for every order an event
+   * touched, the difference between what was published and the book: delete, modify (size down,
+   * priority kept), then adds and replaces (to the back of the queue) in time-priority order.
+   */
+  private diffOrders(s: InstrumentState, book: BookView | undefined): void {
+    for (const t of s.pendingTrades) {
+      const o = s.l3.get(t.makerOrderId);
+      if (o === undefined) continue; // rested within this entry: its add shows the size left
+      o.qtyLots -= t.qtyLots;
+      if (o.qtyLots < 0) throw new Error(`invariant: order ${o.orderId} executed beyond its displayed size`);
+      if (o.qtyLots === 0) s.l3.delete(o.orderId);
+      this.emit(this.orderMessage(s, 1, o, t.qtyLots, t.tradeId));
+    }
+    // Last (side, price) per order touched, first-touch order (deterministic: event order).
+    const last = new Map<number, number>();
+    const tp = s.touchedOrders;
+    for (let i = 0; i < tp.length; i += 3) last.set(tp[i]!, i);
+    const adds: { o: L3Order; replace: boolean }[] = [];
+    for (const [id, i] of last) {
+      const side = tp[i + 1] as SideCode;
+      const px = tp[i + 2]!;
+      let cur: OrderView | undefined;
+      if (book !== undefined && px > 0) {
+        book.forEachOrderAt(side, px, (o) => {
+          if (o.id !== id) return true;
+          cur = o;
+          return false;
+        });
+      }
+      const old = s.l3.get(id);
+      if (cur === undefined) {
+        if (old === undefined) continue;
+        s.l3.delete(id);
+        old.qtyLots = 0;
+        this.emit(this.orderMessage(s, 4, old, 0, 0));
+        continue;
+      }
+      const now: L3Order = {
+        orderId: id,
+        side,
+        priceTicks: cur.priceTicks,
+        qtyLots: cur.visibleLots,
+        prio: cur.prioritySeq,
+      };
+      if (old === undefined) adds.push({ o: now, replace: false });
+      else if (old.prio !== now.prio || old.priceTicks !== now.priceTicks || old.side !== now.side) {
+        adds.push({ o: now, replace: true });
+      } else if (old.qtyLots !== now.qtyLots) {
+        old.qtyLots = now.qtyLots;
+        this.emit(this.orderMessage(s, 2, old, 0, 0));
+      }
+    }
+    if (adds.length > 1) adds.sort((a, b) => a.o.prio - b.o.prio);
+    for (const a of adds) {
+      if (!a.replace && s.l3.size >= this.config.ordersMax) {
+        throw new Error(`invariant: more than ${this.config.ordersMax} displayed orders`);
+      }
+      s.l3.set(a.o.orderId, a.o);
+      this.emit(this.orderMessage(s, a.replace ? 3 : 0, a.o, 0, 0));
+    }
   }
 
   /** Full depth: compares every touched price with the book, best first. */
@@ -526,6 +610,24 @@ export class MarketDataFeed implements EventSink {
     if (s === undefined) return undefined;
     if (channel === 'l1') return s.bbo;
     if (channel === 'stats') return s.stats;
+    if (channel === 'l3') {
+      const orders = sortedOrders(s.l3).map((o) => ({
+        orderId: o.orderId,
+        side: o.side,
+        priceTicks: o.priceTicks,
+        qtyLots: o.qtyLots,
+      }));
+      const m: OrderSnapshotMessage = {
+        type: 'orders',
+        channel: 'l3',
+        instrumentId,
+        seq: s.seqs[CH_L3]!,
+        logPosition: this.logPosition,
+        timestampMs: this.timestampMs,
+        orders,
+      };
+      return m;
+    }
     const levels: SnapshotLevel[] = [];
     if (channel === 'l2') {
       for (const l of s.topBids) levels.push({ side: 1, ...l });
@@ -551,7 +653,6 @@ export class MarketDataFeed implements EventSink {
   /** @internal */
   stateForSnapshot(): {
     list: readonly InstrumentState[];
-    orderPx: ReadonlyMap<number, number>;
     nextBarCloseMs: number;
     statsMinute: number;
     pending: boolean;
@@ -559,7 +660,6 @@ export class MarketDataFeed implements EventSink {
   } {
     return {
       list: this.list,
-      orderPx: this.orderPx,
       nextBarCloseMs: this.nextBarCloseMs,
       statsMinute: this.statsMinute,
       pending: this.pending,
@@ -592,11 +692,18 @@ export class MarketDataFeed implements EventSink {
     this.nextBarCloseMs = nextBarCloseMs;
     this.statsMinute = statsMinute;
   }
+}
 
-  /** @internal */
-  restoreOrderPx(orderId: number, priceTicks: number): void {
-    this.orderPx.set(orderId, priceTicks);
-  }
+/** Displayed orders: bids then asks, best price first, then time priority. */
+export function sortedOrders(m: ReadonlyMap<number, L3Order>): L3Order[] {
+  const out = [...m.values()];
+  out.sort((a, b) => {
+    if (a.side !== b.side) return a.side - b.side;
+    if (a.priceTicks !== b.priceTicks)
+      return a.side === 1 ? b.priceTicks - a.priceTicks : a.priceTicks - b.priceTicks;
+    return a.prio - b.prio;
+  });
+  return out;
 }
 
 /** Levels of a side best first. */

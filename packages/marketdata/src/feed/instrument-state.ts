@@ -7,6 +7,16 @@ export interface ShadowLevel {
   orderCount: number;
 }
 
+/** One displayed order as the feed last published it (L3). */
+export interface L3Order {
+  readonly orderId: number;
+  side: 1 | 2;
+  priceTicks: number;
+  qtyLots: number;
+  /** Matching's time-priority sequence: FIFO within a level is ascending prio. */
+  prio: number;
+}
+
 /** An OHLCV bar in progress (startMs -1: none open). */
 export class BarState {
   startMs = -1;
@@ -125,13 +135,15 @@ export class StatsState {
 /** Everything the feed keeps for one instrument (part of the replicated state). */
 export class InstrumentState {
   /** Last seq per channel, indexed as CHANNELS. */
-  readonly seqs: number[] = [0, 0, 0, 0, 0, 0];
+  readonly seqs: number[] = [0, 0, 0, 0, 0, 0, 0];
   /** Full depth as last published (l2full), keyed by price. */
   readonly bids = new Map<number, ShadowLevel>();
   readonly asks = new Map<number, ShadowLevel>();
   /** Top N as last published (l2), best first. */
   topBids: ShadowLevel[] = [];
   topAsks: ShadowLevel[] = [];
+  /** Displayed orders as last published (l3), by order id. */
+  readonly l3 = new Map<number, L3Order>();
   bbo: BboMessage;
   stats: StatsMessage;
   readonly statsState = new StatsState();
@@ -141,6 +153,8 @@ export class InstrumentState {
   dirty = false;
   readonly touchedBids: number[] = [];
   readonly touchedAsks: number[] = [];
+  /** (orderId, side, priceTicks) triples, one per execution event, in event order. */
+  readonly touchedOrders: number[] = [];
   readonly pendingTrades: PendingTrade[] = [];
 
   constructor(

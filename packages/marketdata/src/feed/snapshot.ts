@@ -6,7 +6,6 @@ import { type BookSource, type FeedConfig, MarketDataFeed, sortedLevels } from '
 import { InstrumentState, type ShadowLevel, STATS_BUCKETS_MAX } from './instrument-state.js';
 
 const MAGIC = 0x4d444631; // "MDF1"
-const NONE = 0;
 
 function nullable(w: ByteWriter, v: number | null): void {
   if (v === null) w.u32(0);
@@ -56,6 +55,8 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
     for (const px of s.touchedBids) w.u53(px);
     w.u32(s.touchedAsks.length);
     for (const px of s.touchedAsks) w.u53(px);
+    w.u32(s.touchedOrders.length);
+    for (const v of s.touchedOrders) w.u53(v);
     w.u32(s.pendingTrades.length);
     for (const t of s.pendingTrades) {
       w.u53(t.tradeId);
@@ -97,6 +98,15 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
     w.u53(m.timestampMs);
     const ss = s.statsState;
     nullable(w, ss.lastTicks);
+    const orders = [...s.l3.values()].sort((a, b) => a.orderId - b.orderId);
+    w.u32(orders.length);
+    for (const o of orders) {
+      w.u53(o.orderId);
+      w.u32(o.side);
+      w.u53(o.priceTicks);
+      w.u53(o.qtyLots);
+      w.u53(o.prio);
+    }
     w.u32(ss.buckets.length);
     for (const k of ss.buckets) {
       w.u53(k.startMs);
@@ -107,12 +117,6 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
       w.u53(k.notional);
       w.u32(k.tradeCount);
     }
-  }
-  const ids = [...st.orderPx.keys()].sort((a, b) => a - b);
-  w.u32(ids.length);
-  for (const id of ids) {
-    w.u53(id);
-    w.u53(st.orderPx.get(id) ?? NONE);
   }
   return w.finish();
 }
@@ -158,6 +162,9 @@ export function readFeedSnapshot(
     for (let k = 0; k < nb; k++) s.touchedBids.push(r.u53());
     const na = r.u32();
     for (let k = 0; k < na; k++) s.touchedAsks.push(r.u53());
+    const no = r.u32();
+    if (no % 3 !== 0) throw new Error('market-data snapshot corrupt: touched orders');
+    for (let k = 0; k < no; k++) s.touchedOrders.push(r.u53());
     const nt = r.u32();
     for (let k = 0; k < nt; k++) {
       const tradeId = r.u53();
@@ -211,6 +218,14 @@ export function readFeedSnapshot(
     const statsTs = r.u53();
     const ss = s.statsState;
     ss.lastTicks = readNullable(r);
+    const orderCount = r.u32();
+    if (orderCount > feed.config.ordersMax) throw new Error('market-data snapshot: too many orders');
+    for (let k = 0; k < orderCount; k++) {
+      const orderId = r.u53();
+      const side = r.u32();
+      if (side !== 1 && side !== 2) throw new Error('market-data snapshot corrupt: bad side');
+      s.l3.set(orderId, { orderId, side, priceTicks: r.u53(), qtyLots: r.u53(), prio: r.u53() });
+    }
     const bucketCount = r.u32();
     if (bucketCount > STATS_BUCKETS_MAX) throw new Error('market-data snapshot: too many stats buckets');
     for (let k = 0; k < bucketCount; k++) {
@@ -249,8 +264,6 @@ export function readFeedSnapshot(
     s.stats = stats;
     feed.restoreInstrument(s);
   }
-  const orders = r.u32();
-  for (let i = 0; i < orders; i++) feed.restoreOrderPx(r.u53(), r.u53());
   if (!r.done()) throw new Error('market-data snapshot: trailing bytes');
   return feed;
 }

@@ -5,6 +5,9 @@ import {
   Channel,
   MESSAGE_HEADER_LENGTH,
   MessageDispatcher,
+  OrderSnapshotEncoder,
+  OrderSnapshotOrdersEncoder,
+  OrderUpdateEncoder,
   SnapshotEncoder,
   SnapshotLevelsEncoder,
   StatsEncoder,
@@ -14,9 +17,12 @@ import type {
   ChannelName,
   FeedMessage,
   LevelAction,
+  OrderActionCode,
+  OrderSnapshotMessage,
   SideCode,
   SnapshotLevel,
   SnapshotMessage,
+  SnapshotOrder,
 } from './messages.js';
 
 /** Most levels one SBE snapshot can carry (the group count is a uint16; 65535 is its null). */
@@ -29,6 +35,7 @@ const CHANNEL_CODE: Readonly<Record<ChannelName, Channel>> = {
   trades: Channel.Trades,
   bars: Channel.Bars,
   stats: Channel.Stats,
+  l3: Channel.L3,
 };
 const CHANNEL_BY_CODE: readonly (ChannelName | undefined)[] = [
   undefined,
@@ -38,6 +45,7 @@ const CHANNEL_BY_CODE: readonly (ChannelName | undefined)[] = [
   'trades',
   'bars',
   'stats',
+  'l3',
 ];
 
 // Encoders are flyweights: one each, reused (encoding is synchronous).
@@ -47,6 +55,8 @@ const tradeEnc = new TradeEncoder();
 const barEnc = new BarEncoder();
 const statsEnc = new StatsEncoder();
 const snapEnc = new SnapshotEncoder();
+const orderEnc = new OrderUpdateEncoder();
+const orderSnapEnc = new OrderSnapshotEncoder();
 const dispatcher = new MessageDispatcher();
 const SCRATCH = new Uint8Array(64 * 1024);
 
@@ -63,6 +73,15 @@ export function sbeLength(m: FeedMessage): number {
       return MESSAGE_HEADER_LENGTH + BarEncoder.BLOCK_LENGTH;
     case 'stats':
       return MESSAGE_HEADER_LENGTH + StatsEncoder.BLOCK_LENGTH;
+    case 'order':
+      return MESSAGE_HEADER_LENGTH + OrderUpdateEncoder.BLOCK_LENGTH;
+    case 'orders':
+      return (
+        MESSAGE_HEADER_LENGTH +
+        OrderSnapshotEncoder.BLOCK_LENGTH +
+        4 +
+        m.orders.length * OrderSnapshotOrdersEncoder.BLOCK_LENGTH
+      );
     case 'snapshot':
       return (
         MESSAGE_HEADER_LENGTH +
@@ -159,6 +178,38 @@ export function encodeSbe(m: FeedMessage): Uint8Array {
         .instrumentId(m.instrumentId)
         .tradeCount(m.tradeCount);
       break;
+    case 'order':
+      orderEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .orderIdAsNumber(m.orderId)
+        .priceTicksAsNumber(m.priceTicks)
+        .quantityLotsAsNumber(m.qtyLots)
+        .executedLotsAsNumber(m.executedLots)
+        .tradeIdAsNumber(m.tradeId)
+        .instrumentId(m.instrumentId)
+        .side(m.side)
+        .action(m.action);
+      break;
+    case 'orders': {
+      const g = orderSnapEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .instrumentId(m.instrumentId)
+        .ordersCount(m.orders.length);
+      for (const o of m.orders) {
+        g.next()
+          .orderIdAsNumber(o.orderId)
+          .priceTicksAsNumber(o.priceTicks)
+          .quantityLotsAsNumber(o.qtyLots)
+          .side(o.side);
+      }
+      break;
+    }
     case 'snapshot': {
       const g = snapEnc
         .wrapAndApplyHeader(buf, 0)
@@ -197,6 +248,44 @@ export function decodeSbe(bytes: Uint8Array): FeedMessage {
   const d = dispatcher.wrap(bytes, 0);
   if (d === null) throw new Error('not a market-data SBE message');
   switch (d.sbeName) {
+    case 'OrderUpdate': {
+      const action = d.actionRaw();
+      if (action > 4) throw new Error(`bad order action ${action}`);
+      return {
+        type: 'order',
+        channel: 'l3',
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        action: action as OrderActionCode,
+        orderId: d.orderIdAsNumber(),
+        side: side(d.sideRaw()),
+        priceTicks: d.priceTicksAsNumber(),
+        qtyLots: d.quantityLotsAsNumber(),
+        executedLots: d.executedLotsAsNumber(),
+        tradeId: d.tradeIdAsNumber(),
+      };
+    }
+    case 'OrderSnapshot': {
+      const head = {
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+      };
+      const orders: SnapshotOrder[] = [];
+      for (const o of d.orders()) {
+        orders.push({
+          orderId: o.orderIdAsNumber(),
+          side: side(o.sideRaw()),
+          priceTicks: o.priceTicksAsNumber(),
+          qtyLots: o.quantityLotsAsNumber(),
+        });
+      }
+      const snap: OrderSnapshotMessage = { type: 'orders', channel: 'l3', ...head, orders };
+      return snap;
+    }
     case 'BookLevelUpdate': {
       const c = channel(d.channelRaw());
       const action = d.actionRaw();
@@ -306,6 +395,7 @@ export function decodeSbe(bytes: Uint8Array): FeedMessage {
 
 const SIDE_TEXT = ['', 'buy', 'sell'] as const;
 const ACTION_TEXT = ['new', 'change', 'delete'] as const;
+const ORDER_ACTION_TEXT = ['add', 'execute', 'modify', 'replace', 'delete'] as const;
 
 /**
  * JSON text of a message for browsers: the in-memory shape, with sides as "buy"/"sell" and level
@@ -317,6 +407,10 @@ export function encodeJson(m: FeedMessage): string {
       return JSON.stringify({ ...m, side: SIDE_TEXT[m.side], action: ACTION_TEXT[m.action] });
     case 'trade':
       return JSON.stringify({ ...m, aggressorSide: SIDE_TEXT[m.aggressorSide] });
+    case 'order':
+      return JSON.stringify({ ...m, side: SIDE_TEXT[m.side], action: ORDER_ACTION_TEXT[m.action] });
+    case 'orders':
+      return JSON.stringify({ ...m, orders: m.orders.map((o) => ({ ...o, side: SIDE_TEXT[o.side] })) });
     case 'snapshot':
       return JSON.stringify({
         ...m,
@@ -347,6 +441,18 @@ export function decodeJson(text: string): FeedMessage {
         ...(o as unknown as FeedMessage),
         aggressorSide: sideFromText(o.aggressorSide),
       } as FeedMessage;
+    case 'order': {
+      const action = ORDER_ACTION_TEXT.indexOf(o.action as (typeof ORDER_ACTION_TEXT)[number]);
+      if (action < 0) throw new Error(`bad order action ${String(o.action)}`);
+      return { ...(o as unknown as FeedMessage), side: sideFromText(o.side), action } as FeedMessage;
+    }
+    case 'orders': {
+      const orders = (o.orders as Record<string, unknown>[]).map((x) => ({
+        ...(x as unknown as SnapshotOrder),
+        side: sideFromText(x.side),
+      }));
+      return { ...(o as unknown as OrderSnapshotMessage), orders };
+    }
     case 'snapshot': {
       const levels = (o.levels as Record<string, unknown>[]).map((l) => ({
         ...(l as unknown as SnapshotLevel),

@@ -4,10 +4,10 @@
  * 1 = buy (bid), 2 = sell (ask); level actions 0 = new, 1 = change, 2 = delete (as the SBE schema).
  */
 
-export type ChannelName = 'l1' | 'l2' | 'l2full' | 'trades' | 'bars' | 'stats';
+export type ChannelName = 'l1' | 'l2' | 'l2full' | 'trades' | 'bars' | 'stats' | 'l3';
 
 /** Every channel, in the fixed order used for hashing and snapshots. */
-export const CHANNELS: readonly ChannelName[] = ['l1', 'l2', 'l2full', 'trades', 'bars', 'stats'];
+export const CHANNELS: readonly ChannelName[] = ['l1', 'l2', 'l2full', 'trades', 'bars', 'stats', 'l3'];
 
 export function isChannelName(v: unknown): v is ChannelName {
   return typeof v === 'string' && (CHANNELS as readonly string[]).includes(v);
@@ -111,7 +111,42 @@ export interface SnapshotMessage extends Stamp {
   readonly levels: readonly SnapshotLevel[];
 }
 
+/** L3 order actions: add/replace go to the back of the level's queue, modify keeps priority. */
+export type OrderActionCode = 0 | 1 | 2 | 3 | 4;
+export const OrderAction = { Add: 0, Execute: 1, Modify: 2, Replace: 3, Delete: 4 } as const;
+
+/** L3: one displayed order changed. */
+export interface OrderMessage extends Stamp {
+  readonly type: 'order';
+  readonly channel: 'l3';
+  readonly action: OrderActionCode;
+  readonly orderId: number;
+  readonly side: SideCode;
+  readonly priceTicks: number;
+  /** Displayed quantity after the change (0 on delete; an execute down to 0 removes the order). */
+  readonly qtyLots: number;
+  /** Execute only: quantity traded and the trade id (0 otherwise). */
+  readonly executedLots: number;
+  readonly tradeId: number;
+}
+
+export interface SnapshotOrder {
+  readonly orderId: number;
+  readonly side: SideCode;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+}
+
+/** L3 state as of `seq`: bids then asks, best price first, then time priority. */
+export interface OrderSnapshotMessage extends Stamp {
+  readonly type: 'orders';
+  readonly channel: 'l3';
+  readonly orders: readonly SnapshotOrder[];
+}
+
 export type FeedMessage =
+  | OrderMessage
+  | OrderSnapshotMessage
   | LevelMessage
   | BboMessage
   | TradeMessage

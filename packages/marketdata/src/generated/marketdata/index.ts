@@ -3,6 +3,8 @@
 import { BarDecoder } from './Bar.js';
 import { BestBidOfferDecoder } from './BestBidOffer.js';
 import { BookLevelUpdateDecoder } from './BookLevelUpdate.js';
+import { OrderSnapshotDecoder } from './OrderSnapshot.js';
+import { OrderUpdateDecoder } from './OrderUpdate.js';
 import type { SbeBuffer } from './runtime.js';
 import { SnapshotDecoder } from './Snapshot.js';
 import { StatsDecoder } from './Stats.js';
@@ -17,9 +19,11 @@ export * from './Trade.js';
 export * from './Bar.js';
 export * from './Snapshot.js';
 export * from './Stats.js';
+export * from './OrderUpdate.js';
+export * from './OrderSnapshot.js';
 
 /** Any decoder MessageDispatcher returns; switch on `sbeTemplateId` or `sbeName` to narrow. */
-export type AnyMessageDecoder = BookLevelUpdateDecoder | BestBidOfferDecoder | TradeDecoder | BarDecoder | SnapshotDecoder | StatsDecoder;
+export type AnyMessageDecoder = BookLevelUpdateDecoder | BestBidOfferDecoder | TradeDecoder | BarDecoder | SnapshotDecoder | StatsDecoder | OrderUpdateDecoder | OrderSnapshotDecoder;
 
 /** Decodes any message of this schema with one reusable decoder per message type. */
 export class MessageDispatcher {
@@ -30,6 +34,8 @@ export class MessageDispatcher {
   readonly bar = new BarDecoder();
   readonly snapshot = new SnapshotDecoder();
   readonly stats = new StatsDecoder();
+  readonly orderUpdate = new OrderUpdateDecoder();
+  readonly orderSnapshot = new OrderSnapshotDecoder();
 
   /** Reads the header at offset and wraps the matching decoder; null for another schema or an unknown template. */
   wrap(buffer: SbeBuffer, offset: number): AnyMessageDecoder | null {
@@ -49,6 +55,10 @@ export class MessageDispatcher {
         return this.snapshot.wrap(buffer, body, header.blockLength(), header.version());
       case 6:
         return this.stats.wrap(buffer, body, header.blockLength(), header.version());
+      case 7:
+        return this.orderUpdate.wrap(buffer, body, header.blockLength(), header.version());
+      case 8:
+        return this.orderSnapshot.wrap(buffer, body, header.blockLength(), header.version());
       default:
         return null;
     }

@@ -263,6 +263,7 @@ export const Channel = {
   Trades: 4,
   Bars: 5,
   Stats: 6,
+  L3: 7,
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 /** The raw value when no value is set (the null value of uint8). */
@@ -276,6 +277,7 @@ export function isChannel(value: number): value is Channel {
     case 4:
     case 5:
     case 6:
+    case 7:
       return true;
     default:
       return false;
@@ -296,5 +298,47 @@ export function channelName(value: Channel): keyof typeof Channel {
       return 'Bars';
     case 6:
       return 'Stats';
+    case 7:
+      return 'L3';
+  }
+}
+
+/** What happened to a displayed order (L3) */
+export const OrderAction = {
+  Add: 0,
+  Execute: 1,
+  Modify: 2,
+  Replace: 3,
+  Delete: 4,
+} as const;
+export type OrderAction = (typeof OrderAction)[keyof typeof OrderAction];
+/** The raw value when no value is set (the null value of uint8). */
+export const ORDER_ACTION_NULL = 255;
+
+export function isOrderAction(value: number): value is OrderAction {
+  switch (value) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function orderActionName(value: OrderAction): keyof typeof OrderAction {
+  switch (value) {
+    case 0:
+      return 'Add';
+    case 1:
+      return 'Execute';
+    case 2:
+      return 'Modify';
+    case 3:
+      return 'Replace';
+    case 4:
+      return 'Delete';
   }
 }
