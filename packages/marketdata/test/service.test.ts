@@ -182,7 +182,12 @@ describe('MarketDataService on the service host, after matching', () => {
     n.host.apply(entry(log.length + 1, 1_400, { type: 'session-close', sessionId: 1 }));
     expect(md.feed.hasPending).toBe(false);
     const published = n.out.slice(before);
-    expect(published.map((m) => `${m.channel}:${m.type}`)).toEqual(['l3:order', 'l2full:level', 'l2:level', 'l1:bbo']);
+    expect(published.map((m) => `${m.channel}:${m.type}`)).toEqual([
+      'l3:order',
+      'l2full:level',
+      'l2:level',
+      'l1:bbo',
+    ]);
     expect(published[0]).toMatchObject({ action: 4, priceTicks: 5_000, timestampMs: 1_400 });
     expect(published[1]).toMatchObject({ action: 2, priceTicks: 5_000, timestampMs: 1_400 });
   });
