@@ -3,8 +3,8 @@ import type { Level, LevelPool } from './level.js';
 /**
  * One side of a book: levels in a sorted array, WORST first and BEST last, so the best level is
  * `levels[length-1]` (O(1)) and removing an exhausted best level is a pop (O(1)). Lookup by price
- * is a binary search; inserting a new level is a splice, which is cheap because new levels tend
- * to appear near the top of the book (the array tail).
+ * is a binary search; inserting or removing a level shifts the array tail, which is cheap because
+ * levels tend to appear and disappear near the top of the book (the array tail).
  */
 export class BookSide {
   readonly levels: Level[] = [];
@@ -56,8 +56,10 @@ export class BookSide {
     const l = levels[i];
     if (l !== undefined && l.priceTicks === priceTicks) return l;
     const created = pool.acquire(priceTicks);
-    if (i === levels.length) levels.push(created);
-    else levels.splice(i, 0, created);
+    // Manual shift instead of splice: splice allocates its result array on every call.
+    levels.push(created);
+    for (let j = levels.length - 1; j > i; j--) levels[j] = levels[j - 1]!;
+    levels[i] = created;
     return created;
   }
 
@@ -70,6 +72,7 @@ export class BookSide {
     }
     const i = this.lowerBound(level.priceTicks);
     if (levels[i] !== level) throw new Error('invariant: level not found in side');
-    levels.splice(i, 1);
+    for (let j = i; j < last; j++) levels[j] = levels[j + 1]!;
+    levels.pop();
   }
 }
