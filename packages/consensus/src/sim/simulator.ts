@@ -63,6 +63,8 @@ export interface SimStats {
   oldTermCommits: number;
   /** Appends delivered that carry entries of an older term (a new leader repairing logs). */
   oldTermAppends: number;
+  /** Restarts whose stored log has a newer term than the stored hard state (snapshot written first). */
+  restartsAheadOfHardState: number;
   linearizability: 'ok' | 'illegal' | 'unknown' | 'skipped';
 }
 
@@ -264,6 +266,7 @@ class Simulation {
       maxCommitIndex: 0,
       oldTermCommits: 0,
       oldTermAppends: 0,
+      restartsAheadOfHardState: 0,
       linearizability: 'skipped',
     };
     for (let id = 1; id <= this.nodeCount; id++) {
@@ -389,6 +392,8 @@ class Simulation {
   private startNode(node: SimNode): void {
     const d = node.durable;
     node.incarnation++;
+    const storedTerm = d.entries[d.entries.length - 1]?.term ?? d.snapshot?.term ?? 0;
+    if (storedTerm > d.hardState.term) this.stats.restartsAheadOfHardState++;
     node.replica = new Replica(
       {
         raft: this.raftConfig(node.id),
@@ -569,7 +574,7 @@ class Simulation {
 
   // ---- Network ----
 
-  private send(from: number, packet: Packet): void {
+  private send(packet: Packet): void {
     this.stats.messagesSent++;
     const p = this.prng;
     const f = this.faults;
@@ -581,7 +586,6 @@ class Simulation {
     }
     if (this.options.traceMessages && packet.kind === 'raft')
       this.log(`send ${describeMessage(packet.message)}`);
-    void from;
   }
 
   private linkUp(from: number, to: number): boolean {
@@ -641,7 +645,7 @@ class Simulation {
     }
     this.stats.messagesDelivered++;
     const r = node.replica.submit(packet.proposal);
-    if (!r.ok) this.send(node.id, { kind: 'redirect', to: packet.client, leaderId: r.leaderId });
+    if (!r.ok) this.send({ kind: 'redirect', to: packet.client, leaderId: r.leaderId });
   }
 
   private completeStorage(node: SimNode): void {
@@ -695,7 +699,7 @@ class Simulation {
         rd.commitIndex > commitBefore &&
         this.prng.chance(this.faults.crashAfterCommitProbability);
       for (const m of rd.messages) {
-        this.send(node.id, { kind: 'raft', to: m.to, message: m });
+        this.send({ kind: 'raft', to: m.to, message: m });
         if (!this.healed && m.type === 'vote-response' && m.granted) {
           crashAfter ||= this.prng.chance(this.faults.crashAfterVoteProbability);
         }
@@ -714,7 +718,7 @@ class Simulation {
             e.kind === 'session-opened'
               ? Math.floor(e.correlationId / 1_000_000)
               : this.sessionOwner.get(e.sessionId);
-          if (owner !== undefined) this.send(node.id, { kind: 'egress', to: CLIENT_BASE + owner, egress: e });
+          if (owner !== undefined) this.send({ kind: 'egress', to: CLIENT_BASE + owner, egress: e });
         }
       }
       if (out.snapshotTaken) {
@@ -856,7 +860,7 @@ class Simulation {
         serviceIndex: 0,
         payload: new TextEncoder().encode(`client-${c.index}`),
       };
-      this.send(c.endpoint, { kind: 'request', to: c.guess, client: c.index + CLIENT_BASE, proposal });
+      this.send({ kind: 'request', to: c.guess, client: c.index + CLIENT_BASE, proposal });
       return;
     }
     if (!c.pending) {
@@ -873,7 +877,7 @@ class Simulation {
           serviceIndex: 0,
           payload: new Uint8Array(0),
         };
-        this.send(c.endpoint, { kind: 'request', to: c.guess, client: c.endpoint, proposal: close });
+        this.send({ kind: 'request', to: c.guess, client: c.endpoint, proposal: close });
         this.log(`client ${c.index} closes session ${c.sessionId}`);
         c.sessionId = 0;
         c.openSentStep = this.step;
@@ -901,7 +905,7 @@ class Simulation {
         returnMs: Number.POSITIVE_INFINITY,
       });
       c.pending = { seq, input, op: this.history.length - 1, sentStep: this.step, proposal };
-      this.send(c.endpoint, { kind: 'request', to: c.guess, client: c.endpoint, proposal });
+      this.send({ kind: 'request', to: c.guess, client: c.endpoint, proposal });
       return;
     }
     if (this.step - c.pending.sentStep >= CLIENT_RETRY_MS / STEP_MS) {
@@ -909,7 +913,7 @@ class Simulation {
       c.guess = p.int(1, this.nodeCount);
       c.pending.sentStep = this.step;
       this.log(`client ${c.index} retries seq ${c.pending.seq} to n${c.guess}`);
-      this.send(c.endpoint, {
+      this.send({
         kind: 'request',
         to: c.guess,
         client: c.endpoint,
@@ -925,7 +929,7 @@ class Simulation {
         // Follow the redirect at once.
         c.guess = packet.leaderId;
         if (c.pending)
-          this.send(c.endpoint, {
+          this.send({
             kind: 'request',
             to: c.guess,
             client: c.endpoint,
