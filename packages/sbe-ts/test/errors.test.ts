@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { generate, parseSchema, SchemaError } from '@venue/sbe-ts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const HEADER = `  <types>
@@ -364,5 +366,64 @@ describe('invalid schemas', () => {
   it('accepts a valid minimal schema', () => {
     const ir = parseSchema(schema('  <message name="M" id="1"/>'), 'ok.xml');
     expect(ir.messages[0]?.blockLength).toBe(0);
+  });
+});
+
+describe('mutated schemas', () => {
+  const lines = ['car.xml', 'kitchen_sink.xml', 'evolution_v1.xml'].map((f) =>
+    readFileSync(new URL(`./schemas/${f}`, import.meta.url), 'utf8').split('\n'),
+  );
+  const tokens = [
+    '',
+    '0',
+    '-1',
+    '65536',
+    'uint8',
+    'char',
+    'int64',
+    'X',
+    'optional',
+    'constant',
+    '1.5',
+    'a b',
+    '0x10',
+  ];
+
+  it('either generate or fail with a SchemaError naming a line of the file, never another error', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: lines.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...tokens), fc.boolean()), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (which, mutations) => {
+          const copy = [...lines[which]!];
+          for (const [lineIndex, attrIndex, token, drop] of mutations) {
+            const i = lineIndex % copy.length;
+            if (drop) {
+              copy.splice(i, 1);
+              continue;
+            }
+            const values = [...copy[i]!.matchAll(/="([^"]*)"/g)];
+            const hit = values[attrIndex % Math.max(1, values.length)];
+            if (hit?.index !== undefined) {
+              const line = copy[i]!;
+              copy[i] = `${line.slice(0, hit.index)}="${token}"${line.slice(hit.index + hit[0].length)}`;
+            }
+          }
+          const xml = copy.join('\n');
+          try {
+            generate(parseSchema(xml, 'mutated.xml'));
+          } catch (e) {
+            expect(e).toBeInstanceOf(SchemaError);
+            const err = e as SchemaError;
+            expect(err.line).toBeGreaterThanOrEqual(1);
+            expect(err.line).toBeLessThanOrEqual(copy.length + 1);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
