@@ -100,6 +100,10 @@ const newOrderArb: fc.Arbitrary<Step> = fc
     postOnly: fc.boolean(),
     expireIn: fc.integer({ min: 1, max: 20_000 }),
     session: fc.integer({ min: 0, max: 2 }),
+    clo: fc.oneof(
+      { weight: 2, arbitrary: fc.constant('') },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 5 }).map((n) => `c${n}`) },
+    ),
   })
   .map((r) => (ts: number): Command => {
     const orderType =
@@ -119,7 +123,7 @@ const newOrderArb: fc.Arbitrary<Step> = fc
       accountId: r.acct,
       sessionId: r.session,
       instrumentId: r.inst,
-      clOrdId: '',
+      clOrdId: r.clo,
       side: r.side,
       orderType,
       tif,
@@ -134,9 +138,28 @@ const newOrderArb: fc.Arbitrary<Step> = fc
   });
 
 const cancelArb: fc.Arbitrary<Step> = fc
-  .record({ acct: acctArb, back: fc.integer({ min: 0, max: 12 }), own: fc.boolean() })
+  .record({
+    acct: acctArb,
+    back: fc.integer({ min: 0, max: 12 }),
+    own: fc.boolean(),
+    byClOrdId: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
+    clo: fc.integer({ min: 0, max: 5 }),
+  })
   .map((r) => (ts: number, owners: readonly number[]): Command => {
     const [orderId, accountId] = target(owners, r.back, r.acct, r.own);
+    if (r.byClOrdId) {
+      return {
+        type: CommandType.Cancel,
+        timestampMs: ts,
+        accountId: r.acct,
+        orderId: 0,
+        origClOrdId: `c${r.clo}`,
+        clOrdId: 'x',
+      };
+    }
     return { type: CommandType.Cancel, timestampMs: ts, accountId, orderId, origClOrdId: '', clOrdId: '' };
   });
 

@@ -107,9 +107,17 @@ export class ReferenceModel {
         return;
       }
       case CommandType.Cancel: {
-        const o = this.find(cmd.accountId, cmd.orderId);
+        const o = this.find(cmd.accountId, cmd.orderId, cmd.origClOrdId);
         if (o === undefined) {
-          this.rejectRef(CommandKind.Cancel, cmd.accountId, cmd.orderId, cmd.clOrdId);
+          this.rejectRef(
+            CommandKind.Cancel,
+            cmd.accountId,
+            cmd.orderId,
+            cmd.clOrdId,
+            20,
+            undefined,
+            cmd.origClOrdId,
+          );
           return;
         }
         this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.CanceledByUser, cmd.clOrdId);
@@ -155,8 +163,11 @@ export class ReferenceModel {
     }
   }
 
-  private find(acct: number, id: number): RefOrder | undefined {
-    return this.live.find((o) => o.id === id && o.acct === acct);
+  /** By order id, or (id 0) by the account's ClOrdID. */
+  private find(acct: number, id: number, origClOrdId = ''): RefOrder | undefined {
+    if (id > 0) return this.live.find((o) => o.id === id && o.acct === acct);
+    if (origClOrdId === '') return undefined;
+    return this.live.find((o) => o.acct === acct && o.clOrdId === origClOrdId);
   }
 
   private refPx(inst: RefInstrument): number {
@@ -255,8 +266,9 @@ export class ReferenceModel {
     clOrdId: string,
     reason = 20,
     o?: RefOrder,
+    origClOrdId = '',
   ): void {
-    const e = { ...this.rejectBase(kind, reason), accountId: acct, clOrdId, orderId };
+    const e = { ...this.rejectBase(kind, reason), accountId: acct, clOrdId, orderId, origClOrdId };
     if (o !== undefined) {
       Object.assign(e, {
         orderId: o.id,
@@ -282,6 +294,9 @@ export class ReferenceModel {
     const inst = this.instruments.get(c.instrumentId);
     if (inst === undefined) return Reason.UnknownInstrument;
     const marketLike = c.orderType === OrderType.Market || c.orderType === OrderType.Stop;
+    if (c.clOrdId !== '' && this.live.some((o) => o.acct === acct.id && o.clOrdId === c.clOrdId)) {
+      return Reason.DuplicateClOrdId;
+    }
     if (marketLike && (c.tif === TimeInForce.GTC || c.tif === TimeInForce.GTD))
       return Reason.InvalidTimeInForce;
     if (inst.status !== InstrumentStatus.Open) return Reason.InstrumentHalted;
