@@ -35,8 +35,8 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const ORDERS = arg('orders', 20_000);
-const WINDOW = arg('window', 64);
+const ORDERS_DEFAULT = arg('orders', 20_000);
+const WINDOW_DEFAULT = arg('window', 64);
 
 function orderFields(seq: number, id: string, side: string): FixField[] {
   return [
@@ -82,7 +82,12 @@ function codecBench(): void {
   );
 }
 
-async function e2e(label: string, stores: SessionStoreFactory): Promise<void> {
+async function e2e(
+  label: string,
+  stores: SessionStoreFactory,
+  orders: number,
+  window: number,
+): Promise<void> {
   const gateway = new FixGateway({
     credentials: demoCredentials(),
     stores,
@@ -112,7 +117,7 @@ async function e2e(label: string, stores: SessionStoreFactory): Promise<void> {
     done = r;
   });
   const pump = () => {
-    while (sent < ORDERS && sent - acked < WINDOW) {
+    while (sent < orders && sent - acked < window) {
       const id = `o${sent}`;
       sentAt.set(id, process.hrtime.bigint());
       sock.write(Buffer.from(encodeFix(orderFields(seq++, id, sent % 2 === 0 ? '1' : '2')), 'latin1'));
@@ -139,7 +144,7 @@ async function e2e(label: string, stores: SessionStoreFactory): Promise<void> {
           sentAt.delete(id);
           acked++;
         }
-        if (acked === ORDERS) done();
+        if (acked === orders) done();
       } else if (m.msg.msgType === '3' || m.msg.msgType === 'j' || m.msg.msgType === '5') {
         throw new Error(`gateway answered ${m.msg.toString()}`);
       }
@@ -166,7 +171,7 @@ async function e2e(label: string, stores: SessionStoreFactory): Promise<void> {
   await finished;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(
-    `tcp e2e [${label}]: ${ORDERS} orders, window ${WINDOW}: ${(ORDERS / secs).toFixed(0)} orders/s; ` +
+    `tcp e2e [${label}]: ${orders} orders, window ${window}: ${(orders / secs).toFixed(0)} orders/s; ` +
       `order->ER(New) latency p50 ${hist.getValueAtPercentile(50)} us, p99 ${hist.getValueAtPercentile(99)} us, ` +
       `max ${hist.maxValue} us`,
   );
@@ -177,11 +182,21 @@ async function e2e(label: string, stores: SessionStoreFactory): Promise<void> {
 }
 
 codecBench();
-await e2e('memory store', new MemorySessionStoreFactory());
+// Latency one order at a time (no queueing), then throughput with WINDOW orders in flight.
+await e2e('memory store', new MemorySessionStoreFactory(), Math.min(ORDERS_DEFAULT, 2_000), 1);
+await e2e('memory store', new MemorySessionStoreFactory(), ORDERS_DEFAULT, WINDOW_DEFAULT);
 for (const fsync of ['batch', 'always'] as FsyncPolicy[]) {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   try {
-    await e2e(`file store, fsync ${fsync}`, new FileSessionStoreFactory({ dir, fsync }));
+    // fsync per message is slow on most disks: fewer orders keep the run short.
+    const n = fsync === 'always' ? Math.min(ORDERS_DEFAULT, 1_000) : ORDERS_DEFAULT;
+    await e2e(
+      `file store, fsync ${fsync}`,
+      new FileSessionStoreFactory({ dir, fsync }),
+      Math.min(n, 2_000),
+      1,
+    );
+    await e2e(`file store, fsync ${fsync}`, new FileSessionStoreFactory({ dir, fsync }), n, WINDOW_DEFAULT);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

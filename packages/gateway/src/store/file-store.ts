@@ -103,10 +103,14 @@ export class FileSessionStore implements SessionStore {
     if (this.journal.length > this.max) this.journal = this.journal.slice(this.journal.length - this.max);
   }
 
-  private writeSeqnums(): void {
+  /**
+   * `durable` = false when only nextSenderSeq changed: the (fsynced) journal already proves it, so
+   * 'always' skips a second fsync per sent message. Target changes are always made durable.
+   */
+  private writeSeqnums(durable = true): void {
     const rec = `${this.nextSenderSeq} ${this.nextTargetSeq}\n`.padEnd(SEQNUM_FILE_BYTES, ' ');
     writeSync(this.seqFd, rec, 0, 'latin1');
-    this.afterWrite(this.seqFd);
+    if (durable || this.fsync !== 'always') this.afterWrite(this.seqFd);
   }
 
   private afterWrite(fd: number): void {
@@ -128,7 +132,7 @@ export class FileSessionStore implements SessionStore {
     this.afterWrite(this.journalFd);
     this.journal.push({ seq, wire });
     this.nextSenderSeq = seq + 1;
-    this.writeSeqnums();
+    this.writeSeqnums(false);
     if (this.journal.length >= this.max * 2) this.compact();
   }
 
