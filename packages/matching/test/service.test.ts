@@ -169,7 +169,7 @@ describe('MatchingService (ClusteredService)', () => {
     );
     expect(ctx.replies.map((r) => r.messages[0])).toMatchObject([
       { type: 'reject', reason: Reason.InvalidCommand },
-      { type: 'reject', rejectedCommand: CommandKind.Admin },
+      { type: 'reject', rejectedCommand: CommandKind.Admin, reason: Reason.NotAuthorized },
     ]);
     expect(svc.stateHash()).toBe(before);
     svc.onSessionMessage(

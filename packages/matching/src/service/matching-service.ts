@@ -100,7 +100,7 @@ export class MatchingService implements ClusteredService, EventSink {
         appendReject(
           this.out(session.id),
           timestampMs,
-          Reason.InvalidCommand,
+          Reason.NotAuthorized,
           0,
           CommandKind.Admin,
           `principal ${session.principal} may not send admin commands`,

@@ -33,6 +33,8 @@ export const Reason = {
   InvalidCommand: 26,
   CashLimit: 27,
   InvalidRiskLimits: 28,
+  /** Service level: the session's principal may not send admin commands. */
+  NotAuthorized: 29,
   // Unsolicited cancels / expiries (40..)
   CanceledByUser: 40,
   IocRemainder: 41,
@@ -77,6 +79,7 @@ const TEXTS: Record<Reason, string> = {
   [Reason.InvalidCommand]: 'malformed command',
   [Reason.CashLimit]: 'cash would exceed the exact integer range',
   [Reason.InvalidRiskLimits]: 'risk limits must be non-negative integers',
+  [Reason.NotAuthorized]: 'not authorized for admin commands',
   [Reason.CanceledByUser]: 'canceled by user',
   [Reason.IocRemainder]: 'IOC remainder canceled',
   [Reason.FokNotFillable]: 'FOK order could not be filled completely',
