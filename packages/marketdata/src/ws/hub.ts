@@ -67,13 +67,30 @@ function key(instrumentId: number, channel: ChannelName): string {
   return `${instrumentId}/${channel}`;
 }
 
+/** The TCP socket under a ws WebSocket (ws keeps it in `_socket`; absent in other implementations). */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+function rawSocket(ws: WebSocket): Corkable | undefined {
+  const raw = (ws as unknown as { _socket?: Partial<Corkable> | null })._socket;
+  return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function'
+    ? (raw as Corkable)
+    : undefined;
+}
+
 class Connection {
   readonly subs = new Map<string, Subscription>();
   closed = false;
+  corked = false;
+  readonly raw: Corkable | undefined;
   constructor(
     readonly socket: WebSocket,
     readonly id: number,
-  ) {}
+  ) {
+    this.raw = rawSocket(socket);
+  }
 }
 
 export interface HubStats {
@@ -96,6 +113,9 @@ export class MarketDataHub {
   private readonly conns = new Set<Connection>();
   private readonly byStream = new Map<string, Set<Connection>>();
   private readonly resync = new Set<Connection>();
+  /** Sockets corked during this event-loop turn: their frames leave in one write at its end. */
+  private readonly corked: Connection[] = [];
+  private uncorkScheduled = false;
   private nextId = 1;
   private readonly unsubscribeSource: () => void;
 
@@ -344,6 +364,25 @@ export class MarketDataHub {
       this.dropSlow(c, c.socket.bufferedAmount);
       return;
     }
+    // One message per frame, but the frames of one event-loop turn leave in one write (syscall).
+    if (!c.corked && c.raw !== undefined) {
+      c.raw.cork();
+      c.corked = true;
+      this.corked.push(c);
+      if (!this.uncorkScheduled) {
+        this.uncorkScheduled = true;
+        setImmediate(() => this.uncorkAll());
+      }
+    }
     c.socket.send(data, { binary: typeof data !== 'string' });
+  }
+
+  private uncorkAll(): void {
+    this.uncorkScheduled = false;
+    for (const c of this.corked) {
+      c.corked = false;
+      c.raw?.uncork();
+    }
+    this.corked.length = 0;
   }
 }
