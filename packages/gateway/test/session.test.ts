@@ -342,6 +342,36 @@ describe('session: sequence numbers and resends', () => {
     expect(c.session.expectedTargetSeq).toBe(7);
   });
 
+  it('re-sends an unanswered ResendRequest after HeartBtInt without progress', () => {
+    const h = new Harness();
+    const c = h.client();
+    c.logon();
+    c.send('D', order('a'), 5);
+    expect(c.ofType('2')).toHaveLength(1);
+    h.clock.advance(29_000);
+    c.send('0', [], 6); // traffic keeps the session alive, but the gap is still open
+    h.acceptor.onTimer();
+    expect(c.ofType('2')).toHaveLength(1);
+    h.clock.advance(1_000);
+    h.acceptor.onTimer();
+    expect(c.ofType('2')).toHaveLength(2);
+    expect(c.last().get(Tag.BeginSeqNo)).toBe('2');
+    // Once the gap is filled, no more ResendRequests.
+    c.send(
+      '4',
+      [
+        [43, 'Y'],
+        [123, 'Y'],
+        [36, 7],
+      ],
+      2,
+    );
+    h.clock.advance(60_000);
+    c.send('0', [], 7);
+    h.acceptor.onTimer();
+    expect(c.ofType('2')).toHaveLength(2);
+  });
+
   it('sends ResendRequest after a Logon with a too-high MsgSeqNum', () => {
     const h = new Harness();
     const c = h.client();

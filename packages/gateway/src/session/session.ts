@@ -61,6 +61,9 @@ export class FixSession {
   private logoutSentMs = 0;
   /** Highest inbound seq that triggered our ResendRequest; cleared when the gap is filled. */
   private resendUpToSeq: number | undefined;
+  /** When our outstanding ResendRequest was sent, and the expected seq then (to detect progress). */
+  private resendSentMs = 0;
+  private resendSentAtExpected = 0;
   private throttleTokens: number;
   private throttleRefillMs: number;
   private throttleRejectsWindowStartMs = 0;
@@ -522,6 +525,8 @@ export class FixSession {
   }
 
   private sendResendRequest(begin: number): void {
+    this.resendSentMs = this.dir.clock.nowMs();
+    this.resendSentAtExpected = begin;
     this.sendAdmin(MsgType.ResendRequest, [
       { tag: Tag.BeginSeqNo, value: String(begin) },
       { tag: Tag.EndSeqNo, value: '0' },
@@ -593,6 +598,18 @@ export class FixSession {
     }
     if (this.state !== 'active') return;
     const hbMs = this.heartBtIntSec * 1000;
+    // A ResendRequest the peer never answered is sent again (else the session would stall forever).
+    const store = this.store!;
+    if (
+      this.resendUpToSeq !== undefined &&
+      store.nextTargetSeq === this.resendSentAtExpected &&
+      now - this.resendSentMs >= hbMs
+    ) {
+      this.log(
+        `ResendRequest from ${store.nextTargetSeq} unanswered for ${now - this.resendSentMs} ms: sending again`,
+      );
+      this.sendResendRequest(store.nextTargetSeq);
+    }
     if (this.testRequestId !== undefined) {
       if (now - this.testRequestSentMs >= hbMs * 1.2) {
         this.fatal(`No response to TestRequest within ${Math.round(hbMs * 1.2)} ms`);
