@@ -12,6 +12,7 @@ import {
   OrderType,
   OrdStatus,
   Reason,
+  RecordingSink,
   type ReplyMessage,
   Side,
   StpMode,
@@ -150,6 +151,28 @@ describe('MatchingService (ClusteredService)', () => {
       leavesQtyLots: 6,
     });
     expect(svc.engine.book(ZVZZT)!.bestAsk()).toMatchObject({ visibleLots: 6 });
+  });
+
+  it('lets same-process listeners (market data) observe every event in order', () => {
+    const { svc } = start();
+    const seen = new RecordingSink();
+    svc.addListener(seen);
+    svc.onSessionMessage(s1, 1_000, 1, encodeCommand(order({ accountId: ALICE, side: Side.Sell })));
+    svc.onSessionMessage(s2, 1_001, 2, encodeCommand(order({ accountId: BOB, qtyLots: 4 })));
+    expect(seen.events.map((e) => e.type)).toEqual([
+      'execution',
+      'execution',
+      'trade',
+      'execution',
+      'execution',
+    ]);
+    expect(seen.events[2]).toMatchObject({
+      type: 'trade',
+      qtyLots: 4,
+      aggressorSide: Side.Buy,
+      makerOrderId: 1,
+      takerOrderId: 2,
+    });
   });
 
   it('answers malformed payloads and unauthorised admin commands with a Reject, state unchanged', () => {

@@ -53,6 +53,8 @@ export class MatchingService implements ClusteredService, EventSink {
   private readonly outbox = new Map<number, ReplyBuffer>();
   private readonly spare: ReplyBuffer[] = [];
   private scheduledDeadlineMs = 0;
+  /** Same-process observers of every engine event (e.g. market data for L3 and trades). */
+  private readonly listeners: EventSink[] = [];
 
   constructor(options: MatchingServiceOptions = {}) {
     this.options = options;
@@ -62,6 +64,15 @@ export class MatchingService implements ClusteredService, EventSink {
   /** The engine, for read-only views (market data reads the book at each log position). */
   get engine(): MatchingEngine {
     return this.eng;
+  }
+
+  /**
+   * Adds an observer that sees every engine event synchronously, in order, while an entry is
+   * applied (deterministic on every replica). Events are reused objects: copy what you keep; a
+   * listener must not throw and must not call back into the engine.
+   */
+  addListener(sink: EventSink): void {
+    this.listeners.push(sink);
   }
 
   onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void {
@@ -139,6 +150,7 @@ export class MatchingService implements ClusteredService, EventSink {
   // ------------------------------------------------------------------ EventSink
 
   onExecution(e: ExecutionEvent): void {
+    for (const l of this.listeners) l.onExecution(e);
     if (e.execType === ExecType.Rejected && e.rejectedCommand === CommandKind.Admin) {
       appendReject(this.out(this.current), e.timestampMs, e.reason, 0, CommandKind.Admin, e.text);
       return;
@@ -149,15 +161,18 @@ export class MatchingService implements ClusteredService, EventSink {
   }
 
   onTrade(t: TradeEvent): void {
+    for (const l of this.listeners) l.onTrade(t);
     appendTrade(this.out(t.takerSessionId), t);
     if (t.makerSessionId !== t.takerSessionId) appendTrade(this.out(t.makerSessionId), t);
   }
 
   onMassCancel(m: MassCancelEvent): void {
+    for (const l of this.listeners) l.onMassCancel(m);
     appendMassCancel(this.out(this.current), m);
   }
 
   onAdmin(a: AdminEvent): void {
+    for (const l of this.listeners) l.onAdmin(a);
     appendAdmin(this.out(this.current), a);
   }
 

@@ -33,6 +33,9 @@ export class AddAccountDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'AddAccount');
+    if (actingBlockLength < 65) {
+      throw new RangeError(`AddAccount: blockLength ${actingBlockLength} is shorter than the 65 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class AddInstrumentDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'AddInstrument');
+    if (actingBlockLength < 97) {
+      throw new RangeError(`AddInstrument: blockLength ${actingBlockLength} is shorter than the 97 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

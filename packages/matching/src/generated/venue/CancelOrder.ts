@@ -33,6 +33,9 @@ export class CancelOrderDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'CancelOrder');
+    if (actingBlockLength < 76) {
+      throw new RangeError(`CancelOrder: blockLength ${actingBlockLength} is shorter than the 76 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

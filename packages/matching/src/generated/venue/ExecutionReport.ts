@@ -33,6 +33,9 @@ export class ExecutionReportDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'ExecutionReport');
+    if (actingBlockLength < 185) {
+      throw new RangeError(`ExecutionReport: blockLength ${actingBlockLength} is shorter than the 185 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

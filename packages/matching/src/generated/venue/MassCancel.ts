@@ -33,6 +33,9 @@ export class MassCancelDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'MassCancel');
+    if (actingBlockLength < 41) {
+      throw new RangeError(`MassCancel: blockLength ${actingBlockLength} is shorter than the 41 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class MassCancelReportDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'MassCancelReport');
+    if (actingBlockLength < 53) {
+      throw new RangeError(`MassCancelReport: blockLength ${actingBlockLength} is shorter than the 53 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

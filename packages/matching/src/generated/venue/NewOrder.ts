@@ -33,6 +33,9 @@ export class NewOrderDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'NewOrder');
+    if (actingBlockLength < 84) {
+      throw new RangeError(`NewOrder: blockLength ${actingBlockLength} is shorter than the 84 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class OrderStatusRequestDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'OrderStatusRequest');
+    if (actingBlockLength < 44) {
+      throw new RangeError(`OrderStatusRequest: blockLength ${actingBlockLength} is shorter than the 44 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class RejectDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Reject');
+    if (actingBlockLength < 13) {
+      throw new RangeError(`Reject: blockLength ${actingBlockLength} is shorter than the 13 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

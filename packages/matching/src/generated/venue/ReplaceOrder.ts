@@ -33,6 +33,9 @@ export class ReplaceOrderDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'ReplaceOrder');
+    if (actingBlockLength < 100) {
+      throw new RangeError(`ReplaceOrder: blockLength ${actingBlockLength} is shorter than the 100 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class SetCancelOnDisconnectDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SetCancelOnDisconnect');
+    if (actingBlockLength < 1) {
+      throw new RangeError(`SetCancelOnDisconnect: blockLength ${actingBlockLength} is shorter than the 1 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class SetInstrumentStatusDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SetInstrumentStatus');
+    if (actingBlockLength < 5) {
+      throw new RangeError(`SetInstrumentStatus: blockLength ${actingBlockLength} is shorter than the 5 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

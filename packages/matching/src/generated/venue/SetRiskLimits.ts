@@ -33,6 +33,9 @@ export class SetRiskLimitsDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SetRiskLimits');
+    if (actingBlockLength < 33) {
+      throw new RangeError(`SetRiskLimits: blockLength ${actingBlockLength} is shorter than the 33 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;
