@@ -167,12 +167,11 @@ export class MarketDataHub {
   }
 
   private onRequest(c: Connection, data: unknown, isBinary: boolean): void {
-    const size = Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.length : 0;
     if (isBinary || !Buffer.isBuffer(data)) {
       this.error(c, 'bad-request', 'requests are JSON text frames');
       return;
     }
-    if (size > this.limits.requestBytesMax) {
+    if (data.length > this.limits.requestBytesMax) {
       this.error(c, 'bad-request', `request larger than ${this.limits.requestBytesMax} bytes`);
       return;
     }

@@ -33,6 +33,9 @@ export class BarDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Bar');
+    if (actingBlockLength < 92) {
+      throw new RangeError(`Bar: blockLength ${actingBlockLength} is shorter than the 92 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class BestBidOfferDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'BestBidOffer');
+    if (actingBlockLength < 68) {
+      throw new RangeError(`BestBidOffer: blockLength ${actingBlockLength} is shorter than the 68 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class BookLevelUpdateDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'BookLevelUpdate');
+    if (actingBlockLength < 51) {
+      throw new RangeError(`BookLevelUpdate: blockLength ${actingBlockLength} is shorter than the 51 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -30,6 +30,9 @@ export class OrderSnapshotOrdersDecoder {
     checkBounds(bytes, pos, 4, 'orders dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 25) {
+      throw new RangeError(`orders: blockLength ${this._actingBlockLength} is shorter than the 25 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'orders');
     this._cursor.position = pos + 4;
     return this;
@@ -154,6 +157,9 @@ export class OrderSnapshotDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'OrderSnapshot');
+    if (actingBlockLength < 28) {
+      throw new RangeError(`OrderSnapshot: blockLength ${actingBlockLength} is shorter than the 28 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class OrderUpdateDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'OrderUpdate');
+    if (actingBlockLength < 70) {
+      throw new RangeError(`OrderUpdate: blockLength ${actingBlockLength} is shorter than the 70 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -31,6 +31,9 @@ export class SnapshotLevelsDecoder {
     checkBounds(bytes, pos, 4, 'levels dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 21) {
+      throw new RangeError(`levels: blockLength ${this._actingBlockLength} is shorter than the 21 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'levels');
     this._cursor.position = pos + 4;
     return this;
@@ -147,6 +150,9 @@ export class SnapshotDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Snapshot');
+    if (actingBlockLength < 29) {
+      throw new RangeError(`Snapshot: blockLength ${actingBlockLength} is shorter than the 29 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class StatsDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Stats');
+    if (actingBlockLength < 88) {
+      throw new RangeError(`Stats: blockLength ${actingBlockLength} is shorter than the 88 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

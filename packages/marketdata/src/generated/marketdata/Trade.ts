@@ -33,6 +33,9 @@ export class TradeDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Trade');
+    if (actingBlockLength < 69) {
+      throw new RangeError(`Trade: blockLength ${actingBlockLength} is shorter than the 69 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;
