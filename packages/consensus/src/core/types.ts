@@ -154,9 +154,10 @@ export type MessageType = Message['type'];
 export type RaftRole = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 /**
- * Output batch of the core (etcd-io/raft's Ready). The driver must, in this order:
- * 1. persist `snapshot` (if any), then `entries` (truncating the stored log from `entries[0].index`),
- *    then `hardState`, and report completion with `appendPersisted` / `hardStatePersisted`;
+ * Output batch of the core (etcd-io/raft's Ready). The driver must:
+ * 1. persist `hardState` (any time), and `snapshot` (if any) before `entries` (truncating the stored
+ *    log from `entries[0].index`); report completion with `hardStatePersisted` / `appendPersisted`
+ *    (an installed snapshot is acknowledged as `appendPersisted(snapshot.index, snapshot.term)`);
  * 2. send `messages` (they are safe to send before step 1 completes: anything that needs durability,
  *    such as vote responses and append acknowledgements, is held inside the core until acknowledged);
  * 3. restore the service host from `snapshot` (if any) and apply `committedEntries` in order.
