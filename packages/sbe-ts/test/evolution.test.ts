@@ -101,6 +101,26 @@ describe('schema evolution', () => {
     expect(d?.sbeName === 'Cancel' && d.orderId()).toBe(5n);
   });
 
+  it('rejects a header whose blockLength is too short for the version it claims', () => {
+    const buffer = new Uint8Array(256);
+    encodeQuoteV0(buffer);
+    const view = new DataView(buffer.buffer);
+    view.setUint16(6, 1, true); // claims version 1 with the 12-byte block of version 0
+    expect(() => new V1.QuoteDecoder().wrapWithHeader(buffer, 0)).toThrow(
+      /Quote: blockLength 12 is shorter than the 24 bytes of its fields in version 1/,
+    );
+    view.setUint16(6, 0, true);
+    view.setUint16(0, 11, true); // version 0 but a block shorter than its fields
+    expect(() => new V0.QuoteDecoder().wrapWithHeader(buffer, 0)).toThrow(
+      /blockLength 11 is shorter than the 12/,
+    );
+    view.setUint16(0, 12, true);
+    view.setUint16(8 + 12, 5, true); // legs elements of 5 bytes, shorter than legId + ratio
+    expect(() => new V0.QuoteDecoder().wrapWithHeader(buffer, 0).legs()).toThrow(
+      /legs: blockLength 5 is shorter/,
+    );
+  });
+
   it('a field is no older than its type', () => {
     const xml = readFileSync(new URL('./schemas/evolution_v1.xml', import.meta.url), 'utf8').replace(
       '<field name="side" id="9" type="Side" sinceVersion="1"/>',

@@ -836,6 +836,7 @@ class Generator {
         `  wrap(buffer: SbeBuffer, offset: number, actingBlockLength: number = ${bl}, actingVersion: number = ${sv}): this {`,
         ...this.bufferCache(w),
         `    ${cb}(this._bytes, offset, actingBlockLength, '${message.name}');`,
+        ...this.blockLengthGuard(message, 'actingBlockLength', 'actingVersion', message.name, '    '),
         '    this._offset = offset;',
         '    this._actingBlockLength = actingBlockLength;',
         '    this._actingVersion = actingVersion;',
@@ -900,6 +901,49 @@ class Generator {
     );
   }
 
+  /**
+   * Rejects a block shorter than the fields the acting version has (a corrupt or lying header): the
+   * bytes needed are the end of the last field whose sinceVersion is at most the acting version.
+   */
+  private blockLengthGuard(
+    block: BlockDef,
+    lengthExpr: string,
+    versionExpr: string,
+    name: string,
+    indent: string,
+    condition = '',
+  ): string[] {
+    const endBySince = new Map<number, number>();
+    for (const f of block.fields) {
+      if (f.encodedLength === 0) continue;
+      endBySince.set(
+        f.sinceVersion,
+        Math.max(endBySince.get(f.sinceVersion) ?? 0, f.offset + f.encodedLength),
+      );
+    }
+    const versions = [...endBySince.keys()].sort((a, b) => a - b);
+    let running = 0;
+    const steps: [number, number][] = [];
+    for (const v of versions) {
+      running = Math.max(running, endBySince.get(v) ?? 0);
+      steps.push([v, running]);
+    }
+    if (running === 0) return [];
+    // From the newest version down: v >= 2 ? 56 : v >= 1 ? 48 : 40 (0 when older than every field).
+    let needed = '0';
+    for (const [v, end] of steps)
+      needed = v <= block.sinceVersion ? `${end}` : `${versionExpr} >= ${v} ? ${end} : ${needed}`;
+    const lines = [`${indent}const needed = ${needed};`];
+    if (steps.length === 1 && steps[0]![0] <= block.sinceVersion) lines.length = 0;
+    const neededRef = lines.length === 0 ? `${running}` : 'needed';
+    return [
+      ...lines,
+      `${indent}if (${condition}${lengthExpr} < ${neededRef}) {`,
+      `${indent}  throw new RangeError(\`${name}: blockLength \${${lengthExpr}} is shorter than the ${lines.length === 0 ? running : `\${needed}`} bytes of its fields in version \${${versionExpr}}\`);`,
+      `${indent}}`,
+    ];
+  }
+
   private groupWrap(w: ModuleWriter, g: GroupDef, role: Role): void {
     const d = g.dimension;
     const cb = w.use('./runtime.js', 'checkBounds');
@@ -924,6 +968,14 @@ class Generator {
         `    ${cb}(bytes, pos, ${dl}, '${g.name} dimension');`,
         `    this._actingBlockLength = ${this.read(d.blockLengthType, off(d.blockLengthOffset))};`,
         `    this._count = ${this.read(d.numInGroupType, off(d.numInGroupOffset))};`,
+        ...this.blockLengthGuard(
+          g,
+          'this._actingBlockLength',
+          'actingVersion',
+          g.name,
+          '    ',
+          'this._count > 0 && ',
+        ),
         `    ${cb}(bytes, pos + ${dl}, this._actingBlockLength * this._count, '${g.name}');`,
         `    this._cursor.position = pos + ${dl};`,
         '    return this;',

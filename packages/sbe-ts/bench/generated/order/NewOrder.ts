@@ -32,6 +32,9 @@ export class NewOrderDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'NewOrder');
+    if (actingBlockLength < 56) {
+      throw new RangeError(`NewOrder: blockLength ${actingBlockLength} is shorter than the 56 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -30,6 +30,9 @@ export class CarFuelFiguresDecoder {
     checkBounds(bytes, pos, 4, 'fuelFigures dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 6) {
+      throw new RangeError(`fuelFigures: blockLength ${this._actingBlockLength} is shorter than the 6 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'fuelFigures');
     this._cursor.position = pos + 4;
     return this;
@@ -164,6 +167,9 @@ export class CarPerformanceFiguresAccelerationDecoder {
     checkBounds(bytes, pos, 4, 'acceleration dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 6) {
+      throw new RangeError(`acceleration: blockLength ${this._actingBlockLength} is shorter than the 6 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'acceleration');
     this._cursor.position = pos + 4;
     return this;
@@ -247,6 +253,9 @@ export class CarPerformanceFiguresDecoder {
     checkBounds(bytes, pos, 4, 'performanceFigures dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 1) {
+      throw new RangeError(`performanceFigures: blockLength ${this._actingBlockLength} is shorter than the 1 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'performanceFigures');
     this._cursor.position = pos + 4;
     return this;
@@ -337,6 +346,9 @@ export class CarDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Car');
+    if (actingBlockLength < 45) {
+      throw new RangeError(`Car: blockLength ${actingBlockLength} is shorter than the 45 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

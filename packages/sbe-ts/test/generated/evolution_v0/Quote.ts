@@ -30,6 +30,9 @@ export class QuoteLegsDecoder {
     checkBounds(bytes, pos, 4, 'legs dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 6) {
+      throw new RangeError(`legs: blockLength ${this._actingBlockLength} is shorter than the 6 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'legs');
     this._cursor.position = pos + 4;
     return this;
@@ -115,6 +118,9 @@ export class QuoteDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Quote');
+    if (actingBlockLength < 12) {
+      throw new RangeError(`Quote: blockLength ${actingBlockLength} is shorter than the 12 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

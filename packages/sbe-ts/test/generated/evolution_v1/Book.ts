@@ -30,6 +30,9 @@ export class BookBidsDecoder {
     checkBounds(bytes, pos, 4, 'bids dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 8) {
+      throw new RangeError(`bids: blockLength ${this._actingBlockLength} is shorter than the 8 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'bids');
     this._cursor.position = pos + 4;
     return this;
@@ -119,6 +122,9 @@ export class BookAsksDecoder {
     checkBounds(bytes, pos, 4, 'asks dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 8) {
+      throw new RangeError(`asks: blockLength ${this._actingBlockLength} is shorter than the 8 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'asks');
     this._cursor.position = pos + 4;
     return this;
@@ -210,6 +216,9 @@ export class BookDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Book');
+    if (actingBlockLength < 4) {
+      throw new RangeError(`Book: blockLength ${actingBlockLength} is shorter than the 4 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

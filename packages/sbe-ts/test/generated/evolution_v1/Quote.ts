@@ -30,6 +30,10 @@ export class QuoteLegsDecoder {
     checkBounds(bytes, pos, 4, 'legs dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    const needed = actingVersion >= 1 ? 7 : 6;
+    if (this._count > 0 && this._actingBlockLength < needed) {
+      throw new RangeError(`legs: blockLength ${this._actingBlockLength} is shorter than the ${needed} bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'legs');
     this._cursor.position = pos + 4;
     return this;
@@ -128,6 +132,10 @@ export class QuoteDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Quote');
+    const needed = actingVersion >= 1 ? 24 : 12;
+    if (actingBlockLength < needed) {
+      throw new RangeError(`Quote: blockLength ${actingBlockLength} is shorter than the ${needed} bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -31,6 +31,9 @@ export class EverythingOuterInnerDecoder {
     checkBounds(bytes, pos, 4, 'inner dimension');
     this._actingBlockLength = this._view.getUint16(pos, false);
     this._count = this._view.getUint16(pos + 2, false);
+    if (this._count > 0 && this._actingBlockLength < 27) {
+      throw new RangeError(`inner: blockLength ${this._actingBlockLength} is shorter than the 27 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'inner');
     this._cursor.position = pos + 4;
     return this;
@@ -163,6 +166,9 @@ export class EverythingOuterDecoder {
     checkBounds(bytes, pos, 8, 'outer dimension');
     this._actingBlockLength = this._view.getUint32(pos, false);
     this._count = this._view.getUint32(pos + 4, false);
+    if (this._count > 0 && this._actingBlockLength < 4) {
+      throw new RangeError(`outer: blockLength ${this._actingBlockLength} is shorter than the 4 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 8, this._actingBlockLength * this._count, 'outer');
     this._cursor.position = pos + 8;
     return this;
@@ -302,6 +308,9 @@ export class EverythingLaterDecoder {
     checkBounds(bytes, pos, 4, 'later dimension');
     this._actingBlockLength = this._view.getUint16(pos, false);
     this._count = this._view.getUint16(pos + 2, false);
+    if (this._count > 0 && this._actingBlockLength < 2) {
+      throw new RangeError(`later: blockLength ${this._actingBlockLength} is shorter than the 2 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'later');
     this._cursor.position = pos + 4;
     return this;
@@ -386,6 +395,10 @@ export class EverythingDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Everything');
+    const needed = actingVersion >= 2 ? 49 : 41;
+    if (actingBlockLength < needed) {
+      throw new RangeError(`Everything: blockLength ${actingBlockLength} is shorter than the ${needed} bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

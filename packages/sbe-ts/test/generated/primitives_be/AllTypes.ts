@@ -30,6 +30,9 @@ export class AllTypesItemsDecoder {
     checkBounds(bytes, pos, 2, 'items dimension');
     this._actingBlockLength = this._view.getUint8(pos);
     this._count = this._view.getUint8(pos + 1);
+    if (this._count > 0 && this._actingBlockLength < 8) {
+      throw new RangeError(`items: blockLength ${this._actingBlockLength} is shorter than the 8 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 2, this._actingBlockLength * this._count, 'items');
     this._cursor.position = pos + 2;
     return this;
@@ -133,6 +136,9 @@ export class AllTypesDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'AllTypes');
+    if (actingBlockLength < 123) {
+      throw new RangeError(`AllTypes: blockLength ${actingBlockLength} is shorter than the 123 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;
