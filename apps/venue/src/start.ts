@@ -1,25 +1,111 @@
-import Fastify from 'fastify';
+import { join, resolve } from 'node:path';
+import { ConfiguredCredentials, FileSessionStoreFactory, FixGateway, FixTcpServer } from '@venue/gateway';
+import { webUiRoot } from '@venue/web-ui';
+import { MatchingOrderEntry } from './bridge/order-entry.js';
+import type { VenueConfig } from './config/config.js';
+import { genesisPayloads } from './local/genesis.js';
+import { InProcessLog } from './local/in-process-log.js';
+import { startWebServer, type WebServer } from './web/server.js';
 
-export interface StartOptions {
-  host: string;
-  port: number;
+export interface RunningVenue {
+  readonly httpUrl: string;
+  readonly fixPort: number;
+  readonly log: InProcessLog;
+  stop(): Promise<void>;
 }
 
-/** Demo start: grows with the venue. Today it serves the status endpoint and stops on Ctrl-C. */
-export async function startDemo(opts: StartOptions): Promise<void> {
-  const app = Fastify({ logger: false });
-  app.get('/status', async () => ({ venue: 'starting', components: ['web'] }));
-  app.get('/', async (_req, reply) =>
-    reply.type('text/html').send('<!doctype html><title>Venue</title><h1>Venue</h1><p>See /status.</p>'),
+/**
+ * Starts the venue in one process: the services on an in-process log, the FIX gateway (TCP and
+ * WebSocket), market data and the web UI. (The replicated three-node start replaces the
+ * in-process log with cluster members as the consensus runtime lands.)
+ */
+export async function startSingleProcess(
+  config: VenueConfig,
+  log: (line: string) => void,
+): Promise<RunningVenue> {
+  const venueLog = new InProcessLog();
+  venueLog.start();
+  const admin = venueLog.openSession('venue-admin', () => {});
+  for (const p of genesisPayloads(config)) admin.offer(p);
+
+  const credentials = new ConfiguredCredentials(
+    config.accounts.map((a) => ({
+      username: a.login,
+      password: a.password,
+      account: a.login,
+      admin: a.admin,
+      cancelOnDisconnect: a.cancelOnDisconnect,
+    })),
+    { production: !config.demo },
   );
-  const address = await app.listen({ host: opts.host, port: opts.port });
-  console.log(`venue web: ${address}  (pid ${process.pid}); Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      void app.close().then(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const gateway = new FixGateway({
+    credentials,
+    stores: new FileSessionStoreFactory({
+      dir: join(resolve(config.dataDir), 'gateway', 'fix-sessions'),
+      fsync: 'batch',
+    }),
+    instruments: config.instruments.map((i) => ({
+      symbol: i.symbol,
+      tickSize: i.tickSize,
+      lotSize: i.lotSize,
+      currency: i.currency,
+      description: i.description,
+    })),
+    createHandler: (events) => {
+      let bridge: MatchingOrderEntry | undefined;
+      const channel = venueLog.openSession('gateway-1', (seq, payload) => bridge?.onReply(seq, payload));
+      bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts);
+      return bridge;
+    },
+    log: (line) => log(`gateway: ${line}`),
   });
-  console.log('venue stopped');
+  gateway.start();
+  const tcp = new FixTcpServer({ gateway, host: config.host, port: config.fixTcpPort });
+  const tcpAddress = await tcp.listen();
+
+  let web: WebServer;
+  try {
+    web = await startWebServer({
+      config,
+      gateway,
+      feed: venueLog.venueServices.marketdata,
+      webRoot: webUiRoot,
+      cluster: {
+        status: () => ({
+          leaderId: 1,
+          members: [
+            {
+              id: 1,
+              role: 'leader',
+              term: 1,
+              logPosition: venueLog.appliedIndex,
+              commitPosition: venueLog.appliedIndex,
+              appliedPosition: venueLog.appliedIndex,
+              lagEntries: 0,
+              lastHeartbeatMs: null,
+              pid: process.pid,
+            },
+          ],
+          events: [],
+        }),
+      },
+    });
+  } catch (e) {
+    await tcp.close();
+    gateway.stop();
+    venueLog.stop();
+    throw e;
+  }
+
+  return {
+    httpUrl: web.url,
+    fixPort: tcpAddress.port,
+    log: venueLog,
+    async stop() {
+      await web.close();
+      await tcp.close();
+      gateway.stop();
+      venueLog.stop();
+    },
+  };
 }

@@ -15,6 +15,6 @@ describe('venue cli', () => {
   it('rejects a bad port', async () => {
     const r = await runCli(['start', '--port', 'x']);
     expect(r.exitCode).toBe(2);
-    expect(r.output).toContain('--port must be an integer');
+    expect(r.output).toContain('httpPort: expected an integer');
   });
 });

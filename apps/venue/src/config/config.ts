@@ -1,0 +1,299 @@
+import { readFileSync } from 'node:fs';
+
+/** One instrument of the genesis reference data, in human units (decimal strings). */
+export interface InstrumentConfig {
+  readonly instrumentId: number;
+  readonly symbol: string;
+  readonly tickSize: string;
+  readonly lotSize: string;
+  readonly minQty: string;
+  readonly maxQty: string;
+  readonly refPrice: string;
+  readonly bandPercent: string;
+  readonly description: string;
+  readonly currency: string;
+}
+
+/** One trading login: FIX Username(553) = SenderCompID, its password and venue account id. */
+export interface AccountConfig {
+  readonly login: string;
+  readonly password: string;
+  readonly accountId: number;
+  readonly admin: boolean;
+  readonly cancelOnDisconnect: boolean;
+}
+
+export interface VenueConfig {
+  /** Demo mode: demo logins, bots, the cluster panel's Kill/Restart buttons. */
+  readonly demo: boolean;
+  readonly host: string;
+  /** Web UI, FIX over WebSocket (`/fix`), market data (`/md`), REST (`/api`). */
+  readonly httpPort: number;
+  readonly fixTcpPort: number;
+  readonly targetCompId: string;
+  readonly dataDir: string;
+  readonly bots: { readonly enabled: boolean; readonly ratePerSecond: number };
+  readonly instruments: readonly InstrumentConfig[];
+  readonly accounts: readonly AccountConfig[];
+}
+
+export const DEMO_INSTRUMENTS: readonly InstrumentConfig[] = [
+  {
+    instrumentId: 1,
+    symbol: 'BTC-USD',
+    tickSize: '0.01',
+    lotSize: '0.0001',
+    minQty: '0.0001',
+    maxQty: '100',
+    refPrice: '60000.00',
+    bandPercent: '10',
+    description: 'Bitcoin / US dollar',
+    currency: 'USD',
+  },
+  {
+    instrumentId: 2,
+    symbol: 'ETH-USD',
+    tickSize: '0.01',
+    lotSize: '0.001',
+    minQty: '0.001',
+    maxQty: '1000',
+    refPrice: '3000.00',
+    bandPercent: '10',
+    description: 'Ether / US dollar',
+    currency: 'USD',
+  },
+  {
+    instrumentId: 3,
+    symbol: 'ACME',
+    tickSize: '0.01',
+    lotSize: '1',
+    minQty: '1',
+    maxQty: '1000000',
+    refPrice: '50.00',
+    bandPercent: '10',
+    description: 'ACME Corp. common stock (equity-like)',
+    currency: 'USD',
+  },
+  {
+    instrumentId: 4,
+    symbol: 'ZVZZT',
+    tickSize: '0.01',
+    lotSize: '1',
+    minQty: '1',
+    maxQty: '1000000',
+    refPrice: '100.00',
+    bandPercent: '10',
+    description: 'Quiet test symbol: never traded by the bots',
+    currency: 'USD',
+  },
+];
+
+export const DEMO_ACCOUNTS: readonly AccountConfig[] = [
+  ...[1, 2, 3, 4].map((n) => ({
+    login: `CLIENT${n}`,
+    password: 'demo',
+    accountId: n,
+    admin: false,
+    cancelOnDisconnect: false,
+  })),
+  { login: 'BOTMM', password: 'demo-bot', accountId: 90, admin: false, cancelOnDisconnect: true },
+  { login: 'BOTTAKER', password: 'demo-bot', accountId: 91, admin: false, cancelOnDisconnect: true },
+  { login: 'ADMIN', password: 'admin', accountId: 99, admin: true, cancelOnDisconnect: false },
+];
+
+export const DEFAULT_CONFIG: VenueConfig = {
+  demo: true,
+  host: '127.0.0.1',
+  httpPort: 8080,
+  fixTcpPort: 9878,
+  targetCompId: 'VENUE',
+  dataDir: './data',
+  bots: { enabled: true, ratePerSecond: 5 },
+  instruments: DEMO_INSTRUMENTS,
+  accounts: DEMO_ACCOUNTS,
+};
+
+/** A configuration problem: names the key and what was expected. */
+export class ConfigError extends Error {}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/**
+ * Builds the config: defaults, then the JSON file (if any), then environment variables
+ * (VENUE_HOST, VENUE_HTTP_PORT, VENUE_FIX_PORT, VENUE_DATA_DIR, VENUE_DEMO, VENUE_BOTS), then CLI
+ * overrides. Every value is validated; the first problem throws a ConfigError naming the key.
+ */
+export function loadConfig(options: {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  overrides?: Partial<Record<'host' | 'httpPort' | 'fixTcpPort' | 'dataDir' | 'bots', string>>;
+}): VenueConfig {
+  let raw: { [k: string]: Json } = {};
+  if (options.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${options.file}: ${(e as Error).message}`);
+    }
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(text) as Json;
+    } catch (e) {
+      throw new ConfigError(`config file ${options.file} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`config file ${options.file}: expected a JSON object at the top level`);
+    }
+    raw = parsed;
+  }
+  const known = new Set([
+    'demo',
+    'host',
+    'httpPort',
+    'fixTcpPort',
+    'targetCompId',
+    'dataDir',
+    'bots',
+    'instruments',
+    'accounts',
+  ]);
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key))
+      throw new ConfigError(`unknown config key '${key}' (known: ${[...known].join(', ')})`);
+  }
+  const env = options.env ?? {};
+  const o = options.overrides ?? {};
+  const pick = (key: string, envName: string, override: string | undefined): Json | undefined =>
+    override ?? env[envName] ?? raw[key];
+
+  const demo = bool('demo', pick('demo', 'VENUE_DEMO', undefined) ?? DEFAULT_CONFIG.demo);
+  const botsRaw = raw['bots'];
+  const botsEnabledRaw = o.bots ?? env['VENUE_BOTS'];
+  let bots = DEFAULT_CONFIG.bots;
+  if (botsRaw !== undefined) {
+    const b = object('bots', botsRaw);
+    bots = {
+      enabled: bool('bots.enabled', b['enabled'] ?? bots.enabled),
+      ratePerSecond: int('bots.ratePerSecond', b['ratePerSecond'] ?? bots.ratePerSecond, 0, 10_000),
+    };
+  }
+  if (botsEnabledRaw !== undefined) bots = { ...bots, enabled: bool('bots', botsEnabledRaw) };
+
+  const config: VenueConfig = {
+    demo,
+    host: str('host', pick('host', 'VENUE_HOST', o.host) ?? DEFAULT_CONFIG.host),
+    httpPort: int(
+      'httpPort',
+      pick('httpPort', 'VENUE_HTTP_PORT', o.httpPort) ?? DEFAULT_CONFIG.httpPort,
+      0,
+      65535,
+    ),
+    fixTcpPort: int(
+      'fixTcpPort',
+      pick('fixTcpPort', 'VENUE_FIX_PORT', o.fixTcpPort) ?? DEFAULT_CONFIG.fixTcpPort,
+      0,
+      65535,
+    ),
+    targetCompId: str('targetCompId', raw['targetCompId'] ?? DEFAULT_CONFIG.targetCompId),
+    dataDir: str('dataDir', pick('dataDir', 'VENUE_DATA_DIR', o.dataDir) ?? DEFAULT_CONFIG.dataDir),
+    bots: demo ? bots : { ...bots, enabled: false },
+    instruments:
+      raw['instruments'] === undefined ? DEFAULT_CONFIG.instruments : instruments(raw['instruments']),
+    accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
+  };
+  if (!demo) {
+    for (const a of config.accounts) {
+      if (a.password.length < 12) {
+        throw new ConfigError(
+          `accounts[${a.login}].password: production (demo: false) needs at least 12 characters`,
+        );
+      }
+    }
+  }
+  return config;
+}
+
+function str(key: string, v: Json): string {
+  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(`${key}: expected a non-empty string`);
+  return v;
+}
+
+function bool(key: string, v: Json): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${key}: expected true or false, got ${JSON.stringify(v)}`);
+}
+
+function int(key: string, v: Json, min: number, max: number): number {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${key}: expected an integer ${min}..${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function object(key: string, v: Json): { [k: string]: Json } {
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new ConfigError(`${key}: expected an object`);
+  return v;
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+function decimal(key: string, v: Json): string {
+  if (typeof v !== 'string' || !DECIMAL.test(v)) {
+    throw new ConfigError(`${key}: expected a decimal string like "0.01", got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function instruments(v: Json): InstrumentConfig[] {
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError('instruments: expected a non-empty array');
+  const ids = new Set<number>();
+  const symbols = new Set<string>();
+  return v.map((item, i) => {
+    const o = object(`instruments[${i}]`, item);
+    const k = (name: string) => `instruments[${i}].${name}`;
+    const inst: InstrumentConfig = {
+      instrumentId: int(k('instrumentId'), o['instrumentId'] ?? null, 1, 65_535),
+      symbol: str(k('symbol'), o['symbol'] ?? null),
+      tickSize: decimal(k('tickSize'), o['tickSize'] ?? null),
+      lotSize: decimal(k('lotSize'), o['lotSize'] ?? null),
+      minQty: decimal(k('minQty'), o['minQty'] ?? null),
+      maxQty: decimal(k('maxQty'), o['maxQty'] ?? null),
+      refPrice: decimal(k('refPrice'), o['refPrice'] ?? null),
+      bandPercent: decimal(k('bandPercent'), o['bandPercent'] ?? null),
+      description: typeof o['description'] === 'string' ? o['description'] : '',
+      currency: typeof o['currency'] === 'string' ? o['currency'] : 'USD',
+    };
+    if (ids.has(inst.instrumentId))
+      throw new ConfigError(`${k('instrumentId')}: duplicate ${inst.instrumentId}`);
+    if (symbols.has(inst.symbol)) throw new ConfigError(`${k('symbol')}: duplicate ${inst.symbol}`);
+    ids.add(inst.instrumentId);
+    symbols.add(inst.symbol);
+    return inst;
+  });
+}
+
+function accounts(v: Json): AccountConfig[] {
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError('accounts: expected a non-empty array');
+  const logins = new Set<string>();
+  return v.map((item, i) => {
+    const o = object(`accounts[${i}]`, item);
+    const k = (name: string) => `accounts[${i}].${name}`;
+    const a: AccountConfig = {
+      login: str(k('login'), o['login'] ?? null),
+      password: str(k('password'), o['password'] ?? null),
+      accountId: int(k('accountId'), o['accountId'] ?? null, 1, 2 ** 31 - 1),
+      admin: bool(k('admin'), o['admin'] ?? false),
+      cancelOnDisconnect: bool(k('cancelOnDisconnect'), o['cancelOnDisconnect'] ?? false),
+    };
+    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(a.login))
+      throw new ConfigError(`${k('login')}: letters, digits, _ . - (1..32)`);
+    if (logins.has(a.login)) throw new ConfigError(`${k('login')}: duplicate ${a.login}`);
+    logins.add(a.login);
+    return a;
+  });
+}

@@ -1,0 +1,28 @@
+import { CommandType, encodeCommand, instrumentCommand, StpMode } from '@venue/matching';
+import type { VenueConfig } from '../config/config.js';
+
+/**
+ * The reference data of a fresh venue as admin commands for the log (instruments, then accounts).
+ * Sent again on every start: a definition that exists already is rejected by matching as a
+ * duplicate and changes nothing, so this is idempotent.
+ */
+export function genesisPayloads(config: VenueConfig): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const i of config.instruments) out.push(encodeCommand(instrumentCommand(i)));
+  for (const a of config.accounts) {
+    out.push(
+      encodeCommand({
+        type: CommandType.AddAccount,
+        timestampMs: 0,
+        accountId: a.accountId,
+        login: a.login,
+        stpMode: StpMode.CancelIncoming,
+        maxOrderQtyLots: 0,
+        maxOrderNotional: 0,
+        maxOpenOrders: 10_000,
+        maxPositionLots: 0,
+      }),
+    );
+  }
+  return out;
+}

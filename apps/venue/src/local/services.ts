@@ -1,0 +1,51 @@
+import type { ClusteredService } from '@venue/consensus';
+import { MarketDataService } from '@venue/marketdata';
+import {
+  type AdminEvent,
+  type EventSink,
+  type ExecutionEvent,
+  type MassCancelEvent,
+  MatchingService,
+  type TradeEvent,
+} from '@venue/matching';
+
+/**
+ * Matching with market data teed into its event sink: for each entry matching applies the command,
+ * market data notes what changed, then (as the next service on the same entry) reads the book.
+ */
+class TeedMatchingService extends MatchingService {
+  constructor(private readonly tee: EventSink) {
+    super({ genesis: false });
+  }
+  override onExecution(e: ExecutionEvent): void {
+    super.onExecution(e);
+    this.tee.onExecution(e);
+  }
+  override onTrade(t: TradeEvent): void {
+    super.onTrade(t);
+    this.tee.onTrade(t);
+  }
+  override onMassCancel(m: MassCancelEvent): void {
+    super.onMassCancel(m);
+    this.tee.onMassCancel(m);
+  }
+  override onAdmin(a: AdminEvent): void {
+    super.onAdmin(a);
+    this.tee.onAdmin(a);
+  }
+}
+
+export interface VenueServices {
+  readonly matching: MatchingService;
+  readonly marketdata: MarketDataService;
+  /** In log order: matching first, then market data. */
+  readonly list: readonly ClusteredService[];
+}
+
+/** Builds the venue's services for one replica (a fresh set per start or snapshot restore). */
+export function createVenueServices(): VenueServices {
+  let matching: MatchingService | undefined;
+  const marketdata = new MarketDataService({ books: { book: (id) => matching?.engine.book(id) } });
+  matching = new TeedMatchingService(marketdata.sink);
+  return { matching, marketdata, list: [matching, marketdata] };
+}

@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import { attachFixWebSocket, type FixGateway, type FixWebSocketHandle } from '@venue/gateway';
+import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { VenueConfig } from '../config/config.js';
+
+/** One member as the cluster panel shows it. */
+export interface MemberStatus {
+  readonly id: number;
+  readonly role: 'leader' | 'follower' | 'candidate' | 'down';
+  readonly term: number;
+  readonly logPosition: number;
+  readonly commitPosition: number;
+  readonly appliedPosition: number;
+  readonly lagEntries: number;
+  readonly lastHeartbeatMs: number | null;
+  readonly pid: number | null;
+}
+
+export interface ClusterView {
+  status(): {
+    leaderId: number;
+    members: MemberStatus[];
+    events: { timestampMs: number; nodeId: number; text: string }[];
+  };
+  /** Demo mode only. Resolves false when the member is unknown. */
+  kill?(id: number): Promise<boolean>;
+  restart?(id: number): Promise<boolean>;
+}
+
+export interface WebServerOptions {
+  readonly config: VenueConfig;
+  readonly gateway: FixGateway;
+  readonly feed: FeedSource;
+  readonly cluster: ClusterView;
+  /** Built web UI; served at / when it exists. */
+  readonly webRoot?: string;
+}
+
+export interface WebServer {
+  readonly app: FastifyInstance;
+  readonly fix: FixWebSocketHandle;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' } },
+  required: ['error'],
+} as const;
+
+/**
+ * The venue's HTTP face: web UI (static), FIX over WebSocket at /fix, the market-data WebSocket at
+ * /md and a small public REST API (reference data, cluster status; demo-only admin controls).
+ */
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const { config } = opts;
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+
+  // FIX over WebSocket first: its upgrade listener takes /fix, @fastify/websocket the rest (/md).
+  const fix = attachFixWebSocket(app.server, { gateway: opts.gateway, path: '/fix' });
+  await app.register(marketDataPlugin, { source: opts.feed, path: '/md' });
+
+  app.get(
+    '/api/config',
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              demo: { type: 'boolean' },
+              fixWsPath: { type: 'string' },
+              mdWsPath: { type: 'string' },
+              targetCompId: { type: 'string' },
+              fixTcpPort: { type: 'integer' },
+              demoLogins: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      demo: config.demo,
+      fixWsPath: '/fix',
+      mdWsPath: '/md',
+      targetCompId: config.targetCompId,
+      fixTcpPort: config.fixTcpPort,
+      demoLogins: config.demo
+        ? config.accounts.filter((a) => /^CLIENT\d+$/.test(a.login)).map((a) => a.login)
+        : [],
+    }),
+  );
+
+  app.get(
+    '/api/instruments',
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                instrumentId: { type: 'integer' },
+                symbol: { type: 'string' },
+                tickSize: { type: 'string' },
+                lotSize: { type: 'string' },
+                minQty: { type: 'string' },
+                maxQty: { type: 'string' },
+                referencePrice: { type: 'string' },
+                bandPercent: { type: 'string' },
+                description: { type: 'string' },
+                currency: { type: 'string' },
+                status: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () =>
+      config.instruments.map((i) => ({
+        instrumentId: i.instrumentId,
+        symbol: i.symbol,
+        tickSize: i.tickSize,
+        lotSize: i.lotSize,
+        minQty: i.minQty,
+        maxQty: i.maxQty,
+        referencePrice: i.refPrice,
+        bandPercent: i.bandPercent,
+        description: i.description,
+        currency: i.currency,
+        status: 'open',
+      })),
+  );
+
+  app.get('/api/cluster', async () => ({ demo: config.demo, ...opts.cluster.status() }));
+
+  const control = async (
+    req: { params: { id: number }; headers: Record<string, string | string[] | undefined> },
+    reply: { code(n: number): { send(b: unknown): unknown } },
+    action: 'kill' | 'restart',
+  ) => {
+    if (!config.demo) return reply.code(404).send({ error: 'cluster controls exist only in demo mode' });
+    if (!isAdmin(config, req.headers['authorization'])) {
+      return reply.code(403).send({ error: 'admin login required (Authorization: Basic ADMIN:<password>)' });
+    }
+    const fn = opts.cluster[action];
+    if (fn === undefined) return reply.code(409).send({ error: `${action} is not available in this mode` });
+    const ok = await fn.call(opts.cluster, req.params.id);
+    if (!ok) return reply.code(404).send({ error: `no cluster member ${req.params.id}` });
+    return reply.code(202).send({ ok: true, action, id: req.params.id });
+  };
+  const controlSchema = {
+    params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
+    response: { 403: errorSchema, 404: errorSchema, 409: errorSchema },
+  } as const;
+  app.post<{ Params: { id: number } }>(
+    '/api/cluster/nodes/:id/kill',
+    { schema: controlSchema },
+    (req, reply) => control(req, reply, 'kill'),
+  );
+  app.post<{ Params: { id: number } }>(
+    '/api/cluster/nodes/:id/restart',
+    { schema: controlSchema },
+    (req, reply) => control(req, reply, 'restart'),
+  );
+
+  app.get('/status', async () => ({ venue: 'up', demo: config.demo, cluster: opts.cluster.status() }));
+
+  const webRoot = opts.webRoot;
+  if (webRoot !== undefined && existsSync(webRoot)) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/' });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>Venue</title><h1>Venue</h1><p>The web UI is not built: run <code>pnpm --filter @venue/web-ui build</code>.</p>',
+        ),
+    );
+  }
+
+  const url = await app.listen({ host: config.host, port: config.httpPort });
+  return {
+    app,
+    fix,
+    url,
+    async close() {
+      await fix.close();
+      await app.close();
+    },
+  };
+}
+
+function isAdmin(config: VenueConfig, header: string | string[] | undefined): boolean {
+  if (typeof header !== 'string' || !header.startsWith('Basic ')) return false;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  const login = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  const account = config.accounts.find((a) => a.login === login);
+  return account?.admin === true && account.password === password;
+}
