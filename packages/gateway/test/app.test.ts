@@ -92,7 +92,7 @@ describe('application messages end to end through the session layer', () => {
   it.each([
     ['unknown symbol', [[55, 'DOGE']], /Unknown symbol DOGE/],
     ['limit without price', [[44, undefined]], /Price\(44\) is required/],
-    ['unsupported TIF', [[59, '6']], /TimeInForce\(59\)=6 is not supported/],
+    ['unsupported TIF', [[59, '2']], /TimeInForce\(59\)=2 is not supported/],
     ['another account', [[1, 'CLIENT2']], /not this session's account/],
     ['bad OrdType', [[40, 'P']], /OrdType\(40\)/],
   ] as Array<[string, Array<[number, string | undefined]>, RegExp]>)(
@@ -113,6 +113,37 @@ describe('application messages end to end through the session layer', () => {
       expect(h.handler.received).toHaveLength(0);
     },
   );
+
+  it('GTD with ExpireTime and iceberg MaxFloor reach the handler in ms and lots; bad ones are rejected', () => {
+    const h = new GatewayHarness();
+    const a = h.client('CLIENT1');
+    a.send(
+      'D',
+      nos('g1', '1', '1', '100', [
+        [59, '6'],
+        [126, '20260105-17:30:00'],
+        [111, '0.1'],
+      ]),
+    );
+    const req = h.handler.received[0]?.req as {
+      timeInForce: string;
+      expireAtMs: number;
+      displayQtyLots: number;
+    };
+    expect([req.timeInForce, req.expireAtMs, req.displayQtyLots]).toEqual([
+      'gtd',
+      Date.UTC(2026, 0, 5, 17, 30),
+      1000,
+    ]);
+    a.take();
+    a.send('D', nos('g2', '1', '1', '100', [[59, '6']]));
+    expect(a.take()[0]?.get(58)).toMatch(/ExpireTime\(126\) is required/);
+    a.send('D', nos('g3', '1', '1', '100', [[111, '2']]));
+    expect(a.take()[0]?.get(58)).toMatch(/MaxFloor\(111\) must not exceed/);
+    a.send('D', nos('x'.repeat(33), '1', '1', '100'));
+    expect(a.take()[0]?.get(58)).toMatch(/ClOrdID\(11\) must be 1 to 32 printable/);
+    expect(h.handler.received).toHaveLength(1);
+  });
 
   it('duplicate ClOrdID on a live order is rejected', () => {
     const h = new GatewayHarness();
@@ -252,7 +283,8 @@ describe('application messages end to end through the session layer', () => {
     expect(g?.ok && g.entries.map((e) => [e.get(55), e.get(58), e.get(561)])).toEqual([
       ['BTC-USD', 'tickSize=0.01 lotSize=0.0001', '0.0001'],
       ['ETH-USD', 'tickSize=0.01 lotSize=0.001', '0.001'],
-      ['ACME', 'tickSize=0.05 lotSize=1', '1'],
+      ['ACME', 'tickSize=0.01 lotSize=1', '1'],
+      ['ZVZZT', 'tickSize=0.01 lotSize=1', '1'],
     ]);
   });
 

@@ -225,7 +225,7 @@ describe('FIX over WebSocket', () => {
       [559, '4'],
     ]);
     const y = await c.waitFor((m) => m.msgType === 'y');
-    expect(y.get(146)).toBe('3');
+    expect(y.get(146)).toBe('4');
     c.send('D', nos('bad', '1', '1', '1.001'));
     const rej = await c.waitFor((m) => m.get(150) === '8');
     expect(rej.get(58)).toMatch(/tick size 0.01/);

@@ -93,7 +93,7 @@ export class InstrumentCatalog {
   }
 }
 
-/** The demo instruments (match the venue's demo config). */
+/** The demo instruments (same symbols, tick and lot sizes as the matching engine's genesis set). */
 export const DEMO_INSTRUMENTS: ReadonlyArray<Instrument> = [
   {
     symbol: 'BTC-USD',
@@ -109,5 +109,12 @@ export const DEMO_INSTRUMENTS: ReadonlyArray<Instrument> = [
     currency: 'USD',
     description: 'Ether / US dollar',
   },
-  { symbol: 'ACME', tickSize: '0.05', lotSize: '1', currency: 'USD', description: 'Acme Corp. common stock' },
+  { symbol: 'ACME', tickSize: '0.01', lotSize: '1', currency: 'USD', description: 'Acme Corp. common stock' },
+  {
+    symbol: 'ZVZZT',
+    tickSize: '0.01',
+    lotSize: '1',
+    currency: 'USD',
+    description: 'Test issue (not traded)',
+  },
 ];

@@ -43,13 +43,25 @@ const ORD_TYPES: Readonly<Record<string, OrdType>> = {
   '3': 'stop',
   '4': 'stopLimit',
 };
-const TIFS: Readonly<Record<string, TimeInForce>> = { '0': 'day', '1': 'gtc', '3': 'ioc', '4': 'fok' };
-const ID_RE = /^[\x21-\x7e]{1,64}$/;
+const TIFS: Readonly<Record<string, TimeInForce>> = {
+  '0': 'day',
+  '1': 'gtc',
+  '3': 'ioc',
+  '4': 'fok',
+  '6': 'gtd',
+};
+const PRINTABLE_RE = /^[\x21-\x7e]+$/;
+/** ClOrdID bound of the matching engine (CLORDID_LENGTH_MAX); other request ids get 64. */
+export const CLORDID_CHARS_MAX = 32;
+const ID_CHARS_MAX = 64;
 
 function id(msg: FixMessage, tag: number, name: string): Parsed<string> {
   const v = msg.get(tag);
   if (v === undefined) return bad(`${name}(${tag}) is required`);
-  if (!ID_RE.test(v)) return bad(`${name}(${tag}) must be 1 to 64 printable ASCII characters`);
+  const max = tag === Tag.ClOrdID || tag === Tag.OrigClOrdID ? CLORDID_CHARS_MAX : ID_CHARS_MAX;
+  if (v.length > max || !PRINTABLE_RE.test(v)) {
+    return bad(`${name}(${tag}) must be 1 to ${max} printable ASCII characters`);
+  }
   return { ok: true, req: v };
 }
 
@@ -82,6 +94,8 @@ interface OrderTerms {
   readonly qtyLots: number;
   readonly priceTicks: number | undefined;
   readonly stopPriceTicks: number | undefined;
+  readonly expireAtMs: number | undefined;
+  readonly displayQtyLots: number | undefined;
 }
 
 function orderTerms(msg: FixMessage, sym: string, catalog: InstrumentCatalog): Parsed<OrderTerms> {
@@ -96,7 +110,7 @@ function orderTerms(msg: FixMessage, sym: string, catalog: InstrumentCatalog): P
   const timeInForce = TIFS[tifText];
   if (timeInForce === undefined) {
     return bad(
-      `TimeInForce(59)=${tifText.slice(0, 4)} is not supported (0 Day, 1 GTC, 3 IOC, 4 FOK)`,
+      `TimeInForce(59)=${tifText.slice(0, 4)} is not supported (0 Day, 1 GTC, 3 IOC, 4 FOK, 6 GTD)`,
       OrdRejReason.UnsupportedOrderCharacteristic,
     );
   }
@@ -124,10 +138,33 @@ function orderTerms(msg: FixMessage, sym: string, catalog: InstrumentCatalog): P
     if (p.value <= 0) return bad(`StopPx(99) ${stopText} must be positive`);
     stopPriceTicks = p.value;
   }
-  if (ordType === 'market' && (timeInForce === 'day' || timeInForce === 'gtc') && msg.has(Tag.TimeInForce)) {
+  if (ordType === 'market' && timeInForce !== 'ioc' && timeInForce !== 'fok' && msg.has(Tag.TimeInForce)) {
     return bad('Market orders must be IOC or FOK', OrdRejReason.UnsupportedOrderCharacteristic);
   }
-  return { ok: true, req: { ordType, timeInForce, qtyLots: qty.value, priceTicks, stopPriceTicks } };
+  let expireAtMs: number | undefined;
+  const expireText = msg.get(Tag.ExpireTime);
+  if (timeInForce === 'gtd') {
+    if (expireText === undefined) return bad('ExpireTime(126) is required with TimeInForce(59)=6 (GTD)');
+    expireAtMs = parseUtcTimestamp(expireText);
+    if (expireAtMs === undefined)
+      return bad(`ExpireTime(126) '${expireText.slice(0, 32)}' is not a UTC timestamp`);
+  } else if (expireText !== undefined) {
+    return bad('ExpireTime(126) is only allowed with TimeInForce(59)=6 (GTD)');
+  }
+  let displayQtyLots: number | undefined;
+  const floorText = msg.get(Tag.MaxFloor);
+  if (floorText !== undefined) {
+    const d = catalog.qtyToLots(sym, floorText, 'MaxFloor(111)');
+    if (!d.ok) return bad(d.text, OrdRejReason.IncorrectQuantity);
+    if (d.value > qty.value)
+      return bad('MaxFloor(111) must not exceed OrderQty(38)', OrdRejReason.IncorrectQuantity);
+    if (ordType !== 'limit') return bad('MaxFloor(111) (iceberg) requires a limit order');
+    displayQtyLots = d.value;
+  }
+  return {
+    ok: true,
+    req: { ordType, timeInForce, qtyLots: qty.value, priceTicks, stopPriceTicks, expireAtMs, displayQtyLots },
+  };
 }
 
 export function parseNewOrder(

@@ -41,7 +41,7 @@ const ORD_STATUS: Readonly<Record<OrdStatus, string>> = {
 };
 const SIDE: Readonly<Record<Side, string>> = { buy: '1', sell: '2' };
 const ORD_TYPE: Readonly<Record<OrdType, string>> = { market: '1', limit: '2', stop: '3', stopLimit: '4' };
-const TIF: Readonly<Record<TimeInForce, string>> = { day: '0', gtc: '1', ioc: '3', fok: '4' };
+const TIF: Readonly<Record<TimeInForce, string>> = { day: '0', gtc: '1', ioc: '3', fok: '4', gtd: '6' };
 const CXL_REJ: Readonly<Record<CxlRejReason, string>> = {
   tooLate: '0',
   unknownOrder: '1',

@@ -2,7 +2,7 @@
 
 export type Side = 'buy' | 'sell';
 export type OrdType = 'market' | 'limit' | 'stop' | 'stopLimit';
-export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok';
+export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok' | 'gtd';
 
 /** Who sent a request: the logged-on FIX session. */
 export interface SessionContext {
@@ -28,6 +28,10 @@ export interface NewOrderRequest {
   readonly priceTicks: number | undefined;
   /** Trigger price in ticks (stop and stop-limit). */
   readonly stopPriceTicks: number | undefined;
+  /** GTD expiry from ExpireTime(126), epoch ms (the engine compares it with log time). */
+  readonly expireAtMs: number | undefined;
+  /** Iceberg display quantity from MaxFloor(111), in lots; undefined = fully displayed. */
+  readonly displayQtyLots: number | undefined;
   /** ExecInst(18) contains 6 (participate, don't initiate). */
   readonly postOnly: boolean;
   readonly transactTimeMs: number | undefined;
@@ -54,6 +58,10 @@ export interface ReplaceRequest {
   readonly qtyLots: number;
   readonly priceTicks: number | undefined;
   readonly stopPriceTicks: number | undefined;
+  /** GTD expiry from ExpireTime(126), epoch ms (the engine compares it with log time). */
+  readonly expireAtMs: number | undefined;
+  /** Iceberg display quantity from MaxFloor(111), in lots; undefined = fully displayed. */
+  readonly displayQtyLots: number | undefined;
 }
 
 export interface OrderStatusRequest {
