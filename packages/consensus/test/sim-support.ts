@@ -29,14 +29,15 @@ export function runSeeds(
   return { seeds: count, faultSteps };
 }
 
-/** First seed in [1, budget] on which the simulator reports a failure, or undefined. */
+/** First seed in [1, budget] on which the simulator reports a failure matching `pattern`, or undefined. */
 export function firstFailingSeed(
   budget: number,
   options: { nodeCount?: 3 | 5; faults?: Partial<Faults>; mutations: SimMutations },
+  pattern: RegExp = /./,
 ): SimResult | undefined {
   for (let seed = 1; seed <= budget; seed++) {
     const r = runSimulation({ seed, ...options });
-    if (!r.ok) return r;
+    if (!r.ok && pattern.test(r.failure ?? '')) return r;
   }
   return undefined;
 }
