@@ -1,7 +1,7 @@
 /**
  * Market-data fan-out benchmark (issue 6).
  *
- *   node --expose-gc --import tsx bench/fanout.bench.ts [--subscribers N] [--rate UPDATES_PER_S] [--seconds S] [--json]
+ *   node --expose-gc --import tsx bench/fanout.bench.ts [--subscribers N] [--rate UPDATES_PER_S] [--seconds S] [--json] [--coalesce-ms MS]
  *
  * One feed, N WebSocket subscribers on loopback (a child process) to the l2full stream of one
  * instrument, driven open-loop at RATE book updates per second (adds and cancels near the touch,
@@ -39,6 +39,7 @@ const SUBSCRIBERS = arg('subscribers', 1_000);
 const RATE = arg('rate', 10_000);
 const SECONDS = arg('seconds', 5);
 const FORMAT = process.argv.includes('--json') ? 'json' : 'sbe';
+const COALESCE_MS = process.argv.includes('--coalesce-ms') ? arg('coalesce-ms', 0) : 0;
 const MID = 100_000;
 
 interface Result {
@@ -53,7 +54,7 @@ interface Result {
 
 async function main(): Promise<void> {
   console.log(
-    `fan-out bench: ${SUBSCRIBERS} subscribers (${FORMAT}), ${RATE} book updates/s for ${SECONDS} s, l2full of one instrument`,
+    `fan-out bench: ${SUBSCRIBERS} subscribers (${FORMAT}), ${RATE} book updates/s for ${SECONDS} s, l2full of one instrument, coalesce ${COALESCE_MS} ms`,
   );
   console.log(
     `machine: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load ${loadavg()
@@ -96,7 +97,12 @@ async function main(): Promise<void> {
   // Hub limits sized for the run: conflate above 256 KiB queued, drop above 1 MiB (x N clients).
   const server = await startMarketDataServer({
     source: md,
-    limits: { connectionsMax: SUBSCRIBERS + 10, conflateBytes: 256 * 1024, sendQueueBytesMax: 1 << 20 },
+    limits: {
+      connectionsMax: SUBSCRIBERS + 10,
+      conflateBytes: 256 * 1024,
+      sendQueueBytesMax: 1 << 20,
+      coalesceMs: COALESCE_MS,
+    },
   });
   const child = fork(
     fileURLToPath(new URL('./fanout-clients.ts', import.meta.url)),

@@ -148,6 +148,22 @@ describe('market-data WebSocket', () => {
     });
   }
 
+  it('coalesced delivery (frames held up to coalesceMs) keeps every message, in order', async () => {
+    const { r, server, now } = await setup(1024, { coalesceMs: 20 });
+    const c = await raw(server.url);
+    c.send({ op: 'subscribe', instrumentId: 3, channel: 'l3', format: 'sbe' });
+    await c.take(2);
+    for (let i = 0; i < 50; i++) r.apply(limitOrder(3, Side.Buy, 4_950 + (i % 20), 1, now()));
+    const last = r.md.feed.lastSeq(3, 'l3')!;
+    await c.waitFor(() => c.feed().some((m) => m.seq === last));
+    const seqs = c.feed().map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, k) => last - seqs.length + 1 + k));
+    expect(seqs.length).toBe(50);
+    await expect(startMarketDataServer({ source: r.md, limits: { coalesceMs: -1 } })).rejects.toThrow(
+      /coalesceMs/,
+    );
+  });
+
   it('unsubscribe stops the stream; other streams continue', async () => {
     const { r, server, now } = await setup();
     const c = await raw(server.url);

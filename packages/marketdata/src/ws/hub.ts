@@ -27,6 +27,11 @@ export interface HubLimits {
   readonly conflateBytes: number;
   /** Queued bytes of a connection above which it is dropped (never unbounded memory). */
   readonly sendQueueBytesMax: number;
+  /**
+   * Frames to a socket are held (corked) and leave in one write: 0 = at the end of the event-loop
+   * turn; N > 0 = at most every N ms (fewer syscalls with many subscribers, N ms more latency).
+   */
+  readonly coalesceMs: number;
 }
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
@@ -35,6 +40,7 @@ export const DEFAULT_HUB_LIMITS: HubLimits = {
   requestBytesMax: 4_096,
   conflateBytes: 1 << 20,
   sendQueueBytesMax: 4 << 20,
+  coalesceMs: 0,
 };
 
 /** WebSocket close codes the hub uses (4000-4999: application). */
@@ -48,10 +54,30 @@ interface Subscription {
   conflating: boolean;
 }
 
-/** Per-publish encoding cache, so N subscribers cost one encoding per format. */
+/** A complete unmasked server-to-client WebSocket frame (RFC 6455 5.2), FIN set. */
+function wsFrame(payload: Uint8Array, binary: boolean): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const f = Buffer.allocUnsafe(head + n);
+  f[0] = binary ? 0x82 : 0x81;
+  if (n < 126) f[1] = n;
+  else if (n < 65_536) {
+    f[1] = 126;
+    f.writeUInt16BE(n, 2);
+  } else {
+    f[1] = 127;
+    f.writeBigUInt64BE(BigInt(n), 2);
+  }
+  f.set(payload, head);
+  return f;
+}
+
+/** Per-publish encoding cache, so N subscribers cost one encoding (and one framing) per format. */
 class Encoded {
   private json: string | undefined;
   private sbe: Uint8Array | undefined;
+  private jsonFrame: Buffer | undefined;
+  private sbeFrame: Buffer | undefined;
   constructor(readonly m: FeedMessage) {}
   get(format: WireFormat): string | Uint8Array {
     if (format === 'json') {
@@ -60,6 +86,15 @@ class Encoded {
     }
     this.sbe ??= encodeSbe(this.m);
     return this.sbe;
+  }
+  /** The whole frame, built once and written as is to every plain socket. */
+  frame(format: WireFormat): Buffer {
+    if (format === 'json') {
+      this.jsonFrame ??= wsFrame(Buffer.from(this.get('json') as string, 'utf8'), false);
+      return this.jsonFrame;
+    }
+    this.sbeFrame ??= wsFrame(this.get('sbe') as Uint8Array, true);
+    return this.sbeFrame;
   }
 }
 
@@ -71,13 +106,17 @@ function key(instrumentId: number, channel: ChannelName): string {
 interface Corkable {
   cork(): void;
   uncork(): void;
+  write(chunk: Uint8Array): boolean;
 }
 
 function rawSocket(ws: WebSocket): Corkable | undefined {
   const raw = (ws as unknown as { _socket?: Partial<Corkable> | null })._socket;
-  return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function'
-    ? (raw as Corkable)
-    : undefined;
+  const ok =
+    raw &&
+    typeof raw.cork === 'function' &&
+    typeof raw.uncork === 'function' &&
+    typeof raw.write === 'function';
+  return ok ? (raw as Corkable) : undefined;
 }
 
 class Connection {
@@ -124,6 +163,10 @@ export class MarketDataHub {
     limits: Partial<HubLimits> = {},
   ) {
     this.limits = { ...DEFAULT_HUB_LIMITS, ...limits };
+    const l = this.limits;
+    if (!Number.isSafeInteger(l.coalesceMs) || l.coalesceMs < 0 || l.coalesceMs > 1_000) {
+      throw new RangeError(`coalesceMs must be 0..1000, got ${l.coalesceMs}`);
+    }
     this.unsubscribeSource = source.subscribe({
       message: (m) => this.publish(m),
       entryEnd: () => this.entryEnd(),
@@ -331,7 +374,34 @@ export class MarketDataHub {
         if (queued <= limits.conflateBytes / 2) this.resync.add(c);
         continue;
       }
-      this.sendRaw(c, enc.get(sub.format));
+      this.sendFrame(c, enc, sub.format);
+    }
+  }
+
+  /**
+   * Broadcast path: the frame built once per message is written straight to the TCP socket when
+   * no extension (compression) was negotiated, so ws has nothing of its own queued or transformed
+   * and frames stay whole and in order; otherwise through ws.send.
+   */
+  private sendFrame(c: Connection, enc: Encoded, format: WireFormat): void {
+    if (c.raw === undefined || c.socket.extensions !== '' || c.socket.readyState !== 1) {
+      this.sendRaw(c, enc.get(format));
+      return;
+    }
+    if (c.closed) return;
+    this.cork(c);
+    c.raw.write(enc.frame(format));
+  }
+
+  private cork(c: Connection): void {
+    if (c.corked || c.raw === undefined) return;
+    c.raw.cork();
+    c.corked = true;
+    this.corked.push(c);
+    if (!this.uncorkScheduled) {
+      this.uncorkScheduled = true;
+      if (this.limits.coalesceMs > 0) setTimeout(() => this.uncorkAll(), this.limits.coalesceMs);
+      else setImmediate(() => this.uncorkAll());
     }
   }
 
@@ -364,15 +434,7 @@ export class MarketDataHub {
       return;
     }
     // One message per frame, but the frames of one event-loop turn leave in one write (syscall).
-    if (!c.corked && c.raw !== undefined) {
-      c.raw.cork();
-      c.corked = true;
-      this.corked.push(c);
-      if (!this.uncorkScheduled) {
-        this.uncorkScheduled = true;
-        setImmediate(() => this.uncorkAll());
-      }
-    }
+    this.cork(c);
     c.socket.send(data, { binary: typeof data !== 'string' });
   }
 
