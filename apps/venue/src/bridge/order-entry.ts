@@ -75,8 +75,7 @@ const ORD_STATUSES: Readonly<Record<number, FixOrdStatus>> = {
   [OrdStatus.Expired]: 'expired',
 };
 
-// Keyed by string: the gateway's TimeInForce union is growing (gtd) while this bridge lands.
-const TIFS: Readonly<Record<string, TimeInForce>> = {
+const TIFS: Readonly<Record<FixTif, TimeInForce>> = {
   day: TimeInForce.Day,
   gtc: TimeInForce.GTC,
   ioc: TimeInForce.IOC,
@@ -89,7 +88,7 @@ const TIF_NAMES: Readonly<Record<number, FixTif>> = {
   [TimeInForce.GTC]: 'gtc',
   [TimeInForce.IOC]: 'ioc',
   [TimeInForce.FOK]: 'fok',
-  [TimeInForce.GTD]: 'day',
+  [TimeInForce.GTD]: 'gtd',
 };
 
 const ORD_TYPES = {
@@ -165,13 +164,13 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       clOrdId: req.clOrdId,
       side: req.side === 'buy' ? Side.Buy : Side.Sell,
       orderType: ORD_TYPES[req.ordType],
-      tif: TIFS[req.timeInForce] ?? TimeInForce.Day,
+      tif: TIFS[req.timeInForce],
       priceTicks: req.priceTicks ?? 0,
       stopPriceTicks: req.stopPriceTicks ?? 0,
       qtyLots: req.qtyLots,
-      displayQtyLots: 0,
+      displayQtyLots: req.displayQtyLots ?? 0,
       postOnly: req.postOnly,
-      expireAtMs: 0,
+      expireAtMs: req.expireAtMs ?? 0,
     });
   }
 
