@@ -64,6 +64,7 @@ export class ReplicaCluster {
             sessionTimeoutMs: this.sessionTimeoutMs,
             sessionsMax: 16,
             repliesPerRequestMax: 4,
+            responsesRetainedPerSession: 4,
             timersMax: 100,
           },
           services: this.services,

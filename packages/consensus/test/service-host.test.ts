@@ -1,6 +1,7 @@
 import {
   type ClientSession,
   type ClusteredService,
+  defaultServiceHostConfig,
   type Entry,
   encodeRegisterInput,
   RegisterService,
@@ -86,8 +87,53 @@ describe('service host', () => {
     expect(first).toMatchObject([{ kind: 'response', requestSeq: 1, duplicate: false }]);
     expect(retry).toMatchObject([{ kind: 'response', requestSeq: 1, duplicate: true }]);
     expect(retry[0]?.payload).toEqual(new Uint8Array([7]));
-    // An older request than the last is neither applied nor answered.
-    expect(host.apply(entry(4, 'session-message', { sessionId: 1, requestSeq: 0 }))).toEqual([]);
+    // An older request whose answer is no longer kept is not applied; the client learns that.
+    expect(host.apply(entry(4, 'session-message', { sessionId: 1, requestSeq: 0 }))).toMatchObject([
+      { kind: 'request-expired', requestSeq: 0 },
+    ]);
+    expect(log.filter((l) => l.startsWith('a:msg'))).toEqual(['a:msg:2']);
+  });
+
+  it('keeps the replies of the last N requests, so a pipelining client can resubmit them all', () => {
+    const log: string[] = [];
+    const host = new ServiceHost(() => [new Recorder('a', log)], {
+      ...defaultServiceHostConfig,
+      responsesRetainedPerSession: 3,
+    });
+    host.start(undefined);
+    host.apply(entry(1, 'session-open', { correlationId: 5, payload: new TextEncoder().encode('gw') }));
+    for (let seq = 1; seq <= 5; seq++) {
+      host.apply(
+        entry(1 + seq, 'session-message', { sessionId: 1, requestSeq: seq, payload: new Uint8Array([seq]) }),
+      );
+    }
+    // After a failover the client resubmits 3, 4, 5 (retained) and 2 (too old): nothing is re-applied.
+    let index = 7;
+    for (const seq of [3, 4, 5]) {
+      const out = host.apply(entry(index++, 'session-message', { sessionId: 1, requestSeq: seq }));
+      expect(out).toMatchObject([{ kind: 'response', requestSeq: seq, duplicate: true }]);
+      expect(out[0]?.payload).toEqual(new Uint8Array([seq]));
+    }
+    expect(host.apply(entry(index++, 'session-message', { sessionId: 1, requestSeq: 2 }))).toMatchObject([
+      { kind: 'request-expired', requestSeq: 2 },
+    ]);
+    expect(log.filter((l) => l.startsWith('a:msg'))).toHaveLength(5);
+    // The retained replies survive a snapshot.
+    const restored = new ServiceHost(() => [new Recorder('a', [])], {
+      ...defaultServiceHostConfig,
+      responsesRetainedPerSession: 3,
+    });
+    restored.start(host.takeSnapshot());
+    expect(restored.stateHash()).toBe(host.stateHash());
+    expect(restored.apply(entry(index, 'session-message', { sessionId: 1, requestSeq: 4 }))).toMatchObject([
+      { kind: 'response', requestSeq: 4, duplicate: true },
+    ]);
+  });
+
+  it('refuses a bad configuration with a clear error', () => {
+    expect(
+      () => new ServiceHost(() => [], { ...defaultServiceHostConfig, responsesRetainedPerSession: 0 }),
+    ).toThrow(/responsesRetainedPerSession/);
   });
 
   it('a retried session-open returns the same session', () => {

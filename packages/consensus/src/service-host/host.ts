@@ -11,7 +11,13 @@ import { TimerHeap, type TimerState } from './timer-heap.js';
 
 /** An answer or event for a client. Every replica computes it; only the leader sends it. */
 export interface Egress {
-  readonly kind: 'session-opened' | 'session-rejected' | 'response' | 'session-closed' | 'session-unknown';
+  readonly kind:
+    | 'session-opened'
+    | 'session-rejected'
+    | 'response'
+    | 'request-expired'
+    | 'session-closed'
+    | 'session-unknown';
   readonly sessionId: number;
   readonly requestSeq: number;
   /** session-opened / session-rejected: the client's connect nonce. */
@@ -26,6 +32,11 @@ export interface ServiceHostConfig {
   readonly sessionsMax: number;
   /** Per request; more replies are an error of the service. */
   readonly repliesPerRequestMax: number;
+  /**
+   * Applied requests per session whose replies are kept for retries (a client may pipeline this many
+   * requests and resubmit them all after a failover). At least 1.
+   */
+  readonly responsesRetainedPerSession: number;
   readonly timersMax: number;
   /** Test-only: apply retried requests again (a deliberately broken variant). */
   readonly mutations?: { readonly skipSessionDedup?: boolean };
@@ -35,15 +46,22 @@ export const defaultServiceHostConfig: ServiceHostConfig = {
   sessionTimeoutMs: 10_000,
   sessionsMax: 1024,
   repliesPerRequestMax: 64,
+  responsesRetainedPerSession: 16,
   timersMax: 100_000,
 };
+
+interface RecordedRequest {
+  readonly seq: number;
+  readonly responses: Uint8Array[];
+}
 
 interface SessionState {
   readonly id: number;
   readonly principal: string;
   readonly openCorrelationId: number;
   lastRequestSeq: number;
-  lastResponses: Uint8Array[];
+  /** Replies of the most recent applied requests (ascending seq, at most responsesRetainedPerSession). */
+  recent: RecordedRequest[];
   lastActivityMs: number;
 }
 
@@ -72,7 +90,18 @@ export class ServiceHost {
   constructor(
     private readonly serviceFactory: () => readonly ClusteredService[],
     private readonly config: ServiceHostConfig = defaultServiceHostConfig,
-  ) {}
+  ) {
+    for (const [name, v] of [
+      ['sessionTimeoutMs', config.sessionTimeoutMs],
+      ['sessionsMax', config.sessionsMax],
+      ['repliesPerRequestMax', config.repliesPerRequestMax],
+      ['responsesRetainedPerSession', config.responsesRetainedPerSession],
+      ['timersMax', config.timersMax],
+    ] as const) {
+      if (!Number.isSafeInteger(v) || v < 1)
+        throw new Error(`ServiceHostConfig: ${name} must be a positive integer`);
+    }
+  }
 
   get appliedIndex(): number {
     return this.applied;
@@ -182,7 +211,7 @@ export class ServiceHost {
       principal,
       openCorrelationId: entry.correlationId,
       lastRequestSeq: 0,
-      lastResponses: [],
+      recent: [],
       lastActivityMs: entry.timestampMs,
     };
     this.sessions.set(s.id, s);
@@ -199,13 +228,18 @@ export class ServiceHost {
     s.lastActivityMs = entry.timestampMs;
     if (entry.requestSeq <= s.lastRequestSeq && !this.config.mutations?.skipSessionDedup) {
       // Already applied: answer from the record, never apply twice.
-      if (entry.requestSeq === s.lastRequestSeq) {
-        for (const r of s.lastResponses) this.pushEgress('response', s.id, entry.requestSeq, 0, r, true);
+      const record = s.recent.find((x) => x.seq === entry.requestSeq);
+      if (record) {
+        for (const r of record.responses) this.pushEgress('response', s.id, entry.requestSeq, 0, r, true);
+      } else {
+        // Applied long ago: its answer is no longer kept (the client learns it was applied).
+        this.pushEgress('request-expired', s.id, entry.requestSeq, 0, new Uint8Array(0), true);
       }
       return;
     }
     s.lastRequestSeq = Math.max(s.lastRequestSeq, entry.requestSeq);
-    s.lastResponses = [];
+    s.recent.push({ seq: entry.requestSeq, responses: [] });
+    if (s.recent.length > this.config.responsesRetainedPerSession) s.recent.shift();
     const session = { id: s.id, principal: s.principal };
     this.current = { sessionId: s.id, requestSeq: entry.requestSeq };
     try {
@@ -252,13 +286,14 @@ export class ServiceHost {
         const cur = this.current;
         if (cur && cur.sessionId === sessionId) {
           const s = this.sessions.get(sessionId);
-          if (s) {
-            if (s.lastResponses.length >= this.config.repliesPerRequestMax) {
+          const record = s?.recent[s.recent.length - 1];
+          if (record && record.seq === cur.requestSeq) {
+            if (record.responses.length >= this.config.repliesPerRequestMax) {
               throw new Error(
                 `service replied more than ${this.config.repliesPerRequestMax} times to one request`,
               );
             }
-            s.lastResponses.push(payload.slice());
+            record.responses.push(payload.slice());
           }
           this.pushEgress('response', sessionId, cur.requestSeq, 0, payload, false);
         } else if (this.sessions.has(sessionId)) {
@@ -311,8 +346,12 @@ export class ServiceHost {
       w.u53(s.openCorrelationId);
       w.u53(s.lastRequestSeq);
       w.u53(s.lastActivityMs);
-      w.u32(s.lastResponses.length);
-      for (const r of s.lastResponses) w.bytes(r);
+      w.u32(s.recent.length);
+      for (const rec of s.recent) {
+        w.u53(rec.seq);
+        w.u32(rec.responses.length);
+        for (const r of rec.responses) w.bytes(r);
+      }
     }
     const timers = [...this.timers.values()].sort(
       (a, b) => a.serviceIndex - b.serviceIndex || a.correlationId - b.correlationId,
@@ -351,15 +390,21 @@ export class ServiceHost {
       const openCorrelationId = r.u53();
       const lastRequestSeq = r.u53();
       const lastActivityMs = r.u53();
-      const responses: Uint8Array[] = [];
+      const recent: RecordedRequest[] = [];
       const n = r.u32();
-      for (let k = 0; k < n; k++) responses.push(r.bytes());
+      for (let k = 0; k < n; k++) {
+        const seq = r.u53();
+        const responses: Uint8Array[] = [];
+        const m = r.u32();
+        for (let j = 0; j < m; j++) responses.push(r.bytes());
+        recent.push({ seq, responses });
+      }
       this.sessions.set(id, {
         id,
         principal,
         openCorrelationId,
         lastRequestSeq,
-        lastResponses: responses,
+        recent,
         lastActivityMs,
       });
     }

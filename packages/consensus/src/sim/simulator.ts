@@ -401,6 +401,7 @@ class Simulation {
           sessionTimeoutMs: 1200,
           sessionsMax: 64,
           repliesPerRequestMax: 4,
+          responsesRetainedPerSession: 4,
           timersMax: 1000,
           ...(this.options.mutations?.skipSessionDedup ? { mutations: { skipSessionDedup: true } } : {}),
         },
@@ -964,6 +965,10 @@ class Simulation {
         c.sessionId = 0;
         c.openSentStep = -1_000_000;
       }
+      return;
+    }
+    if (e.kind === 'request-expired' && pending && e.requestSeq === pending.seq) {
+      this.abandon(c); // applied, but its answer is no longer kept
       return;
     }
     if (e.kind !== 'response' || !pending || e.requestSeq !== pending.seq) return;
