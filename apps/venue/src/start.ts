@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { ConfiguredCredentials, FileSessionStoreFactory, FixGateway, FixTcpServer } from '@venue/gateway';
 import { webUiRoot } from '@venue/web-ui';
+import { DemoBots } from './bots/bots.js';
 import { MatchingOrderEntry } from './bridge/order-entry.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
@@ -97,11 +98,29 @@ export async function startSingleProcess(
     throw e;
   }
 
+  let bots: DemoBots | undefined;
+  const maker = config.accounts.find((a) => a.login === 'BOTMM');
+  const taker = config.accounts.find((a) => a.login === 'BOTTAKER');
+  if (config.bots.enabled && maker !== undefined && taker !== undefined) {
+    bots = new DemoBots({
+      fixWsUrl: `${web.url.replace(/^http/, 'ws')}/fix`,
+      instruments: config.instruments,
+      maker,
+      taker,
+      ratePerSecond: config.bots.ratePerSecond,
+      log,
+    });
+    await bots.start();
+  } else if (config.bots.enabled) {
+    log('bots: not started (the config has no BOTMM and BOTTAKER accounts)');
+  }
+
   return {
     httpUrl: web.url,
     fixPort: tcpAddress.port,
     log: venueLog,
     async stop() {
+      bots?.stop();
       await web.close();
       await tcp.close();
       gateway.stop();

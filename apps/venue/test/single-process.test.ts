@@ -116,6 +116,34 @@ describe('venue in one process: FIX in, matching, execution reports and market d
     expect(l2?.levels).toEqual([{ side: 'sell', priceTicks: 10000, qtyLots: 6, orderCount: 1 }]);
   });
 
+  it('speaks FIX over WebSocket on /fix next to the market-data WebSocket on /md', async () => {
+    const md = new WebSocket(`${venue.httpUrl.replace('http', 'ws')}/md`);
+    await new Promise<void>((resolve, reject) => {
+      md.once('open', () => resolve());
+      md.once('error', reject);
+    });
+    const c = await FixClient.ws(`${venue.httpUrl.replace('http', 'ws')}/fix`, {
+      username: 'CLIENT4',
+      password: 'demo',
+    });
+    clients.push(c);
+    expect((await c.logon()).msgType).toBe('A');
+    const ack = c.waitFor(isExec('W1', '0'));
+    c.send('D', [
+      [11, 'W1'],
+      [55, 'ZVZZT'],
+      [54, 1],
+      [38, '1'],
+      [40, 2],
+      [44, '95.00'],
+      [59, 1],
+      [60, '20261126-12:00:00.000'],
+    ]);
+    expect((await ack).get(39)).toBe('0');
+    expect(md.readyState).toBe(WebSocket.OPEN);
+    md.close();
+  });
+
   it('serves reference data and the cluster status as JSON', async () => {
     const inst = (await (await fetch(`${venue.httpUrl}/api/instruments`)).json()) as { symbol: string }[];
     expect(inst.map((i) => i.symbol)).toEqual(['BTC-USD', 'ETH-USD', 'ACME', 'ZVZZT']);

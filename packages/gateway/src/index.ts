@@ -105,7 +105,9 @@ export { FIX_TCP_PORT_DEFAULT, FixTcpServer, type FixTcpServerOptions } from './
 export {
   attachFixWebSocket,
   FIX_WS_PATH_DEFAULT,
+  type FixWebSocketConnectionOptions,
   type FixWebSocketHandle,
   type FixWebSocketOptions,
   FixWebSocketServer,
+  serveFixWebSocket,
 } from './transport/websocket.js';

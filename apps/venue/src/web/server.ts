@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
-import { attachFixWebSocket, type FixGateway, type FixWebSocketHandle } from '@venue/gateway';
+import websocket from '@fastify/websocket';
+import { type FixGateway, serveFixWebSocket } from '@venue/gateway';
 import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
@@ -40,7 +41,6 @@ export interface WebServerOptions {
 
 export interface WebServer {
   readonly app: FastifyInstance;
-  readonly fix: FixWebSocketHandle;
   readonly url: string;
   close(): Promise<void>;
 }
@@ -59,8 +59,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const { config } = opts;
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
 
-  // FIX over WebSocket first: its upgrade listener takes /fix, @fastify/websocket the rest (/md).
-  const fix = attachFixWebSocket(app.server, { gateway: opts.gateway, path: '/fix' });
+  // One upgrade router for both WebSocket endpoints (two independent upgrade listeners would
+  // answer each other's paths with 404). Each endpoint bounds its own frames below this cap.
+  await app.register(websocket, { options: { maxPayload: 256 * 1024, perMessageDeflate: false } });
+  app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(opts.gateway, socket, req.raw));
   await app.register(marketDataPlugin, { source: opts.feed, path: '/md' });
 
   app.get(
@@ -187,10 +189,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const url = await app.listen({ host: config.host, port: config.httpPort });
   return {
     app,
-    fix,
     url,
     async close() {
-      await fix.close();
       await app.close();
     },
   };

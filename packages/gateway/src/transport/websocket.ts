@@ -24,6 +24,91 @@ export interface FixWebSocketHandle {
   close(): Promise<void>;
 }
 
+/** Per-connection options of a FIX WebSocket (see {@link FixWebSocketOptions}). */
+export type FixWebSocketConnectionOptions = Pick<
+  FixWebSocketOptions,
+  'writeBufferBytesHigh' | 'pendingMessagesMax'
+>;
+
+let nextConnectionId = 1;
+
+/**
+ * Serves FIX on one accepted WebSocket: for servers that do their own upgrade routing (e.g. a
+ * fastify route with @fastify/websocket, next to other WebSocket routes on the same server).
+ */
+export function serveFixWebSocket(
+  gw: FixGateway,
+  ws: WebSocket,
+  req: IncomingMessage,
+  options: FixWebSocketConnectionOptions = {},
+): void {
+  const label = `ws#${nextConnectionId++} ${req.socket.remoteAddress}:${req.socket.remotePort}`;
+  let delimiter: string | undefined;
+  // In `|` mode: does the client compute CheckSum over the `|` bytes (literal) or over the SOH
+  // form (canonical)? Decided by its first message, then only that basis is accepted.
+  let literalChecksum = false;
+  let forceTimer: NodeJS.Timeout | undefined;
+  const pump = new ConnectionPump(
+    gw,
+    {
+      writeBatch: (msgs) => {
+        if (ws.readyState !== ws.OPEN) return;
+        // Bytes as encoded (latin1 view of UTF-8 values), sent as text frames.
+        for (const m of msgs) ws.send(Buffer.from(m, 'latin1'), { binary: false });
+      },
+      bufferedBytes: () => ws.bufferedAmount,
+      pauseReading: () => ws.pause(),
+      resumeReading: () => ws.resume(),
+      end: () => {
+        ws.close(1000, 'FIX session closed');
+        forceTimer ??= setTimeout(() => ws.terminate(), 1000);
+        forceTimer.unref();
+      },
+    },
+    {
+      writeBufferBytesHigh: options.writeBufferBytesHigh ?? 1 << 20,
+      pendingMessagesMax: options.pendingMessagesMax ?? 100_000,
+      render: (wire) => withDelimiter(wire, delimiter ?? SOH, literalChecksum),
+    },
+    label,
+  );
+  const session = gw.acceptor.openConnection(pump);
+  if (session === undefined) {
+    ws.close(1013, 'connection limit reached');
+    return;
+  }
+  pump.session = session;
+  ws.on('message', (data: RawData) => {
+    try {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const text = buf.toString('latin1');
+      if (delimiter === undefined) {
+        delimiter = text.includes(SOH) || !text.startsWith('8=FIX.4.4|') ? SOH : '|';
+        if (delimiter === '|') {
+          const canonical = text.split('|').join(SOH);
+          literalChecksum =
+            decodeFix(canonical).kind === 'garbled' && decodeFix(canonical, text).kind !== 'garbled';
+        }
+      }
+      if (delimiter === '|') {
+        session.onFrame(text.split('|').join(SOH), literalChecksum ? text : undefined);
+      } else {
+        session.onFrame(text);
+      }
+    } catch (e) {
+      gw.log(`${label}: internal error, dropping connection: ${(e as Error).stack ?? e}`);
+      ws.terminate();
+      return;
+    }
+    pump.checkBackpressure();
+  });
+  ws.on('error', (e) => gw.log(`${label}: ws error ${e.message}`));
+  ws.on('close', () => {
+    if (forceTimer !== undefined) clearTimeout(forceTimer);
+    pump.onClosed('websocket closed');
+  });
+}
+
 /**
  * Attaches FIX-over-WebSocket to an existing http server (for fastify: `fastify.server`): upgrade
  * requests on `path` become FIX connections, one FIX message per frame. The delimiter is chosen
@@ -39,7 +124,6 @@ export function attachFixWebSocket(server: Server, options: FixWebSocketOptions)
     maxPayload: frameBytesMax * 4,
     perMessageDeflate: false,
   });
-  let nextId = 1;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
@@ -50,73 +134,7 @@ export function attachFixWebSocket(server: Server, options: FixWebSocketOptions)
   };
   server.on('upgrade', onUpgrade);
 
-  const onConnection = (ws: WebSocket, req: IncomingMessage) => {
-    const label = `ws#${nextId++} ${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    let delimiter: string | undefined;
-    // In `|` mode: does the client compute CheckSum over the `|` bytes (literal) or over the SOH
-    // form (canonical)? Decided by its first message, then only that basis is accepted.
-    let literalChecksum = false;
-    let forceTimer: NodeJS.Timeout | undefined;
-    const pump = new ConnectionPump(
-      gw,
-      {
-        writeBatch: (msgs) => {
-          if (ws.readyState !== ws.OPEN) return;
-          // Bytes as encoded (latin1 view of UTF-8 values), sent as text frames.
-          for (const m of msgs) ws.send(Buffer.from(m, 'latin1'), { binary: false });
-        },
-        bufferedBytes: () => ws.bufferedAmount,
-        pauseReading: () => ws.pause(),
-        resumeReading: () => ws.resume(),
-        end: () => {
-          ws.close(1000, 'FIX session closed');
-          forceTimer ??= setTimeout(() => ws.terminate(), 1000);
-          forceTimer.unref();
-        },
-      },
-      {
-        writeBufferBytesHigh: options.writeBufferBytesHigh ?? 1 << 20,
-        pendingMessagesMax: options.pendingMessagesMax ?? 100_000,
-        render: (wire) => withDelimiter(wire, delimiter ?? SOH, literalChecksum),
-      },
-      label,
-    );
-    const session = gw.acceptor.openConnection(pump);
-    if (session === undefined) {
-      ws.close(1013, 'connection limit reached');
-      return;
-    }
-    pump.session = session;
-    ws.on('message', (data: RawData) => {
-      try {
-        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-        const text = buf.toString('latin1');
-        if (delimiter === undefined) {
-          delimiter = text.includes(SOH) || !text.startsWith('8=FIX.4.4|') ? SOH : '|';
-          if (delimiter === '|') {
-            const canonical = text.split('|').join(SOH);
-            literalChecksum =
-              decodeFix(canonical).kind === 'garbled' && decodeFix(canonical, text).kind !== 'garbled';
-          }
-        }
-        if (delimiter === '|') {
-          session.onFrame(text.split('|').join(SOH), literalChecksum ? text : undefined);
-        } else {
-          session.onFrame(text);
-        }
-      } catch (e) {
-        gw.log(`${label}: internal error, dropping connection: ${(e as Error).stack ?? e}`);
-        ws.terminate();
-        return;
-      }
-      pump.checkBackpressure();
-    });
-    ws.on('error', (e) => gw.log(`${label}: ws error ${e.message}`));
-    ws.on('close', () => {
-      if (forceTimer !== undefined) clearTimeout(forceTimer);
-      pump.onClosed('websocket closed');
-    });
-  };
+  const onConnection = (ws: WebSocket, req: IncomingMessage) => serveFixWebSocket(gw, ws, req, options);
 
   return {
     wss,
