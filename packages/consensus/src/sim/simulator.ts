@@ -12,6 +12,7 @@ import {
   RegisterService,
   registerModel,
 } from './register-service.js';
+import { SafetyChecker } from './safety.js';
 
 export interface SimMutations extends Mutations {
   /** Service host applies retried requests again. */
@@ -206,12 +207,7 @@ class Simulation {
   private healed = false;
   private readonly snapshotEvery: number;
   private readonly nodeCount: number;
-  // Safety registries (entries are shared objects in one process: identity means equality).
-  private readonly leaderOfTerm = new Map<number, NodeId>();
-  private readonly created = new Map<number, Map<number, { entry: Entry; prevTerm: number | undefined }>>();
-  private readonly committed = new Map<number, Entry>();
-  private maxCommitted = 0;
-  private readonly hashAt = new Map<number, string>();
+  private readonly safety: SafetyChecker;
   private readonly sessionOwner = new Map<number, number>();
 
   constructor(private readonly options: SimOptions) {
@@ -269,6 +265,12 @@ class Simulation {
       restartsAheadOfHardState: 0,
       linearizability: 'skipped',
     };
+    // The checker updates its counters in the stats in place.
+    this.safety = new SafetyChecker(
+      (message) => this.fail(message),
+      (line) => this.log(line),
+      this.stats,
+    );
     for (let id = 1; id <= this.nodeCount; id++) {
       const node: SimNode = {
         id,
@@ -745,83 +747,14 @@ class Simulation {
       );
       node.lastRole = x.role;
       node.lastTerm = x.term;
-      if (x.role === 'leader') this.onNewLeader(node);
+      if (x.role === 'leader') this.safety.onNewLeader(node.id, x);
     }
-    // Log matching: each (index, term) names one entry, created once with one predecessor term.
-    for (const e of entries) {
-      const prevTerm = x.termAt(e.index - 1);
-      let byTerm = this.created.get(e.index);
-      if (!byTerm) {
-        byTerm = new Map();
-        this.created.set(e.index, byTerm);
-      }
-      const known = byTerm.get(e.term);
-      if (!known) byTerm.set(e.term, { entry: e, prevTerm });
-      else {
-        if (known.entry !== e)
-          this.fail(`log matching: two different entries at index ${e.index} term ${e.term}`);
-        if (prevTerm !== undefined && known.prevTerm !== undefined && prevTerm !== known.prevTerm) {
-          this.fail(
-            `log matching: n${node.id} has entry ${e.index}/t${e.term} after term ${prevTerm}, created after ${known.prevTerm}`,
-          );
-        }
-      }
-    }
-    // Committed entries never change.
-    for (let i = node.checkedCommit + 1; i <= commitIndex; i++) {
-      const e = x.entryAt(i);
-      if (!e) continue;
-      const c = this.committed.get(i);
-      if (c === undefined) {
-        this.committed.set(i, e);
-        if (e.type === 'timer') this.stats.timerFires++;
-        if (e.type === 'session-timeout') this.stats.sessionTimeouts++;
-      } else if (c !== e) {
-        this.fail(`committed entry ${i} differs on n${node.id} (t${e.term} vs t${c.term})`);
-      }
-    }
-    if (x.role === 'leader' && commitIndex > node.checkedCommit && x.termAt(commitIndex) !== x.term) {
-      this.stats.oldTermCommits++;
-      this.log(`n${node.id} commit ${commitIndex} lands on an entry of an older term`);
-    }
-    if (commitIndex < node.checkedCommit)
-      this.fail(`n${node.id} commit index went back ${node.checkedCommit} -> ${commitIndex}`);
+    this.safety.onReady(node.id, x, entries, commitIndex, node.checkedCommit);
     node.checkedCommit = commitIndex;
-    this.maxCommitted = Math.max(this.maxCommitted, commitIndex);
-    this.stats.maxCommitIndex = this.maxCommitted;
-  }
-
-  private onNewLeader(node: SimNode): void {
-    const x = (node.replica as Replica).node;
-    this.stats.elections++;
-    const other = this.leaderOfTerm.get(x.term);
-    if (other !== undefined && other !== node.id)
-      this.fail(`two leaders in term ${x.term}: n${other} and n${node.id}`);
-    this.leaderOfTerm.set(x.term, node.id);
-    // Leader completeness: every committed entry is in the new leader's log.
-    for (let i = x.snapshotIndex + 1; i <= this.maxCommitted; i++) {
-      const c = this.committed.get(i);
-      if (c && x.entryAt(i) !== c) {
-        this.fail(`leader completeness: n${node.id} leads term ${x.term} without committed entry ${i}`);
-      }
-    }
   }
 
   private checkApplied(node: SimNode, entries: readonly Entry[]): void {
-    const host = (node.replica as Replica).host;
-    for (const e of entries) {
-      const c = this.committed.get(e.index);
-      if (c !== undefined && c !== e)
-        this.fail(`state machine safety: n${node.id} applied a different entry at ${e.index}`);
-      if (c === undefined) this.committed.set(e.index, e);
-    }
-    if (entries.length === 0) return;
-    // Equal state hashes at equal positions (checked at the end of each applied batch).
-    const at = host.appliedIndex;
-    const hash = host.stateHash();
-    const seen = this.hashAt.get(at);
-    if (seen === undefined) this.hashAt.set(at, hash);
-    else if (seen !== hash) this.fail(`state hash differs at ${at} on n${node.id}: ${hash} vs ${seen}`);
+    this.safety.onApplied(node.id, (node.replica as Replica).host, entries);
   }
 
   private replicasConverged(): boolean {
