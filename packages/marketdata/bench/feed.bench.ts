@@ -7,6 +7,7 @@
  * instruments, adds near the touch, cancels, marketable limits, market orders, replaces) through
  *   A. matching alone (NullSink),
  *   B. matching + the feed state machine (events teed in, endEntry after every command),
+ *   B'. B without the l3 channel (config l3: false),
  *   C. B + encoding every message in SBE (what delivery does once per message),
  *   D. B + encoding every message in JSON.
  * Prints ns per command for each, the feed's own cost (B - A) per command and per message, and the
@@ -180,7 +181,7 @@ function newOrder(
   };
 }
 
-type Mode = 'matching' | 'feed' | 'feed+sbe' | 'feed+json';
+type Mode = 'matching' | 'feed' | 'feed-no-l3' | 'feed+sbe' | 'feed+json';
 
 function run(mode: Mode, setup: Command[], cmds: Command[]): { ns: number; messages: number; bytes: number } {
   gc?.();
@@ -190,10 +191,10 @@ function run(mode: Mode, setup: Command[], cmds: Command[]): { ns: number; messa
   let feed: MarketDataFeed | undefined;
   if (mode === 'matching') engine = new MatchingEngine(new NullSink());
   else {
-    feed = new MarketDataFeed({ book: (id) => engine.book(id) });
+    feed = new MarketDataFeed({ book: (id) => engine.book(id) }, { l3: mode !== 'feed-no-l3' });
     engine = new MatchingEngine(feed);
     feed.onMessage =
-      mode === 'feed'
+      mode === 'feed' || mode === 'feed-no-l3'
         ? () => {
             messages++;
           }
@@ -235,7 +236,7 @@ function main(): void {
       .join(' ')}`,
   );
   const { setup, cmds } = workload();
-  const modes: Mode[] = ['matching', 'feed', 'feed+sbe', 'feed+json'];
+  const modes: Mode[] = ['matching', 'feed', 'feed-no-l3', 'feed+sbe', 'feed+json'];
   const best = new Map<Mode, { ns: number; messages: number; bytes: number }>();
   for (let r = 0; r < RUNS; r++) {
     for (const m of modes) {
@@ -257,6 +258,10 @@ function main(): void {
   const feedNs = b.ns - a.ns;
   console.log(
     `feed state machine: ${perCmd(feedNs).toFixed(0)} ns/command, ${b.messages} messages (${(b.messages / COMMANDS).toFixed(2)}/command), ${(feedNs / b.messages).toFixed(0)} ns/message`,
+  );
+  const n = best.get('feed-no-l3')!;
+  console.log(
+    `feed without l3: ${perCmd(n.ns - a.ns).toFixed(0)} ns/command, ${n.messages} messages (${(n.messages / COMMANDS).toFixed(2)}/command), ${((n.ns - a.ns) / n.messages).toFixed(0)} ns/message`,
   );
   const s = best.get('feed+sbe')!;
   const j = best.get('feed+json')!;

@@ -87,10 +87,15 @@ describe('market-data feed determinism', () => {
 });
 
 describe('virtual synchrony: the feed rebuilds the book at every log position', () => {
-  for (const seed of SEEDS) {
-    it(`l2full, l2 (top 5), l1 and l3 (order by order, FIFO) rebuilt from the feed equal matching's book, seed ${seed}`, () => {
+  const cases: [number, boolean][] = [
+    ...SEEDS.map((s): [number, boolean] => [s, true]),
+    [1, false],
+    [2, false],
+  ];
+  for (const [seed, withL3] of cases) {
+    it(`l2full, l2 (top 5), l1${withL3 ? ' and l3 (order by order, FIFO)' : ' (l3 off)'} rebuilt from the feed equal matching's book, seed ${seed}`, () => {
       const depthTop = 5;
-      const r = new FeedReplica(depthTop);
+      const r = new FeedReplica(depthTop, withL3);
       const full = new Map<number, L2Book>();
       const top = new Map<number, L2Book>();
       const l1 = new Map<number, FeedMessage>();
@@ -109,9 +114,11 @@ describe('virtual synchrony: the feed rebuilds the book at every log position', 
             expect(f.apply(r.feed.snapshot(id, 'l2full')!)).toBe('applied');
             expect(t.apply(r.feed.snapshot(id, 'l2')!)).toBe('applied');
             full.set(id, f);
-            const o = new L3Book(id);
-            expect(o.apply(r.feed.snapshot(id, 'l3')!)).toBe('applied');
-            l3.set(id, o);
+            if (withL3) {
+              const o = new L3Book(id);
+              expect(o.apply(r.feed.snapshot(id, 'l3')!)).toBe('applied');
+              l3.set(id, o);
+            } else expect(r.feed.snapshot(id, 'l3')).toBeUndefined();
             top.set(id, t);
             l1.set(id, r.feed.snapshot(id, 'l1')!);
           }
@@ -144,9 +151,11 @@ describe('virtual synchrony: the feed rebuilds the book at every log position', 
             expect(top.get(id)!.levels(side), `pos ${r.position} top side ${side}`).toEqual(
               bookLevels(view, side, depthTop),
             );
-            expect(l3.get(id)!.side(side), `pos ${r.position} l3 side ${side}`).toEqual(
-              bookOrders(view, side),
-            );
+            if (withL3) {
+              expect(l3.get(id)!.side(side), `pos ${r.position} l3 side ${side}`).toEqual(
+                bookOrders(view, side),
+              );
+            }
           }
           const bbo = l1.get(id)!;
           if (bbo.type !== 'bbo') throw new Error('l1 snapshot is a bbo message');
@@ -162,7 +171,7 @@ describe('virtual synchrony: the feed rebuilds the book at every log position', 
       expect(maxDepth).toBeGreaterThan(depthTop);
       // Trades, bars and stats were produced too.
       const channels = new Set([...lastSeq.keys()].map((k) => k.split('/')[1]));
-      for (const c of CHANNELS) expect(channels.has(c), c).toBe(true);
+      for (const c of CHANNELS) expect(channels.has(c), c).toBe(withL3 || c !== 'l3');
     });
   }
 });

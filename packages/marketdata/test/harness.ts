@@ -34,8 +34,8 @@ export class FeedReplica {
   entry: FeedMessage[] = [];
   position = 0;
 
-  constructor(depthTop = 10) {
-    this.feed = new MarketDataFeed({ book: (id) => this.engine.book(id) }, { depthTop });
+  constructor(depthTop = 10, l3 = true) {
+    this.feed = new MarketDataFeed({ book: (id) => this.engine.book(id) }, { depthTop, l3 });
     this.engine = new MatchingEngine(this.feed);
     this.feed.onMessage = (m) => this.entry.push(m);
   }

@@ -40,6 +40,7 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
   const w = new ByteWriter();
   w.u32(MAGIC);
   w.u32(feed.config.depthTop);
+  w.u32(feed.config.l3 ? 1 : 0);
   w.u53(feed.logPosition);
   w.u53(feed.timestampMs);
   w.u53(st.nextBarCloseMs);
@@ -145,7 +146,8 @@ export function readFeedSnapshot(
   const r = new ByteReader(bytes);
   if (r.u32() !== MAGIC) throw new Error('not a market-data feed snapshot');
   const depthTop = r.u32();
-  const feed = new MarketDataFeed(books, { ...config, depthTop });
+  const l3 = r.u32() === 1;
+  const feed = new MarketDataFeed(books, { ...config, depthTop, l3 });
   const logPosition = r.u53();
   const timestampMs = r.u53();
   const nextBarCloseMs = r.u53();

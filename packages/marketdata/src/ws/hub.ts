@@ -307,7 +307,12 @@ export class MarketDataHub {
   ): void {
     const snap = this.source.snapshot(instrumentId, channel);
     if (snap === undefined) {
-      this.error(c, 'unknown-instrument', `instrument ${instrumentId} is not known to the feed`, req);
+      this.error(
+        c,
+        'unknown-instrument',
+        `instrument ${instrumentId} is not known to the feed (or channel ${channel} is disabled)`,
+        req,
+      );
       return;
     }
     if (!c.subs.has(k) && c.subs.size >= this.limits.subscriptionsPerConnectionMax) {
