@@ -37,7 +37,7 @@ function arg(name: string, dflt: number): number {
 
 const SUBSCRIBERS = arg('subscribers', 1_000);
 const RATE = arg('rate', 10_000);
-const SECONDS = arg('seconds', 5);
+const SECONDS = arg('seconds', 3);
 const FORMAT = process.argv.includes('--json') ? 'json' : 'sbe';
 const COALESCE_MS = process.argv.includes('--coalesce-ms') ? arg('coalesce-ms', 0) : 0;
 const MID = 100_000;
