@@ -1,3 +1,4 @@
+import websocket from '@fastify/websocket';
 import {
   CloseCode,
   decodeJson,
@@ -6,9 +7,11 @@ import {
   L2Book,
   MarketDataClient,
   type MarketDataServer,
+  marketDataPlugin,
   startMarketDataServer,
 } from '@venue/marketdata';
 import { CommandType, genesisCommands, Side } from '@venue/matching';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { limitOrder, randomCommands, ServiceReplica } from './harness.js';
@@ -162,6 +165,31 @@ describe('market-data WebSocket', () => {
     await expect(startMarketDataServer({ source: r.md, limits: { coalesceMs: -1 } })).rejects.toThrow(
       /coalesceMs/,
     );
+  });
+
+  it('mounts as a plugin on a fastify server that already serves its own routes and WebSockets', async () => {
+    const { r } = await setup();
+    const app = Fastify();
+    await app.register(websocket);
+    app.get('/status', async () => ({ ok: true }));
+    app.get('/other', { websocket: true }, (socket) => socket.send('other'));
+    await app.register(marketDataPlugin, { source: r.md, path: '/feed' });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no address');
+      const base = `127.0.0.1:${address.port}`;
+      const status = await fetch(`http://${base}/status`);
+      expect(await status.json()).toEqual({ ok: true });
+      const c = await raw(`ws://${base}/feed`);
+      c.send({ op: 'subscribe', instrumentId: 3, channel: 'l1' });
+      const [ack, bbo] = await c.take(2);
+      expect(ack?.kind === 'control' && ack.body.type).toBe('subscribed');
+      expect(bbo?.kind === 'feed' && bbo.m.type).toBe('bbo');
+    } finally {
+      for (const ws of clients.splice(0)) ws.terminate();
+      await app.close();
+    }
   });
 
   it('unsubscribe stops the stream; other streams continue', async () => {
