@@ -92,7 +92,12 @@ export class ByteReader {
     const n = this.view.getUint16(this.pos, true);
     this.pos += 2;
     this.need(n);
-    const s = decoder.decode(this.bytes.subarray(this.pos, this.pos + n));
+    let s: string;
+    try {
+      s = decoder.decode(this.bytes.subarray(this.pos, this.pos + n));
+    } catch {
+      throw new SnapshotError('snapshot string is not valid UTF-8');
+    }
     this.pos += n;
     return s;
   }
