@@ -98,8 +98,8 @@ export interface ClusterMember {
   appliedPosition: number;
   logPosition: number;
   lagEntries: number;
-  lastHeartbeatMs: number;
-  pid?: number;
+  lastHeartbeatMs: number | null;
+  pid?: number | null;
 }
 export interface ClusterInfo {
   demo: boolean;

@@ -6,10 +6,12 @@ import { store } from './store.js';
 
 function OpenOrderRow({ o }: { o: OrderRow }) {
   const [editing, setEditing] = useState(false);
-  const [price, setPrice] = useState(o.price ?? '');
-  const [qty, setQty] = useState(o.orderQty);
+  const px = o.price === undefined ? 'MKT' : store.fmtPrice(o.symbol, o.price);
+  const q = (t: string) => store.fmtQty(o.symbol, t);
+  const [price, setPrice] = useState(px);
+  const [qty, setQty] = useState(q(o.orderQty));
   const error = store.blotterErrors.get(o.orderId);
-  const label = `${o.side} ${o.orderQty} ${o.symbol} @ ${o.price ?? 'MKT'}`;
+  const label = `${o.side} ${q(o.orderQty)} ${o.symbol} @ ${px}`;
   return (
     <tr data-order-id={o.orderId} aria-label={`Order ${label}`}>
       <td>{o.symbol}</td>
@@ -23,7 +25,7 @@ function OpenOrderRow({ o }: { o: OrderRow }) {
             onChange={(e) => setPrice(e.target.value)}
           />
         ) : (
-          (o.price ?? 'MKT')
+          px
         )}
       </td>
       <td className="num">
@@ -35,11 +37,11 @@ function OpenOrderRow({ o }: { o: OrderRow }) {
             onChange={(e) => setQty(e.target.value)}
           />
         ) : (
-          o.orderQty
+          q(o.orderQty)
         )}
       </td>
-      <td className="num">{o.cumQty}</td>
-      <td className="num">{o.leavesQty}</td>
+      <td className="num">{q(o.cumQty)}</td>
+      <td className="num">{q(o.leavesQty)}</td>
       <td>{ORD_STATUS_TEXT[o.status] ?? o.status}</td>
       <td className="actions">
         {editing ? (
@@ -62,8 +64,8 @@ function OpenOrderRow({ o }: { o: OrderRow }) {
             <button
               type="button"
               onClick={() => {
-                setPrice(o.price ?? '');
-                setQty(o.orderQty);
+                setPrice(o.price === undefined ? '' : px);
+                setQty(q(o.orderQty));
                 setEditing(true);
               }}
             >
@@ -147,8 +149,8 @@ export function BlotterPanel() {
                 <td className="num muted">{f.time.slice(9, 21)}</td>
                 <td>{f.symbol}</td>
                 <td className={f.side}>{f.side === 'buy' ? 'Buy' : 'Sell'}</td>
-                <td className="num">{f.price}</td>
-                <td className="num">{f.qty}</td>
+                <td className="num">{store.fmtPrice(f.symbol, f.price)}</td>
+                <td className="num">{store.fmtQty(f.symbol, f.qty)}</td>
                 <td className="muted">{f.orderId}</td>
               </tr>
             ))}
@@ -172,10 +174,14 @@ export function BlotterPanel() {
               <tr key={p.symbol}>
                 <td>{p.symbol}</td>
                 <td className="num">{p.qty}</td>
-                <td className="num">{p.avgPrice ?? '—'}</td>
-                <td className="num">{p.mark ?? '—'}</td>
-                <td className={`num ${pnlClass(p.unrealized)}`}>{p.unrealized ?? '—'}</td>
-                <td className={`num ${pnlClass(p.realized)}`}>{p.realized}</td>
+                <td className="num">
+                  {p.avgPrice === undefined ? '—' : store.fmtPrice(p.symbol, p.avgPrice)}
+                </td>
+                <td className="num">{p.mark === undefined ? '—' : store.fmtPrice(p.symbol, p.mark)}</td>
+                <td className={`num ${pnlClass(p.unrealized)}`}>
+                  {p.unrealized === undefined ? '—' : store.fmtPrice(p.symbol, p.unrealized)}
+                </td>
+                <td className={`num ${pnlClass(p.realized)}`}>{store.fmtPrice(p.symbol, p.realized)}</td>
               </tr>
             ))}
           </tbody>

@@ -13,6 +13,44 @@ import { store } from './store.js';
 
 const colors = { up: '#26a69a', down: '#ef5350', text: '#9aa4b2', grid: '#1f2630' };
 
+interface Candle {
+  startMs: number;
+  openTicks: number;
+  highTicks: number;
+  lowTicks: number;
+  closeTicks: number;
+  volumeLots: number;
+}
+
+/** Closed bars from the feed, plus the still-open seconds built from the tape (bars close by log time). */
+function withFormingBars(closed: ReadonlyArray<Candle>): Candle[] {
+  const out: Candle[] = [...closed];
+  const lastClosedEnd = (closed[closed.length - 1]?.startMs ?? Number.NEGATIVE_INFINITY) + 1000;
+  const forming = new Map<number, Candle>();
+  for (const t of [...store.tape].reverse()) {
+    if (t.timeMs < lastClosedEnd) continue;
+    const start = t.timeMs - (t.timeMs % 1000);
+    const c = forming.get(start);
+    if (c === undefined) {
+      forming.set(start, {
+        startMs: start,
+        openTicks: t.priceTicks,
+        highTicks: t.priceTicks,
+        lowTicks: t.priceTicks,
+        closeTicks: t.priceTicks,
+        volumeLots: t.qtyLots,
+      });
+    } else {
+      c.highTicks = Math.max(c.highTicks, t.priceTicks);
+      c.lowTicks = Math.min(c.lowTicks, t.priceTicks);
+      c.closeTicks = t.priceTicks;
+      c.volumeLots += t.qtyLots;
+    }
+  }
+  out.push(...[...forming.values()].sort((a, b) => a.startMs - b.startMs));
+  return out;
+}
+
 /** 1 s candles with volume from the `bars` channel (lightweight-charts keeps its attribution logo). */
 export function CandleChart() {
   const version = useStore();
@@ -54,7 +92,7 @@ export function CandleChart() {
     const c = chart.current;
     const inst = store.instrument;
     if (c === undefined || inst === undefined) return;
-    const bars = [...store.bars.values()].sort((a, b) => a.startMs - b.startMs);
+    const bars = withFormingBars([...store.bars.values()].sort((a, b) => a.startMs - b.startMs));
     // Chart coordinates are plotting positions only; the exact prices are shown everywhere else.
     const px = (t: number) => new Decimal(t).times(inst.tickSize).toNumber();
     c.candles.setData(

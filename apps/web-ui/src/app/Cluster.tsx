@@ -75,8 +75,12 @@ export function ClusterPanel() {
                   <td className="num">{m.appliedPosition}</td>
                   <td className="num">{m.logPosition}</td>
                   <td className="num">{m.lagEntries}</td>
-                  <td className="num">{m.lastHeartbeatMs} ms</td>
-                  <td className="num muted">{m.pid ?? ''}</td>
+                  <td className="num">
+                    {m.lastHeartbeatMs === null || m.lastHeartbeatMs === undefined
+                      ? '—'
+                      : `${m.lastHeartbeatMs} ms`}
+                  </td>
+                  <td className="num muted">{m.pid ?? '—'}</td>
                   {store.isAdmin && c.demo && (
                     <td className="actions">
                       <button

@@ -1,5 +1,5 @@
 import { Blotter, computePositions, type Fill, type Position } from '../lib/blotter.js';
-import { lotsToText, ticksToText } from '../lib/decimal.js';
+import { formatOnGrid, lotsToText, ticksToText } from '../lib/decimal.js';
 import { type FixField, type FixMessage, fixTimestamp } from '../lib/fix.js';
 import { L2Book } from '../lib/ladder.js';
 import type { BarMsg, FeedMsg, StreamVerdict } from '../lib/md.js';
@@ -30,6 +30,8 @@ export interface TapeTrade {
   readonly qty: string;
   readonly side: 'buy' | 'sell';
   readonly timeMs: number;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
 }
 
 export interface TicketState {
@@ -243,6 +245,8 @@ export class Store {
             qty: lotsToText(m.qtyLots, inst.lotSize),
             side: m.aggressorSide,
             timeMs: m.timestampMs,
+            priceTicks: m.priceTicks,
+            qtyLots: m.qtyLots,
           },
           ...this.tape,
         ].slice(0, TAPE_MAX);
@@ -400,6 +404,18 @@ export class Store {
     ];
     if (o.ordType === '2' || o.ordType === '4') fields.push([44, price.trim() || '0']);
     return this.send(fields, clOrdId, 'replace', orderId);
+  }
+
+  /** Venue decimal text in the instrument's grid precision ("100.5" -> "100.50"). */
+  fmtPrice(symbol: string, text: string | undefined): string {
+    const inst = this.instrumentBySymbol(symbol);
+    if (text === undefined) return '';
+    return inst === undefined ? text : formatOnGrid(text, inst.tickSize);
+  }
+
+  fmtQty(symbol: string, text: string): string {
+    const inst = this.instrumentBySymbol(symbol);
+    return inst === undefined ? text : formatOnGrid(text, inst.lotSize);
   }
 
   positions(): Position[] {

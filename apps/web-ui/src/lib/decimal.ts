@@ -55,6 +55,14 @@ export function stepText(text: string, step: string, count: number, minSteps = 0
   return steps.times(step).toFixed(places);
 }
 
+/** Decimal text shown with the step's number of decimals when that loses nothing ("100.5" -> "100.50"). */
+export function formatOnGrid(text: string, step: string): string {
+  const d = parseDecimal(text);
+  if (d === undefined) return text;
+  const places = decimalPlaces(step);
+  return d.decimalPlaces() <= places ? d.toFixed(places) : d.toString();
+}
+
 /** Exact decimal arithmetic helpers on text, for P&L. */
 export const dec = {
   add: (a: string, b: string): string => new Decimal(a).plus(b).toString(),
