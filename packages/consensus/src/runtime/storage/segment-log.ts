@@ -785,6 +785,7 @@ export class SegmentLog {
     }
     // From memory: entries queued but not yet written.
     while (i <= last) {
+      const before = i;
       const op = this.unwrittenOpFor(i);
       let offset = 0;
       // Entries past keepUpTo were truncated after this op was queued; a newer op holds their replacement.
@@ -801,6 +802,7 @@ export class SegmentLog {
         }
         offset = check.endOffset;
       }
+      if (i === before) throw new Error(`invariant: queued entry ${i} was truncated but not replaced`);
     }
     return out;
   }
