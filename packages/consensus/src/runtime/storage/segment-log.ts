@@ -46,6 +46,12 @@ export interface SegmentLogOptions {
   readonly pendingEntriesMax?: number;
   /** Upper bound of one group-commit write. Default 4 MiB. */
   readonly batchBytesMax?: number;
+  /**
+   * Zero-fill segment files this far ahead of the write position (default 1 MiB; 0 = off). fdatasync of an
+   * overwrite inside already-allocated space skips the file-size journal commit: measured here ~90 µs vs
+   * ~190 µs p50 per 4 KiB sync. Recovery treats an all-zero remainder after the last frame as a clean end.
+   */
+  readonly preallocateBytes?: number;
   /** Sealed segments whose offset index stays in memory (LRU). Default 4. */
   readonly indexCacheSegments?: number;
   /** Index of the first entry when the directory holds no log yet. Default 1. */
@@ -67,6 +73,7 @@ interface ResolvedOptions {
   readonly batchBytesMax: number;
   readonly indexCacheSegments: number;
   readonly initialIndex: number;
+  readonly preallocateBytes: number;
   readonly io: StorageIo;
   readonly log: (line: string) => void;
   readonly onFsync: ((durationMs: number) => void) | null;
@@ -110,7 +117,8 @@ export interface LogStats {
 
 const SEGMENT_NAME = /^log-(\d{20})\.seg$/;
 const TEMP_SUFFIX = '.tmp';
-const IOV_MAX = 1024;
+/** Linux IOV_MAX is 1024; one slot stays free for the preallocation zeros. */
+const IOVECS_MAX = 1023;
 const OFFSETS_INITIAL = 1024;
 const SEGMENT_BYTES_LIMIT = 0xffff_ffff;
 
@@ -129,6 +137,8 @@ class Segment {
   created: boolean;
   entryCount = 0;
   sizeBytes = SEGMENT_HEADER_BYTES;
+  /** Bytes the file has on disk (>= sizeBytes once written: the rest is preallocated zeros). Writer-owned. */
+  allocatedBytes = SEGMENT_HEADER_BYTES;
   /** offsets[k] = byte offset of entry firstIndex + k; null when evicted from the index cache. */
   offsets: Uint32Array | null = null;
   /** Queued writer operations that reference this segment; it is never evicted while > 0. */
@@ -226,6 +236,18 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return v;
 }
 
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!(Number.isSafeInteger(v) && v >= 0))
+    throw new StorageInputError(`${name} must be an integer >= 0, got ${v}`);
+  return v;
+}
+
+function allZero(buf: Uint8Array, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
 function resolveOptions(options: SegmentLogOptions): ResolvedOptions {
   const durability = options.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'none') {
@@ -259,6 +281,7 @@ function resolveOptions(options: SegmentLogOptions): ResolvedOptions {
     batchBytesMax: positiveInt('batchBytesMax', options.batchBytesMax, 4 * 1024 * 1024),
     indexCacheSegments: positiveInt('indexCacheSegments', options.indexCacheSegments, 4),
     initialIndex: positiveInt('initialIndex', options.initialIndex, 1),
+    preallocateBytes: nonNegativeInt('preallocateBytes', options.preallocateBytes, 1024 * 1024),
     io: options.io ?? nodeIo,
     log: options.log ?? (() => {}),
     onFsync: options.onFsync ?? null,
@@ -323,6 +346,7 @@ export class SegmentLog {
   private draining = false;
   private drainScheduled = false;
   private failure: LogIoError | null = null;
+  private zeros: Buffer | null = null;
   private closed = false;
   private idleWaiters: Deferred<void>[] = [];
   private writableWaiters: {
@@ -420,6 +444,8 @@ export class SegmentLog {
       while (offset < buf.length) {
         const expected = seg.firstIndex + seg.entryCount;
         const check = checkFrame(buf, offset, buf.length, expected);
+        // Zeros up to the end: preallocated space (or a write that never reached the disk): a clean end.
+        if (!check.ok && allZero(buf, offset)) break;
         if (!check.ok) {
           if (!check.torn || !isLast) {
             const where = isLast ? '' : ' (not the last segment, so not a torn write)';
@@ -459,6 +485,7 @@ export class SegmentLog {
         offset = check.endOffset;
       }
       seg.sizeBytes = offset;
+      seg.allocatedBytes = tornTail !== null && isLast ? offset : buf.length;
       bytes += offset;
       entries += seg.entryCount;
       segments.push(seg);
@@ -1082,7 +1109,15 @@ export class SegmentLog {
     let runBytes = 0;
     const flushRun = async (): Promise<void> => {
       if (seg === null || bufs.length === 0) return;
+      const end = positionBytes + runBytes;
+      let allocated = seg.allocatedBytes;
+      if (end > allocated && this.opts.preallocateBytes > 0) {
+        // Zero-fill ahead in the same writev (and the same fdatasync); later syncs overwrite in place.
+        allocated = Math.min(this.opts.segmentBytesMax, end + this.opts.preallocateBytes);
+        if (allocated > end) bufs.push(this.zeroFill().subarray(0, allocated - end));
+      }
       await writevFully(io, seg.fd, bufs, positionBytes);
+      seg.allocatedBytes = Math.max(allocated, end);
       this.stats.writes++;
       this.stats.bytesWritten += runBytes;
       positionBytes += runBytes;
@@ -1102,7 +1137,7 @@ export class SegmentLog {
       }
       bufs.push(op.buf);
       runBytes += op.buf.length;
-      if (bufs.length === IOV_MAX) await flushRun();
+      if (bufs.length === IOVECS_MAX) await flushRun();
     }
     await flushRun();
     if (seg !== null && sync) await this.datasync(seg);
@@ -1122,6 +1157,11 @@ export class SegmentLog {
       for (const w of waiting) if (this.fits(w)) w.d.resolve();
     }
     this.evict();
+  }
+
+  private zeroFill(): Buffer {
+    if (this.zeros === null) this.zeros = Buffer.alloc(this.opts.preallocateBytes);
+    return this.zeros;
   }
 
   private async datasync(seg: Segment): Promise<void> {
@@ -1154,6 +1194,7 @@ export class SegmentLog {
       throw err;
     }
     seg.fd = fd;
+    seg.allocatedBytes = SEGMENT_HEADER_BYTES;
     seg.created = true;
     this.stats.segmentsCreated++;
   }
@@ -1185,6 +1226,7 @@ export class SegmentLog {
       const seg = op.seg;
       if (!seg.created || seg.fd < 0) throw new Error(`invariant: truncation target ${seg.name} not open`);
       await this.opts.io.ftruncate(seg.fd, op.sizeBytes);
+      seg.allocatedBytes = op.sizeBytes;
       if (this.opts.durability === 'fsync') await this.datasync(seg);
       seg.ioRefs--;
     } else {

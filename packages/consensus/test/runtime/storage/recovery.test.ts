@@ -9,11 +9,11 @@ import { entries, expectSame, segmentFiles, TempDirs } from './helpers.js';
 const temp = new TempDirs();
 afterEach(() => temp.cleanup());
 
-/** Byte offset of every frame in a segment file, following the length fields. */
+/** Byte offset of every frame in a segment file, following the length fields up to preallocated zeros. */
 function frameOffsets(file: Buffer): number[] {
   const out: number[] = [];
   let offset = SEGMENT_HEADER_BYTES;
-  while (offset + FRAME_HEADER_BYTES <= file.length) {
+  while (offset + FRAME_HEADER_BYTES <= file.length && file.readUInt32LE(offset) !== 0) {
     out.push(offset);
     offset += FRAME_HEADER_BYTES + file.readUInt32LE(offset + 4);
   }
@@ -50,10 +50,13 @@ describe('SegmentLog recovery', () => {
     const name = segmentFileName(1);
     const full = fs.readFileSync(path.join(source, name));
     const lastStart = frameOffsets(full)[5]!;
-    expect(full.length - lastStart).toBeGreaterThan(FRAME_HEADER_BYTES);
-    for (let cut = lastStart; cut < full.length; cut++) {
+    const lastEnd = lastStart + FRAME_HEADER_BYTES + full.readUInt32LE(lastStart + 4);
+    expect(lastEnd - lastStart).toBeGreaterThan(FRAME_HEADER_BYTES);
+    for (let cut = lastStart; cut < lastEnd; cut++) {
       const dir = temp.make();
-      fs.writeFileSync(path.join(dir, name), full.subarray(0, cut));
+      // Odd cuts also carry preallocated zeros after the torn bytes, as a real segment file would.
+      const padding = cut % 2 === 1 ? 1000 : 0;
+      fs.writeFileSync(path.join(dir, name), Buffer.concat([full.subarray(0, cut), Buffer.alloc(padding)]));
       const log = await SegmentLog.open(dir);
       const torn = log.recovery.tornTail;
       if (cut === lastStart) {
@@ -62,11 +65,14 @@ describe('SegmentLog recovery', () => {
         expect(torn, `cut ${cut}`).toMatchObject({
           file: name,
           offsetBytes: lastStart,
-          bytesDiscarded: cut - lastStart,
+          bytesDiscarded: cut - lastStart + padding,
         });
       }
       expect(log.lastIndex).toBe(5);
-      expect(fs.statSync(path.join(dir, name)).size).toBe(lastStart);
+      // A clean end keeps its zeros (preallocated space); a torn tail is cut off.
+      expect(fs.statSync(path.join(dir, name)).size).toBe(
+        cut === lastStart ? lastStart + padding : lastStart,
+      );
       expectSame(log.read(1), entries(1, 5));
       const p = log.append(entries(6, 2, 2, 3));
       if (p === false) throw new Error('back-pressure');
@@ -143,7 +149,7 @@ describe('SegmentLog recovery', () => {
     expect(files.length).toBeGreaterThan(3);
     const sealed = path.join(dir, files[1]!);
     const original = fs.readFileSync(sealed);
-    fs.writeFileSync(sealed, original.subarray(0, original.length - 3));
+    fs.writeFileSync(sealed, original.subarray(0, frameOffsets(original).at(-1)! + 10));
     await expect(SegmentLog.open(dir)).rejects.toThrow(/not the last segment/);
 
     fs.writeFileSync(sealed, original);
@@ -159,6 +165,35 @@ describe('SegmentLog recovery', () => {
     bytes[9]! ^= 0xff;
     fs.writeFileSync(file, bytes);
     await expect(SegmentLog.open(dir)).rejects.toThrow(/segment header: header CRC32C mismatch/);
+  });
+
+  it('treats preallocated zeros after the last frame as a clean end, in every segment', async () => {
+    const dir = temp.make();
+    const log = await SegmentLog.open(dir, { segmentBytesMax: 4096, preallocateBytes: 1024 });
+    const p = log.append(entries(1, 100));
+    if (p === false) throw new Error('back-pressure');
+    await p;
+    await log.close();
+    const files = segmentFiles(dir);
+    expect(files.length).toBeGreaterThan(2);
+    const sizes = files.map((f) => fs.statSync(path.join(dir, f)).size);
+    const ends = files.map((f) => {
+      const buf = fs.readFileSync(path.join(dir, f));
+      const last = frameOffsets(buf).at(-1)!;
+      return last + FRAME_HEADER_BYTES + buf.readUInt32LE(last + 4);
+    });
+    // Every segment, sealed or active, has zero-filled space after its last frame.
+    expect(sizes.every((size, k) => size > ends[k]!)).toBe(true);
+    const again = await SegmentLog.open(dir, { segmentBytesMax: 4096, preallocateBytes: 1024 });
+    expect(again.recovery.tornTail).toBeNull();
+    expectSame(again.read(1, 200, 1 << 30), entries(1, 100));
+    const q = again.append(entries(101, 30));
+    if (q === false) throw new Error('back-pressure');
+    await q;
+    await again.close();
+    const third = await SegmentLog.open(dir, { segmentBytesMax: 4096, preallocateBytes: 0 });
+    expectSame(third.read(1, 200, 1 << 30), entries(1, 130));
+    await third.close();
   });
 
   it('removes the temp file of a segment creation that never reached its rename', async () => {
