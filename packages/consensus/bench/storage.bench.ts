@@ -4,7 +4,8 @@
  * (no sharing possible: one fsync per call) and 32 calls in flight (group commit shares fsyncs).
  *
  * Run from the repo root: node --expose-gc --import tsx packages/consensus/bench/storage.bench.ts
- * Env: BENCH_MS (measured time per row, default 1000), BENCH_DIR (where the log goes, default os.tmpdir()).
+ * Env: BENCH_MS (measured time per row, default 1000), BENCH_DIR (where the log goes, default os.tmpdir()),
+ * BENCH_PREALLOCATE (preallocateBytes, default the log's 1 MiB), BENCH_DURABILITY (`fsync` or `none`: only those rows).
  * Latency is measured closed-loop per call (issue -> promise resolved); `none` rows are NOT durable.
  */
 
@@ -18,6 +19,12 @@ import { type Durability, SegmentLog } from '../src/runtime/storage/segment-log.
 const MEASURE_MS = Number(process.env.BENCH_MS ?? 1000);
 const WARMUP_MS = 200;
 const BASE_DIR = process.env.BENCH_DIR ?? os.tmpdir();
+const PREALLOCATE_BYTES =
+  process.env.BENCH_PREALLOCATE === undefined ? undefined : Number(process.env.BENCH_PREALLOCATE);
+const DURABILITIES: readonly Durability[] =
+  process.env.BENCH_DURABILITY === 'fsync' || process.env.BENCH_DURABILITY === 'none'
+    ? [process.env.BENCH_DURABILITY]
+    : ['fsync', 'none'];
 
 interface Row {
   readonly durability: Durability;
@@ -51,6 +58,7 @@ async function run(
     durability,
     pendingEntriesMax: 1 << 20,
     pendingBytesMax: 256 * 1024 * 1024,
+    ...(PREALLOCATE_BYTES === undefined ? {} : { preallocateBytes: PREALLOCATE_BYTES }),
   });
   const payload = Buffer.alloc(payloadBytes, 7);
   const histogram = hdr.build({
@@ -142,6 +150,7 @@ async function main(): Promise<void> {
   console.log(
     `- ${MEASURE_MS} ms measured per row after ${WARMUP_MS} ms warm-up; frame = payload + 36 B header`,
   );
+  console.log(`- segment preallocation: ${PREALLOCATE_BYTES ?? 1024 * 1024} bytes ahead (0 = off)`);
   console.log(
     '- latency = one append call, issue -> promise resolved (durable for `fsync`; page cache for `none`)\n',
   );
@@ -150,7 +159,7 @@ async function main(): Promise<void> {
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const gc = (globalThis as { gc?: () => void }).gc;
-  for (const durability of ['fsync', 'none'] as const) {
+  for (const durability of DURABILITIES) {
     for (const payloadBytes of [64, 512]) {
       for (const batch of [1, 16, 128]) {
         for (const window of [1, 32]) {

@@ -902,17 +902,20 @@ export class SegmentLog {
     this.stats.indexLoads++;
     if (seg !== this.segments[this.segments.length - 1]) {
       this.cache.push(seg);
-      this.evict();
+      this.evict(seg);
     }
   }
 
-  /** Drops offsets (and closes the fd) of least recently used sealed segments beyond the cache bound. */
-  private evict(): void {
+  /**
+   * Drops offsets (and closes the fd) of least recently used sealed segments beyond the cache bound. Segments
+   * with queued writer work, and `inUse`, are skipped (the cache may exceed its bound by those, briefly).
+   */
+  private evict(inUse: Segment | null = null): void {
     while (this.cache.length > this.opts.indexCacheSegments) {
       let victim = -1;
       for (let k = 0; k < this.cache.length; k++) {
         const seg = this.cache[k]!;
-        if (seg.ioRefs > 0 || !seg.created) continue;
+        if (seg.ioRefs > 0 || !seg.created || seg === inUse) continue;
         if (victim < 0 || seg.lastUse < this.cache[victim]!.lastUse) victim = k;
       }
       if (victim < 0) return;
