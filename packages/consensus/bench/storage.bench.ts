@@ -5,7 +5,8 @@
  *
  * Run from the repo root: node --expose-gc --import tsx packages/consensus/bench/storage.bench.ts
  * Env: BENCH_MS (measured time per row, default 1000), BENCH_DIR (where the log goes, default os.tmpdir()),
- * BENCH_PREALLOCATE (preallocateBytes, default the log's 1 MiB), BENCH_DURABILITY (`fsync` or `none`: only those rows).
+ * BENCH_PREALLOCATE (preallocateBytes, default the log's 1 MiB), BENCH_DURABILITY (`fsync` or `none`: only those rows),
+ * BENCH_MEMORY=0 (skip the memory section), BENCH_MEMORY_ENTRIES (default 2,000,000).
  * Latency is measured closed-loop per call (issue -> promise resolved); `none` rows are NOT durable.
  */
 
@@ -174,7 +175,48 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(`\n- RSS at end: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+  console.log(`\n- RSS after the table: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+  if (process.env.BENCH_MEMORY !== '0') await memory(gc);
+}
+
+/**
+ * Memory as the log grows (no compaction): appends MEMORY_ENTRIES 64-byte entries (durability `none`, 128 per
+ * append) into 16 MiB segments and prints RSS / heap after a forced GC at checkpoints. The offset index is
+ * only held for the active segment and a few cached ones, so both should stay flat.
+ */
+async function memory(gc: (() => void) | undefined): Promise<void> {
+  const total = Number(process.env.BENCH_MEMORY_ENTRIES ?? 2_000_000);
+  const dir = fs.mkdtempSync(path.join(BASE_DIR, 'storage-bench-mem-'));
+  const log = await SegmentLog.open(dir, { durability: 'none', segmentBytesMax: 16 * 1024 * 1024 });
+  const payload = Buffer.alloc(64, 3);
+  const checkpoints = new Set([total / 10, total / 2, total].map((n) => Math.floor(n / 128) * 128));
+  console.log(`\n### Memory while the log grows (${fmt(total)} x 64 B entries, no compaction, \`none\`)\n`);
+  console.log('| entries | segments | log MB on disk | RSS MB | heap used MB |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (let next = 1; next <= total; next += 128) {
+    const entries: LogEntry[] = [];
+    for (let k = 0; k < 128; k++)
+      entries.push({ index: next + k, term: 1, timestampMs: 0, type: 1, payload });
+    let pending = log.append(entries);
+    while (pending === false) {
+      await log.whenWritable(128, 128 * 64);
+      pending = log.append(entries);
+    }
+    const done = next + 127;
+    if (checkpoints.has(done)) {
+      await log.flushed();
+      gc?.();
+      const m = process.memoryUsage();
+      console.log(
+        `| ${fmt(done)} | ${log.segmentCount} | ${fmt((done * 100) / 1e6, 0)} | ${(m.rss / 1e6).toFixed(0)} | ` +
+          `${(m.heapUsed / 1e6).toFixed(1)} |`,
+      );
+    } else if (log.pendingBytes > 8 * 1024 * 1024) {
+      await log.flushed();
+    }
+  }
+  await log.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 await main();
