@@ -916,6 +916,8 @@ export class SegmentLog {
       for (let k = 0; k < this.cache.length; k++) {
         const seg = this.cache[k]!;
         if (seg.ioRefs > 0 || !seg.created || seg === inUse) continue;
+        if (seg === this.segments[this.segments.length - 1])
+          throw new Error('invariant: active segment cached');
         if (victim < 0 || seg.lastUse < this.cache[victim]!.lastUse) victim = k;
       }
       if (victim < 0) return;
@@ -954,8 +956,9 @@ export class SegmentLog {
     const target = this.segments[t]!;
     const deleted = this.segments.slice(t + 1).reverse();
     for (const seg of deleted) this.forget(seg);
-    this.forget(target);
+    // Load before forget: load() may put a sealed segment in the cache, and the target becomes the active one.
     this.load(target);
+    this.forget(target);
     const keep = Math.min(fromIndex - target.firstIndex, target.entryCount);
     const sizeBytes = keep < target.entryCount ? target.offsets![keep]! : target.sizeBytes;
     target.entryCount = keep;

@@ -88,9 +88,9 @@ async function runOps(ops: readonly Op[], durability: Durability): Promise<void>
   const dir = temp.make();
   const options: SegmentLogOptions = {
     durability,
-    segmentBytesMax: 2048,
+    segmentBytesMax: 1024,
     preallocateBytes: 256,
-    indexCacheSegments: 2,
+    indexCacheSegments: 1,
     pendingEntriesMax: 200,
   };
   let log = await SegmentLog.open(dir, options);

@@ -345,6 +345,26 @@ describe('SegmentLog truncateSuffix, compactPrefix, reset', () => {
     await again.close();
   });
 
+  it('truncates into an evicted segment, which becomes active and stays indexed', async () => {
+    const dir = temp.make();
+    const options = { segmentBytesMax: 1024, indexCacheSegments: 1 };
+    const log = await SegmentLog.open(dir, options);
+    await appendAll(log, entries(1, 300));
+    expect(log.segmentCount).toBeGreaterThan(20);
+    await log.truncateSuffix(20); // the segment holding 19 was evicted long ago
+    expect(log.lastIndex).toBe(19);
+    expect(log.segmentCount).toBeGreaterThan(1);
+    // Loading the first segment churns the one-slot cache; the (re-)active segment must survive that.
+    expectSame(log.read(1, 5), entries(1, 5));
+    await appendAll(log, entries(20, 100, 2, 1));
+    const expected = [...entries(1, 19), ...entries(20, 100, 2, 1)];
+    expectSame(log.read(1, 1000, 1 << 30), expected);
+    await log.close();
+    const again = await SegmentLog.open(dir, options);
+    expectSame(again.read(1, 1000, 1 << 30), expected);
+    await again.close();
+  });
+
   it('keeps the offset index bounded: only a few sealed segments stay indexed', async () => {
     const dir = temp.make();
     const log = await SegmentLog.open(dir, { segmentBytesMax: 1024, indexCacheSegments: 2 });
