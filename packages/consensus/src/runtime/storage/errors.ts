@@ -5,6 +5,7 @@ export type StorageErrorCode =
   | 'LOG_CORRUPT'
   | 'LOG_IO'
   | 'LOG_CLOSED'
+  | 'LOG_LOCKED'
   | 'HARD_STATE_CORRUPT'
   | 'SNAPSHOT_INVALID';
 
@@ -65,6 +66,23 @@ export class LogClosedError extends StorageError {
   constructor(message: string) {
     super('LOG_CLOSED', message);
     this.name = 'LogClosedError';
+  }
+}
+
+/** Another live process (or this one) already has the directory open. */
+export class LogLockedError extends StorageError {
+  readonly lockFile: string;
+  readonly pid: number;
+
+  constructor(lockFile: string, pid: number) {
+    super(
+      'LOG_LOCKED',
+      `${lockFile} is held by live process ${pid}${pid === process.pid ? ' (this process)' : ''}: two nodes must ` +
+        'never share a data directory. If no node is running there, delete the lock file.',
+    );
+    this.name = 'LogLockedError';
+    this.lockFile = lockFile;
+    this.pid = pid;
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type LogEntry,
   SEGMENT_HEADER_BYTES,
 } from './codec.js';
+import { DirLock } from './dir-lock.js';
 import { CorruptLogError, LogClosedError, LogIoError, StorageInputError } from './errors.js';
 import { fsyncDir, nodeIo, type StorageIo, writevFully } from './io.js';
 
@@ -117,6 +118,8 @@ export interface LogStats {
 
 const SEGMENT_NAME = /^log-(\d{20})\.seg$/;
 const TEMP_SUFFIX = '.tmp';
+/** Holds the owner's pid while the log is open (see dir-lock.ts). */
+export const LOCK_FILE = 'log.lock';
 /** Linux IOV_MAX is 1024; one slot stays free for the preallocation zeros. */
 const IOVECS_MAX = 1023;
 const OFFSETS_INITIAL = 1024;
@@ -347,6 +350,7 @@ export class SegmentLog {
   private drainScheduled = false;
   private failure: LogIoError | null = null;
   private zeros: Buffer | null = null;
+  private lock: DirLock | null = null;
   private closed = false;
   private idleWaiters: Deferred<void>[] = [];
   private writableWaiters: {
@@ -380,8 +384,20 @@ export class SegmentLog {
    */
   static async open(dir: string, options: SegmentLogOptions = {}): Promise<SegmentLog> {
     const opts = resolveOptions(options);
-    const startedMs = performance.now();
     fs.mkdirSync(dir, { recursive: true });
+    const lock = DirLock.acquire(dir, LOCK_FILE);
+    try {
+      const log = SegmentLog.recover(dir, opts);
+      log.lock = lock;
+      return log;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  private static recover(dir: string, opts: ResolvedOptions): SegmentLog {
+    const startedMs = performance.now();
     const names = fs.readdirSync(dir).sort();
     const removedTempFiles: string[] = [];
     const found: { name: string; firstIndex: number }[] = [];
@@ -1052,6 +1068,7 @@ export class SegmentLog {
       }
     }
     for (const w of this.writableWaiters.splice(0)) w.d.reject(new LogClosedError('log closed'));
+    this.lock?.release();
   }
 
   private assertUsable(): void {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../../../src/runtime/storage/codec.js';
 import { CorruptLogError } from '../../../src/runtime/storage/errors.js';
-import { SegmentLog, segmentFileName } from '../../../src/runtime/storage/segment-log.js';
+import { LOCK_FILE, SegmentLog, segmentFileName } from '../../../src/runtime/storage/segment-log.js';
 import { entries, expectSame, segmentFiles, TempDirs } from './helpers.js';
 
 const temp = new TempDirs();
@@ -202,7 +202,7 @@ describe('SegmentLog recovery', () => {
     fs.writeFileSync(path.join(dir, `${segmentFileName(6)}.tmp`), Buffer.alloc(10));
     const log = await SegmentLog.open(dir);
     expect(log.recovery.removedTempFiles).toEqual([`${segmentFileName(6)}.tmp`]);
-    expect(fs.readdirSync(dir).sort()).toEqual([segmentFileName(1)]);
+    expect(fs.readdirSync(dir).sort()).toEqual([LOCK_FILE, segmentFileName(1)].sort());
     expect(log.lastIndex).toBe(5);
     await log.close();
   });

@@ -1,10 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../../../src/runtime/storage/codec.js';
-import { LogClosedError, LogIoError, StorageInputError } from '../../../src/runtime/storage/errors.js';
+import {
+  LogClosedError,
+  LogIoError,
+  LogLockedError,
+  StorageInputError,
+} from '../../../src/runtime/storage/errors.js';
 import { CountingIo, nodeIo, type StorageIo } from '../../../src/runtime/storage/io.js';
 import {
+  LOCK_FILE,
   SegmentLog,
   type SegmentLogOptions,
   segmentFileName,
@@ -102,6 +109,24 @@ describe('SegmentLog append and read', () => {
     expect(log.lastIndex).toBe(4);
     await log.close();
     expect(() => log.append([entry(5, 2)])).toThrow(LogClosedError);
+  });
+
+  it("locks its directory against a second owner, and takes over a dead owner's lock", async () => {
+    const dir = temp.make();
+    const log = await SegmentLog.open(dir);
+    await expect(SegmentLog.open(dir)).rejects.toThrow(LogLockedError);
+    await log.close();
+    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+
+    // A live process (our parent) holds it: refused, naming the pid.
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `${process.ppid}\n`);
+    await expect(SegmentLog.open(dir)).rejects.toMatchObject({ code: 'LOG_LOCKED', pid: process.ppid });
+    // A dead process held it (killed): taken over.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `${dead}\n`);
+    const again = await SegmentLog.open(dir);
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    await again.close();
   });
 
   it('rejects bad options', async () => {
