@@ -6,6 +6,7 @@ export type StorageErrorCode =
   | 'LOG_IO'
   | 'LOG_CLOSED'
   | 'LOG_LOCKED'
+  | 'LOG_GAP'
   | 'HARD_STATE_CORRUPT'
   | 'SNAPSHOT_INVALID';
 
@@ -66,6 +67,24 @@ export class LogClosedError extends StorageError {
   constructor(message: string) {
     super('LOG_CLOSED', message);
     this.name = 'LogClosedError';
+  }
+}
+
+/** The log was compacted past the newest valid snapshot: the entries in between exist nowhere on this node. */
+export class LogGapError extends StorageError {
+  readonly firstIndex: number;
+  readonly snapshotIndex: number;
+
+  constructor(dir: string, firstIndex: number, snapshotIndex: number, detail: string) {
+    super(
+      'LOG_GAP',
+      `log ${dir} starts at index ${firstIndex} but the newest valid snapshot covers only up to ${snapshotIndex}` +
+        `${detail}. Refusing to start. Remedy: restore the missing snapshot, or delete the node's data directory ` +
+        'and restart it so it re-syncs from its peers.',
+    );
+    this.name = 'LogGapError';
+    this.firstIndex = firstIndex;
+    this.snapshotIndex = snapshotIndex;
   }
 }
 

@@ -59,6 +59,12 @@ export function snapshotFileName(lastIndex: number, lastTerm: number): string {
   return `snap-${String(lastIndex).padStart(20, '0')}-${String(lastTerm).padStart(20, '0')}.snap`;
 }
 
+/** { lastIndex, lastTerm } from a snapshot file name, or null if it is not one. */
+export function parseSnapshotFileName(name: string): { lastIndex: number; lastTerm: number } | null {
+  const m = NAME.exec(name);
+  return m === null ? null : { lastIndex: Number(m[1]), lastTerm: Number(m[2]) };
+}
+
 function encodeHeader(meta: SnapshotMeta, lengthBytes: number, payloadCrc: number): Buffer {
   const buf = Buffer.alloc(SNAPSHOT_HEADER_BYTES);
   buf.writeUInt32LE(MAGIC, 0);
