@@ -23,9 +23,13 @@ import {
   encodeFrame,
   encodeSegmentHeader,
   FRAME_HEADER_BYTES,
+  FRAME_INDEX_OFFSET,
+  FRAME_LENGTH_OFFSET,
   findValidFrameAfter,
   frameBytes,
   type LogEntry,
+  readU32,
+  readU64,
   SEGMENT_HEADER_BYTES,
 } from './codec.js';
 import { DirLock } from './dir-lock.js';
@@ -123,6 +127,7 @@ export const LOCK_FILE = 'log.lock';
 /** Linux IOV_MAX is 1024; one slot stays free for the preallocation zeros. */
 const IOVECS_MAX = 1023;
 const OFFSETS_INITIAL = 1024;
+const INDEX_SCRATCH_BYTES = 1024 * 1024;
 const SEGMENT_BYTES_LIMIT = 0xffff_ffff;
 
 export function segmentFileName(firstIndex: number): string {
@@ -350,6 +355,7 @@ export class SegmentLog {
   private drainScheduled = false;
   private failure: LogIoError | null = null;
   private zeros: Buffer | null = null;
+  private indexScratch: Buffer | null = null;
   private lock: DirLock | null = null;
   private closed = false;
   private idleWaiters: Deferred<void>[] = [];
@@ -890,29 +896,49 @@ export class SegmentLog {
     if (seg.offsets !== null && (seg.fd >= 0 || !seg.created)) return;
     if (seg.fd < 0) seg.fd = fs.openSync(seg.path, 'r+');
     if (seg.offsets !== null) return;
-    const buf = Buffer.allocUnsafe(seg.sizeBytes);
-    let done = 0;
-    while (done < seg.sizeBytes) {
-      const n = fs.readSync(seg.fd, buf, done, seg.sizeBytes - done, done);
-      if (n === 0)
-        throw new CorruptLogError(this.dir, seg.name, done, seg.firstIndex, 'file shorter than recorded');
-      done += n;
-    }
+    // Walk the frame headers in 1 MiB reads (payloads are skipped, not read into memory or checksummed here:
+    // read() verifies the CRC of every entry it returns). Cost ~ one sequential pass over the headers.
+    const scratch = this.indexScratch ?? Buffer.allocUnsafe(INDEX_SCRATCH_BYTES);
+    this.indexScratch = scratch;
     const offsets = new Uint32Array(Math.max(seg.entryCount, 1));
-    let offset = SEGMENT_HEADER_BYTES;
-    for (let k = 0; k < seg.entryCount; k++) {
-      const check = checkFrame(buf, offset, buf.length, seg.firstIndex + k);
-      if (!check.ok) {
+    let position = SEGMENT_HEADER_BYTES;
+    let k = 0;
+    while (k < seg.entryCount) {
+      const n = fs.readSync(seg.fd, scratch, 0, Math.min(scratch.length, seg.sizeBytes - position), position);
+      if (n < FRAME_HEADER_BYTES) {
         throw new CorruptLogError(
           this.dir,
           seg.name,
-          offset,
+          position,
           seg.firstIndex + k,
-          `on index load: ${check.reason}`,
+          'file shorter than recorded',
         );
       }
-      offsets[k] = offset;
-      offset = check.endOffset;
+      let at = 0;
+      while (k < seg.entryCount && at + FRAME_HEADER_BYTES <= n) {
+        const end = position + at + FRAME_HEADER_BYTES + readU32(scratch, at + FRAME_LENGTH_OFFSET);
+        if (readU64(scratch, at + FRAME_INDEX_OFFSET) !== seg.firstIndex + k || end > seg.sizeBytes) {
+          throw new CorruptLogError(
+            this.dir,
+            seg.name,
+            position + at,
+            seg.firstIndex + k,
+            'bad frame on index load',
+          );
+        }
+        offsets[k++] = position + at;
+        at = end - position;
+      }
+      position += at;
+    }
+    if (position !== seg.sizeBytes) {
+      throw new CorruptLogError(
+        this.dir,
+        seg.name,
+        position,
+        seg.lastIndex,
+        'frames do not end where recorded',
+      );
     }
     seg.offsets = offsets;
     this.stats.indexLoads++;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../../../src/runtime/storage/codec.js';
 import {
+  CorruptLogError,
   LogClosedError,
   LogIoError,
   LogLockedError,
@@ -388,6 +389,26 @@ describe('SegmentLog truncateSuffix, compactPrefix, reset', () => {
     const again = await SegmentLog.open(dir, options);
     expectSame(again.read(1, 1000, 1 << 30), expected);
     await again.close();
+  });
+
+  it('detects damage done to an evicted segment behind its back, on re-index or on read', async () => {
+    const dir = temp.make();
+    const log = await SegmentLog.open(dir, { segmentBytesMax: 1024, indexCacheSegments: 1 });
+    await appendAll(log, entries(1, 200));
+    const file = path.join(dir, segmentFileName(1));
+    const bytes = fs.readFileSync(file);
+    const second = SEGMENT_HEADER_BYTES + FRAME_HEADER_BYTES + bytes.readUInt32LE(SEGMENT_HEADER_BYTES + 4);
+    const damaged = Buffer.from(bytes);
+    damaged[second + FRAME_HEADER_BYTES]! ^= 0x01; // payload of entry 2
+    fs.writeFileSync(file, damaged);
+    expectSame(log.read(1, 1), entries(1, 1));
+    expect(() => log.read(2, 1)).toThrow(CorruptLogError);
+    await log.close();
+
+    const again = await SegmentLog.open(dir, { segmentBytesMax: 1024, indexCacheSegments: 1 }).catch(
+      (e) => e,
+    );
+    expect(again).toBeInstanceOf(CorruptLogError); // and recovery refuses it too
   });
 
   it('keeps the offset index bounded: only a few sealed segments stay indexed', async () => {
