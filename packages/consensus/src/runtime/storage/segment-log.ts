@@ -11,8 +11,9 @@
  * buffers, so a leader can read back what it just appended.
  *
  * Memory: per-segment Uint32Array offset index for the active segment and at most `indexCacheSegments`
- * sealed ones (LRU); other sealed segments keep only ~100 bytes of metadata and are re-indexed by one
- * sequential read when touched. Terms are stored as runs (one pair per term change), not per entry.
+ * sealed ones (LRU); other sealed segments keep only ~100 bytes of metadata and are re-indexed (a walk over
+ * their frame headers) when touched. Terms are stored as runs (one pair per term change), not per entry.
+ * Segment files are zero-filled ahead of the write position so most fdatasyncs overwrite in place.
  */
 
 import * as fs from 'node:fs';
