@@ -35,6 +35,7 @@ import {
 } from './codec.js';
 import { DirLock } from './dir-lock.js';
 import { CorruptLogError, LogClosedError, LogIoError, StorageInputError } from './errors.js';
+import { Fifo } from './fifo.js';
 import { fsyncDir, nodeIo, type StorageIo, writevFully } from './io.js';
 
 export type Durability = 'fsync' | 'none';
@@ -347,9 +348,9 @@ export class SegmentLog {
   private runTerm: number[];
   private lastIndexValue: number;
   private durableIndexValue: number;
-  private queue: Op[] = [];
+  private queue = new Fifo<Op>();
   /** Write ops whose bytes are not yet on disk, oldest first (reads fall back to them). */
-  private unwritten: WriteOp[] = [];
+  private unwritten = new Fifo<WriteOp>();
   private pendingBytesValue = 0;
   private pendingEntriesValue = 0;
   private draining = false;
@@ -794,8 +795,7 @@ export class SegmentLog {
     }
     const out: LogEntry[] = [];
     const last = Math.min(this.lastIndexValue, fromIndex + maxEntries - 1);
-    let memoryFloor = Number.MAX_SAFE_INTEGER;
-    for (const op of this.unwritten) memoryFloor = Math.min(memoryFloor, op.firstIndex);
+    const memoryFloor = this.memoryFloor();
     let budget = maxBytes;
     let i = fromIndex;
     // From disk: everything below the oldest unwritten entry.
@@ -857,13 +857,44 @@ export class SegmentLog {
     return out;
   }
 
+  /*
+   * Unwritten ops and truncation: an op's live range is [firstIndex, min(lastIndex, keepUpTo)]. Live ranges
+   * are disjoint and increase in queue order (each append starts after everything live, and a truncation
+   * cuts every live range at the same point). With key(op) = firstIndex, or keepUpTo + 1 for an op whose
+   * range was cut away entirely, keys never decrease along the queue, so lookups can binary-search.
+   */
+  private static opKey(op: WriteOp): number {
+    return op.keepUpTo < op.firstIndex ? op.keepUpTo + 1 : op.firstIndex;
+  }
+
+  /** Lowest index still only in memory (everything below it is on disk). */
+  private memoryFloor(): number {
+    for (const op of this.unwritten) if (op.keepUpTo >= op.firstIndex) return op.firstIndex;
+    return Number.MAX_SAFE_INTEGER;
+  }
+
   private unwrittenOpFor(index: number): WriteOp {
-    // Newest first: after a truncation a re-appended index lives in a newer op than the discarded one.
-    for (let k = this.unwritten.length - 1; k >= 0; k--) {
-      const op = this.unwritten[k]!;
-      if (op.firstIndex <= index && index <= op.lastIndex) return op;
+    let lo = 0;
+    let hi = this.unwritten.length - 1;
+    let found: WriteOp | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const op = this.unwritten.at(mid)!;
+      if (SegmentLog.opKey(op) <= index) {
+        found = op;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
     }
-    throw new Error(`invariant: index ${index} neither on disk nor queued`);
+    if (
+      found === undefined ||
+      index < found.firstIndex ||
+      index > Math.min(found.lastIndex, found.keepUpTo)
+    ) {
+      throw new Error(`invariant: index ${index} neither on disk nor queued`);
+    }
+    return found;
   }
 
   private segmentFor(index: number): Segment {
@@ -1121,12 +1152,12 @@ export class SegmentLog {
     let current: Op[] = [];
     try {
       while (this.queue.length > 0 && this.failure === null) {
-        const head = this.queue[0]!;
+        const head = this.queue.at(0)!;
         if (head.kind === 'write') {
           const batch: WriteOp[] = [];
           let bytes = 0;
           for (;;) {
-            const op = this.queue[0];
+            const op = this.queue.at(0);
             if (op === undefined || op.kind !== 'write') break;
             if (batch.length > 0 && bytes + op.buf.length > this.opts.batchBytesMax) break;
             batch.push(op);
@@ -1304,7 +1335,7 @@ export class SegmentLog {
       else op.done.reject(failure);
     };
     for (const op of current) rejectOp(op);
-    for (const op of this.queue.splice(0)) rejectOp(op);
+    for (const op of this.queue.drain()) rejectOp(op);
     for (const w of this.writableWaiters.splice(0)) w.d.reject(failure);
     this.opts.log(failure.message);
   }
