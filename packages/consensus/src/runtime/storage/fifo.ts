@@ -1,6 +1,7 @@
 /**
- * FIFO queue with O(1) amortised shift. Array.prototype.shift is O(n) on large arrays in V8 (measured here:
- * draining 65 536 items one shift at a time took ~3 s), and the log's queues can hold that many operations.
+ * FIFO queue with O(1) amortised shift and indexed access. Array.prototype.shift can be O(n) on large arrays
+ * in V8 (measured here in isolation: shifting out 65 536 items one at a time took ~3 s), and the log's queues
+ * may hold that many operations; the guarantee should not depend on V8's left-trimming heuristics.
  */
 export class Fifo<T> implements Iterable<T> {
   private items: (T | undefined)[] = [];
