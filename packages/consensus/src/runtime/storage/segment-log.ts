@@ -400,6 +400,8 @@ export class SegmentLog {
       return log;
     } catch (err) {
       lock.release();
+      // Refusing to start: say why and what to do, then let the caller exit.
+      if (err instanceof CorruptLogError) opts.log(err.message);
       throw err;
     }
   }

@@ -108,7 +108,8 @@ describe('SegmentLog recovery', () => {
     const offset = frameOffsets(bytes)[2]!;
     bytes[offset + FRAME_HEADER_BYTES + 1]! ^= 0x01;
     fs.writeFileSync(file, bytes);
-    const err = await SegmentLog.open(dir).then(
+    const lines: string[] = [];
+    const err = await SegmentLog.open(dir, { log: (l) => lines.push(l) }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -123,6 +124,7 @@ describe('SegmentLog recovery', () => {
     expect(corrupt.message).toContain(`${name} at byte offset ${offset} (entry index 3)`);
     expect(corrupt.message).toContain('Refusing to start');
     expect(corrupt.message).toContain(`delete its data directory (${dir})`);
+    expect(lines).toEqual([corrupt.message]); // printed, not only thrown
     // Nothing was truncated or repaired.
     expect(Buffer.compare(fs.readFileSync(file), bytes)).toBe(0);
   });
