@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { readU16, readU32, readU64, writeU64 } from './codec.js';
 import { crc32c } from './crc32c.js';
 import { HardStateCorruptError, StorageInputError } from './errors.js';
-import { fsyncDir, nodeIo, type StorageIo, writevFully } from './io.js';
+import { fsyncDir, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
 import type { Durability } from './segment-log.js';
 
 export interface HardState {
@@ -71,7 +71,7 @@ export class HardStateStore {
 
   /** Loads the state (term 0, no vote when absent). Throws HardStateCorruptError when the file is damaged. */
   static open(dir: string, options: HardStateStoreOptions = {}): HardStateStore {
-    fs.mkdirSync(dir, { recursive: true });
+    mkdirDurableSync(dir, (options.durability ?? 'fsync') === 'fsync');
     const file = path.join(dir, HARD_STATE_FILE);
     // A leftover temp file is a save that never reached its rename: the old state stands.
     fs.rmSync(`${file}.tmp`, { force: true });

@@ -5,6 +5,7 @@
  */
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface StorageIo {
   open(path: string, flags: string): Promise<number>;
@@ -123,4 +124,32 @@ export class CountingIo implements StorageIo {
     this.counts.unlink++;
     return this.inner.unlink(path);
   }
+}
+
+/**
+ * mkdir -p that survives power loss: every directory it creates is fsynced into its parent, so a fresh
+ * data directory cannot vanish after its first acknowledged write. Returns the directories created.
+ */
+export function mkdirDurableSync(dir: string, sync = true): string[] {
+  const created: string[] = [];
+  let probe = path.resolve(dir);
+  while (!fs.existsSync(probe)) {
+    created.unshift(probe);
+    const parent = path.dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  if (created.length === 0) return created;
+  fs.mkdirSync(dir, { recursive: true });
+  if (sync) {
+    for (const made of created) {
+      const fd = fs.openSync(path.dirname(made), 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+  return created;
 }

@@ -36,7 +36,7 @@ import {
 import { DirLock } from './dir-lock.js';
 import { CorruptLogError, LogClosedError, LogIoError, StorageInputError } from './errors.js';
 import { Fifo } from './fifo.js';
-import { fsyncDir, nodeIo, type StorageIo, writevFully } from './io.js';
+import { fsyncDir, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
 
 export type Durability = 'fsync' | 'none';
 
@@ -392,7 +392,7 @@ export class SegmentLog {
    */
   static async open(dir: string, options: SegmentLogOptions = {}): Promise<SegmentLog> {
     const opts = resolveOptions(options);
-    fs.mkdirSync(dir, { recursive: true });
+    mkdirDurableSync(dir, opts.durability === 'fsync');
     const lock = DirLock.acquire(dir, LOCK_FILE);
     try {
       const log = SegmentLog.recover(dir, opts);

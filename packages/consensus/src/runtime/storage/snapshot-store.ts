@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { readU16, readU32, readU64, writeU64 } from './codec.js';
 import { crc32c } from './crc32c.js';
 import { SnapshotInvalidError, StorageInputError } from './errors.js';
-import { fsyncDir, nodeIo, type StorageIo, writevFully } from './io.js';
+import { fsyncDir, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
 import type { Durability } from './segment-log.js';
 
 export interface SnapshotMeta {
@@ -208,7 +208,7 @@ export class SnapshotStore {
     const keep = options.keep ?? 2;
     if (!(Number.isSafeInteger(keep) && keep >= 1))
       throw new StorageInputError(`snapshot keep must be >= 1: ${keep}`);
-    fs.mkdirSync(dir, { recursive: true });
+    mkdirDurableSync(dir, (options.durability ?? 'fsync') === 'fsync');
     const removed: string[] = [];
     for (const name of fs.readdirSync(dir)) {
       if (name.startsWith('snap-') && name.endsWith(TEMP_SUFFIX)) {
