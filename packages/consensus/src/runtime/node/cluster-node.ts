@@ -90,6 +90,9 @@ export interface NodeStatus {
   readonly hashIndex: number;
   readonly durability: Durability;
   readonly uptimeMs: number;
+  /** Process memory: resident set and V8 heap in use (both threads share the process). */
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
 }
 
 interface ClientConn {
@@ -938,6 +941,8 @@ export class ClusterNode {
       hashIndex: w?.t === 'status' ? w.applied : 0,
       durability: this.opts.durability ?? 'fsync',
       uptimeMs: nowMs() - this.started,
+      rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
     };
   }
 

@@ -3,8 +3,8 @@
  * heartbeat 50 ms), fsync durability. One cluster runs the scenarios in order; each is bounded.
  */
 import * as fs from 'node:fs';
+import { ClusterClient, type ClusterResponse } from '@venue/consensus/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterClient, type ClusterResponse } from '../../../src/runtime/client/cluster-client.js';
 import { frameOffsets, lastSegment, type Status, TestCluster, until } from './harness.js';
 
 const enc = new TextEncoder();
@@ -92,6 +92,22 @@ describe('three node processes', () => {
     expect(new Set(all.map((s) => s.stateHash)).size).toBe(1);
     await checkExactlyOnce();
   }, 60_000);
+
+  it('serves /status and Prometheus /metrics on the admin port', async () => {
+    const leader = await cluster.leader();
+    const s = (await cluster.status(leader.id)) as Status & {
+      followers: { id: number; lagEntries: number }[];
+    };
+    expect(s.followers.map((f) => f.id).sort()).toEqual(
+      cluster.members.filter((m) => m.id !== leader.id).map((m) => m.id),
+    );
+    expect(s.commitIndex).toBeGreaterThan(0);
+    const text = await cluster.metrics(leader.id);
+    expect(text).toMatch(/^venue_raft_is_leader 1$/m);
+    expect(text).toMatch(/^venue_commit_seconds_count [1-9]\d*$/m);
+    expect(text).toMatch(/^venue_log_fsync_seconds_count [1-9]\d*$/m);
+    expect(text).toMatch(/^venue_peer_bytes_sent_total [1-9]\d*$/m);
+  });
 
   it('a service stalled longer than the election timeout causes no election', async () => {
     const before = await cluster.leader();
