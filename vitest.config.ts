@@ -8,6 +8,10 @@ export default defineConfig({
   resolve: {
     alias: {
       '@venue/sbe-ts': src('packages/sbe-ts'),
+      // Before '@venue/consensus': the first matching alias wins and a prefix would match.
+      '@venue/consensus/runtime': fileURLToPath(
+        new URL('./packages/consensus/src/runtime/index.ts', import.meta.url),
+      ),
       '@venue/consensus': src('packages/consensus'),
       '@venue/matching': src('packages/matching'),
       '@venue/marketdata': src('packages/marketdata'),

@@ -1,0 +1,26 @@
+/**
+ * `@venue/consensus/runtime`: the I/O shell around the pure core (node:fs, node:net, worker threads).
+ * Kept out of the main entry so that importing the core never pulls in sockets or files.
+ */
+
+export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
+export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
+export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';
+export { ClusterNode } from './node/cluster-node.js';
+export type { MemberAddress } from './node/members.js';
+export { formatMembers, parseMembers } from './node/members.js';
+export { runNode } from './node/run-node.js';
+export type { Durability } from './storage/segment-log.js';
+export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';
+export { PeerTransport } from './transport/peer-transport.js';
+export type { ClientEgress, ClientIngress, ResponseStatusName } from './wire/codec.js';
+export {
+  decodeClientEgress,
+  decodeClientIngress,
+  decodePeerFrame,
+  encodeClientEgress,
+  encodeClientIngress,
+  encodeMessage,
+  WireError,
+} from './wire/codec.js';
+export { FrameReader, frame } from './wire/frames.js';

@@ -1,0 +1,153 @@
+/**
+ * The service thread: a ServiceHost (sessions, exactly-once answers, timers, snapshots) and the
+ * services, fed committed entries by the consensus thread. A slow service stalls only this thread;
+ * elections, heartbeats, replication and fsyncs continue on the main thread (Aeron's split of the
+ * consensus module and the clustered service into separate agents).
+ */
+
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { Entry } from '../../core/types.js';
+import type { ClusteredService } from '../../service.js';
+import { ServiceHost } from '../../service-host/host.js';
+import type { FromWorker, ServiceWorkerData, ToWorker, WorkerEgress } from './worker-protocol.js';
+
+const decoder = new TextDecoder();
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (isMainThread || port === null) throw new Error('service-worker.ts must run in a worker thread');
+  const data = workerData as ServiceWorkerData;
+  const post = (m: FromWorker) => port.postMessage(m);
+  const started = performance.now();
+  const mod = (await import(data.serviceModule)) as Record<string, unknown>;
+  const factory = mod[data.serviceExport];
+  if (typeof factory !== 'function') {
+    throw new Error(`${data.serviceModule} does not export a function '${data.serviceExport}'`);
+  }
+  const host = new ServiceHost(() => (factory as () => readonly ClusteredService[])(), data.host);
+  host.start(data.snapshot ?? undefined);
+  let lastTerm = 0;
+  post({ t: 'ready', applied: host.appliedIndex, startMs: performance.now() - started });
+
+  const applyOne = (entry: Entry, out: WorkerEgress[]) => {
+    const prevSeq = entry.type === 'session-message' ? host.lastRequestSeq(entry.sessionId) : undefined;
+    const egress = host.apply(entry);
+    lastTerm = entry.term;
+    const replies: Uint8Array[] = [];
+    for (const e of egress) {
+      switch (e.kind) {
+        case 'response':
+          if (
+            entry.type === 'session-message' &&
+            e.sessionId === entry.sessionId &&
+            e.requestSeq === entry.requestSeq
+          ) {
+            replies.push(e.payload);
+          } else out.push({ type: 'event', sessionId: e.sessionId, payload: e.payload });
+          break;
+        case 'session-opened': {
+          const principal = decoder.decode(entry.payload);
+          out.push({ type: 'opened', sessionId: e.sessionId, nonce: e.correlationId, principal });
+          break;
+        }
+        case 'session-rejected':
+          out.push({
+            type: 'open-rejected',
+            nonce: e.correlationId,
+            principal: decoder.decode(entry.payload),
+          });
+          break;
+        case 'session-closed':
+          out.push({ type: 'session-closed', sessionId: e.sessionId, reason: decoder.decode(e.payload) });
+          break;
+        case 'session-unknown':
+          break;
+      }
+    }
+    if (entry.type === 'session-message') {
+      // One outcome per request, so a client always learns what became of it.
+      const status =
+        prevSeq === undefined
+          ? 'unknown-session'
+          : entry.requestSeq > prevSeq
+            ? 'applied'
+            : entry.requestSeq === prevSeq
+              ? 'duplicate'
+              : 'stale';
+      out.push({
+        type: 'response',
+        sessionId: entry.sessionId,
+        requestSeq: entry.requestSeq,
+        status,
+        replies,
+      });
+    }
+  };
+
+  port.on('message', (m: ToWorker) => {
+    try {
+      switch (m.t) {
+        case 'apply': {
+          const t0 = performance.now();
+          const out: WorkerEgress[] = [];
+          for (const e of m.entries) applyOne(e, out);
+          post({
+            t: 'applied',
+            index: host.appliedIndex,
+            term: lastTerm,
+            egress: out,
+            busyMs: performance.now() - t0,
+          });
+          break;
+        }
+        case 'install':
+          host.start(m.data);
+          if (host.appliedIndex !== m.index) {
+            throw new Error(`installed snapshot holds index ${host.appliedIndex}, expected ${m.index}`);
+          }
+          post({ t: 'applied', index: host.appliedIndex, term: lastTerm, egress: [], busyMs: 0 });
+          break;
+        case 'take-snapshot': {
+          const t0 = performance.now();
+          const bytes = host.takeSnapshot();
+          post({
+            t: 'snapshot',
+            id: m.id,
+            index: host.appliedIndex,
+            term: lastTerm,
+            timestampMs: host.lastTimestampMs,
+            data: bytes,
+            tookMs: performance.now() - t0,
+          });
+          break;
+        }
+        case 'housekeeping':
+          post({
+            t: 'housekeeping',
+            timers: host.dueTimers(m.nowMs),
+            sessions: host.expiredSessions(m.nowMs),
+          });
+          break;
+        case 'role':
+          host.roleChange(m.role);
+          break;
+        case 'status':
+          post({
+            t: 'status',
+            id: m.id,
+            applied: host.appliedIndex,
+            hash: host.stateHash(),
+            sessions: host.sessionCount,
+            timers: host.timerCount,
+          });
+          break;
+      }
+    } catch (err) {
+      post({ t: 'fatal', message: (err as Error).stack ?? String(err) });
+    }
+  });
+}
+
+main().catch((err: unknown) => {
+  parentPort?.postMessage({ t: 'fatal', message: (err as Error).stack ?? String(err) } satisfies FromWorker);
+});

@@ -1,0 +1,79 @@
+/**
+ * Messages between the consensus thread (main) and the service thread (worker). postMessage keeps
+ * order, so "install snapshot" always precedes the entries that follow it.
+ */
+
+import type { Entry } from '../../core/types.js';
+import type { Role } from '../../service.js';
+import type { ServiceHostConfig } from '../../service-host/host.js';
+import type { ResponseStatusName } from '../wire/codec.js';
+
+export interface ServiceWorkerData {
+  /** Absolute path or file URL of an ES module exporting the service factory. */
+  readonly serviceModule: string;
+  /** Name of the factory export (default `createServices`): `() => ClusteredService[]`. */
+  readonly serviceExport: string;
+  readonly host: ServiceHostConfig;
+  /** Snapshot bytes to start from (service host format), or null on a fresh start. */
+  readonly snapshot: Uint8Array | null;
+}
+
+export type ToWorker =
+  | { readonly t: 'apply'; readonly entries: readonly Entry[] }
+  | { readonly t: 'install'; readonly index: number; readonly data: Uint8Array }
+  | { readonly t: 'take-snapshot'; readonly id: number }
+  | { readonly t: 'housekeeping'; readonly nowMs: number }
+  | { readonly t: 'role'; readonly role: Role }
+  | { readonly t: 'status'; readonly id: number };
+
+/** What applying produced for clients (only the leader sends it). */
+export type WorkerEgress =
+  | {
+      readonly type: 'response';
+      readonly sessionId: number;
+      readonly requestSeq: number;
+      readonly status: ResponseStatusName;
+      readonly replies: readonly Uint8Array[];
+    }
+  | { readonly type: 'event'; readonly sessionId: number; readonly payload: Uint8Array }
+  | {
+      readonly type: 'opened';
+      readonly sessionId: number;
+      readonly nonce: number;
+      readonly principal: string;
+    }
+  | { readonly type: 'open-rejected'; readonly nonce: number; readonly principal: string }
+  | { readonly type: 'session-closed'; readonly sessionId: number; readonly reason: string };
+
+export type FromWorker =
+  | { readonly t: 'ready'; readonly applied: number; readonly startMs: number }
+  | {
+      readonly t: 'applied';
+      readonly index: number;
+      readonly term: number;
+      readonly egress: readonly WorkerEgress[];
+      readonly busyMs: number;
+    }
+  | {
+      readonly t: 'snapshot';
+      readonly id: number;
+      readonly index: number;
+      readonly term: number;
+      readonly timestampMs: number;
+      readonly data: Uint8Array;
+      readonly tookMs: number;
+    }
+  | {
+      readonly t: 'housekeeping';
+      readonly timers: readonly { serviceIndex: number; correlationId: number; deadlineMs: number }[];
+      readonly sessions: readonly number[];
+    }
+  | {
+      readonly t: 'status';
+      readonly id: number;
+      readonly applied: number;
+      readonly hash: string;
+      readonly sessions: number;
+      readonly timers: number;
+    }
+  | { readonly t: 'fatal'; readonly message: string };

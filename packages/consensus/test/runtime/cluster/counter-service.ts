@@ -1,0 +1,64 @@
+/**
+ * Test service for the process tests: counts requests by client-chosen id, so a test can check that
+ * every acknowledged request was applied exactly once. Payloads are JSON (test only).
+ *   {"op":"inc","id":N}     -> reply {"total":T}
+ *   {"op":"stall","ms":M}   -> busy-waits M ms (a slow service), reply {"stalled":M}
+ *   {"op":"get"}            -> reply {"total":T,"ids":[...sorted],"dups":D}
+ */
+
+import type { ClientSession, ClusteredService, ServiceContext, SnapshotWriter } from '../../../src/index.js';
+import { hashHex } from '../../../src/index.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class CounterService implements ClusteredService {
+  readonly name = 'counter';
+  private ctx!: ServiceContext;
+  private total = 0;
+  private dups = 0;
+  private readonly ids = new Set<number>();
+
+  onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void {
+    this.ctx = ctx;
+    if (snapshot) {
+      const s = JSON.parse(dec.decode(snapshot)) as { total: number; dups: number; ids: number[] };
+      this.total = s.total;
+      this.dups = s.dups;
+      for (const id of s.ids) this.ids.add(id);
+    }
+  }
+  onSessionOpen(_s: ClientSession, _t: number): void {}
+  onSessionMessage(session: ClientSession, _t: number, _pos: number, payload: Uint8Array): void {
+    const m = JSON.parse(dec.decode(payload)) as { op: string; id?: number; ms?: number };
+    if (m.op === 'inc') {
+      this.total++;
+      if (this.ids.has(m.id ?? -1)) this.dups++;
+      this.ids.add(m.id ?? -1);
+      this.ctx.reply(session.id, enc.encode(JSON.stringify({ total: this.total })));
+    } else if (m.op === 'stall') {
+      // nondeterminism-ok: test service simulating a slow handler; its state does not depend on time
+      const end = performance.now() + (m.ms ?? 0);
+      while (performance.now() < end) {}
+      this.ctx.reply(session.id, enc.encode(JSON.stringify({ stalled: m.ms })));
+    } else if (m.op === 'get') {
+      const ids = [...this.ids].sort((a, b) => a - b);
+      this.ctx.reply(session.id, enc.encode(JSON.stringify({ total: this.total, ids, dups: this.dups })));
+    }
+  }
+  onTimerEvent(): void {}
+  onSessionClose(): void {}
+  onTakeSnapshot(w: SnapshotWriter): void {
+    const ids = [...this.ids].sort((a, b) => a - b);
+    w.write(enc.encode(JSON.stringify({ total: this.total, dups: this.dups, ids })));
+  }
+  onRoleChange(): void {}
+  stateHash(): string {
+    const ids = [...this.ids].sort((a, b) => a - b);
+    return hashHex(enc.encode(`${this.total}|${this.dups}|${ids.join(',')}`));
+  }
+}
+
+export function createServices(): ClusteredService[] {
+  return [new CounterService()];
+}
