@@ -23,6 +23,7 @@ type Frame =
 /** A raw ws client that queues frames and lets a test await them. */
 class RawClient {
   readonly frames: Frame[] = [];
+  readonly heartbeats: Record<string, unknown>[] = [];
   closed: { code: number; reason: string } | undefined;
   private waiters: (() => void)[] = [];
   constructor(readonly ws: WebSocket) {
@@ -32,7 +33,8 @@ class RawClient {
       } else {
         const body = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
         const t = body.type;
-        if (t === 'subscribed' || t === 'unsubscribed' || t === 'error')
+        if (t === 'heartbeat') this.heartbeats.push(body);
+        else if (t === 'subscribed' || t === 'unsubscribed' || t === 'error')
           this.frames.push({ kind: 'control', body });
         else this.frames.push({ kind: 'feed', m: decodeJson(data.toString('utf8')), binary: false });
       }
@@ -190,6 +192,28 @@ describe('market-data WebSocket', () => {
       for (const ws of clients.splice(0)) ws.terminate();
       await app.close();
     }
+  });
+
+  it('heartbeats carry the last seq of each subscribed stream', async () => {
+    const { r, server, now } = await setup(1024, { heartbeatMs: 30 });
+    const c = await raw(server.url);
+    c.send({ op: 'subscribe', instrumentId: 3, channel: 'l2' });
+    c.send({ op: 'subscribe', instrumentId: 4, channel: 'trades' });
+    await c.take(4);
+    await c.waitFor(() => c.heartbeats.length > 0);
+    expect(c.heartbeats[0]).toEqual({
+      type: 'heartbeat',
+      streams: [
+        [3, 'l2', r.md.feed.lastSeq(3, 'l2')],
+        [4, 'trades', 0],
+      ],
+    });
+    r.apply(limitOrder(3, Side.Buy, 4_996, 1, now()));
+    c.heartbeats.length = 0;
+    await c.waitFor(() => c.heartbeats.length > 0);
+    const streams = c.heartbeats[0]!.streams as [number, string, number][];
+    expect(streams[0]![2]).toBe(r.md.feed.lastSeq(3, 'l2'));
+    expect(streams[0]![2]).toBeGreaterThan(0);
   });
 
   it('unsubscribe stops the stream; other streams continue', async () => {

@@ -139,7 +139,12 @@ export class MarketDataClient {
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (!isBinary) {
       const obj = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-      if (obj.type === 'subscribed' || obj.type === 'unsubscribed' || obj.type === 'error') {
+      if (
+        obj.type === 'subscribed' ||
+        obj.type === 'unsubscribed' ||
+        obj.type === 'error' ||
+        obj.type === 'heartbeat'
+      ) {
         this.onControl(obj);
         return;
       }
@@ -150,6 +155,16 @@ export class MarketDataClient {
   }
 
   private onControl(c: Record<string, unknown>): void {
+    if (c.type === 'heartbeat' && Array.isArray(c.streams)) {
+      // A stream whose last seq is ahead of what we applied lost its tail: recover it.
+      for (const [instrumentId, channel, seq] of c.streams as [number, ChannelName, number][]) {
+        const s = this.streams.get(streamKey(instrumentId, channel));
+        if (s === undefined || s.recovering || s.lastSeq < 0 || seq <= s.lastSeq) continue;
+        s.recovering = true;
+        this.gapsDetected++;
+        this.send({ op: 'replay', instrumentId, channel, fromSeq: s.lastSeq + 1 });
+      }
+    }
     if (c.type === 'error' && c.code === 'replay-unavailable') {
       const req = c.request as { instrumentId: number; channel: ChannelName };
       this.send({ op: 'snapshot', instrumentId: req.instrumentId, channel: req.channel });

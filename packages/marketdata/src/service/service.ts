@@ -94,6 +94,11 @@ export class MarketDataService implements ClusteredService {
     return this.feedImpl.snapshot(instrumentId, channel);
   }
 
+  /** Last published seq of a stream (0 before its first message), undefined for an unknown instrument. */
+  lastSeq(instrumentId: number, channel: ChannelName): number | undefined {
+    return this.feedImpl.lastSeq(instrumentId, channel);
+  }
+
   /** Messages of a stream from `fromSeq` on, or undefined when the ring no longer holds it. */
   replay(instrumentId: number, channel: ChannelName, fromSeq: number): FeedMessage[] | undefined {
     const last = this.feedImpl.lastSeq(instrumentId, channel);

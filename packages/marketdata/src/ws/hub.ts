@@ -9,6 +9,8 @@ export interface FeedSource {
   subscribe(listener: FeedSourceListener): () => void;
   snapshot(instrumentId: number, channel: ChannelName): FeedMessage | undefined;
   replay(instrumentId: number, channel: ChannelName, fromSeq: number): FeedMessage[] | undefined;
+  /** Last published seq of a stream (heartbeats), undefined for an unknown instrument. */
+  lastSeq(instrumentId: number, channel: ChannelName): number | undefined;
 }
 
 export interface FeedSourceListener {
@@ -32,6 +34,8 @@ export interface HubLimits {
    * turn; N > 0 = at most every N ms (fewer syscalls with many subscribers, N ms more latency).
    */
   readonly coalesceMs: number;
+  /** Interval of heartbeats carrying each subscribed stream's last seq (0 = none). */
+  readonly heartbeatMs: number;
 }
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
@@ -41,6 +45,7 @@ export const DEFAULT_HUB_LIMITS: HubLimits = {
   conflateBytes: 1 << 20,
   sendQueueBytesMax: 4 << 20,
   coalesceMs: 0,
+  heartbeatMs: 5_000,
 };
 
 /** WebSocket close codes the hub uses (4000-4999: application). */
@@ -156,6 +161,7 @@ export class MarketDataHub {
   private readonly corked: Connection[] = [];
   private uncorkScheduled = false;
   private nextId = 1;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribeSource: () => void;
 
   constructor(
@@ -167,6 +173,13 @@ export class MarketDataHub {
     if (!Number.isSafeInteger(l.coalesceMs) || l.coalesceMs < 0 || l.coalesceMs > 1_000) {
       throw new RangeError(`coalesceMs must be 0..1000, got ${l.coalesceMs}`);
     }
+    if (!Number.isSafeInteger(l.heartbeatMs) || l.heartbeatMs < 0) {
+      throw new RangeError(`heartbeatMs must be a non-negative integer, got ${l.heartbeatMs}`);
+    }
+    if (l.heartbeatMs > 0) {
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), l.heartbeatMs);
+      this.heartbeatTimer.unref();
+    }
     this.unsubscribeSource = source.subscribe({
       message: (m) => this.publish(m),
       entryEnd: () => this.entryEnd(),
@@ -175,6 +188,7 @@ export class MarketDataHub {
 
   /** Stops listening to the feed and closes every client. */
   close(): void {
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     this.unsubscribeSource();
     for (const c of [...this.conns]) c.socket.close(1001, 'server shutting down');
   }
@@ -421,6 +435,24 @@ export class MarketDataHub {
       }
     }
     this.resync.clear();
+  }
+
+  /**
+   * Tells each client the last seq of every stream it takes (between entries, so consistent with
+   * what it was sent): an idle client can tell it missed the last message. Conflating streams are
+   * left out (their snapshot is coming).
+   */
+  private heartbeat(): void {
+    for (const c of this.conns) {
+      if (c.subs.size === 0) continue;
+      const streams: [number, ChannelName, number][] = [];
+      for (const sub of c.subs.values()) {
+        if (sub.conflating) continue;
+        const seq = this.source.lastSeq(sub.instrumentId, sub.channel);
+        if (seq !== undefined) streams.push([sub.instrumentId, sub.channel, seq]);
+      }
+      this.sendRaw(c, JSON.stringify({ type: 'heartbeat', streams }));
+    }
   }
 
   private dropSlow(c: Connection, queued: number): void {
