@@ -11,6 +11,7 @@ import {
   L3Book,
   readFeedSnapshot,
   type SideCode,
+  writeFeedSnapshot,
 } from '@venue/marketdata';
 import type { BookView } from '@venue/matching';
 import { describe, expect, it } from 'vitest';
@@ -254,6 +255,28 @@ describe('trades, bars and statistics', () => {
 });
 
 describe('feed snapshot', () => {
+  it('truncated or corrupted snapshot bytes give an Error, never a crash or a hang', () => {
+    const r = new FeedReplica();
+    for (const cmd of randomCommands(22, 500)) r.apply(cmd);
+    const bytes = writeFeedSnapshot(r.feed);
+    const books = { book: () => undefined };
+    let rejected = 0;
+    for (let k = 0; k < 300; k++) {
+      const cut = (k * 7_919) % bytes.length;
+      expect(() => readFeedSnapshot(bytes.subarray(0, cut), books)).toThrow(Error);
+      const flipped = bytes.slice();
+      const at = (k * 104_729) % bytes.length;
+      flipped[at] = flipped[at]! ^ 0xff;
+      try {
+        readFeedSnapshot(flipped, books);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(0);
+  });
+
   it('restores the same state; corrupt bytes give a clear error', () => {
     const r = new FeedReplica();
     for (const cmd of randomCommands(21, 600)) r.apply(cmd);
