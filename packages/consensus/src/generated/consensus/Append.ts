@@ -30,6 +30,9 @@ export class AppendEntriesDecoder {
     checkBounds(bytes, pos, 4, 'entries dimension');
     this._actingBlockLength = this._view.getUint16(pos, true);
     this._count = this._view.getUint16(pos + 2, true);
+    if (this._count > 0 && this._actingBlockLength < 53) {
+      throw new RangeError(`entries: blockLength ${this._actingBlockLength} is shorter than the 53 bytes of its fields in version ${actingVersion}`);
+    }
     checkBounds(bytes, pos + 4, this._actingBlockLength * this._count, 'entries');
     this._cursor.position = pos + 4;
     return this;
@@ -235,6 +238,9 @@ export class AppendDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Append');
+    if (actingBlockLength < 40) {
+      throw new RangeError(`Append: blockLength ${actingBlockLength} is shorter than the 40 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -32,6 +32,9 @@ export class AppendResponseDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'AppendResponse');
+    if (actingBlockLength < 57) {
+      throw new RangeError(`AppendResponse: blockLength ${actingBlockLength} is shorter than the 57 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class EgressEventDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'EgressEvent');
+    if (actingBlockLength < 8) {
+      throw new RangeError(`EgressEvent: blockLength ${actingBlockLength} is shorter than the 8 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -150,6 +150,9 @@ export class EgressResponseDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'EgressResponse');
+    if (actingBlockLength < 17) {
+      throw new RangeError(`EgressResponse: blockLength ${actingBlockLength} is shorter than the 17 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class EntryBodyDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'EntryBody');
+    if (actingBlockLength < 28) {
+      throw new RangeError(`EntryBody: blockLength ${actingBlockLength} is shorter than the 28 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -32,6 +32,9 @@ export class HeartbeatDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'Heartbeat');
+    if (actingBlockLength < 24) {
+      throw new RangeError(`Heartbeat: blockLength ${actingBlockLength} is shorter than the 24 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -32,6 +32,9 @@ export class IngressRequestDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'IngressRequest');
+    if (actingBlockLength < 20) {
+      throw new RangeError(`IngressRequest: blockLength ${actingBlockLength} is shorter than the 20 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -32,6 +32,9 @@ export class KeepAliveDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'KeepAlive');
+    if (actingBlockLength < 8) {
+      throw new RangeError(`KeepAlive: blockLength ${actingBlockLength} is shorter than the 8 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class NotLeaderDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'NotLeader');
+    if (actingBlockLength < 4) {
+      throw new RangeError(`NotLeader: blockLength ${actingBlockLength} is shorter than the 4 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

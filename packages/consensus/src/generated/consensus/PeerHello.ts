@@ -33,6 +33,9 @@ export class PeerHelloDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'PeerHello');
+    if (actingBlockLength < 12) {
+      throw new RangeError(`PeerHello: blockLength ${actingBlockLength} is shorter than the 12 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -33,6 +33,9 @@ export class PreVoteDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'PreVote');
+    if (actingBlockLength < 32) {
+      throw new RangeError(`PreVote: blockLength ${actingBlockLength} is shorter than the 32 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -32,6 +32,9 @@ export class PreVoteResponseDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'PreVoteResponse');
+    if (actingBlockLength < 17) {
+      throw new RangeError(`PreVoteResponse: blockLength ${actingBlockLength} is shorter than the 17 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

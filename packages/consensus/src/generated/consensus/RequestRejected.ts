@@ -33,6 +33,9 @@ export class RequestRejectedDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'RequestRejected');
+    if (actingBlockLength < 17) {
+      throw new RangeError(`RequestRejected: blockLength ${actingBlockLength} is shorter than the 17 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

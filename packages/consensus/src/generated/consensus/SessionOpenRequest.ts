@@ -33,6 +33,9 @@ export class SessionOpenRequestDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SessionOpenRequest');
+    if (actingBlockLength < 8) {
+      throw new RangeError(`SessionOpenRequest: blockLength ${actingBlockLength} is shorter than the 8 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

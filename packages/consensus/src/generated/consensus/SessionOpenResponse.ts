@@ -32,6 +32,9 @@ export class SessionOpenResponseDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SessionOpenResponse');
+    if (actingBlockLength < 29) {
+      throw new RangeError(`SessionOpenResponse: blockLength ${actingBlockLength} is shorter than the 29 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

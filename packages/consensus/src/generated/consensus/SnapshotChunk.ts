@@ -32,6 +32,9 @@ export class SnapshotChunkDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SnapshotChunk');
+    if (actingBlockLength < 56) {
+      throw new RangeError(`SnapshotChunk: blockLength ${actingBlockLength} is shorter than the 56 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

@@ -32,6 +32,9 @@ export class SnapshotResponseDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'SnapshotResponse');
+    if (actingBlockLength < 33) {
+      throw new RangeError(`SnapshotResponse: blockLength ${actingBlockLength} is shorter than the 33 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;

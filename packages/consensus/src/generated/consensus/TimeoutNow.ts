@@ -32,6 +32,9 @@ export class TimeoutNowDecoder {
       this._bytes = bytesOf(buffer);
     }
     checkBounds(this._bytes, offset, actingBlockLength, 'TimeoutNow');
+    if (actingBlockLength < 16) {
+      throw new RangeError(`TimeoutNow: blockLength ${actingBlockLength} is shorter than the 16 bytes of its fields in version ${actingVersion}`);
+    }
     this._offset = offset;
     this._actingBlockLength = actingBlockLength;
     this._actingVersion = actingVersion;
