@@ -62,7 +62,9 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   let engine: MatchingEngine;
-  const md = new MarketDataService({ books: { book: (id) => engine.book(id) } });
+  const md = new MarketDataService({
+    books: { book: (id) => engine.book(id), order: (id) => engine.order(id) },
+  });
   engine = new MatchingEngine(md.sink);
   md.onStart({ reply: () => {}, scheduleTimer: () => {}, cancelTimer: () => false }, undefined);
   let pos = 0;

@@ -7,7 +7,8 @@
  * instruments, adds near the touch, cancels, marketable limits, market orders, replaces) through
  *   A. matching alone (NullSink),
  *   B. matching + the feed state machine (events teed in, endEntry after every command),
- *   B'. B without the l3 channel (config l3: false),
+ *   B'. B finding orders for l3 by scanning their level (a BookSource without order lookup),
+ *   B''. B without the l3 channel (config l3: false),
  *   C. B + encoding every message in SBE (what delivery does once per message),
  *   D. B + encoding every message in JSON.
  * Prints ns per command for each, the feed's own cost (B - A) per command and per message, and the
@@ -181,7 +182,7 @@ function newOrder(
   };
 }
 
-type Mode = 'matching' | 'feed' | 'feed-no-l3' | 'feed+sbe' | 'feed+json';
+type Mode = 'matching' | 'feed' | 'feed-scan' | 'feed-no-l3' | 'feed+sbe' | 'feed+json';
 
 function run(mode: Mode, setup: Command[], cmds: Command[]): { ns: number; messages: number; bytes: number } {
   gc?.();
@@ -191,10 +192,14 @@ function run(mode: Mode, setup: Command[], cmds: Command[]): { ns: number; messa
   let feed: MarketDataFeed | undefined;
   if (mode === 'matching') engine = new MatchingEngine(new NullSink());
   else {
-    feed = new MarketDataFeed({ book: (id) => engine.book(id) }, { l3: mode !== 'feed-no-l3' });
+    const source =
+      mode === 'feed-scan'
+        ? { book: (id: number) => engine.book(id) }
+        : { book: (id: number) => engine.book(id), order: (id: number) => engine.order(id) };
+    feed = new MarketDataFeed(source, { l3: mode !== 'feed-no-l3' });
     engine = new MatchingEngine(feed);
     feed.onMessage =
-      mode === 'feed' || mode === 'feed-no-l3'
+      mode === 'feed' || mode === 'feed-no-l3' || mode === 'feed-scan'
         ? () => {
             messages++;
           }
@@ -236,7 +241,7 @@ function main(): void {
       .join(' ')}`,
   );
   const { setup, cmds } = workload();
-  const modes: Mode[] = ['matching', 'feed', 'feed-no-l3', 'feed+sbe', 'feed+json'];
+  const modes: Mode[] = ['matching', 'feed', 'feed-scan', 'feed-no-l3', 'feed+sbe', 'feed+json'];
   const best = new Map<Mode, { ns: number; messages: number; bytes: number }>();
   for (let r = 0; r < RUNS; r++) {
     for (const m of modes) {

@@ -1,5 +1,6 @@
 import { Prng } from '@venue/consensus';
 import {
+  type BookSource,
   type FeedMessage,
   MarketDataFeed,
   MarketDataService,
@@ -33,9 +34,18 @@ export class FeedReplica {
   /** Messages of the entry being applied. */
   entry: FeedMessage[] = [];
   position = 0;
+  private readonly orderLookup: boolean;
 
-  constructor(depthTop = 10, l3 = true) {
-    this.feed = new MarketDataFeed({ book: (id) => this.engine.book(id) }, { depthTop, l3 });
+  /** The engine as the feed's BookSource: with matching's order lookup, or books only (level scans). */
+  private source(orderLookup: boolean): BookSource {
+    return orderLookup
+      ? { book: (id) => this.engine.book(id), order: (id) => this.engine.order(id) }
+      : { book: (id) => this.engine.book(id) };
+  }
+
+  constructor(depthTop = 10, l3 = true, orderLookup = true) {
+    this.feed = new MarketDataFeed(this.source(orderLookup), { depthTop, l3 });
+    this.orderLookup = orderLookup;
     this.engine = new MatchingEngine(this.feed);
     this.feed.onMessage = (m) => this.entry.push(m);
   }
@@ -53,7 +63,7 @@ export class FeedReplica {
   restart(): void {
     const engineBytes = writeSnapshot(this.engine);
     const feedBytes = writeFeedSnapshot(this.feed);
-    this.feed = readFeedSnapshot(feedBytes, { book: (id) => this.engine.book(id) });
+    this.feed = readFeedSnapshot(feedBytes, this.source(this.orderLookup));
     this.engine = readSnapshot(engineBytes, this.feed);
     this.feed.onMessage = (m) => this.entry.push(m);
   }
@@ -208,7 +218,10 @@ export class ServiceReplica {
   position = 0;
 
   constructor(ringCapacityPerStream = 1024) {
-    this.md = new MarketDataService({ books: { book: (id) => this.engine.book(id) }, ringCapacityPerStream });
+    this.md = new MarketDataService({
+      books: { book: (id) => this.engine.book(id), order: (id) => this.engine.order(id) },
+      ringCapacityPerStream,
+    });
     this.engine = new MatchingEngine(this.md.sink);
     this.md.onStart({ reply: () => {}, scheduleTimer: () => {}, cancelTimer: () => false }, undefined);
   }

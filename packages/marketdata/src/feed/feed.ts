@@ -34,9 +34,14 @@ import {
   type ShadowLevel,
 } from './instrument-state.js';
 
-/** Where the feed reads the book: matching's engine satisfies it (`engine.book(id)`). */
+/** Where the feed reads the book: matching's engine satisfies it (`engine.book(id)`, `engine.order(id)`). */
 export interface BookSource {
   book(instrumentId: number): BookView | undefined;
+  /**
+   * Optional lookup of a live order by id (l3 uses it instead of scanning the order's level).
+   * A resting order has visibleLots > 0; a pending stop has 0.
+   */
+  order?(orderId: number): OrderView | undefined;
 }
 
 export interface FeedConfig {
@@ -440,13 +445,19 @@ export class MarketDataFeed implements EventSink {
       const side = (ended ? tp[i + 1]! - 2 : tp[i + 1]!) as SideCode;
       const px = tp[i + 2]!;
       let cur: OrderView | undefined;
-      // Scanning the level is linear in its queue (BookView has no lookup by order id).
       if (!ended && book !== undefined && px > 0) {
-        book.forEachOrderAt(side, px, (o) => {
-          if (o.id !== id) return true;
-          cur = o;
-          return false;
-        });
+        if (this.books.order !== undefined) {
+          const o = this.books.order(id);
+          // Between commands an order rests iff it shows a quantity (pending stops show 0).
+          if (o !== undefined && o.visibleLots > 0) cur = o;
+        } else {
+          // Without a lookup by id: scan the level (linear in its queue).
+          book.forEachOrderAt(side, px, (o) => {
+            if (o.id !== id) return true;
+            cur = o;
+            return false;
+          });
+        }
       }
       const old = s.l3.get(id);
       if (cur === undefined) {
