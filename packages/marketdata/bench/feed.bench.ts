@@ -241,7 +241,12 @@ function main(): void {
       .join(' ')}`,
   );
   const { setup, cmds } = workload();
-  const modes: Mode[] = ['matching', 'feed', 'feed-scan', 'feed-no-l3', 'feed+sbe', 'feed+json'];
+  const all: Mode[] = ['matching', 'feed', 'feed-scan', 'feed-no-l3', 'feed+sbe', 'feed+json'];
+  // --only MODE: run one mode (profiling); the summary lines need them all.
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] as Mode) : undefined;
+  if (only !== undefined && !all.includes(only)) throw new Error(`--only: one of ${all.join(', ')}`);
+  const modes: Mode[] = only === undefined ? all : [only];
   const best = new Map<Mode, { ns: number; messages: number; bytes: number }>();
   for (let r = 0; r < RUNS; r++) {
     for (const m of modes) {
@@ -249,6 +254,11 @@ function main(): void {
       const prev = best.get(m);
       if (prev === undefined || res.ns < prev.ns) best.set(m, res);
     }
+  }
+  if (only !== undefined) {
+    const r = best.get(only)!;
+    console.log(`${only}: ${(r.ns / COMMANDS).toFixed(0)} ns/command, ${r.messages} messages`);
+    return;
   }
   const a = best.get('matching')!;
   const b = best.get('feed')!;
