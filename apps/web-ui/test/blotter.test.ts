@@ -70,6 +70,7 @@ describe('blotter from execution reports', () => {
           [54, '2'],
           [31, '100.50'],
           [32, '4'],
+          [43, 'Y'],
         ]),
       ).kind,
     ).toBe('ignored');

@@ -1,4 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { lotsToText, ticksToText } from '../lib/decimal.js';
 import { BlotterPanel } from './Blotter.js';
 import { CandleChart } from './Chart.js';
 import { ClusterPanel } from './Cluster.js';
@@ -48,6 +49,30 @@ function Login() {
       </button>
       {store.config?.demo === true && <p className="hint">Demo: CLIENT1..4 / demo, ADMIN / admin</p>}
     </form>
+  );
+}
+
+function Stats() {
+  useStore();
+  const st = store.stats;
+  const inst = store.instrument;
+  if (st === undefined || inst === undefined) return null;
+  const px = (t: number | null) => (t === null ? '—' : ticksToText(t, inst.tickSize));
+  return (
+    <span className="stats num" title="Rolling 24 h statistics (log time)">
+      <span>
+        24h high <b>{px(st.highTicks)}</b>
+      </span>
+      <span>
+        low <b>{px(st.lowTicks)}</b>
+      </span>
+      <span>
+        volume <b>{lotsToText(st.volumeLots, inst.lotSize)}</b>
+      </span>
+      <span>
+        trades <b>{st.tradeCount}</b>
+      </span>
+    </span>
   );
 }
 
@@ -159,6 +184,7 @@ export function App() {
         <span className="num last" title="Last trade price" data-testid="last-price">
           {store.instrument !== undefined ? (store.lastPrice.get(store.instrument.symbol) ?? '—') : ''}
         </span>
+        <Stats />
         <nav>
           <button type="button" aria-pressed={tab === 'trade'} onClick={() => setTab('trade')}>
             Trading

@@ -116,10 +116,10 @@ export function BlotterPanel() {
             <tr>
               <th>Symbol</th>
               <th>Side</th>
-              <th>Price</th>
-              <th>Qty</th>
-              <th>Filled</th>
-              <th>Leaves</th>
+              <th className="num">Price</th>
+              <th className="num">Qty</th>
+              <th className="num">Filled</th>
+              <th className="num">Leaves</th>
               <th>Status</th>
               <th />
             </tr>
@@ -135,11 +135,11 @@ export function BlotterPanel() {
         <table aria-label="Fills">
           <thead>
             <tr>
-              <th>Time</th>
+              <th className="num">Time</th>
               <th>Symbol</th>
               <th>Side</th>
-              <th>Price</th>
-              <th>Qty</th>
+              <th className="num">Price</th>
+              <th className="num">Qty</th>
               <th>Order</th>
             </tr>
           </thead>
@@ -162,11 +162,11 @@ export function BlotterPanel() {
           <thead>
             <tr>
               <th>Symbol</th>
-              <th>Position</th>
-              <th>Avg price</th>
-              <th>Mark</th>
-              <th>Unrealised P&amp;L</th>
-              <th>Realised P&amp;L</th>
+              <th className="num">Position</th>
+              <th className="num">Avg price</th>
+              <th className="num">Mark</th>
+              <th className="num">Unrealised P&amp;L</th>
+              <th className="num">Realised P&amp;L</th>
             </tr>
           </thead>
           <tbody>

@@ -66,7 +66,7 @@ export function CandleChart() {
       autoSize: true,
       layout: { background: { color: 'transparent' }, textColor: colors.text, attributionLogo: true },
       grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
-      timeScale: { timeVisible: true, secondsVisible: true },
+      timeScale: { timeVisible: true, secondsVisible: true, barSpacing: 10, rightOffset: 4 },
     });
     const candles = api.addSeries(CandlestickSeries, {
       upColor: colors.up,
@@ -78,6 +78,8 @@ export function CandleChart() {
     const volume = api.addSeries(HistogramSeries, {
       priceScaleId: 'vol',
       priceFormat: { type: 'volume' },
+      lastValueVisible: false,
+      priceLineVisible: false,
       color: '#3b4a5e',
     });
     api.priceScale('vol').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });

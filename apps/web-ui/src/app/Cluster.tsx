@@ -53,15 +53,15 @@ export function ClusterPanel() {
           <table aria-label="Nodes">
             <thead>
               <tr>
-                <th>Node</th>
+                <th className="num">Node</th>
                 <th>Role</th>
-                <th>Term</th>
-                <th>Commit</th>
-                <th>Applied</th>
-                <th>Log</th>
-                <th>Lag</th>
-                <th>Heartbeat</th>
-                <th>PID</th>
+                <th className="num">Term</th>
+                <th className="num">Commit</th>
+                <th className="num">Applied</th>
+                <th className="num">Log</th>
+                <th className="num">Lag</th>
+                <th className="num">Heartbeat</th>
+                <th className="num">PID</th>
                 {store.isAdmin && c.demo && <th />}
               </tr>
             </thead>
@@ -114,6 +114,7 @@ export function ClusterPanel() {
       </section>
       <section className="panel events" aria-label="Cluster events">
         <h2>Events</h2>
+        {(c?.events.length ?? 0) === 0 && <p className="muted">No elections or role changes yet.</p>}
         <ol>
           {[...(c?.events ?? [])]
             .reverse()

@@ -22,9 +22,9 @@ export function Ladder() {
       <table aria-label="Order book">
         <thead>
           <tr>
-            <th>Price</th>
-            <th>Size</th>
-            <th>Total</th>
+            <th className="num">Price</th>
+            <th className="num">Size</th>
+            <th className="num">Total</th>
           </tr>
         </thead>
         <tbody>

@@ -9,9 +9,9 @@ export function Tape() {
       <table aria-label="Trades tape">
         <thead>
           <tr>
-            <th>Time</th>
-            <th>Price</th>
-            <th>Size</th>
+            <th className="num">Time</th>
+            <th className="num">Price</th>
+            <th className="num">Size</th>
           </tr>
         </thead>
         <tbody>

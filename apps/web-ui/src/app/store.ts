@@ -2,7 +2,7 @@ import { Blotter, computePositions, type Fill, type Position } from '../lib/blot
 import { formatOnGrid, lotsToText, ticksToText } from '../lib/decimal.js';
 import { type FixField, type FixMessage, fixTimestamp } from '../lib/fix.js';
 import { L2Book } from '../lib/ladder.js';
-import type { BarMsg, FeedMsg, StreamVerdict } from '../lib/md.js';
+import type { BarMsg, FeedMsg, StatsMsg, StreamVerdict } from '../lib/md.js';
 import { type ConnState, FixClient } from './fixclient.js';
 import { MdClient } from './mdclient.js';
 
@@ -89,6 +89,8 @@ export class Store {
   tape: TapeTrade[] = [];
   readonly bars = new Map<number, BarMsg>();
   lastPrice = new Map<string, string>();
+  /** 24 h rolling stats of the selected instrument (from the `stats` channel). */
+  stats: StatsMsg | undefined;
   ticketErrors: Partial<Record<TicketField, string>> = {};
   blotterErrors = new Map<string, string>();
   log: string[] = [];
@@ -103,6 +105,8 @@ export class Store {
   };
   private fix: FixClient | undefined;
   private md: MdClient | undefined;
+  /** ClOrdID -> OrderID of OrderStatusRequests in flight. */
+  private readonly statusRequests = new Map<string, string>();
   private readonly sentAt = new Map<
     string,
     { atMs: number; kind: 'new' | 'cancel' | 'replace'; orderId?: string }
@@ -164,6 +168,7 @@ export class Store {
       { username, password, targetCompId: cfg.targetCompId, heartBtIntSec: 10 },
       {
         onState: (s, detail) => {
+          if (s === 'connected' && this.fixState === 'reconnecting') this.refreshOpenOrders();
           this.fixState = s;
           this.fixDetail = detail;
           this.note(`FIX ${s}${detail === undefined ? '' : `: ${detail}`}`);
@@ -209,6 +214,7 @@ export class Store {
     this.book.reset([]);
     this.tape = [];
     this.bars.clear();
+    this.stats = undefined;
     this.ticketErrors = {};
     if (id !== undefined) this.md?.subscribe(id, ['l2', 'trades', 'bars', 'stats']);
     this.changed();
@@ -260,6 +266,7 @@ export class Store {
         }
         break;
       case 'stats':
+        this.stats = m;
         if (m.lastTicks !== null && !this.lastPrice.has(inst.symbol)) {
           this.lastPrice.set(inst.symbol, ticksToText(m.lastTicks, inst.tickSize));
         }
@@ -285,6 +292,17 @@ export class Store {
     if (type === '8') {
       const sent = this.sentAt.get(clOrdId);
       this.recordRtt(clOrdId);
+      // The answer to an OrderStatusRequest after a reconnect (ClOrdID in 11 or, on rejects, 41).
+      const statusKey = [m.get(11), m.get(41)].find((k) => k !== undefined && this.statusRequests.has(k));
+      const statusOrderId = statusKey === undefined ? undefined : this.statusRequests.get(statusKey);
+      if (statusKey !== undefined) this.statusRequests.delete(statusKey);
+      if (statusOrderId !== undefined && m.get(150) === '8') {
+        const text = m.get(58) ?? 'unknown order';
+        this.blotter.markUnknown(statusOrderId, text);
+        this.note(`order ${statusOrderId}: ${text}`);
+        this.changed();
+        return;
+      }
       const out = this.blotter.onExecutionReport(m);
       if (out.kind === 'reject') {
         if (sent?.kind === 'new' || sent === undefined) {
@@ -306,6 +324,11 @@ export class Store {
       const orderId = m.get(37) !== 'NONE' ? m.get(37) : sent?.orderId;
       if (orderId !== undefined) this.blotterErrors.set(orderId, text);
       this.note(`cancel/replace rejected: ${text}`);
+    } else if (type === 'j' && m.get(372) === 'H') {
+      const orderId = this.statusRequests.get(m.get(379) ?? '');
+      const text = m.get(58) ?? 'order status refused';
+      if (orderId !== undefined) this.blotter.markUnknown(orderId, text);
+      this.note(`order status refused: ${text}`);
     } else if (type === 'j') {
       const text = m.get(58) ?? 'business reject';
       this.ticketErrors = { general: text };
@@ -363,6 +386,22 @@ export class Store {
     fields.push([59, o.tif]);
     if (o.postOnly) fields.push([18, '6']);
     return this.send(fields, clOrdId, 'new');
+  }
+
+  /** After a reconnect: ask the venue for the status of every order we think is open. */
+  private refreshOpenOrders(): void {
+    for (const o of this.blotter.openOrders()) {
+      this.statusRequests.set(o.clOrdId, o.orderId);
+      if (this.statusRequests.size > 1000)
+        this.statusRequests.delete(this.statusRequests.keys().next().value!);
+      this.fix?.send([
+        [35, 'H'],
+        [11, o.clOrdId],
+        [37, o.orderId],
+        [55, o.symbol],
+        [54, o.side === 'buy' ? '1' : '2'],
+      ]);
+    }
   }
 
   cancel(orderId: string): boolean {

@@ -63,6 +63,7 @@ export const ORD_STATUS_TEXT: Readonly<Record<string, string>> = {
   A: 'Pending new',
   C: 'Expired',
   E: 'Pending replace',
+  U: 'Unknown to the venue',
 };
 
 const OPEN_STATUSES = new Set(['0', '1', '6', 'A', 'E', '5']);
@@ -92,7 +93,17 @@ export class Blotter {
     return undefined;
   }
 
-  /** Applies an ExecutionReport (35=8). Replays (same ExecID) are ignored. */
+  /** Marks an order the venue no longer knows (status request refused). */
+  markUnknown(orderId: string, text: string): OrderRow | undefined {
+    const o = this.orders.get(orderId);
+    if (o === undefined) return undefined;
+    o.status = 'U';
+    o.text = text;
+    o.updatedSeq = ++this.seq;
+    return o;
+  }
+
+  /** Applies an ExecutionReport (35=8). Resent duplicates (43=Y, same ExecID) are ignored. */
   onExecutionReport(m: FixMessage): ReportOutcome {
     const orderId = m.get(37);
     const execId = m.get(17);
@@ -104,9 +115,9 @@ export class Blotter {
     if (orderId === undefined || execId === undefined || execType === undefined || status === undefined) {
       return { kind: 'ignored', reason: 'ExecutionReport without 37/17/150/39' };
     }
-    if (execType === 'I') {
-      // Status answers carry no new execution; they refresh the row.
-    } else if (this.execIds.has(execId)) {
+    // A resend (PossDupFlag=Y) of an execution already applied changes nothing. Status answers
+    // (150=I) carry no new execution and always refresh the row.
+    if (execType !== 'I' && m.get(43) === 'Y' && this.execIds.has(execId)) {
       return { kind: 'ignored', reason: `duplicate ExecID ${execId}` };
     }
     this.execIds.add(execId);

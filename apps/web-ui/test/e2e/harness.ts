@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +22,40 @@ export function missingPrerequisite(): string | undefined {
   return undefined;
 }
 
-/** Builds the static UI into dist/public (Vite, ~2 s) so the test runs what src/ says. */
-export function buildUi(): void {
-  const vite = join(webUiDir, 'node_modules/vite/bin/vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: webUiDir, stdio: 'pipe' });
+function newestMtimeMs(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtimeMs(join(path, name)));
+  return newest;
+}
+
+/**
+ * Builds the static UI into dist/public (Vite, ~2 s) when src/ is newer than the build, so the test
+ * runs what src/ says. A directory lock keeps parallel test files from building at the same time.
+ */
+export async function buildUi(): Promise<void> {
+  const lock = join(webUiDir, 'dist', '.e2e-build-lock');
+  mkdirSync(join(webUiDir, 'dist'), { recursive: true });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for 60 s (remove it if stale)`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    const built = join(webUiDir, 'dist/public/index.html');
+    const sources = ['src', 'index.html', 'vite.config.ts'].map((p) => newestMtimeMs(join(webUiDir, p)));
+    if (existsSync(built) && statSync(built).mtimeMs > Math.max(...sources)) return;
+    const vite = join(webUiDir, 'node_modules/vite/bin/vite.js');
+    execFileSync(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: webUiDir, stdio: 'pipe' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface Venue {
@@ -34,11 +65,38 @@ export interface Venue {
   stop(): Promise<void>;
 }
 
-export async function startVenue(extraArgs: ReadonlyArray<string> = []): Promise<Venue> {
-  const data = mkdtempSync(join(tmpdir(), 'webui-e2e-'));
+export interface VenueOptions {
+  /** Default 0 (any free port). */
+  readonly httpPort?: number;
+  /** Reuse a data directory (a restart); otherwise a fresh temporary one, removed on stop. */
+  readonly dataDir?: string;
+}
+
+/** A free loopback TCP port (for a venue restarted on the same address). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
+  const ownData = options.dataDir === undefined;
+  const data = options.dataDir ?? mkdtempSync(join(tmpdir(), 'webui-e2e-'));
   const proc = spawn(
     process.execPath,
-    [venueMain, 'start', '--http-port', '0', '--fix-port', '0', '--data', data, '--no-bots', ...extraArgs],
+    [
+      venueMain,
+      'start',
+      '--http-port',
+      String(options.httpPort ?? 0),
+      '--fix-port',
+      '0',
+      '--data',
+      data,
+      '--no-bots',
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -80,7 +138,7 @@ export async function startVenue(extraArgs: ReadonlyArray<string> = []): Promise
       await exited;
       clearTimeout(timer);
     }
-    rmSync(data, { recursive: true, force: true });
+    if (ownData) rmSync(data, { recursive: true, force: true });
   };
   if (!(await fixWebSocketWorks(venueUrl, probe))) {
     await stop();

@@ -79,7 +79,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
   let browser: Browser;
 
   beforeAll(async () => {
-    buildUi();
+    await buildUi();
     venue = await startVenue();
     browser = await launchChromium();
   }, 60_000);
