@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.21.0
 # libquickfix-dev + g++: the FIX interop test builds a real QuickFIX C++ initiator.
-APT_PACKAGES=(libquickfix-dev g++)
+# chromium: the web UI's end-to-end tests drive Debian's chromium with playwright-core.
+APT_PACKAGES=(libquickfix-dev g++ chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
