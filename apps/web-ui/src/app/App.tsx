@@ -112,7 +112,13 @@ function ClusterBadge() {
   useStore();
   const c = clusterCache;
   if (c === undefined) return null;
-  return <span>Leader node {c.leaderId ?? '?'}</span>;
+  const leader = c.members.find((m) => m.id === c.leaderId);
+  return (
+    <span title="From api/cluster; the feed protocol does not name the node that serves it">
+      Cluster leader: node {c.leaderId ?? '?'}
+      {leader === undefined ? '' : ` (term ${leader.term})`}
+    </span>
+  );
 }
 
 export interface ClusterMember {

@@ -10,6 +10,13 @@ export function Ladder() {
   const inst = store.instrument;
   if (inst === undefined) return null;
   const rows = ladderRows(store.book, DEPTH);
+  // Levels holding one of my open orders (shown with a marker, as traders expect).
+  const mine = new Set(
+    store.blotter
+      .openOrders()
+      .filter((o) => o.symbol === inst.symbol && o.price !== undefined)
+      .map((o) => `${o.side}${store.fmtPrice(o.symbol, o.price)}`),
+  );
   const maxCum = Math.max(1, ...rows.map((r) => r.cumulativeLots));
   const bid = store.book.bestBid();
   const ask = store.book.bestAsk();
@@ -50,6 +57,11 @@ export function Ladder() {
                   <button type="button" className="link" aria-label={`Price ${price}`}>
                     {price}
                   </button>
+                  {mine.has(`${r.side}${price}`) && (
+                    <span className="mine" title="You have an order at this level">
+                      ●
+                    </span>
+                  )}
                 </td>
                 <td className="num">{lotsToText(r.qtyLots, inst.lotSize)}</td>
                 <td className="num muted">{lotsToText(r.cumulativeLots, inst.lotSize)}</td>

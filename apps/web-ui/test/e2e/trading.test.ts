@@ -36,16 +36,20 @@ async function order(page: Page, side: 'Buy' | 'Sell', price: string, qty: strin
   await page.getByLabel('Quantity', { exact: true }).press('Enter');
 }
 
-/** Ladder rows as [side, price, size, total]. */
+/** Ladder rows as [side, price, size, total]; the price ends with `*` on levels holding my order. */
 async function ladder(page: Page): Promise<string[][]> {
-  return page
-    .locator('table[aria-label="Order book"] tr.lvl')
-    .evaluateAll((rows) =>
-      rows.map((r) => [
+  return page.locator('table[aria-label="Order book"] tr.lvl').evaluateAll((rows) =>
+    rows.map((r) => {
+      const [price, size, total] = [...r.querySelectorAll('td')];
+      const mark = r.querySelector('.mine') === null ? '' : '*';
+      return [
         r.getAttribute('data-side') ?? '',
-        ...[...r.querySelectorAll('td')].map((td) => td.textContent ?? ''),
-      ]),
-    );
+        `${price?.querySelector('button')?.textContent ?? ''}${mark}`,
+        size?.textContent ?? '',
+        total?.textContent ?? '',
+      ];
+    }),
+  );
 }
 
 async function openOrders(page: Page): Promise<string[][]> {
@@ -107,6 +111,8 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
       .poll(() => openOrders(seller), { timeout: STEP_MS })
       .toEqual([['ZVZZT', 'Sell', '100.50', '5', '0', '5']]);
     await expect.poll(() => ladder(buyer), { timeout: STEP_MS }).toEqual([['sell', '100.50', '5', '5']]);
+    // The seller sees its own order marked on the ladder.
+    await expect.poll(() => ladder(seller), { timeout: STEP_MS }).toEqual([['sell', '100.50*', '5', '5']]);
 
     await order(buyer, 'Buy', '100.50', '3');
     await expect.poll(() => fills(buyer), { timeout: STEP_MS }).toEqual([['ZVZZT', 'Buy', '100.50', '3']]);
@@ -165,7 +171,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     const qtyText = await qtyField.getByRole('alert').textContent();
     // Nothing changed: still the one resting order, and the book has only it.
     expect(await openOrders(page)).toEqual([['ZVZZT', 'Buy', '99.00', '1', '0', '1']]);
-    expect(await ladder(page)).toEqual([['buy', '99.00', '1', '1']]);
+    expect(await ladder(page)).toEqual([['buy', '99.00*', '1', '1']]);
     console.log(`zero-quantity reject text: ${qtyText}`);
     await page.context().close();
   }, 60_000);
