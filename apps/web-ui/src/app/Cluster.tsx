@@ -5,24 +5,37 @@ import { store } from './store.js';
 function LatencyChart() {
   const pts = store.orderRtts;
   const w = 360;
-  const h = 90;
+  const h = 100;
+  const pad = 4;
   if (pts.length === 0) return <p className="muted">No orders yet: latency appears after the first order.</p>;
   const max = Math.max(1, ...pts.map((p) => p.rttMs));
-  const step = w / Math.max(1, pts.length - 1);
-  const path = pts
-    .map(
-      (p, i) =>
-        `${i === 0 ? 'M' : 'L'}${(i * step).toFixed(1)},${(h - (p.rttMs / max) * (h - 4)).toFixed(1)}`,
-    )
-    .join(' ');
+  const step = (w - 2 * pad) / Math.max(1, pts.length - 1);
+  const xy = pts.map((p, i) => [pad + i * step, h - pad - (p.rttMs / max) * (h - 2 * pad)] as const);
+  const path = xy.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
   const last = pts[pts.length - 1]!;
+  const sorted = pts.map((p) => p.rttMs).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
   return (
     <figure className="latency">
-      <svg width={w} height={h} role="img" aria-label="Order round-trip latency chart">
+      <svg
+        width={w}
+        height={h}
+        viewBox={`0 0 ${w} ${h}`}
+        role="img"
+        aria-label="Order round-trip latency chart"
+      >
+        <text x={w - pad} y={12} textAnchor="end" className="axis">
+          {max} ms
+        </text>
         <path d={path} fill="none" stroke="#4fa3ff" strokeWidth="1.5" />
+        {xy.map(([x, y], i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: samples have no identity beyond their position.
+          <circle key={i} cx={x} cy={y} r={2} fill="#4fa3ff" />
+        ))}
       </svg>
       <figcaption className="num">
-        last {last.rttMs} ms · max {max} ms · {pts.length} orders
+        last {last.rttMs} ms · median {median} ms · max {max} ms · {pts.length}{' '}
+        {pts.length === 1 ? 'order' : 'orders'}
       </figcaption>
     </figure>
   );

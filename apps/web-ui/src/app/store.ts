@@ -3,6 +3,7 @@ import { formatOnGrid, lotsToText, ticksToText } from '../lib/decimal.js';
 import { type FixField, type FixMessage, fixTimestamp } from '../lib/fix.js';
 import { L2Book } from '../lib/ladder.js';
 import type { BarMsg, FeedMsg, StatsMsg, StreamVerdict } from '../lib/md.js';
+import { fieldOfText, type TicketField } from '../lib/ticket.js';
 import { type ConnState, FixClient } from './fixclient.js';
 import { MdClient } from './mdclient.js';
 
@@ -34,6 +35,8 @@ export interface TapeTrade {
   readonly qtyLots: number;
 }
 
+export type { TicketField };
+
 export interface TicketState {
   side: 'buy' | 'sell';
   ordType: 'limit' | 'market' | 'stop' | 'stopLimit';
@@ -45,23 +48,10 @@ export interface TicketState {
   postOnly: boolean;
 }
 
-export type TicketField = 'price' | 'quantity' | 'stopPx' | 'general';
-
 const TAPE_MAX = 200;
 const LATENCY_MAX = 120;
 const BARS_MAX = 2_000;
 const LOG_MAX = 50;
-
-const TAG_FIELD: Readonly<Record<string, TicketField>> = { '44': 'price', '38': 'quantity', '99': 'stopPx' };
-
-/** Which ticket field a venue Text concerns ("Price(44) ... " -> price). */
-export function fieldOfText(text: string, refTag?: string): TicketField {
-  if (refTag !== undefined && TAG_FIELD[refTag] !== undefined) return TAG_FIELD[refTag]!;
-  if (/\bPrice\(44\)|\bprice\b|tick/i.test(text)) return 'price';
-  if (/OrderQty\(38\)|quantity|\blot\b/i.test(text)) return 'quantity';
-  if (/StopPx\(99\)/i.test(text)) return 'stopPx';
-  return 'general';
-}
 
 let clOrdCounter = 0;
 function newClOrdId(user: string): string {

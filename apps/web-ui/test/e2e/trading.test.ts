@@ -219,7 +219,16 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     expect(await client.getByRole('button', { name: /^Kill/ }).count()).toBe(0);
     const admin = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await login(admin, venue.url, 'ADMIN');
+    // An order from this browser feeds the panel's round-trip chart.
+    await pick(admin, 'ZVZZT');
+    await order(admin, 'Buy', '95.00', '1');
+    await expect.poll(() => admin.getByTestId('last-price').count()).toBe(1);
     await admin.getByRole('button', { name: 'Cluster' }).click();
+    await expect
+      .poll(() => admin.getByRole('img', { name: 'Order round-trip latency chart' }).count(), {
+        timeout: STEP_MS,
+      })
+      .toBe(1);
     const rows = await admin.locator('table[aria-label="Nodes"] tbody tr').count();
     expect(rows).toBeGreaterThan(0);
     expect(await admin.getByRole('button', { name: /^Kill node/ }).count()).toBe(rows);
