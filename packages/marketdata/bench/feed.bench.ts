@@ -11,10 +11,13 @@
  *   B''. B without the l3 channel (config l3: false),
  *   C. B + encoding every message in SBE (what delivery does once per message),
  *   D. B + encoding every message in JSON.
- * Prints ns per command for each, the feed's own cost (B - A) per command and per message, and the
- * ratio (matching + feed) / matching alone. Best of R runs (fresh engines each run).
+ * Prints CPU ns per command (process.cpuUsage, so load from other processes counts less) for each, the feed's own cost (B - A) per command and per message, and the
+ * ratio (matching + feed) / matching alone. Each mode runs in its own process (so the JIT does not
+ * see the other modes' sinks), best of R runs with fresh engines.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import {
   type Command,
   CommandType,
@@ -218,7 +221,8 @@ function run(mode: Mode, setup: Command[], cmds: Command[]): { ns: number; messa
     engine.apply(c);
     feed?.endEntry(++pos, c.timestampMs);
   }
-  const t0 = process.hrtime.bigint();
+  // CPU time of this process, not wall time: other processes on the machine do not count.
+  const t0 = process.cpuUsage();
   if (feed === undefined) {
     for (let i = 0; i < cmds.length; i++) engine.apply(cmds[i]!);
   } else {
@@ -228,42 +232,74 @@ function run(mode: Mode, setup: Command[], cmds: Command[]): { ns: number; messa
       feed.endEntry(++pos, c.timestampMs);
     }
   }
-  const ns = Number(process.hrtime.bigint() - t0);
+  const used = process.cpuUsage(t0);
+  const ns = (used.user + used.system) * 1_000;
   return { ns, messages, bytes };
 }
 
+const ALL_MODES: Mode[] = ['matching', 'feed', 'feed-scan', 'feed-no-l3', 'feed+sbe', 'feed+json'];
+
+interface ModeResult {
+  ns: number;
+  messages: number;
+  bytes: number;
+}
+
+/** Child: one mode in a fresh process (no JIT state shared between modes), best of RUNS. */
+function runOnly(mode: Mode): void {
+  const { setup, cmds } = workload();
+  let best: ModeResult | undefined;
+  for (let r = 0; r < RUNS; r++) {
+    const res = run(mode, setup, cmds);
+    if (best === undefined || res.ns < best.ns) best = res;
+  }
+  console.log(`RESULT ${JSON.stringify(best)}`);
+}
+
 function main(): void {
+  const onlyAt = process.argv.indexOf('--only');
+  if (onlyAt >= 0) {
+    const only = process.argv[onlyAt + 1] as Mode;
+    if (!ALL_MODES.includes(only)) throw new Error(`--only: one of ${ALL_MODES.join(', ')}`);
+    runOnly(only);
+    return;
+  }
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  console.log(`feed bench: ${COMMANDS} commands, ${INSTRUMENTS} instruments, seed ${SEED}, best of ${RUNS}`);
+  console.log(
+    `feed bench: ${COMMANDS} commands, ${INSTRUMENTS} instruments, seed ${SEED}, best of ${RUNS}, one process per mode`,
+  );
   console.log(
     `machine: ${cpu} x${cpus().length}, node ${process.version}, load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const { setup, cmds } = workload();
-  const all: Mode[] = ['matching', 'feed', 'feed-scan', 'feed-no-l3', 'feed+sbe', 'feed+json'];
-  // --only MODE: run one mode (profiling); the summary lines need them all.
-  const onlyAt = process.argv.indexOf('--only');
-  const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] as Mode) : undefined;
-  if (only !== undefined && !all.includes(only)) throw new Error(`--only: one of ${all.join(', ')}`);
-  const modes: Mode[] = only === undefined ? all : [only];
-  const best = new Map<Mode, { ns: number; messages: number; bytes: number }>();
-  for (let r = 0; r < RUNS; r++) {
-    for (const m of modes) {
-      const res = run(m, setup, cmds);
-      const prev = best.get(m);
-      if (prev === undefined || res.ns < prev.ns) best.set(m, res);
-    }
-  }
-  if (only !== undefined) {
-    const r = best.get(only)!;
-    console.log(`${only}: ${(r.ns / COMMANDS).toFixed(0)} ns/command, ${r.messages} messages`);
-    return;
+  const script = fileURLToPath(import.meta.url);
+  const best = new Map<Mode, ModeResult>();
+  for (const m of ALL_MODES) {
+    const child = spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        script,
+        '--only',
+        m,
+        '--commands',
+        String(COMMANDS),
+        '--runs',
+        String(RUNS),
+        '--seed',
+        String(SEED),
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (child.status !== 0 || line === undefined) throw new Error(`mode ${m} failed: ${child.stderr}`);
+    best.set(m, JSON.parse(line.slice('RESULT '.length)) as ModeResult);
   }
   const a = best.get('matching')!;
   const b = best.get('feed')!;
   const perCmd = (ns: number) => ns / COMMANDS;
-  for (const m of modes) {
+  for (const m of ALL_MODES) {
     const r = best.get(m)!;
     const extra = m === 'matching' ? '' : `  (${(r.ns / a.ns).toFixed(2)}x matching alone)`;
     console.log(

@@ -73,6 +73,10 @@ const CH_BARS = 4;
 const CH_STATS = 5;
 const CH_L3 = 6;
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+// Comparators allocated once (sorting runs for every entry).
+const DESCENDING = (a: number, b: number): number => b - a;
+const ASCENDING = (a: number, b: number): number => a - b;
+const BY_ID = (a: InstrumentState, b: InstrumentState): number => a.id - b.id;
 
 /**
  * The market-data state machine. It is matching's EventSink (through a tee: it only notes which
@@ -220,7 +224,7 @@ export class MarketDataFeed implements EventSink {
       this.rollStats(now);
     }
     const dirty = this.dirty;
-    if (dirty.length > 1) dirty.sort((a, b) => a.id - b.id);
+    if (dirty.length > 1) dirty.sort(BY_ID);
     for (const s of dirty) {
       this.flushInstrument(s);
       s.dirty = false;
@@ -500,7 +504,7 @@ export class MarketDataFeed implements EventSink {
     touched: number[],
     shadow: Map<number, ShadowLevel>,
   ): void {
-    if (touched.length > 1) touched.sort(side === 1 ? (a, b) => b - a : (a, b) => a - b);
+    if (touched.length > 1) touched.sort(side === 1 ? DESCENDING : ASCENDING);
     let prev = -1;
     for (const px of touched) {
       if (px === prev) continue;
