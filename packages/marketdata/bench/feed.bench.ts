@@ -39,7 +39,7 @@ function arg(name: string, dflt: number): number {
   return v;
 }
 
-const COMMANDS = arg('commands', 500_000);
+const COMMANDS = arg('commands', 300_000);
 const SEED = arg('seed', 42);
 const RUNS = arg('runs', 3);
 const INSTRUMENTS = 10;
