@@ -1,18 +1,24 @@
+import { runMember } from './cluster/node-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
-import { startSingleProcess } from './start.js';
+import { memberArgsFor, type RunningVenue, startCluster, startSingleProcess } from './start.js';
 
 export const USAGE = `venue <command> [options]
 
 Commands:
-  start    Start the venue in demo mode: matching, market data, FIX gateway (TCP and WebSocket)
-           and the web UI. Options:
-             --config FILE      JSON config (see apps/venue/README.md); env VENUE_* overrides it
+  start    Start the whole venue (demo): three cluster members as separate processes (matching
+           and market data replicated on each), the FIX gateway (TCP and WebSocket) as a cluster
+           client, the web UI and the demo bots. A second start resumes from the data on disk.
+             --single           everything in one process, no replication (no data kept)
+             --no-bots          do not start the demo bots
              --host H           listen address (default 127.0.0.1)
              --http-port P      web UI, /fix and /md (default 8080; 0 = any free port)
              --fix-port P       FIX 4.4 over TCP (default 9878; 0 = any free port)
-             --data DIR         data directory (default ./data)
-             --no-bots          do not start the demo bots
+  node     Run one cluster member: venue node --id N (members, ports and data from the config).
   help     Show this text.
+
+Options of every command:
+  --config FILE   JSON config (see apps/venue/README.md); environment VENUE_* overrides it
+  --data DIR      data directory (default ./data; member N uses DIR/node-N)
 `;
 
 export interface CliResult {
@@ -31,6 +37,19 @@ export async function runCli(
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
   }
+  if (command === 'node') {
+    const parsed = parseStartOptions(rest);
+    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+    if (parsed.id === undefined) return { exitCode: 2, output: `venue node needs --id N\n\n${USAGE}` };
+    let config: VenueConfig;
+    try {
+      config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+      await runMember(config, parsed.id);
+    } catch (e) {
+      return { exitCode: 2, output: `venue node: ${(e as Error).message}\n` };
+    }
+    await new Promise<never>(() => {}); // runNode exits the process on SIGTERM/SIGINT
+  }
   if (command === 'start') {
     const parsed = parseStartOptions(rest);
     if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
@@ -41,7 +60,16 @@ export async function runCli(
       if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
       throw e;
     }
-    const venue = await startSingleProcess(config, (line) => console.log(line));
+    const log = (line: string) => console.log(line);
+    let venue: RunningVenue;
+    try {
+      venue =
+        config.cluster.mode === 'single'
+          ? await startSingleProcess(config, log)
+          : await startCluster(config, memberArgsFor(parsed.passthrough), log);
+    } catch (e) {
+      return { exitCode: 1, output: `venue start failed: ${(e as Error).message}\n` };
+    }
     console.log(
       [
         `venue ready http=${venue.httpUrl} fix=${config.host}:${venue.fixPort}`,
@@ -55,6 +83,14 @@ export async function runCli(
               .map((a) => `${a.login}/${a.password}`)
               .join(' ')}`
           : '',
+        config.cluster.mode === 'cluster'
+          ? `  cluster:       ${config.cluster.members
+              .map(
+                (m) =>
+                  `node ${m.id} pid ${venue.cluster.status().members.find((s) => s.id === m.id)?.pid ?? '?'} (client ${m.host}:${m.clientPort}, admin http://${m.host}:${m.adminPort}/status, feed ws://${m.host}:${m.mdPort}/md)`,
+              )
+              .join('\n                 ')}`
+          : '  cluster:       none (--single: one process, no replication)',
         `  pid ${process.pid}; Ctrl-C to stop`,
       ]
         .filter((l) => l !== '')
@@ -74,15 +110,27 @@ export async function runCli(
   return { exitCode: 2, output: `unknown command '${command}': run 'venue --help' for the list\n` };
 }
 
-function parseStartOptions(
-  args: readonly string[],
-): { file: string | undefined; overrides: Overrides } | { error: string } {
+interface ParsedOptions {
+  file: string | undefined;
+  id: number | undefined;
+  overrides: Overrides;
+  /** Options that members started by `venue start` must see too (same config and data). */
+  passthrough: string[];
+}
+
+function parseStartOptions(args: readonly string[]): ParsedOptions | { error: string } {
   const overrides: Overrides = {};
   let file: string | undefined;
+  let id: number | undefined;
+  const passthrough: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const key = args[i];
     if (key === '--no-bots') {
       overrides.bots = 'false';
+      continue;
+    }
+    if (key === '--single') {
+      overrides.mode = 'single';
       continue;
     }
     const value = args[i + 1];
@@ -91,6 +139,12 @@ function parseStartOptions(
     switch (key) {
       case '--config':
         file = value;
+        passthrough.push(key, value);
+        break;
+      case '--id':
+        id = Number(value);
+        if (!Number.isInteger(id) || id < 1)
+          return { error: `--id must be a positive integer, got '${value}'` };
         break;
       case '--host':
         overrides.host = value;
@@ -104,10 +158,11 @@ function parseStartOptions(
         break;
       case '--data':
         overrides.dataDir = value;
+        passthrough.push(key, value);
         break;
       default:
         return { error: `unknown option '${key}'` };
     }
   }
-  return { file, overrides };
+  return { file, id, overrides, passthrough };
 }

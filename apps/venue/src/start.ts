@@ -1,34 +1,45 @@
 import { join, resolve } from 'node:path';
-import { ConfiguredCredentials, FileSessionStoreFactory, FixGateway, FixTcpServer } from '@venue/gateway';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfiguredCredentials,
+  FileSessionStoreFactory,
+  FixGateway,
+  FixTcpServer,
+  type GatewayEvents,
+  type OrderEntryHandler,
+} from '@venue/gateway';
+import type { FeedSource } from '@venue/marketdata';
 import { webUiRoot } from '@venue/web-ui';
 import { DemoBots } from './bots/bots.js';
-import { MatchingOrderEntry } from './bridge/order-entry.js';
+import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
+import { type ClusterChannel, openClusterChannel } from './cluster/cluster-channel.js';
+import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
 import { InProcessLog } from './local/in-process-log.js';
-import { startWebServer, type WebServer } from './web/server.js';
+import { type ClusterView, startWebServer } from './web/server.js';
 
 export interface RunningVenue {
   readonly httpUrl: string;
   readonly fixPort: number;
-  readonly log: InProcessLog;
+  readonly cluster: ClusterView;
   stop(): Promise<void>;
 }
 
-/**
- * Starts the venue in one process: the services on an in-process log, the FIX gateway (TCP and
- * WebSocket), market data and the web UI. (The replicated three-node start replaces the
- * in-process log with cluster members as the consensus runtime lands.)
- */
-export async function startSingleProcess(
-  config: VenueConfig,
-  log: (line: string) => void,
-): Promise<RunningVenue> {
-  const venueLog = new InProcessLog();
-  venueLog.start();
-  const admin = venueLog.openSession('venue-admin', () => {});
-  for (const p of genesisPayloads(config)) admin.offer(p);
+interface Front {
+  readonly httpUrl: string;
+  readonly fixPort: number;
+  stop(): Promise<void>;
+}
 
+/** The gateway side of the venue: FIX over TCP and WebSocket, the web server (UI, /md, /api) and the bots. */
+async function startFront(
+  config: VenueConfig,
+  createHandler: (events: GatewayEvents) => OrderEntryHandler,
+  feed: { readonly local: FeedSource } | { readonly relay: () => string | undefined },
+  cluster: ClusterView,
+  log: (line: string) => void,
+): Promise<Front> {
   const credentials = new ConfiguredCredentials(
     config.accounts.map((a) => ({
       username: a.login,
@@ -52,49 +63,18 @@ export async function startSingleProcess(
       currency: i.currency,
       description: i.description,
     })),
-    createHandler: (events) => {
-      let bridge: MatchingOrderEntry | undefined;
-      const channel = venueLog.openSession('gateway-1', (seq, payload) => bridge?.onReply(seq, payload));
-      bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts);
-      return bridge;
-    },
+    createHandler,
     log: (line) => log(`gateway: ${line}`),
   });
   gateway.start();
   const tcp = new FixTcpServer({ gateway, host: config.host, port: config.fixTcpPort });
   const tcpAddress = await tcp.listen();
-
-  let web: WebServer;
+  let web: Awaited<ReturnType<typeof startWebServer>>;
   try {
-    web = await startWebServer({
-      config,
-      gateway,
-      feed: venueLog.venueServices.marketdata,
-      webRoot: webUiRoot,
-      cluster: {
-        status: () => ({
-          leaderId: 1,
-          members: [
-            {
-              id: 1,
-              role: 'leader',
-              term: 1,
-              logPosition: venueLog.appliedIndex,
-              commitPosition: venueLog.appliedIndex,
-              appliedPosition: venueLog.appliedIndex,
-              lagEntries: 0,
-              lastHeartbeatMs: null,
-              pid: process.pid,
-            },
-          ],
-          events: [],
-        }),
-      },
-    });
+    web = await startWebServer({ config, gateway, feed, webRoot: webUiRoot, cluster });
   } catch (e) {
     await tcp.close();
     gateway.stop();
-    venueLog.stop();
     throw e;
   }
 
@@ -118,13 +98,164 @@ export async function startSingleProcess(
   return {
     httpUrl: web.url,
     fixPort: tcpAddress.port,
-    log: venueLog,
     async stop() {
       bots?.stop();
       await web.close();
       await tcp.close();
       gateway.stop();
+    },
+  };
+}
+
+/** Creates the bridge between FIX sessions and a command channel opened for it. */
+function bridgeOn(
+  config: VenueConfig,
+  open: (
+    onReply: (tag: number, payload: Uint8Array) => void,
+    onFailed: (tag: number, text: string) => void,
+  ) => CommandChannel,
+): (events: GatewayEvents) => OrderEntryHandler {
+  return (events) => {
+    let bridge: MatchingOrderEntry | undefined;
+    const channel = open(
+      (tag, payload) => bridge?.onReply(tag, payload),
+      (tag, text) => bridge?.onRequestFailed(tag, text),
+    );
+    bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts);
+    return bridge;
+  };
+}
+
+/**
+ * Starts the venue in one process: the services on an in-process log (no replication), the FIX
+ * gateway, market data and the web UI. `venue start --single`, and tests.
+ */
+export async function startSingleProcess(
+  config: VenueConfig,
+  log: (line: string) => void,
+): Promise<RunningVenue> {
+  const venueLog = new InProcessLog();
+  venueLog.start();
+  const admin = venueLog.openSession('venue-admin', () => {});
+  for (const p of genesisPayloads(config)) admin.offer(p);
+  const cluster: ClusterView = {
+    status: () => ({
+      leaderId: 1,
+      members: [
+        {
+          id: 1,
+          role: 'leader',
+          term: 1,
+          logPosition: venueLog.appliedIndex,
+          commitPosition: venueLog.appliedIndex,
+          appliedPosition: venueLog.appliedIndex,
+          lagEntries: 0,
+          lastHeartbeatMs: null,
+          pid: process.pid,
+        },
+      ],
+      events: [],
+    }),
+  };
+  let front: Front;
+  try {
+    front = await startFront(
+      config,
+      bridgeOn(config, (onReply) => venueLog.openSession('gateway-1', onReply)),
+      { local: venueLog.venueServices.marketdata },
+      cluster,
+      log,
+    );
+  } catch (e) {
+    venueLog.stop();
+    throw e;
+  }
+  return {
+    httpUrl: front.httpUrl,
+    fixPort: front.fixPort,
+    cluster,
+    async stop() {
+      await front.stop();
       venueLog.stop();
     },
   };
+}
+
+/** argv that starts cluster member `id` with the same configuration as this process. */
+export type MemberArgs = (id: number) => string[];
+
+const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** `node <main.js> node --id N` plus the options that select this configuration. */
+export function memberArgsFor(passthrough: readonly string[]): MemberArgs {
+  return (id) => [MAIN_JS, 'node', '--id', String(id), ...passthrough];
+}
+
+/**
+ * Starts the replicated venue: the cluster members as child processes (each a consensus node with
+ * matching and market data on its service thread), then the gateway as a cluster client, the web
+ * UI and the bots. Kill any member: the others elect a leader and the gateway follows it.
+ */
+export async function startCluster(
+  config: VenueConfig,
+  memberArgs: MemberArgs,
+  log: (line: string) => void,
+): Promise<RunningVenue> {
+  const supervisor = new ClusterSupervisor({ members: config.cluster.members, memberArgs, log });
+  supervisor.start();
+  let admin: ClusterChannel | undefined;
+  let gatewayChannel: ClusterChannel | undefined;
+  try {
+    const leader = await supervisor.waitForLeader(30_000);
+    log(`cluster: leader is node ${leader}`);
+    admin = await openClusterChannel({
+      members: supervisor.clientAddresses(),
+      principal: 'venue-admin',
+      onReply: () => {},
+      onFailed: (_tag, reason) => log(`genesis: ${reason}`),
+    });
+    await Promise.all(genesisPayloads(config).map((p) => admin?.client.request(p)));
+    await admin.close();
+    admin = undefined;
+    let bridge: MatchingOrderEntry | undefined;
+    gatewayChannel = await openClusterChannel({
+      members: supervisor.clientAddresses(),
+      principal: 'gateway-1',
+      onReply: (tag, payload) => bridge?.onReply(tag, payload),
+      onFailed: (tag, text) => bridge?.onRequestFailed(tag, text),
+      log: (line) => log(`gateway cluster client: ${line}`),
+    });
+    const channel = gatewayChannel;
+    const handler = (events: GatewayEvents): OrderEntryHandler => {
+      bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts);
+      return bridge;
+    };
+    const front = await startFront(
+      config,
+      handler,
+      {
+        relay: () => {
+          const m = supervisor.feedMember();
+          return m === undefined ? undefined : `ws://${m.host}:${m.mdPort}/md`;
+        },
+      },
+      supervisor,
+      log,
+    );
+    return {
+      httpUrl: front.httpUrl,
+      fixPort: front.fixPort,
+      cluster: supervisor,
+      async stop() {
+        await front.stop();
+        await channel.close();
+        await supervisor.stop();
+      },
+    };
+  } catch (e) {
+    await admin?.close();
+    await gatewayChannel?.close();
+    await supervisor.stop();
+    throw e;
+  }
 }

@@ -291,6 +291,14 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     );
   }
 
+  /** A request that will get no reply (the channel gave up on it): its sender gets a reject. */
+  onRequestFailed(requestSeq: number, text: string): void {
+    const pend = this.pending.get(requestSeq);
+    if (pend === undefined) return;
+    this.pending.delete(requestSeq);
+    this.rejectPending(pend, text);
+  }
+
   /** Routes one reply payload (concatenated SBE messages) from the matching service. */
   onReply(requestSeq: number, payload: Uint8Array): void {
     const pend = requestSeq === 0 ? undefined : this.pending.get(requestSeq);

@@ -23,6 +23,25 @@ export interface AccountConfig {
   readonly cancelOnDisconnect: boolean;
 }
 
+/** One cluster member: its Raft, client, admin HTTP and market-data ports. */
+export interface MemberConfig {
+  readonly id: number;
+  readonly host: string;
+  readonly peerPort: number;
+  readonly clientPort: number;
+  readonly adminPort: number;
+  readonly mdPort: number;
+}
+
+export interface ClusterConfig {
+  /** `cluster`: replicated members as separate processes; `single`: one process, no replication. */
+  readonly mode: 'cluster' | 'single';
+  readonly members: readonly MemberConfig[];
+  /** `fsync` (an entry counts once fsynced) or `none` (benchmarks only). */
+  readonly durability: 'fsync' | 'none';
+  readonly snapshotEveryEntries: number;
+}
+
 export interface VenueConfig {
   /** Demo mode: demo logins, bots, the cluster panel's Kill/Restart buttons. */
   readonly demo: boolean;
@@ -33,6 +52,7 @@ export interface VenueConfig {
   readonly targetCompId: string;
   readonly dataDir: string;
   readonly bots: { readonly enabled: boolean; readonly ratePerSecond: number };
+  readonly cluster: ClusterConfig;
   readonly instruments: readonly InstrumentConfig[];
   readonly accounts: readonly AccountConfig[];
 }
@@ -101,6 +121,16 @@ export const DEMO_ACCOUNTS: readonly AccountConfig[] = [
   { login: 'ADMIN', password: 'admin', accountId: 99, admin: true, cancelOnDisconnect: false },
 ];
 
+/** Member N: Raft 9100+N, client 9120+N, admin HTTP 8100+N, market data 8110+N. */
+export const DEMO_MEMBERS: readonly MemberConfig[] = [1, 2, 3].map((id) => ({
+  id,
+  host: '127.0.0.1',
+  peerPort: 9100 + id,
+  clientPort: 9120 + id,
+  adminPort: 8100 + id,
+  mdPort: 8110 + id,
+}));
+
 export const DEFAULT_CONFIG: VenueConfig = {
   demo: true,
   host: '127.0.0.1',
@@ -109,6 +139,7 @@ export const DEFAULT_CONFIG: VenueConfig = {
   targetCompId: 'VENUE',
   dataDir: './data',
   bots: { enabled: true, ratePerSecond: 5 },
+  cluster: { mode: 'cluster', members: DEMO_MEMBERS, durability: 'fsync', snapshotEveryEntries: 50_000 },
   instruments: DEMO_INSTRUMENTS,
   accounts: DEMO_ACCOUNTS,
 };
@@ -126,7 +157,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export function loadConfig(options: {
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
-  overrides?: Partial<Record<'host' | 'httpPort' | 'fixTcpPort' | 'dataDir' | 'bots', string>>;
+  overrides?: Partial<Record<'host' | 'httpPort' | 'fixTcpPort' | 'dataDir' | 'bots' | 'mode', string>>;
 }): VenueConfig {
   let raw: { [k: string]: Json } = {};
   if (options.file !== undefined) {
@@ -155,6 +186,7 @@ export function loadConfig(options: {
     'targetCompId',
     'dataDir',
     'bots',
+    'cluster',
     'instruments',
     'accounts',
   ]);
@@ -198,6 +230,7 @@ export function loadConfig(options: {
     targetCompId: str('targetCompId', raw['targetCompId'] ?? DEFAULT_CONFIG.targetCompId),
     dataDir: str('dataDir', pick('dataDir', 'VENUE_DATA_DIR', o.dataDir) ?? DEFAULT_CONFIG.dataDir),
     bots: demo ? bots : { ...bots, enabled: false },
+    cluster: cluster(raw['cluster'], o.mode ?? env['VENUE_MODE']),
     instruments:
       raw['instruments'] === undefined ? DEFAULT_CONFIG.instruments : instruments(raw['instruments']),
     accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
@@ -296,4 +329,52 @@ function accounts(v: Json): AccountConfig[] {
     logins.add(a.login);
     return a;
   });
+}
+
+function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
+  const d = DEFAULT_CONFIG.cluster;
+  const o = v === undefined ? {} : object('cluster', v);
+  const modeValue = mode ?? o['mode'] ?? d.mode;
+  if (modeValue !== 'cluster' && modeValue !== 'single') {
+    throw new ConfigError(`cluster.mode: expected "cluster" or "single", got ${JSON.stringify(modeValue)}`);
+  }
+  const durability = o['durability'] ?? d.durability;
+  if (durability !== 'fsync' && durability !== 'none') {
+    throw new ConfigError(
+      `cluster.durability: expected "fsync" or "none", got ${JSON.stringify(durability)}`,
+    );
+  }
+  let members = d.members;
+  if (o['members'] !== undefined) {
+    const list = o['members'];
+    if (!Array.isArray(list) || list.length === 0 || list.length % 2 === 0) {
+      throw new ConfigError('cluster.members: expected an odd number of members (1, 3, 5, ...)');
+    }
+    members = list.map((item, i) => {
+      const m = object(`cluster.members[${i}]`, item);
+      const k = (name: string) => `cluster.members[${i}].${name}`;
+      return {
+        id: int(k('id'), m['id'] ?? null, 1, 255),
+        host: str(k('host'), m['host'] ?? null),
+        peerPort: int(k('peerPort'), m['peerPort'] ?? null, 1, 65535),
+        clientPort: int(k('clientPort'), m['clientPort'] ?? null, 1, 65535),
+        adminPort: int(k('adminPort'), m['adminPort'] ?? null, 1, 65535),
+        mdPort: int(k('mdPort'), m['mdPort'] ?? null, 1, 65535),
+      };
+    });
+    if (new Set(members.map((m) => m.id)).size !== members.length) {
+      throw new ConfigError('cluster.members: member ids must be unique');
+    }
+  }
+  return {
+    mode: modeValue,
+    members,
+    durability,
+    snapshotEveryEntries: int(
+      'cluster.snapshotEveryEntries',
+      o['snapshotEveryEntries'] ?? d.snapshotEveryEntries,
+      0,
+      1e9,
+    ),
+  };
 }

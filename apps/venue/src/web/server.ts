@@ -5,6 +5,7 @@ import { type FixGateway, serveFixWebSocket } from '@venue/gateway';
 import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
+import { registerMarketDataRelay } from './md-relay.js';
 
 /** One member as the cluster panel shows it. */
 export interface MemberStatus {
@@ -33,7 +34,8 @@ export interface ClusterView {
 export interface WebServerOptions {
   readonly config: VenueConfig;
   readonly gateway: FixGateway;
-  readonly feed: FeedSource;
+  /** The feed in this process (single mode), or where to relay /md (cluster mode). */
+  readonly feed: { readonly local: FeedSource } | { readonly relay: () => string | undefined };
   readonly cluster: ClusterView;
   /** Built web UI; served at / when it exists. */
   readonly webRoot?: string;
@@ -63,7 +65,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // answer each other's paths with 404). Each endpoint bounds its own frames below this cap.
   await app.register(websocket, { options: { maxPayload: 256 * 1024, perMessageDeflate: false } });
   app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(opts.gateway, socket, req.raw));
-  await app.register(marketDataPlugin, { source: opts.feed, path: '/md' });
+  if ('local' in opts.feed) await app.register(marketDataPlugin, { source: opts.feed.local, path: '/md' });
+  else registerMarketDataRelay(app, opts.feed.relay);
 
   app.get(
     '/api/config',

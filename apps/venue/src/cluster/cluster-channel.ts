@@ -1,0 +1,47 @@
+import { ClusterClient, type ClusterResponse } from '@venue/consensus/runtime';
+import type { CommandChannel } from '../bridge/order-entry.js';
+
+export interface ClusterChannel extends CommandChannel {
+  readonly client: ClusterClient;
+  close(): Promise<void>;
+}
+
+/**
+ * A command channel on a cluster session. Replies to a request come back with its response;
+ * events for orders of other requests (fills of resting orders) arrive as session events. The
+ * client resubmits unacknowledged requests after a failover and the session's dedup keeps them
+ * exactly-once, so the bridge sees one outcome per request.
+ */
+export async function openClusterChannel(options: {
+  readonly members: readonly string[];
+  readonly principal: string;
+  readonly onReply: (tag: number, payload: Uint8Array) => void;
+  readonly onFailed: (tag: number, reason: string) => void;
+  readonly log?: (line: string) => void;
+}): Promise<ClusterChannel> {
+  const client = await ClusterClient.connect({
+    members: options.members,
+    principal: options.principal,
+    onEvent: (payload) => options.onReply(0, payload),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  let nextTag = 1;
+  return {
+    client,
+    offer(payload) {
+      const promise = client.offer(payload);
+      if (promise === false) return undefined;
+      const tag = nextTag++;
+      promise.then(
+        (r: ClusterResponse) => {
+          for (const reply of r.replies) options.onReply(tag, reply);
+          if (r.replies.length === 0) options.onFailed(tag, `no answer recorded (${r.status})`);
+        },
+        (e: unknown) => options.onFailed(tag, `venue unavailable: ${(e as Error).message}`),
+      );
+      return tag;
+    },
+    isBackedUp: () => false,
+    close: () => client.close(),
+  };
+}

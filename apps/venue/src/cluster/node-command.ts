@@ -1,0 +1,37 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runNode } from '@venue/consensus/runtime';
+import type { VenueConfig } from '../config/config.js';
+import { MD_HOST_ENV, MD_PORT_ENV } from './services-module.js';
+
+const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.meta.url));
+
+/**
+ * `venue node --id N`: runs one cluster member with the venue's services (matching, then market
+ * data) on its service thread, its market-data WebSocket, and its admin HTTP (/status, /metrics).
+ */
+export async function runMember(config: VenueConfig, id: number): Promise<void> {
+  const self = config.cluster.members.find((m) => m.id === id);
+  if (self === undefined) {
+    throw new Error(
+      `no member ${id} in the configuration (members: ${config.cluster.members.map((m) => m.id).join(', ')})`,
+    );
+  }
+  process.env[MD_PORT_ENV] = String(self.mdPort);
+  process.env[MD_HOST_ENV] = self.host;
+  await runNode({
+    id,
+    members: config.cluster.members.map((m) => ({
+      id: m.id,
+      host: m.host,
+      peerPort: m.peerPort,
+      clientPort: m.clientPort,
+      adminPort: m.adminPort,
+    })),
+    dataDir: join(resolve(config.dataDir), `node-${id}`),
+    serviceModule: SERVICES_MODULE,
+    durability: config.cluster.durability,
+    snapshotEveryEntries: config.cluster.snapshotEveryEntries,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+}

@@ -1,0 +1,221 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { MemberConfig } from '../config/config.js';
+import type { ClusterView, MemberStatus } from '../web/server.js';
+
+/** What a member's admin `/status` says (the fields the venue uses). */
+interface AdminStatus {
+  readonly id: number;
+  readonly role: string;
+  readonly term: number;
+  readonly leaderId: number;
+  readonly lastIndex: number;
+  readonly commitIndex: number;
+  readonly serviceAppliedIndex: number;
+  readonly followers: readonly { readonly id: number; readonly lagEntries: number }[];
+}
+
+interface Member {
+  readonly config: MemberConfig;
+  child: ChildProcess | undefined;
+  status: AdminStatus | undefined;
+  lastSeenMs: number;
+  lastRole: string;
+  lastTerm: number;
+}
+
+const POLL_INTERVAL_MS = 250;
+const POLL_TIMEOUT_MS = 400;
+const EVENTS_MAX = 200;
+const STOP_GRACE_MS = 5_000;
+
+export interface SupervisorOptions {
+  readonly members: readonly MemberConfig[];
+  /** argv (after the node executable) that starts member `id`. */
+  readonly memberArgs: (id: number) => string[];
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Runs the cluster members as child processes (the demo's "three nodes on one machine"), polls
+ * their admin `/status` for the cluster panel, and kills or restarts them on request.
+ */
+export class ClusterSupervisor implements ClusterView {
+  private readonly members = new Map<number, Member>();
+  private readonly events: { timestampMs: number; nodeId: number; text: string }[] = [];
+  private poller: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    for (const config of options.members) {
+      this.members.set(config.id, {
+        config,
+        child: undefined,
+        status: undefined,
+        lastSeenMs: 0,
+        lastRole: 'down',
+        lastTerm: 0,
+      });
+    }
+  }
+
+  start(): void {
+    for (const m of this.members.values()) this.spawn(m);
+    this.poller = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+  }
+
+  /** Resolves once a leader is known and a majority of members report it, or rejects at the deadline. */
+  async waitForLeader(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await this.poll();
+      const leader = this.leaderId();
+      if (leader !== 0) return leader;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no cluster leader within ${timeoutMs} ms`);
+  }
+
+  pids(): { id: number; pid: number | undefined }[] {
+    return [...this.members.values()].map((m) => ({ id: m.config.id, pid: m.child?.pid }));
+  }
+
+  status(): ReturnType<ClusterView['status']> {
+    const leaderId = this.leaderId();
+    const leaderLast = this.members.get(leaderId)?.status?.lastIndex ?? 0;
+    const members: MemberStatus[] = [...this.members.values()].map((m) => {
+      const s = m.status;
+      const up = s !== undefined && m.child !== undefined;
+      return {
+        id: m.config.id,
+        role: up ? (s.role === 'leader' || s.role === 'candidate' ? s.role : 'follower') : 'down',
+        term: s?.term ?? 0,
+        logPosition: s?.lastIndex ?? 0,
+        commitPosition: s?.commitIndex ?? 0,
+        appliedPosition: s?.serviceAppliedIndex ?? 0,
+        lagEntries: up ? Math.max(0, leaderLast - s.lastIndex) : 0,
+        lastHeartbeatMs: m.lastSeenMs === 0 ? null : Date.now() - m.lastSeenMs,
+        pid: m.child?.pid ?? null,
+      };
+    });
+    return { leaderId, members, events: [...this.events] };
+  }
+
+  async kill(id: number): Promise<boolean> {
+    const m = this.members.get(id);
+    if (m === undefined) return false;
+    if (m.child !== undefined) {
+      this.event(id, `killed (SIGKILL pid ${m.child.pid})`);
+      m.child.kill('SIGKILL');
+    }
+    return true;
+  }
+
+  async restart(id: number): Promise<boolean> {
+    const m = this.members.get(id);
+    if (m === undefined) return false;
+    if (m.child === undefined) {
+      this.spawn(m);
+      this.event(id, 'restarted');
+    }
+    return true;
+  }
+
+  /** Addresses gateways connect to. */
+  clientAddresses(): string[] {
+    return [...this.members.values()].map((m) => `${m.config.host}:${m.config.clientPort}`);
+  }
+
+  /** A member that answered recently, for market data (prefers followers: the leader has work to do). */
+  feedMember(exclude: ReadonlySet<number> = new Set()): MemberConfig | undefined {
+    const live = [...this.members.values()].filter(
+      (m) => m.child !== undefined && m.status !== undefined && !exclude.has(m.config.id),
+    );
+    live.sort((a, b) => Number(a.status?.role === 'leader') - Number(b.status?.role === 'leader'));
+    return live[0]?.config;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.poller !== undefined) clearInterval(this.poller);
+    await Promise.all(
+      [...this.members.values()].map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            const child = m.child;
+            if (child === undefined) return resolve();
+            const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+            child.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  private spawn(m: Member): void {
+    const id = m.config.id;
+    const child = spawn(process.execPath, this.options.memberArgs(id), { stdio: ['ignore', 'pipe', 'pipe'] });
+    m.child = child;
+    const prefix = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') this.options.log(`[node ${id}] ${line}`);
+    };
+    child.stdout?.on('data', prefix);
+    child.stderr?.on('data', prefix);
+    child.once('exit', (code, signal) => {
+      if (m.child === child) {
+        m.child = undefined;
+        m.status = undefined;
+      }
+      if (!this.stopping) this.event(id, `exited (${signal ?? `code ${code}`})`);
+    });
+  }
+
+  private leaderId(): number {
+    const votes = new Map<number, number>();
+    let best = 0;
+    for (const m of this.members.values()) {
+      const s = m.status;
+      if (s === undefined || m.child === undefined || s.role !== 'leader') continue;
+      // The leader with the highest term wins (a deposed leader may not know yet).
+      votes.set(s.id, s.term);
+      if (best === 0 || s.term > (votes.get(best) ?? 0)) best = s.id;
+    }
+    return best;
+  }
+
+  private async poll(): Promise<void> {
+    await Promise.all(
+      [...this.members.values()].map(async (m) => {
+        if (m.child === undefined) return;
+        try {
+          const res = await fetch(`http://${m.config.host}:${m.config.adminPort}/status`, {
+            signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+          });
+          const s = (await res.json()) as AdminStatus;
+          m.status = s;
+          m.lastSeenMs = Date.now();
+          if (s.role !== m.lastRole || s.term !== m.lastTerm) {
+            if (s.role === 'leader') this.event(m.config.id, `elected leader in term ${s.term}`);
+            else if (m.lastRole === 'leader') this.event(m.config.id, `stepped down (term ${s.term})`);
+            else if (m.lastRole === 'down') this.event(m.config.id, `up as ${s.role} (term ${s.term})`);
+            m.lastRole = s.role;
+            m.lastTerm = s.term;
+          }
+        } catch {
+          if (m.lastRole !== 'down' && Date.now() - m.lastSeenMs > 2 * POLL_TIMEOUT_MS) {
+            m.status = undefined;
+            m.lastRole = 'down';
+          }
+        }
+      }),
+    );
+  }
+
+  private event(nodeId: number, text: string): void {
+    this.events.push({ timestampMs: Date.now(), nodeId, text });
+    if (this.events.length > EVENTS_MAX) this.events.shift();
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+
+const PENDING_FRAMES_MAX = 64;
+const BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
+
+/**
+ * Serves `/md` by relaying each browser connection to one cluster member's market-data WebSocket.
+ * Every member publishes the same feed with the same sequence numbers, so when a member dies the
+ * relay closes the browser's socket (code 1012) and the client reconnects and resumes from its
+ * last sequence number on another member.
+ */
+export function registerMarketDataRelay(app: FastifyInstance, upstream: () => string | undefined): void {
+  app.get('/md', { websocket: true }, (client) => {
+    const url = upstream();
+    if (url === undefined) {
+      client.close(1013, 'no market-data member available');
+      return;
+    }
+    const up = new WebSocket(url, { perMessageDeflate: false });
+    const pending: { data: WebSocket.RawData; binary: boolean }[] = [];
+    client.on('message', (data, isBinary) => {
+      if (up.readyState === WebSocket.OPEN) up.send(data, { binary: isBinary });
+      else if (pending.length < PENDING_FRAMES_MAX) pending.push({ data, binary: isBinary });
+      else client.close(1008, 'too many requests before the feed connected');
+    });
+    up.on('open', () => {
+      for (const p of pending.splice(0)) up.send(p.data, { binary: p.binary });
+    });
+    up.on('message', (data, isBinary) => {
+      if (client.readyState !== WebSocket.OPEN) return;
+      if (client.bufferedAmount > BUFFERED_BYTES_MAX) {
+        client.close(4008, `slow consumer: more than ${BUFFERED_BYTES_MAX} bytes queued`);
+        return;
+      }
+      client.send(data, { binary: isBinary });
+    });
+    up.on('close', () => {
+      if (client.readyState === WebSocket.OPEN) client.close(1012, 'market-data member went away: reconnect');
+    });
+    up.on('error', () => up.terminate());
+    client.on('close', () => up.terminate());
+    client.on('error', () => up.terminate());
+  });
+}
