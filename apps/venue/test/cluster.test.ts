@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FixMessage } from '@venue/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
+import { FixClient } from '../src/fix-client/fix-client.js';
+import { type RunningVenue, startCluster } from '../src/start.js';
+
+// Members run the built CLI (the test command builds it with `tsc -b` before vitest).
+const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
+  [
+    [11, clOrdId],
+    [55, 'ZVZZT'],
+    [54, side],
+    [38, qty],
+    [40, 2],
+    [44, price],
+    [59, 1],
+    [60, '20261126-12:00:00.000'],
+  ] as const;
+
+interface AdminStatus {
+  role: string;
+  stateHash: string | null;
+  hashIndex: number;
+  commitIndex: number;
+}
+
+describe('replicated venue: three member processes, FIX through the gateway, kill -9 of the leader', () => {
+  let venue: RunningVenue;
+  let dataDir: string;
+  let members: MemberConfig[];
+  const clients: FixClient[] = [];
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'venue-cluster-'));
+    members = [];
+    for (const id of [1, 2, 3]) {
+      members.push({
+        id,
+        host: '127.0.0.1',
+        peerPort: await freePort(),
+        clientPort: await freePort(),
+        adminPort: await freePort(),
+        mdPort: await freePort(),
+      });
+    }
+    const configFile = join(dataDir, 'venue.json');
+    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+    const config: VenueConfig = {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      fixTcpPort: 0,
+      dataDir,
+      bots: { enabled: false, ratePerSecond: 0 },
+      cluster: { ...DEFAULT_CONFIG.cluster, members },
+    };
+    venue = await startCluster(
+      config,
+      (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
+      (line) => {
+        if (lines.length < 5_000) lines.push(line);
+      },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await venue?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const adminStatus = async (m: MemberConfig): Promise<AdminStatus | undefined> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${m.adminPort}/status`, {
+        signal: AbortSignal.timeout(1_000),
+      });
+      return (await res.json()) as AdminStatus;
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('acknowledges every order exactly once across a leader kill, and replicas converge to one state hash', async () => {
+    const trader = await FixClient.tcp('127.0.0.1', venue.fixPort, { username: 'CLIENT1', password: 'demo' });
+    clients.push(trader);
+    expect((await trader.logon()).msgType).toBe('A');
+    const acks = new Map<string, number>();
+    trader.onMessage((m: FixMessage) => {
+      if (m.msgType === '8' && m.get(150) === '0')
+        acks.set(m.get(11) ?? '', (acks.get(m.get(11) ?? '') ?? 0) + 1);
+    });
+
+    const leaderBefore = venue.cluster.status().leaderId;
+    expect(leaderBefore).toBeGreaterThan(0);
+    const total = 40;
+    for (let i = 0; i < total; i++) {
+      // Distinct prices inside the band (100.00 .. 100.39): every order rests, none trades.
+      trader.send('D', order(`C${i}`, 2, '1', (100 + i / 100).toFixed(2)));
+      if (i === 15) {
+        const killedAt = Date.now();
+        expect(await venue.cluster.kill?.(leaderBefore)).toBe(true);
+        lines.push(`test: killed leader ${leaderBefore} at ${killedAt}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const deadline = Date.now() + 20_000;
+    while (acks.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(acks.size).toBe(total);
+    expect([...acks.values()].every((n) => n === 1)).toBe(true);
+
+    const leaderAfter = venue.cluster.status().leaderId;
+    expect(leaderAfter).not.toBe(leaderBefore);
+    expect(leaderAfter).toBeGreaterThan(0);
+
+    // The killed member restarts from its disk and catches up; all three agree on the state.
+    expect(await venue.cluster.restart?.(leaderBefore)).toBe(true);
+    let hashes: (AdminStatus | undefined)[] = [];
+    const hashDeadline = Date.now() + 20_000;
+    while (Date.now() < hashDeadline) {
+      hashes = await Promise.all(members.map(adminStatus));
+      const ok = hashes.every((h) => h?.stateHash != null);
+      if (ok && new Set(hashes.map((h) => `${h?.hashIndex}:${h?.stateHash}`)).size === 1) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const keys = hashes.map((h) => `${h?.hashIndex}:${h?.stateHash}`);
+    expect(new Set(keys).size, keys.join(' | ')).toBe(1);
+  }, 90_000);
+});
