@@ -89,6 +89,9 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
     [
       venueMain,
       'start',
+      // One process: these tests exercise the screen, not failover (the cluster start uses fixed
+      // member ports, which parallel test files would share).
+      '--single',
       '--http-port',
       String(options.httpPort ?? 0),
       '--fix-port',
