@@ -103,6 +103,9 @@ export class MarketDataFeed implements EventSink {
   private statsMinute = 0;
   private pending = false;
   private pendingTimestampMs = 0;
+  // Per-entry scratch of the l3 diff (cleared before each use, never part of the state).
+  private readonly scratchLast = new Map<number, number>();
+  private readonly scratchAdds: { o: L3Order; replace: boolean }[] = [];
 
   constructor(
     private readonly books: BookSource,
@@ -440,10 +443,12 @@ export class MarketDataFeed implements EventSink {
       this.emit(this.orderMessage(s, 1, o, t.qtyLots, t.tradeId));
     }
     // Last (side, price) per order touched, first-touch order (deterministic: event order).
-    const last = new Map<number, number>();
+    const last = this.scratchLast;
+    last.clear();
     const tp = s.touchedOrders;
     for (let i = 0; i < tp.length; i += 3) last.set(tp[i]!, i);
-    const adds: { o: L3Order; replace: boolean }[] = [];
+    const adds = this.scratchAdds;
+    adds.length = 0;
     for (const [id, i] of last) {
       const ended = tp[i + 1]! > 2;
       const side = (ended ? tp[i + 1]! - 2 : tp[i + 1]!) as SideCode;
@@ -471,20 +476,27 @@ export class MarketDataFeed implements EventSink {
         this.emit(this.orderMessage(s, 4, old, 0, 0));
         continue;
       }
+      const c: OrderView = cur;
+      if (
+        old !== undefined &&
+        old.prio === c.prioritySeq &&
+        old.priceTicks === c.priceTicks &&
+        old.side === side
+      ) {
+        if (old.qtyLots !== c.visibleLots) {
+          old.qtyLots = c.visibleLots;
+          this.emit(this.orderMessage(s, 2, old, 0, 0));
+        }
+        continue;
+      }
       const now: L3Order = {
         orderId: id,
         side,
-        priceTicks: cur.priceTicks,
-        qtyLots: cur.visibleLots,
-        prio: cur.prioritySeq,
+        priceTicks: c.priceTicks,
+        qtyLots: c.visibleLots,
+        prio: c.prioritySeq,
       };
-      if (old === undefined) adds.push({ o: now, replace: false });
-      else if (old.prio !== now.prio || old.priceTicks !== now.priceTicks || old.side !== now.side) {
-        adds.push({ o: now, replace: true });
-      } else if (old.qtyLots !== now.qtyLots) {
-        old.qtyLots = now.qtyLots;
-        this.emit(this.orderMessage(s, 2, old, 0, 0));
-      }
+      adds.push({ o: now, replace: old !== undefined });
     }
     if (adds.length > 1) adds.sort((a, b) => a.o.prio - b.o.prio);
     for (const a of adds) {
