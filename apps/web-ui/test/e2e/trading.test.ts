@@ -209,6 +209,27 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     await page.context().close();
   }, 60_000);
 
+  it('a wrong password is refused with the venue text and no reconnect loop', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const logons: string[] = [];
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => {
+        if (String(f.payload).includes('|35=A|')) logons.push(String(f.payload));
+      });
+    });
+    await page.goto(venue.url);
+    await page.getByLabel('Account').selectOption('CLIENT2');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => page.getByTestId('fix-state').textContent(), { timeout: STEP_MS })
+      .toBe('FIX Logon refused');
+    const detail = await page.getByRole('status', { name: 'Connection status' }).textContent();
+    expect(detail).toMatch(/FIX Logon refused.+/);
+    await page.waitForTimeout(1_500);
+    expect(logons).toHaveLength(1);
+  }, 60_000);
+
   it('cluster panel: nodes and events; Kill/Restart only for the admin login', async () => {
     const client = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await login(client, venue.url, 'CLIENT1');
