@@ -1,3 +1,4 @@
+import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
 import { memberArgsFor, type RunningVenue, startCluster, startSingleProcess } from './start.js';
@@ -14,6 +15,10 @@ Commands:
              --http-port P      web UI, /fix and /md (default 8080; 0 = any free port)
              --fix-port P       FIX 4.4 over TCP (default 9878; 0 = any free port)
   node     Run one cluster member: venue node --id N (members, ports and data from the config).
+  cluster status      Each member: role, term, leader, log/commit/applied/snapshot positions,
+                      follower lag, sessions, elections, last election, state hash.
+  cluster snapshot    Ask every member to take a snapshot now.
+  cluster step-down   Ask the leader to hand leadership to its most caught-up follower.
   help     Show this text.
 
 Options of every command:
@@ -36,6 +41,17 @@ export async function runCli(
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
+  }
+  if (command === 'cluster') {
+    const [sub, ...opts] = rest;
+    const parsed = parseStartOptions(opts);
+    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+    try {
+      const config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+      return await runClusterCommand(config, sub);
+    } catch (e) {
+      return { exitCode: 2, output: `venue cluster: ${(e as Error).message}\n` };
+    }
   }
   if (command === 'node') {
     const parsed = parseStartOptions(rest);

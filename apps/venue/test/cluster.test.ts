@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
 import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster } from '../src/start.js';
@@ -47,6 +48,7 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
   let venue: RunningVenue;
   let dataDir: string;
   let members: MemberConfig[];
+  let configFile: string;
   const clients: FixClient[] = [];
   const lines: string[] = [];
 
@@ -63,7 +65,7 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
         mdPort: await freePort(),
       });
     }
-    const configFile = join(dataDir, 'venue.json');
+    configFile = join(dataDir, 'venue.json');
     writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
     const config: VenueConfig = {
       ...DEFAULT_CONFIG,
@@ -144,4 +146,30 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     const keys = hashes.map((h) => `${h?.hashIndex}:${h?.stateHash}`);
     expect(new Set(keys).size, keys.join(' | ')).toBe(1);
   }, 90_000);
+
+  it('venue cluster status, snapshot and step-down talk to the members', async () => {
+    const status = await runCli(['cluster', 'status', '--config', configFile]);
+    expect(status.exitCode).toBe(0);
+    expect(status.output).toMatch(/leader/);
+    expect(status.output.split('\n').filter((l) => /^\s+\d+\s+(leader|follower)/.test(l))).toHaveLength(3);
+
+    const snap = await runCli(['cluster', 'snapshot', '--config', configFile]);
+    expect(snap.output).toMatch(/node \d: (ok|refused)/);
+
+    const before = venue.cluster.status().leaderId;
+    const step = await runCli(['cluster', 'step-down', '--config', configFile]);
+    expect(step.exitCode, step.output).toBe(0);
+    const deadline = Date.now() + 10_000;
+    let after = before;
+    while (Date.now() < deadline && (after === before || after === 0)) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = venue.cluster.status().leaderId;
+    }
+    expect(after).not.toBe(before);
+    expect(after).toBeGreaterThan(0);
+
+    const bad = await runCli(['cluster', 'frobnicate', '--config', configFile]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.output).toMatch(/status, snapshot or step-down/);
+  }, 30_000);
 });
