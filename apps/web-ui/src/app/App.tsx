@@ -115,8 +115,9 @@ function ClusterBadge() {
   const leader = c.members.find((m) => m.id === c.leaderId);
   return (
     <span title="From api/cluster; the feed protocol does not name the node that serves it">
-      Cluster leader: node {c.leaderId ?? '?'}
-      {leader === undefined ? '' : ` (term ${leader.term})`}
+      {leader === undefined
+        ? 'Cluster leader: none (election in progress)'
+        : `Cluster leader: node ${leader.id} (term ${leader.term})`}
     </span>
   );
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,8 @@ export interface VenueOptions {
   readonly httpPort?: number;
   /** Reuse a data directory (a restart); otherwise a fresh temporary one, removed on stop. */
   readonly dataDir?: string;
+  /** Three replicated members on free ports (default: `--single`, one process). */
+  readonly cluster?: boolean;
 }
 
 /** A free loopback TCP port (for a venue restarted on the same address). */
@@ -84,14 +86,32 @@ export async function freePort(): Promise<number> {
 export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
   const ownData = options.dataDir === undefined;
   const data = options.dataDir ?? mkdtempSync(join(tmpdir(), 'webui-e2e-'));
+  // Single mode: one process for the screen tests. Cluster mode: the members get free ports through
+  // a config file (the default member ports are fixed, which parallel test files would share).
+  const modeArgs: string[] = ['--single'];
+  if (options.cluster === true) {
+    const configFile = join(data, 'e2e-cluster.json');
+    if (!existsSync(configFile)) {
+      const members = [];
+      for (const id of [1, 2, 3]) {
+        const [peerPort, clientPort, adminPort, mdPort] = [
+          await freePort(),
+          await freePort(),
+          await freePort(),
+          await freePort(),
+        ];
+        members.push({ id, host: '127.0.0.1', peerPort, clientPort, adminPort, mdPort });
+      }
+      writeFileSync(configFile, JSON.stringify({ cluster: { mode: 'cluster', members } }, null, 2));
+    }
+    modeArgs.splice(0, 1, '--config', configFile);
+  }
   const proc = spawn(
     process.execPath,
     [
       venueMain,
       'start',
-      // One process: these tests exercise the screen, not failover (the cluster start uses fixed
-      // member ports, which parallel test files would share).
-      '--single',
+      ...modeArgs,
       '--http-port',
       String(options.httpPort ?? 0),
       '--fix-port',
@@ -104,7 +124,7 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
   );
   let output = '';
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`venue did not start within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`venue did not start within 40 s:\n${output}`)), 40_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /venue ready http=(\S+) fix=\S+:(\d+)/.exec(output);

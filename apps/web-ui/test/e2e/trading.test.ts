@@ -131,6 +131,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
         timeout: STEP_MS,
       })
       .toEqual(['ZVZZT', '-3', '100.50', '100.50', '0.00', '0.00']);
+    await seller.bringToFront(); // background pages do not paint
     await seller.screenshot({ path: join(screenshotDir, 'trading-1280x800.png') });
 
     // Amend in place (price and quantity), then cancel.
@@ -162,6 +163,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     await expect
       .poll(() => priceField.getByRole('alert').textContent(), { timeout: STEP_MS })
       .toMatch(/tick size 0\.01/);
+    await page.bringToFront(); // background pages do not paint
     await page.screenshot({ path: join(screenshotDir, 'ticket-reject.png') });
 
     await page.keyboard.press('Escape');
@@ -205,6 +207,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
       'true',
     );
     await page.setViewportSize({ width: 600, height: 900 });
+    await page.bringToFront(); // background pages do not paint
     await page.screenshot({ path: join(screenshotDir, 'trading-narrow.png'), fullPage: true });
     await page.context().close();
   }, 60_000);
@@ -254,6 +257,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     expect(rows).toBeGreaterThan(0);
     expect(await admin.getByRole('button', { name: /^Kill node/ }).count()).toBe(rows);
     expect(await admin.getByRole('button', { name: /^Restart node/ }).count()).toBe(rows);
+    await admin.bringToFront(); // background pages do not paint
     await admin.screenshot({ path: join(screenshotDir, 'cluster-panel.png') });
     await client.context().close();
     await admin.context().close();
