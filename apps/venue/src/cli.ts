@@ -1,5 +1,6 @@
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
+import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
 import { memberArgsFor, type RunningVenue, startCluster, startSingleProcess } from './start.js';
 
@@ -19,6 +20,9 @@ Commands:
                       follower lag, sessions, elections, last election, state hash.
   cluster snapshot    Ask every member to take a snapshot now.
   cluster step-down   Ask the leader to hand leadership to its most caught-up follower.
+  replay --data DIR [--to POSITION]
+           Rebuild the book offline from a stopped member's data directory (e.g. data/node-1):
+           newest snapshot, then the log up to POSITION; prints the state hash and the books.
   help     Show this text.
 
 Options of every command:
@@ -36,11 +40,27 @@ type Overrides = NonNullable<Parameters<typeof loadConfig>[0]['overrides']>;
 /** Parses argv and runs a command. Returns an exit code; never throws on bad input. */
 export async function runCli(
   argv: readonly string[],
-  io: { waitForSignal?: boolean } = {},
+  io: { waitForSignal?: boolean; out?: { write(text: string): void; isTTY?: boolean } } = {},
 ): Promise<CliResult> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
+  }
+  if (command === 'replay') {
+    const parsed = parseStartOptions(rest);
+    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+    const dataDir = parsed.overrides.dataDir;
+    if (dataDir === undefined)
+      return {
+        exitCode: 2,
+        output: 'venue replay needs --data DIR (a member directory such as data/node-1)\n',
+      };
+    try {
+      const config = loadConfig({ file: parsed.file, env: process.env, overrides: {} });
+      return await runReplay(config, dataDir, parsed.to, io.out ?? process.stdout);
+    } catch (e) {
+      return { exitCode: 2, output: `venue replay: ${(e as Error).message}\n` };
+    }
   }
   if (command === 'cluster') {
     const [sub, ...opts] = rest;
@@ -129,6 +149,7 @@ export async function runCli(
 interface ParsedOptions {
   file: string | undefined;
   id: number | undefined;
+  to: number | undefined;
   overrides: Overrides;
   /** Options that members started by `venue start` must see too (same config and data). */
   passthrough: string[];
@@ -138,6 +159,7 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
   const overrides: Overrides = {};
   let file: string | undefined;
   let id: number | undefined;
+  let to: number | undefined;
   const passthrough: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const key = args[i];
@@ -156,6 +178,11 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
       case '--config':
         file = value;
         passthrough.push(key, value);
+        break;
+      case '--to':
+        to = Number(value);
+        if (!Number.isInteger(to) || to < 0)
+          return { error: `--to must be a log position (integer >= 0), got '${value}'` };
         break;
       case '--id':
         id = Number(value);
@@ -180,5 +207,5 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
         return { error: `unknown option '${key}'` };
     }
   }
-  return { file, id, overrides, passthrough };
+  return { file, id, to, overrides, passthrough };
 }

@@ -84,9 +84,10 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     );
   }, 60_000);
 
+  let stopped = false;
   afterAll(async () => {
     for (const c of clients) c.close();
-    await venue?.stop();
+    if (!stopped) await venue?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -172,4 +173,26 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     expect(bad.exitCode).toBe(2);
     expect(bad.output).toMatch(/status, snapshot or step-down/);
   }, 30_000);
+
+  it('venue replay rebuilds a stopped member offline to the state hash the members reported', async () => {
+    let agreed: AdminStatus | undefined;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && agreed === undefined) {
+      const all = await Promise.all(members.map(adminStatus));
+      const keys = new Set(all.map((h) => `${h?.hashIndex}:${h?.stateHash}`));
+      if (keys.size === 1 && all[0]?.stateHash != null) agreed = all[0];
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(agreed).toBeDefined();
+    await venue.stop();
+    stopped = true;
+    const printed: string[] = [];
+    const r = await runCli(['replay', '--data', join(dataDir, 'node-1'), '--to', String(agreed?.hashIndex)], {
+      out: { write: (t: string) => printed.push(t) },
+    });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain(`state hash @${agreed?.hashIndex}: ${agreed?.stateHash}`);
+    expect(r.output).toMatch(/ZVZZT: 40 resting orders/);
+    expect(r.output).toMatch(/asks: 1 @ 100\.00 \(1\)/);
+  }, 40_000);
 });
