@@ -195,4 +195,32 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     expect(r.output).toMatch(/ZVZZT: 40 resting orders/);
     expect(r.output).toMatch(/asks: 1 @ 100\.00 \(1\)/);
   }, 40_000);
+
+  it('a second start on the same data resumes: orders resting before are still there', async () => {
+    const config: VenueConfig = {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      fixTcpPort: 0,
+      dataDir,
+      bots: { enabled: false, ratePerSecond: 0 },
+      cluster: { ...DEFAULT_CONFIG.cluster, members },
+    };
+    venue = await startCluster(
+      config,
+      (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
+      () => {},
+    );
+    stopped = false;
+    const buyer = await FixClient.tcp('127.0.0.1', venue.fixPort, { username: 'CLIENT2', password: 'demo' });
+    clients.push(buyer);
+    expect((await buyer.logon()).msgType).toBe('A');
+    const fill = buyer.waitFor(
+      (m) => m.msgType === '8' && m.get(11) === 'AFTER1' && m.get(150) === 'F',
+      15_000,
+    );
+    buyer.send('D', order('AFTER1', 1, '1', '100.00'));
+    const f = await fill;
+    expect(f.get(31)).toBe('100');
+    expect(f.get(39)).toBe('2');
+  }, 60_000);
 });
