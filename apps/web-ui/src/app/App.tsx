@@ -1,12 +1,14 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { lotsToText, ticksToText } from '../lib/decimal.js';
 import { BlotterPanel } from './Blotter.js';
-import { CandleChart } from './Chart.js';
 import { ClusterPanel } from './Cluster.js';
 import { Ladder } from './Ladder.js';
 import { store } from './store.js';
 import { Tape } from './Tape.js';
 import { Ticket } from './Ticket.js';
+
+// lightweight-charts is the largest dependency: loaded after the login screen, in its own chunk.
+const CandleChart = lazy(() => import('./Chart.js').then((m) => ({ default: m.CandleChart })));
 
 export function useStore(): number {
   return useSyncExternalStore(store.subscribe, store.getVersion);
@@ -215,7 +217,9 @@ export function App() {
             <Ladder />
           </section>
           <section className="panel chart-panel" aria-label="Chart">
-            <CandleChart />
+            <Suspense fallback={<p className="muted">Loading chart…</p>}>
+              <CandleChart />
+            </Suspense>
           </section>
           <section className="panel tape-panel" aria-label="Trades">
             <Tape />

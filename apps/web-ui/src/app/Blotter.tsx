@@ -110,6 +110,11 @@ export function BlotterPanel() {
           Positions ({positions.length})
         </button>
       </div>
+      {tab === 'orders' && open.length > 0 && (
+        <button type="button" className="danger cancel-all" onClick={() => store.cancelAll()}>
+          Cancel all
+        </button>
+      )}
       {tab === 'orders' && (
         <table aria-label="Open orders">
           <thead>

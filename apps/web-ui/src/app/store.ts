@@ -323,6 +323,13 @@ export class Store {
       const text = m.get(58) ?? 'business reject';
       this.ticketErrors = { general: text };
       this.note(`business reject: ${text}`);
+    } else if (type === 'r') {
+      this.recordRtt(clOrdId);
+      const text =
+        m.get(531) === '0'
+          ? `mass cancel rejected: ${m.get(58) ?? ''}`
+          : `mass cancel: ${m.get(533) ?? '?'} orders`;
+      this.note(text);
     } else if (type === 'y') {
       // SecurityList: the REST instrument list is authoritative for ids.
     }
@@ -376,6 +383,22 @@ export class Store {
     fields.push([59, o.tif]);
     if (o.postOnly) fields.push([18, '6']);
     return this.send(fields, clOrdId, 'new');
+  }
+
+  /** OrderMassCancelRequest (q) for every open order of this account (530=7). */
+  cancelAll(): boolean {
+    if (this.username === undefined) return false;
+    const clOrdId = newClOrdId(this.username);
+    return this.send(
+      [
+        [35, 'q'],
+        [11, clOrdId],
+        [530, '7'],
+        [60, nowFix()],
+      ],
+      clOrdId,
+      'cancel',
+    );
   }
 
   /** After a reconnect: ask the venue for the status of every order we think is open. */

@@ -144,7 +144,7 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
       .poll(() => openOrders(seller), { timeout: STEP_MS })
       .toEqual([['ZVZZT', 'Sell', '100.60', '7', '3', '4']]);
     await expect.poll(() => ladder(buyer), { timeout: STEP_MS }).toEqual([['sell', '100.60', '4', '4']]);
-    await seller.getByRole('button', { name: 'Cancel' }).click();
+    await seller.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect.poll(() => openOrders(seller), { timeout: STEP_MS }).toEqual([]);
     await expect.poll(() => ladder(buyer), { timeout: STEP_MS }).toEqual([]);
     await seller.context().close();
@@ -175,6 +175,12 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     expect(await openOrders(page)).toEqual([['ZVZZT', 'Buy', '99.00', '1', '0', '1']]);
     expect(await ladder(page)).toEqual([['buy', '99.00*', '1', '1']]);
     console.log(`zero-quantity reject text: ${qtyText}`);
+    // Cancel all (OrderMassCancelRequest) empties the blotter and the book.
+    await page.getByRole('button', { name: 'Cancel all' }).click();
+    await expect.poll(() => openOrders(page), { timeout: STEP_MS }).toEqual([]);
+    await expect.poll(() => ladder(page), { timeout: STEP_MS }).toEqual([]);
+    await order(page, 'Buy', '99.00', '1');
+    await expect.poll(() => ladder(page), { timeout: STEP_MS }).toEqual([['buy', '99.00*', '1', '1']]);
     await page.context().close();
   }, 60_000);
 
