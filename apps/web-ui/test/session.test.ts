@@ -195,6 +195,19 @@ describe('FIX session core', () => {
     const gf = parse(replies[0]!);
     expect([gf.msgType, gf.get(34), gf.get(123), gf.get(36), gf.get(43)]).toEqual(['4', '2', 'Y', '3', 'Y']);
     expect(s.nextOutSeq).toBe(3);
+    // A BeginSeqNo beyond what we sent is answered at our next number, consuming nothing.
+    const odd = s
+      .receive(
+        fromVenue(3, [
+          [35, '2'],
+          [7, '999'],
+          [16, '0'],
+        ]),
+        0,
+      )
+      .replies.map(parse)[0]!;
+    expect([odd.get(34), odd.get(36)]).toEqual(['3', '3']);
+    expect(s.nextOutSeq).toBe(3);
   });
 
   it('reports garbled frames without changing state', () => {

@@ -192,18 +192,24 @@ export class FixSessionCore {
         );
         return;
       case '2': {
-        // The venue asks for a resend: we keep no journal of our own, so gap-fill over everything.
-        const fields: FixField[] = [
-          [35, '4'],
-          [123, 'Y'],
-          [36, String(this.nextOutSeq)],
-        ];
-        const begin = msg.get(7) ?? String(this.nextOutSeq);
-        // A gap fill carries the first requested seq as its own MsgSeqNum.
-        const saved = this.nextOutSeq;
-        this.nextOutSeq = Number(begin);
-        replies.push(this.frame([...fields.slice(0, 2), [36, String(saved)], [43, 'Y']], nowMs));
-        this.nextOutSeq = saved;
+        // The venue asks for a resend. We keep no journal (an order is never re-sent blindly: the
+        // trader sees its state from the venue), so one SequenceReset-GapFill covers the range; it
+        // carries the first requested seq as its own MsgSeqNum and does not consume a new one.
+        const next = this.nextOutSeq;
+        const begin = Number(msg.get(7));
+        this.nextOutSeq = Number.isSafeInteger(begin) && begin >= 1 && begin < next ? begin : next;
+        replies.push(
+          this.frame(
+            [
+              [35, '4'],
+              [123, 'Y'],
+              [36, String(next)],
+              [43, 'Y'],
+            ],
+            nowMs,
+          ),
+        );
+        this.nextOutSeq = next;
         return;
       }
       case '3':
