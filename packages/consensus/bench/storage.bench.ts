@@ -6,7 +6,8 @@
  * Run from the repo root: node --expose-gc --import tsx packages/consensus/bench/storage.bench.ts
  * Env: BENCH_MS (measured time per row, default 1000), BENCH_DIR (where the log goes, default os.tmpdir()),
  * BENCH_PREALLOCATE (preallocateBytes, default the log's 1 MiB), BENCH_DURABILITY (`fsync` or `none`: only those rows),
- * BENCH_MEMORY=0 (skip the memory section), BENCH_MEMORY_ENTRIES (default 2,000,000).
+ * BENCH_MEMORY=0 (skip the memory section), BENCH_MEMORY_ENTRIES (default 2,000,000),
+ * BENCH_PAYLOADS / BENCH_BATCHES / BENCH_WINDOWS (comma lists narrowing the table, e.g. BENCH_BATCHES=1).
  * Latency is measured closed-loop per call (issue -> promise resolved); `none` rows are NOT durable.
  */
 
@@ -134,6 +135,11 @@ async function run(
   return row;
 }
 
+function list(name: string, fallback: readonly number[]): readonly number[] {
+  const raw = process.env[name];
+  return raw === undefined ? fallback : raw.split(',').map(Number);
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -161,9 +167,9 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const gc = (globalThis as { gc?: () => void }).gc;
   for (const durability of DURABILITIES) {
-    for (const payloadBytes of [64, 512]) {
-      for (const batch of [1, 16, 128]) {
-        for (const window of [1, 32]) {
+    for (const payloadBytes of list('BENCH_PAYLOADS', [64, 512])) {
+      for (const batch of list('BENCH_BATCHES', [1, 16, 128])) {
+        for (const window of list('BENCH_WINDOWS', [1, 32])) {
           gc?.();
           const r = await run(durability, payloadBytes, batch, window);
           console.log(
