@@ -3,6 +3,12 @@ import { FixSessionCore, type SessionConfig } from '../lib/session.js';
 
 export type ConnState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
+/** Where the next outbound MsgSeqNum survives a page reload (sessionStorage in the app). */
+export interface SeqStore {
+  load(): number | undefined;
+  save(nextOutSeq: number): void;
+}
+
 export interface FixClientHandlers {
   onState(state: ConnState, detail?: string): void;
   onApp(msg: FixMessage): void;
@@ -22,6 +28,8 @@ export class FixClient {
   private timer: ReturnType<typeof setInterval> | undefined;
   private backoffMs = BACKOFF_START_MS;
   private everLoggedOn = false;
+  /** True when the first Logon continues a stored session instead of resetting it. */
+  private resume = false;
   private closed = false;
   lastLogoutText: string | undefined;
 
@@ -29,8 +37,17 @@ export class FixClient {
     private readonly url: string,
     config: SessionConfig,
     private readonly handlers: FixClientHandlers,
+    private readonly seqStore?: SeqStore,
   ) {
     this.core = new FixSessionCore(config);
+    // After a reload the session continues: our next MsgSeqNum comes from the store, and as we
+    // expect 1 the venue's Logon shows a gap, so we ask for a resend and the venue replays its
+    // journal (the blotter is rebuilt from the ExecutionReports). Without a stored number: reset.
+    const stored = seqStore?.load();
+    if (stored !== undefined && Number.isSafeInteger(stored) && stored > 1) {
+      this.core.nextOutSeq = stored;
+      this.resume = true;
+    }
   }
 
   start(): void {
@@ -49,12 +66,14 @@ export class FixClient {
     this.setState(this.everLoggedOn ? 'reconnecting' : 'connecting');
     ws.onopen = () => {
       // Fresh start resets both sequences; a reconnect continues them (the venue replays what we missed).
-      ws.send(this.core.logon(Date.now(), !this.everLoggedOn));
+      ws.send(this.core.logon(Date.now(), !this.everLoggedOn && !this.resume));
+      this.seqStore?.save(this.core.nextOutSeq);
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return;
       const { events, replies } = this.core.receive(ev.data, Date.now());
       for (const r of replies) ws.send(r);
+      if (replies.length > 0) this.seqStore?.save(this.core.nextOutSeq);
       for (const e of events) {
         if (e.kind === 'loggedOn') {
           this.everLoggedOn = true;
@@ -103,6 +122,7 @@ export class FixClient {
   send(fields: ReadonlyArray<FixField>): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN || !this.core.loggedOn) return false;
     this.ws.send(this.core.app(fields, Date.now()));
+    this.seqStore?.save(this.core.nextOutSeq);
     return true;
   }
 

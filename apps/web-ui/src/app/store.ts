@@ -73,7 +73,7 @@ export class Store {
   mdConnected = false;
   latencyMs: number | undefined;
   readonly orderRtts: Array<{ timeMs: number; rttMs: number }> = [];
-  readonly blotter = new Blotter();
+  blotter = new Blotter();
   readonly book = new L2Book();
   bookStale = false;
   tape: TapeTrade[] = [];
@@ -171,6 +171,7 @@ export class Store {
           this.changed();
         },
       },
+      sessionSeqStore(username),
     );
     this.fix.start();
     this.md = new MdClient(this.wsUrl(cfg.mdWsPath), {
@@ -192,9 +193,20 @@ export class Store {
 
   logout(): void {
     this.fix?.stop();
+    if (this.username !== undefined)
+      window.sessionStorage.removeItem(`venue.fix.nextOutSeq.${this.username}`);
     this.md?.stop();
     this.username = undefined;
     this.fixState = 'idle';
+    // Nothing of this login may show under the next one.
+    this.blotter = new Blotter();
+    this.blotterErrors.clear();
+    this.ticketErrors = {};
+    this.statusRequests.clear();
+    this.sentAt.clear();
+    this.orderRtts.length = 0;
+    this.log = [];
+    this.latencyMs = undefined;
     this.changed();
   }
 
@@ -477,6 +489,18 @@ export class Store {
   fills(): Fill[] {
     return this.blotter.fills;
   }
+}
+
+/** Per tab and login: a reload continues the FIX session (and gets the blotter back by resend). */
+function sessionSeqStore(username: string) {
+  const key = `venue.fix.nextOutSeq.${username}`;
+  return {
+    load: (): number | undefined => {
+      const v = window.sessionStorage.getItem(key);
+      return v === null ? undefined : Number(v);
+    },
+    save: (n: number): void => window.sessionStorage.setItem(key, String(n)),
+  };
 }
 
 function nowFix(): string {

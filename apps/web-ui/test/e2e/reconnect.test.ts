@@ -86,4 +86,53 @@ describe.skipIf(missing !== undefined)('web UI reconnects after a venue restart 
     expect(statuses.every((t) => t === 'New')).toBe(true);
     expect(sent.some((f) => f.includes('|35=H|') && f.includes('|37=1|'))).toBe(true);
   }, 90_000);
+
+  it('a page reload continues the FIX session and rebuilds the blotter from the venue journal', async () => {
+    venue ??= await startVenue({ dataDir });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const logons: string[] = [];
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => {
+        if (String(f.payload).includes('|35=A|')) logons.push(String(f.payload));
+      });
+    });
+    const login = async () => {
+      await page.getByLabel('Account').selectOption('CLIENT2');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await expect
+        .poll(() => page.getByTestId('fix-state').textContent(), { timeout: STEP_MS })
+        .toBe('FIX Connected');
+    };
+    await page.goto(venue.url);
+    await login();
+    await page.getByLabel('Instrument').selectOption({ label: 'ZVZZT' });
+    await page.getByLabel('Price', { exact: true }).fill('96.00');
+    await page.getByLabel('Quantity', { exact: true }).fill('3');
+    await page.getByLabel('Quantity', { exact: true }).press('Enter');
+    const openRows = () =>
+      page
+        .locator('table[aria-label="Open orders"] tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent ?? '')),
+        );
+    await expect.poll(openRows, { timeout: STEP_MS }).toEqual([['ZVZZT', 'Buy', '96.00', '3']]);
+
+    await page.reload();
+    await login();
+    // The order is back, from the venue's replay (ResendRequest after the Logon showed a gap).
+    await expect.poll(openRows, { timeout: STEP_MS }).toEqual([['ZVZZT', 'Buy', '96.00', '3']]);
+    expect(logons).toHaveLength(2);
+    expect(logons[0]).toContain('|141=Y|');
+    expect(logons[1]).not.toContain('|141=Y|');
+    expect(Number(/\|34=(\d+)\|/.exec(logons[1]!)?.[1])).toBeGreaterThan(2);
+    // Logging out forgets the session: the next login starts afresh.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Account').selectOption('CLIENT3');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => page.getByTestId('fix-state').textContent(), { timeout: STEP_MS })
+      .toBe('FIX Connected');
+    expect(logons[2]).toContain('|141=Y|');
+    expect(await openRows()).toEqual([]); // CLIENT2's orders are not shown to CLIENT3
+  }, 90_000);
 });
