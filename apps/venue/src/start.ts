@@ -71,7 +71,20 @@ async function startFront(
   const tcpAddress = await tcp.listen();
   let web: Awaited<ReturnType<typeof startWebServer>>;
   try {
-    web = await startWebServer({ config, gateway, feed, webRoot: webUiRoot, cluster });
+    web = await startWebServer({
+      config,
+      gateway,
+      feed,
+      webRoot: webUiRoot,
+      cluster,
+      metrics: () =>
+        gateway.handler instanceof MatchingOrderEntry
+          ? gateway.handler.roundTrip.render(
+              'venue_order_round_trip_seconds',
+              'Gateway offer to first reply: replication, commit, matching and the way back',
+            )
+          : '',
+    });
   } catch (e) {
     await tcp.close();
     gateway.stop();

@@ -147,6 +147,10 @@ describe('venue in one process: FIX in, matching, execution reports and market d
   it('serves reference data and the cluster status as JSON', async () => {
     const inst = (await (await fetch(`${venue.httpUrl}/api/instruments`)).json()) as { symbol: string }[];
     expect(inst.map((i) => i.symbol)).toEqual(['BTC-USD', 'ETH-USD', 'ACME', 'ZVZZT']);
+    const metrics = await (await fetch(`${venue.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^venue_gateway_messages_received_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^venue_order_round_trip_seconds_count [1-9]\d*$/m);
+    expect(metrics).toMatch(/^venue_cluster_member_up\{member="1"\} 1$/m);
     const kill = await fetch(`${venue.httpUrl}/api/cluster/nodes/1/kill`, { method: 'POST' });
     expect(kill.status).toBe(403);
     expect(await kill.json()).toHaveProperty('error');

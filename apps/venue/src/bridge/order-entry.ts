@@ -32,6 +32,7 @@ import {
   TimeInForce,
 } from '@venue/matching';
 import type { AccountConfig, InstrumentConfig } from '../config/config.js';
+import { LatencyHistogram } from '../metrics/metrics.js';
 
 /** Where the bridge sends SBE commands: the cluster client, or the in-process log in single mode. */
 export interface CommandChannel {
@@ -49,6 +50,8 @@ interface Pending {
   readonly symbol: string;
   readonly side: FixSide;
   readonly scope?: 'symbol' | 'all';
+  /** When the command was offered (wall clock, for the round-trip metric). */
+  sentAtMs?: number;
 }
 
 const PENDING_MAX = 100_000;
@@ -116,6 +119,8 @@ export class MatchingOrderEntry implements OrderEntryHandler {
   private readonly instrumentsById = new Map<number, InstrumentConfig>();
   private readonly accountsByLogin = new Map<string, AccountConfig>();
   private readonly loginsByAccountId = new Map<number, string>();
+  /** Offer to first reply: gateway -> leader -> log commit -> services -> reply. */
+  readonly roundTrip = new LatencyHistogram();
 
   constructor(
     private readonly events: GatewayEvents,
@@ -302,7 +307,11 @@ export class MatchingOrderEntry implements OrderEntryHandler {
   /** Routes one reply payload (concatenated SBE messages) from the matching service. */
   onReply(requestSeq: number, payload: Uint8Array): void {
     const pend = requestSeq === 0 ? undefined : this.pending.get(requestSeq);
-    if (pend !== undefined) this.pending.delete(requestSeq);
+    if (pend !== undefined) {
+      this.pending.delete(requestSeq);
+      // nondeterminism-ok: the gateway measures its own round trips
+      if (pend.sentAtMs !== undefined) this.roundTrip.record(performance.now() - pend.sentAtMs);
+    }
     let messages: ReplyMessage[];
     try {
       messages = decodeReply(payload);
@@ -435,6 +444,8 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       this.rejectPending(pend, 'venue busy (back-pressure): retry later');
       return;
     }
+    // nondeterminism-ok: the gateway measures its own round trips
+    pend.sentAtMs = performance.now();
     if (this.pending.size < PENDING_MAX) this.pending.set(seq, pend);
   }
 

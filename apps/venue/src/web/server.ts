@@ -5,6 +5,7 @@ import { type FixGateway, serveFixWebSocket } from '@venue/gateway';
 import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
+import { counter, gauge } from '../metrics/metrics.js';
 import { registerMarketDataRelay } from './md-relay.js';
 
 /** One member as the cluster panel shows it. */
@@ -37,6 +38,8 @@ export interface WebServerOptions {
   /** The feed in this process (single mode), or where to relay /md (cluster mode). */
   readonly feed: { readonly local: FeedSource } | { readonly relay: () => string | undefined };
   readonly cluster: ClusterView;
+  /** More Prometheus text for /metrics (e.g. the order round-trip histogram). */
+  readonly metrics?: () => string;
   /** Built web UI; served at / when it exists. */
   readonly webRoot?: string;
 }
@@ -175,6 +178,34 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   );
 
   app.get('/status', async () => ({ venue: 'up', demo: config.demo, cluster: opts.cluster.status() }));
+
+  app.get('/metrics', async (_req, reply) => {
+    const c = opts.gateway.acceptor.counters();
+    const cluster = opts.cluster.status();
+    const parts = [
+      gauge('venue_gateway_connections', 'FIX connections open (TCP and WebSocket)', c.connections),
+      gauge('venue_gateway_sessions_logged_on', 'FIX sessions logged on', c.loggedOn),
+      counter('venue_gateway_connections_total', 'FIX connections accepted', c.connectionsTotal),
+      counter('venue_gateway_messages_received_total', 'FIX messages received', c.received),
+      counter('venue_gateway_messages_sent_total', 'FIX messages sent', c.sent),
+      counter('venue_gateway_session_rejects_total', 'Session-level Reject(3) sent', c.rejects),
+      counter('venue_gateway_business_rejects_total', 'BusinessMessageReject(j) sent', c.businessRejects),
+      counter('venue_gateway_throttled_total', 'Messages refused by the per-session throttle', c.throttled),
+      counter('venue_gateway_garbled_total', 'Garbled frames ignored', c.garbled),
+      gauge('venue_cluster_leader_id', 'Current leader (0 = none known)', cluster.leaderId),
+      ...cluster.members.map((m) =>
+        [
+          `venue_cluster_member_up{member="${m.id}"} ${m.role === 'down' ? 0 : 1}`,
+          `venue_cluster_member_term{member="${m.id}"} ${m.term}`,
+          `venue_cluster_member_commit_position{member="${m.id}"} ${m.commitPosition}`,
+          `venue_cluster_member_applied_position{member="${m.id}"} ${m.appliedPosition}`,
+          `venue_cluster_member_lag_entries{member="${m.id}"} ${m.lagEntries}`,
+        ].join('\n'),
+      ),
+      opts.metrics?.() ?? '',
+    ];
+    return reply.type('text/plain; version=0.0.4').send(`${parts.filter((p) => p !== '').join('\n')}\n`);
+  });
 
   const webRoot = opts.webRoot;
   if (webRoot !== undefined && existsSync(webRoot)) {

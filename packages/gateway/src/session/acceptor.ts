@@ -34,6 +34,16 @@ export class SessionAcceptor implements SessionDirectory {
   readonly connectionsMax: number;
   private readonly active = new Map<string, FixSession>();
   private readonly connections = new Set<FixSession>();
+  /** Counters of connections already closed (live ones are added in `counters()`). */
+  private readonly closedTotals = {
+    garbled: 0,
+    rejects: 0,
+    businessRejects: 0,
+    throttled: 0,
+    received: 0,
+    sent: 0,
+  };
+  private connectionsTotal = 0;
 
   constructor(options: SessionAcceptorOptions) {
     this.config = { ...DEFAULT_SESSION_CONFIG, ...options.config };
@@ -51,13 +61,52 @@ export class SessionAcceptor implements SessionDirectory {
     if (this.connections.size >= this.connectionsMax) return undefined;
     const session = new FixSession(this, out);
     this.connections.add(session);
+    this.connectionsTotal += 1;
     return session;
   }
 
   /** Transport-side end of a connection (socket closed): always call exactly once. */
   connectionClosed(session: FixSession, reason: string): void {
     session.onTransportClosed(reason);
-    this.connections.delete(session);
+    if (this.connections.delete(session)) {
+      const t = this.closedTotals;
+      const st = session.stats;
+      t.garbled += st.garbled;
+      t.rejects += st.rejects;
+      t.businessRejects += st.businessRejects;
+      t.throttled += st.throttled;
+      t.received += st.received;
+      t.sent += st.sent;
+    }
+  }
+
+  /** Operator counters since start, over closed and live connections (for /metrics). */
+  counters(): {
+    connections: number;
+    connectionsTotal: number;
+    loggedOn: number;
+    garbled: number;
+    rejects: number;
+    businessRejects: number;
+    throttled: number;
+    received: number;
+    sent: number;
+  } {
+    const c = { ...this.closedTotals };
+    for (const s of this.connections) {
+      c.garbled += s.stats.garbled;
+      c.rejects += s.stats.rejects;
+      c.businessRejects += s.stats.businessRejects;
+      c.throttled += s.stats.throttled;
+      c.received += s.stats.received;
+      c.sent += s.stats.sent;
+    }
+    return {
+      connections: this.connections.size,
+      connectionsTotal: this.connectionsTotal,
+      loggedOn: this.active.size,
+      ...c,
+    };
   }
 
   get connectionCount(): number {
