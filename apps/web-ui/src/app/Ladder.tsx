@@ -22,9 +22,10 @@ export function Ladder() {
   const ask = store.book.bestAsk();
   const spread = bid !== undefined && ask !== undefined ? ticksToText(ask - bid, inst.tickSize) : '—';
   return (
-    <div className="ladder">
+    <div className={`ladder ${store.bookStale || !store.mdConnected ? 'stale' : ''}`}>
       <h2>
-        Depth <span className="muted">{store.bookStale ? 'stale' : ''}</span>
+        Depth{' '}
+        <span className="muted">{store.bookStale || !store.mdConnected ? 'stale: recovering' : ''}</span>
       </h2>
       <table aria-label="Order book">
         <thead>
