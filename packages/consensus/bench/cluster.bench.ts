@@ -90,6 +90,10 @@ async function bench(durability: 'fsync' | 'none', kills: number): Promise<void>
         `${WINDOW} in flight: ${many.perSecond.toFixed(0)} req/s, p50 ${many.p50} µs, p99 ${many.p99} µs`,
     );
     console.log(`  RSS at start of measuring: ${rssStart}; at end: ${rssEnd}`);
+    const lag = await cluster.metrics((await cluster.leader()).id);
+    console.log(
+      `  leader's worst consensus-thread timer lateness: ${/venue_tick_lag_max_ms (\S+)/.exec(lag)?.[1]} ms`,
+    );
     if (kills === 0) {
       await client.close();
       return;

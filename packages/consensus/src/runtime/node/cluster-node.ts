@@ -880,15 +880,21 @@ export class ClusterNode {
       );
     }
     if (req.method === 'POST' && url === '/step-down') {
-      const r = this.stepDown();
+      const to = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('to') ?? 0);
+      const r = this.stepDown(Number.isSafeInteger(to) && to > 0 ? to : undefined);
       return json(r.ok ? 200 : 409, r);
     }
-    json(404, { error: 'GET /status, GET /metrics, POST /snapshot, POST /step-down' });
+    json(404, { error: 'GET /status, GET /metrics, POST /snapshot, POST /step-down[?to=<id>]' });
   }
 
-  /** Leadership transfer to the most caught-up connected follower. */
-  stepDown(): { ok: boolean; detail: string; target: number } {
+  /** Leadership transfer to `target`, or by default to the most caught-up connected follower. */
+  stepDown(target?: NodeId): { ok: boolean; detail: string; target: number } {
     if (this.node.role !== 'leader') return { ok: false, detail: 'not the leader', target: 0 };
+    if (target !== undefined) {
+      const r = this.node.transferLeadership(target);
+      this.scheduleProcess();
+      return { ...r, target };
+    }
     let best = 0;
     let bestMatch = -1;
     for (const m of this.opts.members) {

@@ -119,6 +119,14 @@ describe('three node processes', () => {
     expect(after.id).toBe(before.id);
     expect(after.term).toBe(before.term);
     await load(20);
+    // Contrast (the test has teeth): the same stall of the CONSENSUS thread (the whole leader process
+    // stopped) does cause an election.
+    await cluster.kill(before.id, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 1500));
+    await cluster.kill(before.id, 'SIGCONT');
+    const later = await cluster.leader();
+    expect(later.term).toBeGreaterThan(before.term);
+    await load(20);
   }, 30_000);
 
   it('a node restarted after the log moved past a snapshot catches up by snapshot install', async () => {
@@ -172,16 +180,32 @@ describe('three node processes', () => {
     await until('the restarted follower to report', () => cluster.status(follower));
     // The leader remembers that follower as holding the lost (acknowledged) entry and never lowers a
     // match index (Raft assumes acknowledged writes survive), so a new leader's fresh probe re-syncs it.
-    const r = await cluster.admin(leader.id, 'step-down');
+    const healthy = cluster.members.find((m) => m.id !== leader.id && m.id !== follower)?.id as number;
+    const r = await cluster.admin(leader.id, `step-down?to=${healthy}`);
     expect(r.status).toBe(200);
-    await until('a new leader', async () => {
+    await until('the new leader', async () => {
       const s = await cluster.leader();
-      return s.id !== leader.id ? s : undefined;
+      return s.id === healthy ? s : undefined;
     });
     await load(30);
     await cluster.converged();
     expect(cluster.output(follower).some((l) => l.includes('torn tail truncated'))).toBe(true);
     await checkExactlyOnce();
+  }, 60_000);
+
+  it('SIGTERM: a node snapshots, closes cleanly (exit 0) and rejoins', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((m) => m.id !== leader.id)?.id as number;
+    await load(20);
+    await cluster.kill(follower, 'SIGTERM');
+    expect(await cluster.exitCode(follower)).toBe(0);
+    const out = cluster.output(follower);
+    expect(out.some((l) => /node \d+: snapshot @\d+/.test(l))).toBe(true);
+    expect(out.at(-1)).toMatch(/closed$/);
+    cluster.start(follower);
+    await load(20);
+    await cluster.converged();
+    expect(cluster.output(follower).some((l) => /storage: snapshot snap-/.test(l))).toBe(true);
   }, 60_000);
 
   it('corrupt middle entry: the node refuses to start and says why', async () => {

@@ -129,6 +129,7 @@ export class TestCluster {
     const p = this.procs.get(id);
     if (!p || !this.isRunning(id)) return;
     p.child.kill(signal);
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') return;
     await p.exited;
   }
 
@@ -150,7 +151,7 @@ export class TestCluster {
     }
   }
 
-  async admin(id: number, what: 'snapshot' | 'step-down'): Promise<{ status: number; body: unknown }> {
+  async admin(id: number, what: string): Promise<{ status: number; body: unknown }> {
     const m = this.members.find((x) => x.id === id) as MemberAddress;
     const res = await fetch(`http://${m.host}:${m.adminPort}/${what}`, { method: 'POST' });
     return { status: res.status, body: await res.json() };
