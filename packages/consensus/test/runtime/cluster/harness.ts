@@ -111,6 +111,10 @@ export class TestCluster {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // A parent that exits without afterAll / stopAll (a crashed benchmark) still takes its nodes down.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     const proc = { child, output, exited };
     this.procs.set(id, proc);
     return proc;
