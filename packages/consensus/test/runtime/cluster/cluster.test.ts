@@ -42,7 +42,7 @@ async function checkExactlyOnce(): Promise<void> {
   const missing = [...acked].filter((id) => !ids.has(id));
   expect(missing).toEqual([]); // no acknowledged request lost
   expect(state.dups).toBe(0); // none applied twice
-  expect(state.total).toBe(state.ids.length);
+  expect(state.total).toBe(state.ids.length); // every applied request had a distinct id
 }
 
 beforeAll(async () => {
@@ -107,6 +107,32 @@ describe('three node processes', () => {
     expect(text).toMatch(/^venue_commit_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^venue_log_fsync_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^venue_peer_bytes_sent_total [1-9]\d*$/m);
+  });
+
+  it('a client given only a follower is redirected to the leader; a full window refuses offers', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((m) => m.id !== leader.id) as (typeof cluster.members)[number];
+    const leaderMember = cluster.members.find((m) => m.id === leader.id) as (typeof cluster.members)[number];
+    const c = await ClusterClient.connect({
+      members: [`${follower.host}:${follower.clientPort}`],
+      principal: 'redirected',
+      windowMax: 2,
+    });
+    try {
+      expect(c.currentAddress).toBe(`${leaderMember.host}:${leaderMember.clientPort}`);
+      expect(c.stats.redirects).toBeGreaterThanOrEqual(1);
+      const a = c.offer(json({ op: 'inc', id: -1 }));
+      const b = c.offer(json({ op: 'inc', id: -2 }));
+      expect(a).not.toBe(false);
+      expect(b).not.toBe(false);
+      expect(c.offer(json({ op: 'inc', id: -3 }))).toBe(false); // back-pressure, nothing buffered
+      expect(c.inFlight).toBe(2);
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(ra && rb && [ra.status, rb.status]).toEqual(['applied', 'applied']);
+      expect(c.inFlight).toBe(0);
+    } finally {
+      await c.close();
+    }
   });
 
   it('a service stalled longer than the election timeout causes no election', async () => {
