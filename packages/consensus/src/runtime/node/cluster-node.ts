@@ -38,8 +38,10 @@ export interface ClusterNodeOptions {
   readonly dataDir: string;
   /** ES module (absolute path or file URL) exporting the service factory, loaded in the service thread. */
   readonly serviceModule: string;
-  /** Export name of the factory `() => ClusteredService[]` (default `createServices`). */
+  /** Export name of the factory `(serviceArgs) => ClusteredService[]` (default `createServices`). */
   readonly serviceExport?: string;
+  /** Handed to the factory in the service thread (must survive structured cloning). */
+  readonly serviceArgs?: unknown;
   /** `fsync` (default): an entry counts only once fdatasync'ed. `none`: page cache only (benchmarks). */
   readonly durability?: Durability;
   /** Interface to bind (default: this member's host from `members`; use 0.0.0.0 behind NAT). */
@@ -299,6 +301,7 @@ export class ClusterNode {
     const data: ServiceWorkerData = {
       serviceModule: this.opts.serviceModule,
       serviceExport: this.opts.serviceExport ?? 'createServices',
+      serviceArgs: this.opts.serviceArgs ?? null,
       host: { ...defaultServiceHostConfig, ...this.opts.host },
       snapshot,
     };

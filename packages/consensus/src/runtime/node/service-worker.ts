@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   if (typeof factory !== 'function') {
     throw new Error(`${data.serviceModule} does not export a function '${data.serviceExport}'`);
   }
-  const host = new ServiceHost(() => (factory as () => readonly ClusteredService[])(), data.host);
+  const create = factory as (args: unknown) => readonly ClusteredService[];
+  const host = new ServiceHost(() => create(data.serviceArgs), data.host);
   host.start(data.snapshot ?? undefined);
   let lastTerm = 0;
   post({ t: 'ready', applied: host.appliedIndex, startMs: performance.now() - started });
