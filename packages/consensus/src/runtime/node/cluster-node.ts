@@ -55,7 +55,10 @@ export interface ClusterNodeOptions {
   readonly snapshotOnClose?: boolean;
   /** Client connections per node (each is one gateway). */
   readonly clientConnectionsMax?: number;
-  /** The leader stops taking client requests while the service thread lags this many entries behind. */
+  /**
+   * Service-thread backlog bound: beyond this many entries handed to the services and not yet applied,
+   * the leader refuses client requests (back-pressure) and a follower ignores new appends.
+   */
   readonly serviceLagEntriesMax?: number;
   readonly log?: (line: string) => void;
 }
@@ -192,6 +195,7 @@ export class ClusterNode {
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
     tickLagMaxMs: 0,
+    appendsDeferred: 0,
   };
 
   private constructor(opts: ClusterNodeOptions) {
@@ -453,6 +457,16 @@ export class ClusterNode {
 
   private onPeerMessage(m: Message): void {
     if (this.closed) return;
+    if (
+      m.type === 'append' &&
+      m.entries.length > 0 &&
+      this.node.appliedIndex - this.serviceApplied > (this.opts.serviceLagEntriesMax ?? 16_384)
+    ) {
+      // Flow control for a follower whose services fall behind: take no new entries (the leader
+      // re-sends them later), so the backlog handed to the service thread stays bounded.
+      this.counters.appendsDeferred++;
+      return;
+    }
     this.node.step(m);
     this.scheduleProcess();
   }
@@ -999,6 +1013,12 @@ export class ClusterNode {
         'Frames dropped by full peer queues',
         'counter',
         s.framesDropped,
+      ),
+      renderScalar(
+        'venue_appends_deferred_total',
+        'Appends ignored while the services lagged (flow control)',
+        'counter',
+        c.appendsDeferred,
       ),
       renderScalar(
         'venue_tick_lag_max_ms',
