@@ -3,7 +3,13 @@
  * heartbeat 50 ms), fsync durability. One cluster runs the scenarios in order; each is bounded.
  */
 import * as fs from 'node:fs';
-import { ClusterClient, type ClusterResponse } from '@venue/consensus/runtime';
+import {
+  ClusterClient,
+  type ClusterResponse,
+  clusterStatus,
+  formatClusterStatus,
+  requestSnapshot,
+} from '@venue/consensus/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameOffsets, lastSegment, type Status, TestCluster, until } from './harness.js';
 
@@ -107,6 +113,19 @@ describe('three node processes', () => {
     expect(text).toMatch(/^venue_commit_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^venue_log_fsync_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^venue_peer_bytes_sent_total [1-9]\d*$/m);
+    const rows = await clusterStatus(cluster.members);
+    const table = formatClusterStatus(rows, Date.now());
+    expect(table.split('\n')[0]).toMatch(
+      /^id +address +role +term +leader +log +durable +commit +applied +snapshot/,
+    );
+    expect(table).toMatch(new RegExp(`^${leader.id} +\\S+ +leader +${leader.term} `, 'm'));
+    expect(table.match(/^follower \d+: match \d+, lag \d+ entries/gm)?.length).toBe(2);
+    await load(1); // something applied since the last snapshot
+    const snap = await requestSnapshot(
+      cluster.members.find((m) => m.id === leader.id) as (typeof cluster.members)[number],
+    );
+    expect(snap.ok).toBe(true);
+    expect((snap.body as { index: number }).index).toBeGreaterThan(0);
   });
 
   it('a client given only a follower is redirected to the leader; a full window refuses offers', async () => {
