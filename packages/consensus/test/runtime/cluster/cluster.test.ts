@@ -149,6 +149,11 @@ describe('three node processes', () => {
       const [ra, rb] = await Promise.all([a, b]);
       expect(ra && rb && [ra.status, rb.status]).toEqual(['applied', 'applied']);
       expect(c.inFlight).toBe(0);
+      // A request the core refuses (payload above payloadBytesMax, 64 KiB) fails alone; the session goes on.
+      await expect(c.request(new Uint8Array(100 * 1024))).rejects.toThrow(
+        /refused: payload 102400 bytes exceeds/,
+      );
+      expect((await c.request(json({ op: 'inc', id: -4 }))).status).toBe('applied');
     } finally {
       await c.close();
     }
