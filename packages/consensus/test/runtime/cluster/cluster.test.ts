@@ -52,7 +52,9 @@ async function checkExactlyOnce(): Promise<void> {
 }
 
 beforeAll(async () => {
-  cluster = await TestCluster.create(3, { snapshotEveryEntries: 200 });
+  // A small service backlog bound, so the flow-control paths (leader back-pressure, follower deferral)
+  // run in these tests.
+  cluster = await TestCluster.create(3, { snapshotEveryEntries: 200, serviceLagEntriesMax: 100 });
   for (const m of cluster.members) cluster.start(m.id);
   await cluster.leader(20_000);
   client = await ClusterClient.connect({ members: cluster.clientAddresses, principal: 'test-gateway' });
@@ -178,6 +180,26 @@ describe('three node processes', () => {
     expect(later.term).toBeGreaterThan(before.term);
     await load(20);
   }, 30_000);
+
+  it('followers whose services stall defer appends (bounded backlog); nothing is lost once they resume', async () => {
+    const leader = await cluster.leader();
+    const followers = cluster.members.filter((m) => m.id !== leader.id).map((m) => m.id);
+    const deferred = async () => {
+      let n = 0;
+      for (const id of followers)
+        n += Number(/^venue_appends_deferred_total (\d+)$/m.exec(await cluster.metrics(id))?.[1]);
+      return n;
+    };
+    const before = await deferred();
+    const stall = client.request(json({ op: 'stall', ms: 1500, on: 'followers' }));
+    await load(300, 32);
+    await stall;
+    expect(await deferred()).toBeGreaterThan(before);
+    const s = (await cluster.status(followers[0] as number)) as Status;
+    expect(s.commitIndex - s.serviceAppliedIndex).toBeLessThan(1000);
+    await cluster.converged();
+    await checkExactlyOnce();
+  }, 60_000);
 
   it('a node restarted after the log moved past a snapshot catches up by snapshot install', async () => {
     const leader = await cluster.leader();

@@ -3,7 +3,8 @@
  * every acknowledged request was applied exactly once. Payloads are JSON (test only).
  *   {"op":"inc","id":N}     -> reply {"total":T}
  *   {"op":"stall","ms":M}   -> busy-waits M ms on the LEADER only (a slow service where it hurts most:
- *                              a single-threaded node would miss its heartbeats), reply {"stalled":M}
+ *                              a single-threaded node would miss its heartbeats), reply {"stalled":M};
+ *                              with "on":"followers" on the followers only
  *   {"op":"get"}            -> reply {"total":T,"ids":[...sorted],"dups":D}
  */
 
@@ -39,7 +40,7 @@ export class CounterService implements ClusteredService {
   }
   onSessionOpen(_s: ClientSession, _t: number): void {}
   onSessionMessage(session: ClientSession, _t: number, _pos: number, payload: Uint8Array): void {
-    const m = JSON.parse(dec.decode(payload)) as { op: string; id?: number; ms?: number };
+    const m = JSON.parse(dec.decode(payload)) as { op: string; id?: number; ms?: number; on?: string };
     if (m.op === 'inc') {
       this.total++;
       if (this.ids.has(m.id ?? -1)) this.dups++;
@@ -48,7 +49,8 @@ export class CounterService implements ClusteredService {
     } else if (m.op === 'stall') {
       // nondeterminism-ok: test service simulating a slow handler; its state does not depend on time
       const end = performance.now() + (m.ms ?? 0);
-      while (this.role === 'leader' && performance.now() < end) {}
+      const here = (m.on ?? 'leader') === 'leader' ? this.role === 'leader' : this.role !== 'leader';
+      while (here && performance.now() < end) {}
       this.ctx.reply(session.id, enc.encode(JSON.stringify({ stalled: m.ms })));
     } else if (m.op === 'get') {
       const ids = [...this.ids].sort((a, b) => a - b);
