@@ -9,7 +9,7 @@
  *
  * Run from the repo root: node --import tsx packages/consensus/bench/cluster.bench.ts
  * Env: BENCH_SECONDS (per measured row, default 5), WINDOW (default 64), KILLS (default 10),
- *      PAYLOAD_BYTES (default 64).
+ *      PAYLOAD_BYTES (default 64); MEMORY_SECONDS=600 runs only the memory run (RSS each minute).
  * Latency is closed-loop (a new request is issued when one completes): no coordinated-omission correction.
  */
 
@@ -90,6 +90,10 @@ async function bench(durability: 'fsync' | 'none', kills: number): Promise<void>
         `${WINDOW} in flight: ${many.perSecond.toFixed(0)} req/s, p50 ${many.p50} µs, p99 ${many.p99} µs`,
     );
     console.log(`  RSS at start of measuring: ${rssStart}; at end: ${rssEnd}`);
+    const lag = await cluster.metrics((await cluster.leader()).id);
+    console.log(
+      `  leader's worst consensus-thread timer lateness: ${/^venue_tick_lag_max_ms (\S+)$/m.exec(lag)?.[1]} ms`,
+    );
     if (kills === 0) {
       await client.close();
       return;
@@ -136,8 +140,41 @@ async function bench(durability: 'fsync' | 'none', kills: number): Promise<void>
   }
 }
 
-console.log(
-  `cluster bench: 3 node processes on loopback, no-op service, ${PAYLOAD.length}-byte requests, ${SECONDS} s per row`,
-);
-await bench('fsync', KILLS);
-await bench('none', 0);
+/** Memory as the log grows: steady load for MEMORY_SECONDS, RSS of every node sampled each minute. */
+async function memory(seconds: number): Promise<void> {
+  const cluster = await TestCluster.create(3, { serviceModule: SERVICE, durability: 'fsync' });
+  try {
+    for (const m of cluster.members) cluster.start(m.id);
+    await cluster.leader(30_000);
+    const client = await ClusterClient.connect({ members: cluster.clientAddresses, principal: 'bench' });
+    await run(client, 4, 5);
+    console.log(`memory run (fsync, 4 in flight, snapshot every 10 000 entries), ${seconds} s:`);
+    const t0 = performance.now();
+    let total = 0;
+    for (let elapsed = 0; elapsed < seconds; elapsed += 60) {
+      const leader = await cluster.status((await cluster.leader()).id);
+      console.log(
+        `  t=${elapsed}s log index ${leader?.lastIndex}, snapshot ${leader?.snapshotIndex}; RSS ${await rss(cluster)}`,
+      );
+      total += (await run(client, 4, Math.min(60, seconds - elapsed))).done;
+    }
+    const leader = await cluster.status((await cluster.leader()).id);
+    console.log(
+      `  t=${seconds}s log index ${leader?.lastIndex}, snapshot ${leader?.snapshotIndex}; RSS ${await rss(cluster)} ` +
+        `(${total} requests, ${(total / ((performance.now() - t0) / 1000)).toFixed(0)} req/s)`,
+    );
+    await client.close();
+  } finally {
+    await cluster.stopAll();
+  }
+}
+
+const MEMORY_SECONDS = Number(process.env.MEMORY_SECONDS ?? 0);
+if (MEMORY_SECONDS > 0) await memory(MEMORY_SECONDS);
+else {
+  console.log(
+    `cluster bench: 3 node processes on loopback, no-op service, ${PAYLOAD.length}-byte requests, ${SECONDS} s per row`,
+  );
+  await bench('fsync', KILLS);
+  await bench('none', 0);
+}

@@ -3,6 +3,13 @@
  * Kept out of the main entry so that importing the core never pulls in sockets or files.
  */
 
+export type { MemberStatusRow } from './admin/cluster-admin.js';
+export {
+  clusterStatus,
+  formatClusterStatus,
+  requestSnapshot,
+  requestStepDown,
+} from './admin/cluster-admin.js';
 export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
 export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
 export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';

@@ -38,8 +38,10 @@ export interface ClusterNodeOptions {
   readonly dataDir: string;
   /** ES module (absolute path or file URL) exporting the service factory, loaded in the service thread. */
   readonly serviceModule: string;
-  /** Export name of the factory `() => ClusteredService[]` (default `createServices`). */
+  /** Export name of the factory `(serviceArgs) => ClusteredService[]` (default `createServices`). */
   readonly serviceExport?: string;
+  /** Handed to the factory in the service thread (must survive structured cloning). */
+  readonly serviceArgs?: unknown;
   /** `fsync` (default): an entry counts only once fdatasync'ed. `none`: page cache only (benchmarks). */
   readonly durability?: Durability;
   /** Interface to bind (default: this member's host from `members`; use 0.0.0.0 behind NAT). */
@@ -53,7 +55,10 @@ export interface ClusterNodeOptions {
   readonly snapshotOnClose?: boolean;
   /** Client connections per node (each is one gateway). */
   readonly clientConnectionsMax?: number;
-  /** The leader stops taking client requests while the service thread lags this many entries behind. */
+  /**
+   * Service-thread backlog bound: beyond this many entries handed to the services and not yet applied,
+   * the leader refuses client requests (back-pressure) and a follower ignores new appends.
+   */
   readonly serviceLagEntriesMax?: number;
   readonly log?: (line: string) => void;
 }
@@ -190,6 +195,7 @@ export class ClusterNode {
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
     tickLagMaxMs: 0,
+    appendsDeferred: 0,
   };
 
   private constructor(opts: ClusterNodeOptions) {
@@ -299,6 +305,7 @@ export class ClusterNode {
     const data: ServiceWorkerData = {
       serviceModule: this.opts.serviceModule,
       serviceExport: this.opts.serviceExport ?? 'createServices',
+      serviceArgs: this.opts.serviceArgs ?? null,
       host: { ...defaultServiceHostConfig, ...this.opts.host },
       snapshot,
     };
@@ -450,6 +457,16 @@ export class ClusterNode {
 
   private onPeerMessage(m: Message): void {
     if (this.closed) return;
+    if (
+      m.type === 'append' &&
+      m.entries.length > 0 &&
+      this.node.appliedIndex - this.serviceApplied > (this.opts.serviceLagEntriesMax ?? 16_384)
+    ) {
+      // Flow control for a follower whose services fall behind: take no new entries (the leader
+      // re-sends them later), so the backlog handed to the service thread stays bounded.
+      this.counters.appendsDeferred++;
+      return;
+    }
     this.node.step(m);
     this.scheduleProcess();
   }
@@ -880,15 +897,21 @@ export class ClusterNode {
       );
     }
     if (req.method === 'POST' && url === '/step-down') {
-      const r = this.stepDown();
+      const to = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('to') ?? 0);
+      const r = this.stepDown(Number.isSafeInteger(to) && to > 0 ? to : undefined);
       return json(r.ok ? 200 : 409, r);
     }
-    json(404, { error: 'GET /status, GET /metrics, POST /snapshot, POST /step-down' });
+    json(404, { error: 'GET /status, GET /metrics, POST /snapshot, POST /step-down[?to=<id>]' });
   }
 
-  /** Leadership transfer to the most caught-up connected follower. */
-  stepDown(): { ok: boolean; detail: string; target: number } {
+  /** Leadership transfer to `target`, or by default to the most caught-up connected follower. */
+  stepDown(target?: NodeId): { ok: boolean; detail: string; target: number } {
     if (this.node.role !== 'leader') return { ok: false, detail: 'not the leader', target: 0 };
+    if (target !== undefined) {
+      const r = this.node.transferLeadership(target);
+      this.scheduleProcess();
+      return { ...r, target };
+    }
     let best = 0;
     let bestMatch = -1;
     for (const m of this.opts.members) {
@@ -990,6 +1013,12 @@ export class ClusterNode {
         'Frames dropped by full peer queues',
         'counter',
         s.framesDropped,
+      ),
+      renderScalar(
+        'venue_appends_deferred_total',
+        'Appends ignored while the services lagged (flow control)',
+        'counter',
+        c.appendsDeferred,
       ),
       renderScalar(
         'venue_tick_lag_max_ms',

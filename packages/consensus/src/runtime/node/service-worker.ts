@@ -9,9 +9,44 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Entry } from '../../core/types.js';
 import type { ClusteredService } from '../../service.js';
 import { ServiceHost } from '../../service-host/host.js';
+import type { ResponseStatusName } from '../wire/codec.js';
 import type { FromWorker, ServiceWorkerData, ToWorker, WorkerEgress } from './worker-protocol.js';
 
 const decoder = new TextDecoder();
+
+/**
+ * Replies of recent requests, on every replica (each computes the same replies; only the leader sends
+ * them). The service host keeps only a session's LAST replies, so after a failover the resends of
+ * earlier in-flight requests would get `stale` (applied, answers gone); this node-local cache answers
+ * them as `duplicate` with the replies instead. Not replicated state: a node restarted from a snapshot
+ * simply has fewer entries. Bounded by count and bytes (oldest evicted first).
+ */
+class RecentReplies {
+  private readonly map = new Map<string, readonly Uint8Array[]>();
+  private bytes = 0;
+
+  constructor(
+    private readonly entriesMax: number,
+    private readonly bytesMax: number,
+  ) {}
+
+  remember(sessionId: number, requestSeq: number, replies: readonly Uint8Array[]): void {
+    const key = `${sessionId}:${requestSeq}`;
+    if (this.map.has(key)) return;
+    this.map.set(key, replies);
+    for (const r of replies) this.bytes += r.length;
+    while (this.map.size > this.entriesMax || this.bytes > this.bytesMax) {
+      const oldest = this.map.keys().next();
+      if (oldest.done) break;
+      for (const r of this.map.get(oldest.value) ?? []) this.bytes -= r.length;
+      this.map.delete(oldest.value);
+    }
+  }
+
+  get(sessionId: number, requestSeq: number): readonly Uint8Array[] | undefined {
+    return this.map.get(`${sessionId}:${requestSeq}`);
+  }
+}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -24,9 +59,11 @@ async function main(): Promise<void> {
   if (typeof factory !== 'function') {
     throw new Error(`${data.serviceModule} does not export a function '${data.serviceExport}'`);
   }
-  const host = new ServiceHost(() => (factory as () => readonly ClusteredService[])(), data.host);
+  const create = factory as (args: unknown) => readonly ClusteredService[];
+  const host = new ServiceHost(() => create(data.serviceArgs), data.host);
   host.start(data.snapshot ?? undefined);
   let lastTerm = 0;
+  const recent = new RecentReplies(65_536, 32 * 1024 * 1024);
   post({ t: 'ready', applied: host.appliedIndex, startMs: performance.now() - started });
 
   const applyOne = (entry: Entry, out: WorkerEgress[]) => {
@@ -66,7 +103,7 @@ async function main(): Promise<void> {
     }
     if (entry.type === 'session-message') {
       // One outcome per request, so a client always learns what became of it.
-      const status =
+      let status: ResponseStatusName =
         prevSeq === undefined
           ? 'unknown-session'
           : entry.requestSeq > prevSeq
@@ -74,12 +111,21 @@ async function main(): Promise<void> {
             : entry.requestSeq === prevSeq
               ? 'duplicate'
               : 'stale';
+      let answer: readonly Uint8Array[] = replies;
+      if (status === 'applied') recent.remember(entry.sessionId, entry.requestSeq, replies);
+      else if (status === 'stale') {
+        const known = recent.get(entry.sessionId, entry.requestSeq);
+        if (known !== undefined) {
+          status = 'duplicate';
+          answer = known;
+        }
+      }
       out.push({
         type: 'response',
         sessionId: entry.sessionId,
         requestSeq: entry.requestSeq,
         status,
-        replies,
+        replies: answer,
       });
     }
   };

@@ -11,8 +11,10 @@ import type { ResponseStatusName } from '../wire/codec.js';
 export interface ServiceWorkerData {
   /** Absolute path or file URL of an ES module exporting the service factory. */
   readonly serviceModule: string;
-  /** Name of the factory export (default `createServices`): `() => ClusteredService[]`. */
+  /** Name of the factory export (default `createServices`): `(args) => ClusteredService[]`. */
   readonly serviceExport: string;
+  /** Passed to the factory (structured-cloneable: instruments, configuration). */
+  readonly serviceArgs: unknown;
   readonly host: ServiceHostConfig;
   /** Snapshot bytes to start from (service host format), or null on a fresh start. */
   readonly snapshot: Uint8Array | null;

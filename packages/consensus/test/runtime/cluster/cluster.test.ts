@@ -3,7 +3,13 @@
  * heartbeat 50 ms), fsync durability. One cluster runs the scenarios in order; each is bounded.
  */
 import * as fs from 'node:fs';
-import { ClusterClient, type ClusterResponse } from '@venue/consensus/runtime';
+import {
+  ClusterClient,
+  type ClusterResponse,
+  clusterStatus,
+  formatClusterStatus,
+  requestSnapshot,
+} from '@venue/consensus/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameOffsets, lastSegment, type Status, TestCluster, until } from './harness.js';
 
@@ -15,11 +21,14 @@ let cluster: TestCluster;
 let client: ClusterClient;
 let nextId = 1;
 const acked = new Set<number>();
+const outcomes = { applied: 0, duplicate: 0, stale: 0 };
 
 async function inc(): Promise<void> {
   const id = nextId++;
   const r = await client.request(json({ op: 'inc', id }));
-  expect(['applied', 'duplicate', 'stale']).toContain(r.status);
+  outcomes[r.status]++;
+  // Every outcome carries the service's answer, also for a resend after failover (duplicate).
+  expect(JSON.parse(dec.decode(r.replies[0])).total).toBeGreaterThan(0);
   acked.add(id);
 }
 
@@ -42,11 +51,13 @@ async function checkExactlyOnce(): Promise<void> {
   const missing = [...acked].filter((id) => !ids.has(id));
   expect(missing).toEqual([]); // no acknowledged request lost
   expect(state.dups).toBe(0); // none applied twice
-  expect(state.total).toBe(state.ids.length);
+  expect(state.total).toBe(state.ids.length); // every applied request had a distinct id
 }
 
 beforeAll(async () => {
-  cluster = await TestCluster.create(3, { snapshotEveryEntries: 200 });
+  // A small service backlog bound, so the flow-control paths (leader back-pressure, follower deferral)
+  // run in these tests.
+  cluster = await TestCluster.create(3, { snapshotEveryEntries: 200, serviceLagEntriesMax: 100 });
   for (const m of cluster.members) cluster.start(m.id);
   await cluster.leader(20_000);
   client = await ClusterClient.connect({ members: cluster.clientAddresses, principal: 'test-gateway' });
@@ -63,9 +74,11 @@ describe('three node processes', () => {
     const old = await cluster.leader();
     // Keep writing while the leader dies: requests in flight at the kill must not be lost or doubled.
     let stop = false;
-    const background = (async () => {
-      while (!stop) await inc();
-    })();
+    const background = Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (!stop) await inc();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 100));
     const before = acked.size;
     const killedAt = performance.now();
@@ -81,7 +94,8 @@ describe('three node processes', () => {
     expect(next.id).not.toBe(old.id);
     expect(next.term).toBeGreaterThan(old.term);
     console.log(
-      `failover: first acknowledged request ${failoverMs.toFixed(0)} ms after kill -9 of leader ${old.id}`,
+      `failover: first acknowledged request ${failoverMs.toFixed(0)} ms after kill -9 of leader ${old.id}; ` +
+        `outcomes ${JSON.stringify(outcomes)}, client resends ${client.stats.resends}`,
     );
     expect(failoverMs).toBeLessThan(3000);
     stop = true;
@@ -91,6 +105,7 @@ describe('three node processes', () => {
     const all = await cluster.converged();
     expect(new Set(all.map((s) => s.stateHash)).size).toBe(1);
     await checkExactlyOnce();
+    expect(outcomes.stale).toBe(0);
   }, 60_000);
 
   it('serves /status and Prometheus /metrics on the admin port', async () => {
@@ -107,6 +122,50 @@ describe('three node processes', () => {
     expect(text).toMatch(/^venue_commit_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^venue_log_fsync_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^venue_peer_bytes_sent_total [1-9]\d*$/m);
+    const rows = await clusterStatus(cluster.members);
+    const table = formatClusterStatus(rows, Date.now());
+    expect(table.split('\n')[0]).toMatch(
+      /^id +address +role +term +leader +log +durable +commit +applied +snapshot/,
+    );
+    expect(table).toMatch(new RegExp(`^${leader.id} +\\S+ +leader +${leader.term} `, 'm'));
+    expect(table.match(/^follower \d+: match \d+, lag \d+ entries/gm)?.length).toBe(2);
+    await load(1); // something applied since the last snapshot
+    const snap = await requestSnapshot(
+      cluster.members.find((m) => m.id === leader.id) as (typeof cluster.members)[number],
+    );
+    expect(snap.ok).toBe(true);
+    expect((snap.body as { index: number }).index).toBeGreaterThan(0);
+  });
+
+  it('a client given only a follower is redirected to the leader; a full window refuses offers', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((m) => m.id !== leader.id) as (typeof cluster.members)[number];
+    const leaderMember = cluster.members.find((m) => m.id === leader.id) as (typeof cluster.members)[number];
+    const c = await ClusterClient.connect({
+      members: [`${follower.host}:${follower.clientPort}`],
+      principal: 'redirected',
+      windowMax: 2,
+    });
+    try {
+      expect(c.currentAddress).toBe(`${leaderMember.host}:${leaderMember.clientPort}`);
+      expect(c.stats.redirects).toBeGreaterThanOrEqual(1);
+      const a = c.offer(json({ op: 'inc', id: -1 }));
+      const b = c.offer(json({ op: 'inc', id: -2 }));
+      expect(a).not.toBe(false);
+      expect(b).not.toBe(false);
+      expect(c.offer(json({ op: 'inc', id: -3 }))).toBe(false); // back-pressure, nothing buffered
+      expect(c.inFlight).toBe(2);
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(ra && rb && [ra.status, rb.status]).toEqual(['applied', 'applied']);
+      expect(c.inFlight).toBe(0);
+      // A request the core refuses (payload above payloadBytesMax, 64 KiB) fails alone; the session goes on.
+      await expect(c.request(new Uint8Array(100 * 1024))).rejects.toThrow(
+        /refused: payload 102400 bytes exceeds/,
+      );
+      expect((await c.request(json({ op: 'inc', id: -4 }))).status).toBe('applied');
+    } finally {
+      await c.close();
+    }
   });
 
   it('a service stalled longer than the election timeout causes no election', async () => {
@@ -119,7 +178,35 @@ describe('three node processes', () => {
     expect(after.id).toBe(before.id);
     expect(after.term).toBe(before.term);
     await load(20);
+    // Contrast (the test has teeth): the same stall of the CONSENSUS thread (the whole leader process
+    // stopped) does cause an election.
+    await cluster.kill(before.id, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 1500));
+    await cluster.kill(before.id, 'SIGCONT');
+    const later = await cluster.leader();
+    expect(later.term).toBeGreaterThan(before.term);
+    await load(20);
   }, 30_000);
+
+  it('followers whose services stall defer appends (bounded backlog); nothing is lost once they resume', async () => {
+    const leader = await cluster.leader();
+    const followers = cluster.members.filter((m) => m.id !== leader.id).map((m) => m.id);
+    const deferred = async () => {
+      let n = 0;
+      for (const id of followers)
+        n += Number(/^venue_appends_deferred_total (\d+)$/m.exec(await cluster.metrics(id))?.[1]);
+      return n;
+    };
+    const before = await deferred();
+    const stall = client.request(json({ op: 'stall', ms: 1500, on: 'followers' }));
+    await load(300, 32);
+    await stall;
+    expect(await deferred()).toBeGreaterThan(before);
+    const s = (await cluster.status(followers[0] as number)) as Status;
+    expect(s.commitIndex - s.serviceAppliedIndex).toBeLessThan(1000);
+    await cluster.converged();
+    await checkExactlyOnce();
+  }, 60_000);
 
   it('a node restarted after the log moved past a snapshot catches up by snapshot install', async () => {
     const leader = await cluster.leader();
@@ -172,16 +259,32 @@ describe('three node processes', () => {
     await until('the restarted follower to report', () => cluster.status(follower));
     // The leader remembers that follower as holding the lost (acknowledged) entry and never lowers a
     // match index (Raft assumes acknowledged writes survive), so a new leader's fresh probe re-syncs it.
-    const r = await cluster.admin(leader.id, 'step-down');
+    const healthy = cluster.members.find((m) => m.id !== leader.id && m.id !== follower)?.id as number;
+    const r = await cluster.admin(leader.id, `step-down?to=${healthy}`);
     expect(r.status).toBe(200);
-    await until('a new leader', async () => {
+    await until('the new leader', async () => {
       const s = await cluster.leader();
-      return s.id !== leader.id ? s : undefined;
+      return s.id === healthy ? s : undefined;
     });
     await load(30);
     await cluster.converged();
     expect(cluster.output(follower).some((l) => l.includes('torn tail truncated'))).toBe(true);
     await checkExactlyOnce();
+  }, 60_000);
+
+  it('SIGTERM: a node snapshots, closes cleanly (exit 0) and rejoins', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((m) => m.id !== leader.id)?.id as number;
+    await load(20);
+    await cluster.kill(follower, 'SIGTERM');
+    expect(await cluster.exitCode(follower)).toBe(0);
+    const out = cluster.output(follower);
+    expect(out.some((l) => /node \d+: snapshot @\d+/.test(l))).toBe(true);
+    expect(out.at(-1)).toMatch(/closed$/);
+    cluster.start(follower);
+    await load(20);
+    await cluster.converged();
+    expect(cluster.output(follower).some((l) => /storage: snapshot snap-/.test(l))).toBe(true);
   }, 60_000);
 
   it('corrupt middle entry: the node refuses to start and says why', async () => {

@@ -2,11 +2,19 @@
  * Test service for the process tests: counts requests by client-chosen id, so a test can check that
  * every acknowledged request was applied exactly once. Payloads are JSON (test only).
  *   {"op":"inc","id":N}     -> reply {"total":T}
- *   {"op":"stall","ms":M}   -> busy-waits M ms (a slow service), reply {"stalled":M}
+ *   {"op":"stall","ms":M}   -> busy-waits M ms on the LEADER only (a slow service where it hurts most:
+ *                              a single-threaded node would miss its heartbeats), reply {"stalled":M};
+ *                              with "on":"followers" on the followers only
  *   {"op":"get"}            -> reply {"total":T,"ids":[...sorted],"dups":D}
  */
 
-import type { ClientSession, ClusteredService, ServiceContext, SnapshotWriter } from '../../../src/index.js';
+import type {
+  ClientSession,
+  ClusteredService,
+  Role,
+  ServiceContext,
+  SnapshotWriter,
+} from '../../../src/index.js';
 import { hashHex } from '../../../src/index.js';
 
 const enc = new TextEncoder();
@@ -18,6 +26,8 @@ export class CounterService implements ClusteredService {
   private total = 0;
   private dups = 0;
   private readonly ids = new Set<number>();
+  /** Local, not replicated state: only decides whether to burn time, never what the state becomes. */
+  private role: Role = 'follower';
 
   onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void {
     this.ctx = ctx;
@@ -30,7 +40,7 @@ export class CounterService implements ClusteredService {
   }
   onSessionOpen(_s: ClientSession, _t: number): void {}
   onSessionMessage(session: ClientSession, _t: number, _pos: number, payload: Uint8Array): void {
-    const m = JSON.parse(dec.decode(payload)) as { op: string; id?: number; ms?: number };
+    const m = JSON.parse(dec.decode(payload)) as { op: string; id?: number; ms?: number; on?: string };
     if (m.op === 'inc') {
       this.total++;
       if (this.ids.has(m.id ?? -1)) this.dups++;
@@ -39,7 +49,8 @@ export class CounterService implements ClusteredService {
     } else if (m.op === 'stall') {
       // nondeterminism-ok: test service simulating a slow handler; its state does not depend on time
       const end = performance.now() + (m.ms ?? 0);
-      while (performance.now() < end) {}
+      const here = (m.on ?? 'leader') === 'leader' ? this.role === 'leader' : this.role !== 'leader';
+      while (here && performance.now() < end) {}
       this.ctx.reply(session.id, enc.encode(JSON.stringify({ stalled: m.ms })));
     } else if (m.op === 'get') {
       const ids = [...this.ids].sort((a, b) => a - b);
@@ -52,7 +63,9 @@ export class CounterService implements ClusteredService {
     const ids = [...this.ids].sort((a, b) => a - b);
     w.write(enc.encode(JSON.stringify({ total: this.total, dups: this.dups, ids })));
   }
-  onRoleChange(): void {}
+  onRoleChange(role: Role): void {
+    this.role = role;
+  }
   stateHash(): string {
     const ids = [...this.ids].sort((a, b) => a - b);
     return hashHex(enc.encode(`${this.total}|${this.dups}|${ids.join(',')}`));

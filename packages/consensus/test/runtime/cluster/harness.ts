@@ -111,6 +111,10 @@ export class TestCluster {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // A parent that exits without afterAll / stopAll (a crashed benchmark) still takes its nodes down.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     const proc = { child, output, exited };
     this.procs.set(id, proc);
     return proc;
@@ -129,6 +133,7 @@ export class TestCluster {
     const p = this.procs.get(id);
     if (!p || !this.isRunning(id)) return;
     p.child.kill(signal);
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') return;
     await p.exited;
   }
 
@@ -150,7 +155,7 @@ export class TestCluster {
     }
   }
 
-  async admin(id: number, what: 'snapshot' | 'step-down'): Promise<{ status: number; body: unknown }> {
+  async admin(id: number, what: string): Promise<{ status: number; body: unknown }> {
     const m = this.members.find((x) => x.id === id) as MemberAddress;
     const res = await fetch(`http://${m.host}:${m.adminPort}/${what}`, { method: 'POST' });
     return { status: res.status, body: await res.json() };
