@@ -19,7 +19,8 @@ Commands:
   cluster status      Each member: role, term, leader, log/commit/applied/snapshot positions,
                       follower lag, sessions, elections, last election, state hash.
   cluster snapshot    Ask every member to take a snapshot now.
-  cluster step-down   Ask the leader to hand leadership to its most caught-up follower.
+  cluster step-down [--to N]   Ask the leader to hand leadership to member N (default: its most
+                      caught-up follower).
   replay --data DIR [--to POSITION]
            Rebuild the book offline from a stopped member's data directory (e.g. data/node-1):
            newest snapshot, then the log up to POSITION; prints the state hash and the books.
@@ -68,7 +69,7 @@ export async function runCli(
     if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
     try {
       const config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-      return await runClusterCommand(config, sub);
+      return await runClusterCommand(config, sub, parsed.to);
     } catch (e) {
       return { exitCode: 2, output: `venue cluster: ${(e as Error).message}\n` };
     }

@@ -151,8 +151,10 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
   it('venue cluster status, snapshot and step-down talk to the members', async () => {
     const status = await runCli(['cluster', 'status', '--config', configFile]);
     expect(status.exitCode).toBe(0);
-    expect(status.output).toMatch(/leader/);
-    expect(status.output.split('\n').filter((l) => /^\s+\d+\s+(leader|follower)/.test(l))).toHaveLength(3);
+    expect(status.output.split('\n').filter((l) => /^\d\s+\S+\s+(leader|follower)\b/.test(l))).toHaveLength(
+      3,
+    );
+    expect(status.output.match(/state hash [0-9a-f]+ @ \d+/g)).toHaveLength(3);
 
     const snap = await runCli(['cluster', 'snapshot', '--config', configFile]);
     expect(snap.output).toMatch(/node \d: (ok|refused)/);
