@@ -17,6 +17,7 @@ export default defineConfig({
       '@venue/marketdata': src('packages/marketdata'),
       '@venue/gateway': src('packages/gateway'),
       '@venue/web-ui': src('apps/web-ui'),
+      '@venue/chaos': src('packages/chaos'),
     },
   },
   test: {

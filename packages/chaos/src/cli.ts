@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
+import { type ChaosOptions, runChaos } from './run/run.js';
+
+const USAGE = `pnpm chaos [--seconds N] [--nemesis ${NEMESES.join(',')}] [--seed S] [--clients C] [--faults F] [--keep]
+
+  --seconds N   workload duration (default 60)
+  --nemesis L   comma-separated faults to draw from (default all: ${NEMESES.join(',')}); 'none' for no faults
+  --seed S      PRNG seed for the workload and the fault schedule (default: time-based, printed)
+  --clients C   FIX clients, alternating TCP and WebSocket (1..4, default 4)
+  --faults F    at most F faults (default 1000)
+  --keep        keep history and logs of a passing run too
+Results: packages/chaos/results/<UTC timestamp>/ (summary.md; on failure also history.jsonl and venue.log).`;
+
+function parse(argv: readonly string[]): ChaosOptions | string {
+  let seconds = 60;
+  let nemeses: NemesisKind[] = [...NEMESES];
+  let seed = Date.now() % 1_000_000_007;
+  let clients = 4;
+  let faultsMax = 1_000;
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i];
+    if (key === '--') continue;
+    if (key === '--help' || key === '-h') return USAGE;
+    if (key === '--keep') {
+      keep = true;
+      continue;
+    }
+    const value = argv[i + 1];
+    if (value === undefined) return `option ${key} needs a value\n\n${USAGE}`;
+    i += 1;
+    const n = Number(value);
+    switch (key) {
+      case '--seconds':
+        seconds = n;
+        break;
+      case '--nemesis':
+        try {
+          nemeses = value === 'none' ? [] : parseNemeses(value);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        break;
+      case '--seed':
+        seed = n;
+        break;
+      case '--clients':
+        clients = n;
+        break;
+      case '--faults':
+        faultsMax = n;
+        break;
+      default:
+        return `unknown option ${key}\n\n${USAGE}`;
+    }
+    if (key !== '--nemesis' && !Number.isInteger(n)) return `${key} needs an integer, got '${value}'`;
+  }
+  return {
+    seconds,
+    nemeses,
+    seed,
+    clients,
+    faultsMax,
+    keep,
+    intervalMs: 3_000,
+    holdMs: 2_000,
+    thinkMs: 20,
+    resultsDir: fileURLToPath(new URL('../results', import.meta.url)),
+    log: (line) => console.log(line),
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parse(process.argv.slice(2));
+  if (typeof options === 'string') {
+    console.log(options);
+    return options === USAGE ? 0 : 2;
+  }
+  try {
+    const report = await runChaos(options);
+    console.log(report.summary);
+    console.log(report.result.valid ? 'chaos: PASS' : `chaos: FAIL, details in ${report.runDir}`);
+    return report.result.valid ? 0 : 1;
+  } catch (e) {
+    console.error(`chaos: run failed: ${(e as Error).stack ?? String(e)}`);
+    return 2;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,281 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ReplicaState } from '../history/history.js';
+
+export interface MemberPorts {
+  readonly id: number;
+  readonly host: string;
+  readonly peerPort: number;
+  readonly clientPort: number;
+  readonly adminPort: number;
+  readonly mdPort: number;
+}
+
+/** What a member's admin /status says (the fields the suite reads). */
+export interface AdminStatus {
+  readonly id: number;
+  readonly role: string;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly stateHash: string | null;
+  readonly hashIndex: number;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 8_000;
+const HTTP_TIMEOUT_MS = 1_000;
+const ADMIN_AUTH = `Basic ${Buffer.from('ADMIN:admin').toString('base64')}`;
+const MEMBER_IDS = [1, 2, 3] as const;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** The built venue CLI (apps/venue/dist/main.js), found from the workspace root above this file. */
+export function venueMainJs(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 8; depth++) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return join(dir, 'apps', 'venue', 'dist', 'main.js');
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the workspace root (pnpm-workspace.yaml) above the chaos package');
+}
+
+/**
+ * The venue as real processes: `venue start` (gateway, web server, supervisor) as our child, which
+ * runs the three members as its children. Faults are real signals to the members' pids (kill -9,
+ * SIGSTOP/SIGCONT); a killed member is brought back through the venue's admin REST restart.
+ * Loopback only: every port is a free port on 127.0.0.1.
+ */
+export class VenueProcess {
+  private child: ChildProcess | undefined;
+  private logStream: WriteStream | undefined;
+  private readonly paused = new Set<number>();
+  private knownPids = new Map<number, number>();
+  httpUrl = '';
+  fixPort = 0;
+
+  private constructor(
+    readonly members: readonly MemberPorts[],
+    private readonly dataDir: string,
+    private readonly logFile: string,
+  ) {}
+
+  static async start(workDir: string): Promise<VenueProcess> {
+    const dataDir = resolve(workDir, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const members: MemberPorts[] = [];
+    for (const id of MEMBER_IDS) {
+      members.push({
+        id,
+        host: '127.0.0.1',
+        peerPort: await freePort(),
+        clientPort: await freePort(),
+        adminPort: await freePort(),
+        mdPort: await freePort(),
+      });
+    }
+    const configFile = join(workDir, 'venue.json');
+    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+    const venue = new VenueProcess(members, dataDir, join(workDir, 'venue.log'));
+    await venue.spawn(configFile);
+    return venue;
+  }
+
+  private async spawn(configFile: string): Promise<void> {
+    const args = [
+      venueMainJs(),
+      'start',
+      '--config',
+      configFile,
+      '--data',
+      this.dataDir,
+      '--no-bots',
+      '--host',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--fix-port',
+      '0',
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const log = createWriteStream(this.logFile);
+    this.logStream = log;
+    const ready = new Promise<void>((resolveReady, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('venue did not report ready in time')),
+        READY_TIMEOUT_MS,
+      );
+      let buffered = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        if (this.fixPort !== 0) return;
+        buffered = (buffered + chunk.toString('utf8')).slice(-16_384);
+        const m = /venue ready http=(\S+) fix=[\d.]+:(\d+)/.exec(buffered);
+        if (m?.[1] !== undefined && m[2] !== undefined) {
+          this.httpUrl = m[1];
+          this.fixPort = Number(m[2]);
+          clearTimeout(timer);
+          resolveReady();
+        }
+      });
+      child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`venue exited before ready (${signal ?? `code ${code}`}); see ${this.logFile}`));
+      });
+    });
+    try {
+      await ready;
+      await this.refreshPids();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  get fixWsUrl(): string {
+    return `${this.httpUrl.replace(/^http/, 'ws')}/fix`;
+  }
+
+  /** Member pids as the venue's supervisor reports them (undefined: the member is down). */
+  async refreshPids(): Promise<Map<number, number>> {
+    const res = await fetch(`${this.httpUrl}/api/cluster`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    const body = (await res.json()) as { members: { id: number; pid: number | null }[] };
+    const pids = new Map<number, number>();
+    for (const m of body.members) if (m.pid !== null) pids.set(m.id, m.pid);
+    for (const [id, pid] of pids) this.knownPids.set(id, pid);
+    return pids;
+  }
+
+  async adminStatus(id: number): Promise<AdminStatus | undefined> {
+    const m = this.members.find((x) => x.id === id);
+    if (m === undefined || this.paused.has(id)) return undefined;
+    try {
+      const res = await fetch(`http://${m.host}:${m.adminPort}/status`, {
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      return (await res.json()) as AdminStatus;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The leader with the highest term among members that answer (0: none). */
+  async leaderId(): Promise<number> {
+    const statuses = await Promise.all(this.members.map((m) => this.adminStatus(m.id)));
+    let best: AdminStatus | undefined;
+    for (const s of statuses)
+      if (s?.role === 'leader' && (best === undefined || s.term > best.term)) best = s;
+    return best?.id ?? 0;
+  }
+
+  /** kill -9 of a member process. */
+  async kill(id: number): Promise<boolean> {
+    const pid = (await this.refreshPids()).get(id);
+    if (pid === undefined) return false;
+    this.signal(pid, 'SIGKILL');
+    this.paused.delete(id);
+    return true;
+  }
+
+  /** Brings a killed member back (the supervisor respawns it on its data directory). */
+  async restart(id: number): Promise<boolean> {
+    const res = await fetch(`${this.httpUrl}/api/cluster/nodes/${id}/restart`, {
+      method: 'POST',
+      headers: { authorization: ADMIN_AUTH },
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS * 3),
+    });
+    await this.refreshPids();
+    return res.status === 202;
+  }
+
+  async pause(id: number): Promise<boolean> {
+    const pid = (await this.refreshPids()).get(id);
+    if (pid === undefined) return false;
+    this.signal(pid, 'SIGSTOP');
+    this.paused.add(id);
+    return true;
+  }
+
+  resume(id: number): void {
+    const pid = this.knownPids.get(id);
+    if (pid !== undefined) this.signal(pid, 'SIGCONT');
+    this.paused.delete(id);
+  }
+
+  async replicaStates(): Promise<ReplicaState[]> {
+    const states = await Promise.all(this.members.map((m) => this.adminStatus(m.id)));
+    return this.members.map((m, i) => {
+      const s = states[i];
+      return {
+        id: m.id,
+        stateHash: s?.stateHash ?? null,
+        hashIndex: s?.hashIndex ?? -1,
+        commitIndex: s?.commitIndex ?? -1,
+      };
+    });
+  }
+
+  /** Stops the venue (which stops its members); paused members are continued first so they can exit. */
+  async stop(): Promise<void> {
+    for (const id of [...this.paused]) this.resume(id);
+    const child = this.child;
+    this.child = undefined;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolveStop) => {
+        const force = setTimeout(() => {
+          child.kill('SIGKILL');
+          // The members are the venue's children: end the ones we know by pid, never by name.
+          for (const pid of this.knownPids.values()) if (this.isOurMember(pid)) this.signal(pid, 'SIGKILL');
+        }, STOP_GRACE_MS);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolveStop();
+        });
+        child.kill('SIGTERM');
+      });
+    }
+    await new Promise<void>((resolveEnd) => {
+      if (this.logStream === undefined) resolveEnd();
+      else this.logStream.end(() => resolveEnd());
+    });
+    this.logStream = undefined;
+  }
+
+  /** A pid is ours while its command line still names this run's data directory (pids get reused). */
+  private isOurMember(pid: number): boolean {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.dataDir);
+    } catch {
+      return false;
+    }
+  }
+
+  private signal(pid: number, signal: NodeJS.Signals): void {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone: nothing to signal.
+    }
+  }
+}

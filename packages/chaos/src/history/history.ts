@@ -1,0 +1,114 @@
+/** What a workload client asks of the venue. */
+export type OpKind = 'new' | 'cancel' | 'replace' | 'status';
+
+/** An operation's invocation, stamped by the client before it sends (client clock, ms since run start). */
+export interface InvokeEvent {
+  readonly type: 'invoke';
+  readonly process: number;
+  readonly opId: number;
+  readonly timeMs: number;
+  readonly kind: OpKind;
+  readonly clOrdId: string;
+  /** The order a cancel, replace or status refers to (its current ClOrdID). Empty for `new`. */
+  readonly origClOrdId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly qty: number;
+  readonly price: string;
+}
+
+/**
+ * An operation's completion: `ok` (the venue acknowledged it), `fail` (definitely not applied: a
+ * reject), `info` (indeterminate: no answer before the client's timeout; it may or may not apply).
+ */
+export interface CompleteEvent {
+  readonly type: 'ok' | 'fail' | 'info';
+  readonly process: number;
+  readonly opId: number;
+  readonly timeMs: number;
+  readonly orderId: string;
+  /** For status reads: the order's state as read (empty when the order is unknown or terminal). */
+  readonly ordStatus: string;
+  readonly cumQty: number;
+  readonly text: string;
+}
+
+/** One ExecutionReport (35=8) or OrderCancelReject (35=9) as a client received it. */
+export interface ReportEvent {
+  readonly type: 'report';
+  readonly process: number;
+  readonly timeMs: number;
+  readonly msgType: string;
+  readonly execType: string;
+  readonly ordStatus: string;
+  readonly clOrdId: string;
+  readonly origClOrdId: string;
+  readonly orderId: string;
+  readonly execId: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly orderQty: number;
+  readonly lastQty: number;
+  readonly lastPx: string;
+  readonly cumQty: number;
+  readonly leavesQty: number;
+}
+
+/** A fault the nemesis injected or healed. */
+export interface FaultEvent {
+  readonly type: 'fault';
+  readonly timeMs: number;
+  readonly fault: string;
+  readonly nodes: readonly number[];
+  readonly phase: 'start' | 'stop';
+}
+
+export type HistoryEvent = InvokeEvent | CompleteEvent | ReportEvent | FaultEvent;
+
+/** The final read of one order, after the cluster quiesced (OrderStatusRequest through the gateway). */
+export interface FinalOrderRead {
+  readonly process: number;
+  readonly clOrdId: string;
+  /** False when the venue answered "unknown order" (terminal orders leave the book). */
+  readonly found: boolean;
+  readonly orderId: string;
+  readonly ordStatus: string;
+  readonly cumQty: number;
+  readonly leavesQty: number;
+}
+
+/** A replica's admin /status after quiescing. */
+export interface ReplicaState {
+  readonly id: number;
+  readonly stateHash: string | null;
+  readonly hashIndex: number;
+  readonly commitIndex: number;
+}
+
+export interface FinalState {
+  readonly reads: readonly FinalOrderRead[];
+  readonly replicas: readonly ReplicaState[];
+}
+
+/** Events kept per run: the workload stops invoking once this many are recorded. */
+export const HISTORY_EVENTS_MAX = 200_000;
+
+/** An append-only, bounded history with one clock (ms since the recorder was created). */
+export class History {
+  readonly events: HistoryEvent[] = [];
+  private readonly startMs = Date.now();
+
+  nowMs(): number {
+    return Date.now() - this.startMs;
+  }
+
+  get isFull(): boolean {
+    return this.events.length >= HISTORY_EVENTS_MAX;
+  }
+
+  add(event: HistoryEvent): void {
+    // Reports and completions are always kept (they close what was invoked); only invocations are refused.
+    if (event.type === 'invoke' && this.isFull) throw new Error('history is full');
+    this.events.push(event);
+  }
+}

@@ -1,0 +1,23 @@
+export {
+  type CheckResult,
+  type CheckStats,
+  check,
+  type Property,
+  type Violation,
+} from './checker/checker.js';
+export { type AdminStatus, type MemberPorts, VenueProcess } from './cluster/venue-process.js';
+export type {
+  CompleteEvent,
+  FaultEvent,
+  FinalOrderRead,
+  FinalState,
+  HistoryEvent,
+  InvokeEvent,
+  OpKind,
+  ReplicaState,
+  ReportEvent,
+} from './history/history.js';
+export { History } from './history/history.js';
+export { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
+export { Prng } from './random/prng.js';
+export { type ChaosOptions, type ChaosReport, runChaos } from './run/run.js';

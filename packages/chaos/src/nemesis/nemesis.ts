@@ -1,0 +1,123 @@
+import type { VenueProcess } from '../cluster/venue-process.js';
+import type { History } from '../history/history.js';
+import type { Prng } from '../random/prng.js';
+
+export const NEMESES = ['kill-leader', 'kill-follower', 'kill-two', 'pause'] as const;
+export type NemesisKind = (typeof NEMESES)[number];
+
+export interface NemesisOptions {
+  readonly kinds: readonly NemesisKind[];
+  /** Quiet time between faults. */
+  readonly intervalMs: number;
+  /** How long a fault lasts (a pause must outlast the election timeout, 300..600 ms). */
+  readonly holdMs: number;
+  readonly faultsMax: number;
+}
+
+const LEADER_WAIT_MS = 15_000;
+const POLL_MS = 100;
+
+export function parseNemeses(text: string): NemesisKind[] {
+  const kinds = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const known = new Set<string>(NEMESES);
+  const bad = kinds.filter((k) => !known.has(k));
+  if (bad.length > 0)
+    throw new Error(`unknown nemesis ${bad.join(', ')}: expected some of ${NEMESES.join(', ')}`);
+  if (kinds.length === 0) throw new Error(`--nemesis needs at least one of ${NEMESES.join(', ')}`);
+  return kinds as NemesisKind[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (bounded) until some member says it is leader; returns it, or 0 at the deadline. */
+export async function waitForLeader(venue: VenueProcess, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const leader = await venue.leaderId();
+    if (leader !== 0) return leader;
+    await sleep(POLL_MS);
+  }
+  return 0;
+}
+
+/**
+ * Injects faults one at a time until the deadline or the fault budget: each fault is applied, held,
+ * healed, and the next waits until a leader is back. Returns the number of faults injected.
+ */
+export async function runNemesis(
+  venue: VenueProcess,
+  options: NemesisOptions,
+  rng: Prng,
+  history: History,
+  deadlineMs: number,
+): Promise<number> {
+  let injected = 0;
+  for (let i = 0; i < options.faultsMax; i++) {
+    await sleep(options.intervalMs);
+    if (Date.now() + options.holdMs * 2 >= deadlineMs) break;
+    const kind = rng.pick(options.kinds);
+    const ok = await inject(venue, kind, options.holdMs, rng, history);
+    if (ok) injected += 1;
+    await waitForLeader(venue, LEADER_WAIT_MS);
+  }
+  return injected;
+}
+
+async function inject(
+  venue: VenueProcess,
+  kind: NemesisKind,
+  holdMs: number,
+  rng: Prng,
+  history: History,
+): Promise<boolean> {
+  const leader = await waitForLeader(venue, LEADER_WAIT_MS);
+  if (leader === 0) return false;
+  const followers = venue.members.map((m) => m.id).filter((id) => id !== leader);
+  const follower = rng.pick(followers);
+  const record = (phase: 'start' | 'stop', nodes: number[]) =>
+    history.add({ type: 'fault', timeMs: history.nowMs(), fault: kind, nodes, phase });
+  switch (kind) {
+    case 'kill-leader':
+    case 'kill-follower': {
+      const target = kind === 'kill-leader' ? leader : follower;
+      if (!(await venue.kill(target))) return false;
+      record('start', [target]);
+      await sleep(holdMs);
+      await venue.restart(target);
+      record('stop', [target]);
+      return true;
+    }
+    case 'kill-two': {
+      // No majority while both are down: the cluster must stop, then resume when one returns.
+      const killed = [leader, follower];
+      for (const id of killed) await venue.kill(id);
+      record('start', killed);
+      await sleep(holdMs);
+      await venue.restart(leader);
+      record('stop', [leader]);
+      await sleep(holdMs);
+      await venue.restart(follower);
+      record('stop', [follower]);
+      return true;
+    }
+    case 'pause': {
+      const target = rng.next() < 0.5 ? leader : follower;
+      if (!(await venue.pause(target))) return false;
+      record('start', [target]);
+      await sleep(holdMs);
+      venue.resume(target);
+      record('stop', [target]);
+      return true;
+    }
+  }
+}
+
+/** Ends every fault: continues paused members and restarts members that are down. */
+export async function healAll(venue: VenueProcess): Promise<void> {
+  for (const m of venue.members) venue.resume(m.id);
+  const pids = await venue.refreshPids();
+  for (const m of venue.members) if (!pids.has(m.id)) await venue.restart(m.id);
+}

@@ -1,0 +1,30 @@
+/** A small seeded PRNG (mulberry32): a run's choices replay from its seed. */
+export class Prng {
+  private state: number;
+
+  constructor(seed: number) {
+    if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  }
+
+  /** Uniform integer in [min, max]. */
+  int(min: number, max: number): number {
+    if (!(max >= min)) throw new Error(`int: empty range [${min}, ${max}]`);
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    const item = items[this.int(0, items.length - 1)];
+    if (item === undefined) throw new Error('pick: empty list');
+    return item;
+  }
+}

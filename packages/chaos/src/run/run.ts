@@ -1,0 +1,191 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CheckResult, check } from '../checker/checker.js';
+import { VenueProcess } from '../cluster/venue-process.js';
+import { type FinalOrderRead, History, type ReplicaState } from '../history/history.js';
+import { healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
+import { Prng } from '../random/prng.js';
+import { CLIENTS_MAX, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
+
+export interface ChaosOptions {
+  readonly seconds: number;
+  readonly nemeses: readonly NemesisKind[];
+  readonly seed: number;
+  readonly clients: number;
+  /** Where the run's folder is created (packages/chaos/results by default). */
+  readonly resultsDir: string;
+  readonly faultsMax: number;
+  readonly intervalMs: number;
+  readonly holdMs: number;
+  readonly thinkMs: number;
+  /** Keep the history and logs of a passing run too. */
+  readonly keep: boolean;
+  readonly log: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly result: CheckResult;
+  readonly runDir: string;
+  readonly faultsInjected: number;
+  readonly durationMs: number;
+  readonly summary: string;
+}
+
+const SECONDS_MAX = 3_600;
+const OPS_PER_CLIENT_MAX = 100_000;
+const OP_TIMEOUT_MS = 5_000;
+const FINAL_READ_TIMEOUT_MS = 20_000;
+const QUIESCE_TIMEOUT_MS = 30_000;
+const QUIESCE_POLL_MS = 250;
+/** Replicas must report the same hash for this many polls in a row before the run reads them as final. */
+const QUIESCE_STABLE_POLLS = 4;
+
+export function validateOptions(o: ChaosOptions): void {
+  if (!(Number.isInteger(o.seconds) && o.seconds >= 1 && o.seconds <= SECONDS_MAX))
+    throw new Error(`--seconds must be an integer in 1..${SECONDS_MAX}, got ${o.seconds}`);
+  if (!(Number.isInteger(o.clients) && o.clients >= 1 && o.clients <= CLIENTS_MAX))
+    throw new Error(`--clients must be an integer in 1..${CLIENTS_MAX}, got ${o.clients}`);
+  if (!(o.faultsMax >= 0 && o.intervalMs >= 0 && o.holdMs >= 0))
+    throw new Error('fault budget and times must not be negative');
+}
+
+/**
+ * One run: start the venue as real processes, drive the FIX workload while the nemesis injects
+ * faults, heal, read every order's final status and every replica's state hash, then check.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  validateOptions(options);
+  const startedMs = Date.now();
+  const runDir = join(options.resultsDir, new Date(startedMs).toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(runDir, { recursive: true });
+  const history = new History();
+  const rng = new Prng(options.seed);
+  const log = options.log;
+  log(`chaos: run ${runDir} seed ${options.seed} ${options.seconds}s nemeses ${options.nemeses.join(',')}`);
+  const venue = await VenueProcess.start(runDir);
+  const clients: WorkloadClient[] = [];
+  let faultsInjected = 0;
+  let result: CheckResult;
+  try {
+    const workload: WorkloadOptions = {
+      clients: options.clients,
+      fixPort: venue.fixPort,
+      fixWsUrl: venue.fixWsUrl,
+      durationMs: options.seconds * 1_000,
+      opsPerClientMax: OPS_PER_CLIENT_MAX,
+      opTimeoutMs: OP_TIMEOUT_MS,
+      thinkMs: options.thinkMs,
+    };
+    for (let p = 0; p < options.clients; p++)
+      clients.push(await WorkloadClient.connect(p, workload, history, rng));
+    const deadlineMs = Date.now() + workload.durationMs;
+    log(`chaos: venue up (fix ${venue.fixPort}, ${venue.fixWsUrl}); ${clients.length} clients; running`);
+    const [faults] = await Promise.all([
+      options.nemeses.length === 0
+        ? Promise.resolve(0)
+        : runNemesis(
+            venue,
+            {
+              kinds: options.nemeses,
+              intervalMs: options.intervalMs,
+              holdMs: options.holdMs,
+              faultsMax: options.faultsMax,
+            },
+            rng,
+            history,
+            deadlineMs,
+          ),
+      ...clients.map((c) => c.run(workload, deadlineMs)),
+    ]);
+    faultsInjected = faults;
+    log(`chaos: workload done (${history.events.length} events, ${faultsInjected} faults); healing`);
+    await healAll(venue);
+    if ((await waitForLeader(venue, QUIESCE_TIMEOUT_MS)) === 0) log('chaos: no leader after healing');
+    const reads: FinalOrderRead[] = [];
+    const perClient = await Promise.all(clients.map((c) => c.finalReads(FINAL_READ_TIMEOUT_MS)));
+    for (const r of perClient) reads.push(...r);
+    const replicas = await quiesce(venue);
+    result = check(history.events, { reads, replicas });
+    const lines = history.events.map((e) => JSON.stringify(e));
+    lines.push(...reads.map((r) => JSON.stringify({ type: 'final-read', ...r })));
+    lines.push(...replicas.map((r) => JSON.stringify({ type: 'final-replica', ...r })));
+    writeFileSync(join(runDir, 'history.jsonl'), `${lines.join('\n')}\n`);
+  } finally {
+    for (const c of clients) c.close();
+    await venue.stop();
+  }
+  const durationMs = Date.now() - startedMs;
+  const summary = summarize(options, result, faultsInjected, durationMs, runDir);
+  writeFileSync(join(runDir, 'summary.md'), summary);
+  rmSync(join(runDir, 'data'), { recursive: true, force: true });
+  if (result.valid && !options.keep) {
+    rmSync(join(runDir, 'history.jsonl'), { force: true });
+    rmSync(join(runDir, 'venue.log'), { force: true });
+  }
+  return { result, runDir, faultsInjected, durationMs, summary };
+}
+
+/** Polls the replicas until all report one state hash at one log position, stably (bounded). */
+async function quiesce(venue: VenueProcess): Promise<ReplicaState[]> {
+  const deadline = Date.now() + QUIESCE_TIMEOUT_MS;
+  let last: ReplicaState[] = [];
+  let lastKey = '';
+  let stable = 0;
+  while (Date.now() < deadline) {
+    last = await venue.replicaStates();
+    const keys = new Set(last.map((r) => `${r.hashIndex}:${r.stateHash}`));
+    const key = [...keys].join('|');
+    const agree = keys.size === 1 && last.every((r) => r.stateHash !== null);
+    stable = agree && key === lastKey ? stable + 1 : 0;
+    lastKey = key;
+    if (stable >= QUIESCE_STABLE_POLLS) return last;
+    await new Promise((r) => setTimeout(r, QUIESCE_POLL_MS));
+  }
+  return last;
+}
+
+function summarize(
+  options: ChaosOptions,
+  result: CheckResult,
+  faults: number,
+  durationMs: number,
+  runDir: string,
+): string {
+  const s = result.stats;
+  const rows: [string, string | number][] = [
+    ['verdict', result.valid ? 'PASS' : `FAIL (${result.violations.length} violations)`],
+    ['seed', options.seed],
+    ['seconds (workload)', options.seconds],
+    ['nemeses', options.nemeses.join(', ') || 'none'],
+    ['faults injected', faults],
+    ['operations', s.operations],
+    ['ok / failed / indeterminate', `${s.ok} / ${s.failed} / ${s.indeterminate}`],
+    ['orders acknowledged', s.ordersAcknowledged],
+    ['orders live / done / undecided', `${s.ordersLive} / ${s.ordersTerminal} / ${s.ordersUndecided}`],
+    ['fills', s.fills],
+    ['acknowledged lost', count(result, 'ack-lost')],
+    ['orders duplicated', count(result, 'order-duplicated')],
+    [
+      'fills lost / doubled / unmatched',
+      `${count(result, 'fill-lost')} / ${count(result, 'fill-doubled')} / ${count(result, 'fill-unmatched')}`,
+    ],
+    ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
+  ];
+  const table = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+  const violations = result.violations.map((v) => `- **${v.property}** ${v.subject}: ${v.explanation}`);
+  return [
+    `# Chaos run ${runDir}`,
+    '',
+    table,
+    '',
+    result.valid ? 'No violations.' : ['## Violations', '', ...violations].join('\n'),
+    '',
+    `Replay with: pnpm chaos --seconds ${options.seconds} --nemesis ${options.nemeses.join(',')} --seed ${options.seed}`,
+    '',
+  ].join('\n');
+}
+
+function count(result: CheckResult, property: string): number {
+  return result.violations.filter((v) => v.property === property).length;
+}

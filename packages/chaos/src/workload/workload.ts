@@ -1,0 +1,391 @@
+import { type FixMessage, formatUtcTimestamp } from '@venue/gateway';
+import { FixClient } from '@venue/venue';
+import type { FinalOrderRead, History, OpKind } from '../history/history.js';
+import type { Prng } from '../random/prng.js';
+
+/** Instruments the workload trades: reference price in ticks (0.01) and a band the orders stay well inside. */
+export const WORKLOAD_INSTRUMENTS = [
+  { symbol: 'ZVZZT', refTicks: 10_000 },
+  { symbol: 'ACME', refTicks: 5_000 },
+] as const;
+
+/** Prices within ±OFFSET_TICKS_MAX of the reference: inside the 10% band, and buys and sells cross. */
+const OFFSET_TICKS_MAX = 20;
+const QTY_MAX = 10;
+const LOGINS = ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'] as const;
+export const CLIENTS_MAX = LOGINS.length;
+
+export interface WorkloadOptions {
+  readonly clients: number;
+  readonly fixPort: number;
+  readonly fixWsUrl: string;
+  readonly durationMs: number;
+  readonly opsPerClientMax: number;
+  readonly opTimeoutMs: number;
+  readonly thinkMs: number;
+}
+
+interface LiveOrder {
+  readonly clOrdId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly qty: number;
+  readonly priceTicks: number;
+}
+
+interface Outcome {
+  readonly type: 'ok' | 'fail';
+  readonly msg: FixMessage;
+}
+
+const num = (m: FixMessage, tag: number): number => {
+  const n = Number(m.get(tag) ?? '0');
+  return Number.isFinite(n) ? n : 0;
+};
+/** A resting buy far below every sell the workload sends (sells are at least 99.80): it never trades. */
+const CANARY = { symbol: 'ZVZZT', priceTicks: 9_500 } as const;
+const READ_BATCH_MAX = 200;
+
+function toRead(process: number, clOrdId: string, m: FixMessage | undefined): FinalOrderRead {
+  if (m === undefined)
+    return { process, clOrdId, found: false, orderId: '', ordStatus: '', cumQty: 0, leavesQty: 0 };
+  return {
+    process,
+    clOrdId,
+    found: true,
+    orderId: m.get(37) ?? '',
+    ordStatus: m.get(39) ?? '',
+    cumQty: num(m, 14),
+    leavesQty: num(m, 151),
+  };
+}
+
+const price = (ticks: number): string => (ticks / 100).toFixed(2);
+
+/**
+ * One workload process: a FIX session (TCP or WebSocket) for one account, issuing one operation at a
+ * time (like a Jepsen process) and recording each invocation, completion and report it receives.
+ */
+export class WorkloadClient {
+  private readonly live = new Map<string, LiveOrder>();
+  /** Every order this client created (by its latest ClOrdID): what the final reads ask about. */
+  readonly chains: LiveOrder[] = [];
+  private opSeq = 0;
+  /** Collects status answers (by ClOrdID) while the final reads run. */
+  private statusAnswers: Map<string, FixMessage> | undefined;
+  private seq = 0;
+
+  private constructor(
+    readonly process: number,
+    readonly transport: 'tcp' | 'ws',
+    private readonly fix: FixClient,
+    private readonly history: History,
+    private readonly rng: Prng,
+  ) {}
+
+  static async connect(
+    process: number,
+    options: WorkloadOptions,
+    history: History,
+    rng: Prng,
+  ): Promise<WorkloadClient> {
+    const login = LOGINS[process];
+    if (login === undefined) throw new Error(`at most ${CLIENTS_MAX} workload clients`);
+    const credentials = { username: login, password: 'demo' };
+    const transport = process % 2 === 0 ? 'tcp' : 'ws';
+    const fix =
+      transport === 'tcp'
+        ? await FixClient.tcp('127.0.0.1', options.fixPort, credentials)
+        : await FixClient.ws(options.fixWsUrl, credentials);
+    const logon = await fix.logon();
+    if (logon.msgType !== 'A') {
+      fix.close();
+      throw new Error(`${login}: logon refused: ${logon.get(58) ?? ''}`);
+    }
+    const client = new WorkloadClient(process, transport, fix, history, rng);
+    fix.onMessage((m) => client.onMessage(m));
+    return client;
+  }
+
+  close(): void {
+    this.fix.close();
+  }
+
+  /** Runs operations until the deadline or the op budget, one at a time. */
+  async run(options: WorkloadOptions, deadlineMs: number): Promise<void> {
+    for (let i = 0; i < options.opsPerClientMax; i++) {
+      if (Date.now() >= deadlineMs || this.history.isFull || this.fix.isClosed) return;
+      await this.step(options.opTimeoutMs);
+      await new Promise((r) => setTimeout(r, this.rng.int(0, options.thinkMs)));
+    }
+  }
+
+  private async step(timeoutMs: number): Promise<void> {
+    const r = this.rng.next();
+    const orders = [...this.live.values()];
+    if (orders.length === 0 || r < 0.5) return this.newOrder(timeoutMs);
+    const target = this.rng.pick(orders);
+    if (r < 0.7) return this.cancel(target, timeoutMs);
+    if (r < 0.9) return this.replace(target, timeoutMs);
+    await this.status(target.clOrdId, target.symbol, target.side, timeoutMs);
+  }
+
+  private nextClOrdId(): string {
+    this.seq += 1;
+    return `P${this.process}-${this.seq}`;
+  }
+
+  private async newOrder(timeoutMs: number): Promise<void> {
+    const inst = this.rng.pick(WORKLOAD_INSTRUMENTS);
+    const order: LiveOrder = {
+      clOrdId: this.nextClOrdId(),
+      symbol: inst.symbol,
+      side: this.rng.next() < 0.5 ? 'buy' : 'sell',
+      qty: this.rng.int(1, QTY_MAX),
+      priceTicks: inst.refTicks + this.rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
+    };
+    this.chains.push(order);
+    const outcome = await this.invoke('new', order, '', timeoutMs, (m) =>
+      m.msgType === '8' && m.get(11) === order.clOrdId
+        ? m.get(150) === '8'
+          ? 'fail'
+          : m.get(150) === '0' || m.get(150) === 'F'
+            ? 'ok'
+            : undefined
+        : undefined,
+    );
+    if (outcome !== 'fail') this.live.set(order.clOrdId, order);
+  }
+
+  private async cancel(target: LiveOrder, timeoutMs: number): Promise<void> {
+    const clOrdId = this.nextClOrdId();
+    const outcome = await this.invoke('cancel', { ...target, clOrdId }, target.clOrdId, timeoutMs, (m) =>
+      m.get(11) !== clOrdId
+        ? undefined
+        : m.msgType === '9'
+          ? 'fail'
+          : m.msgType === '8' && m.get(150) === '4'
+            ? 'ok'
+            : undefined,
+    );
+    if (outcome === 'ok') this.live.delete(target.clOrdId);
+  }
+
+  private async replace(target: LiveOrder, timeoutMs: number): Promise<void> {
+    const inst = WORKLOAD_INSTRUMENTS.find((i) => i.symbol === target.symbol);
+    if (inst === undefined) throw new Error(`unknown workload symbol ${target.symbol}`);
+    const next: LiveOrder = {
+      ...target,
+      clOrdId: this.nextClOrdId(),
+      qty: this.rng.int(1, QTY_MAX),
+      priceTicks: inst.refTicks + this.rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
+    };
+    const outcome = await this.invoke('replace', next, target.clOrdId, timeoutMs, (m) =>
+      m.get(11) !== next.clOrdId
+        ? undefined
+        : m.msgType === '9'
+          ? 'fail'
+          : m.msgType === '8' && m.get(150) === '5'
+            ? 'ok'
+            : undefined,
+    );
+    if (outcome === 'ok') {
+      this.live.delete(target.clOrdId);
+      this.live.set(next.clOrdId, next);
+    }
+  }
+
+  /** An OrderStatusRequest (H): `ok` with the order's state, `fail` when the venue does not know it. */
+  async status(
+    clOrdId: string,
+    symbol: string,
+    side: 'buy' | 'sell',
+    timeoutMs: number,
+  ): Promise<FixMessage | 'unknown' | 'timeout'> {
+    const order: LiveOrder = { clOrdId, symbol, side, qty: 0, priceTicks: 0 };
+    let reply: FixMessage | undefined;
+    const outcome = await this.invoke('status', order, clOrdId, timeoutMs, (m) => {
+      if (m.msgType !== '8' || (m.get(11) !== clOrdId && m.get(41) !== clOrdId)) return undefined;
+      if (m.get(150) === 'I') {
+        reply = m;
+        return 'ok';
+      }
+      return m.get(150) === '8' ? 'fail' : undefined;
+    });
+    if (outcome === 'info') return 'timeout';
+    return reply ?? 'unknown';
+  }
+
+  /**
+   * The final read of every order this client created, under each ClOrdID it may now carry.
+   *
+   * The venue sends nothing back for an OrderStatusRequest on an order it does not know (terminal
+   * orders leave the book), so silence is the "unknown" answer. To tell silence from a slow venue,
+   * each batch of requests ends with a request for a canary order this client has just placed:
+   * replies to one session come back in log order, so once the canary's answer arrives every
+   * earlier request that will ever be answered has been.
+   */
+  async finalReads(timeoutMs: number): Promise<FinalOrderRead[]> {
+    const targets = this.orderClOrdIds();
+    const canary: LiveOrder = {
+      clOrdId: this.nextClOrdId(),
+      symbol: CANARY.symbol,
+      side: 'buy',
+      qty: 1,
+      priceTicks: CANARY.priceTicks,
+    };
+    this.chains.push(canary);
+    const placed = await this.invoke('new', canary, '', timeoutMs, (m) =>
+      m.msgType === '8' && m.get(11) === canary.clOrdId ? (m.get(150) === '0' ? 'ok' : 'fail') : undefined,
+    );
+    if (placed !== 'ok') return []; // the session cannot prove anything: every order stays unread
+    const reads: FinalOrderRead[] = [];
+    let canaryAnswer: FixMessage | undefined;
+    for (let from = 0; from < Math.max(1, targets.length); from += READ_BATCH_MAX) {
+      const batch = targets.slice(from, from + READ_BATCH_MAX);
+      const answers = new Map<string, FixMessage>();
+      this.statusAnswers = answers;
+      for (const o of batch) this.send('status', o, o.clOrdId);
+      this.send('status', canary, canary.clOrdId);
+      const done = await this.fix
+        .waitFor((m) => m.msgType === '8' && m.get(150) === 'I' && m.get(11) === canary.clOrdId, timeoutMs)
+        .then(() => true)
+        .catch(() => false);
+      this.statusAnswers = undefined;
+      if (!done) continue; // no proof of silence: this batch stays unread
+      for (const o of batch) reads.push(toRead(this.process, o.clOrdId, answers.get(o.clOrdId)));
+      canaryAnswer = answers.get(canary.clOrdId) ?? canaryAnswer;
+    }
+    if (canaryAnswer !== undefined) reads.push(toRead(this.process, canary.clOrdId, canaryAnswer));
+    return reads;
+  }
+
+  /** Every ClOrdID this client used for orders (new and replace), with the order's symbol and side. */
+  orderClOrdIds(): LiveOrder[] {
+    return this.replacedIds.concat(this.chains);
+  }
+
+  private readonly replacedIds: LiveOrder[] = [];
+
+  private async invoke(
+    kind: OpKind,
+    order: LiveOrder,
+    origClOrdId: string,
+    timeoutMs: number,
+    classify: (m: FixMessage) => 'ok' | 'fail' | undefined,
+  ): Promise<'ok' | 'fail' | 'info'> {
+    const opId = ++this.opSeq;
+    if (kind === 'replace') this.replacedIds.push(order);
+    this.history.add({
+      type: 'invoke',
+      process: this.process,
+      opId,
+      timeMs: this.history.nowMs(),
+      kind,
+      clOrdId: order.clOrdId,
+      origClOrdId,
+      symbol: order.symbol,
+      side: order.side,
+      qty: order.qty,
+      price: price(order.priceTicks),
+    });
+    let outcome: Outcome | undefined;
+    const waiting = this.fix
+      .waitFor((m) => {
+        const c = classify(m);
+        if (c !== undefined) outcome = { type: c, msg: m };
+        return c !== undefined;
+      }, timeoutMs)
+      .catch(() => undefined);
+    this.send(kind, order, origClOrdId);
+    await waiting;
+    const msg = outcome?.msg;
+    this.history.add({
+      type: outcome?.type ?? 'info',
+      process: this.process,
+      opId,
+      timeMs: this.history.nowMs(),
+      orderId: msg?.get(37) ?? '',
+      ordStatus: kind === 'status' && outcome?.type === 'ok' ? (msg?.get(39) ?? '') : '',
+      cumQty: msg === undefined ? 0 : num(msg, 14),
+      text: msg?.get(58) ?? (outcome === undefined ? `no answer within ${timeoutMs} ms` : ''),
+    });
+    return outcome?.type ?? 'info';
+  }
+
+  private send(kind: OpKind, order: LiveOrder, origClOrdId: string): void {
+    const side = order.side === 'buy' ? 1 : 2;
+    const transactTime: [number, string] = [60, formatUtcTimestamp(Date.now())];
+    switch (kind) {
+      case 'new':
+        this.fix.send('D', [
+          [11, order.clOrdId],
+          [55, order.symbol],
+          [54, side],
+          [38, order.qty],
+          [40, 2],
+          [44, price(order.priceTicks)],
+          [59, 1],
+          transactTime,
+        ]);
+        return;
+      case 'cancel':
+        this.fix.send('F', [
+          [41, origClOrdId],
+          [11, order.clOrdId],
+          [55, order.symbol],
+          [54, side],
+          transactTime,
+        ]);
+        return;
+      case 'replace':
+        this.fix.send('G', [
+          [41, origClOrdId],
+          [11, order.clOrdId],
+          [55, order.symbol],
+          [54, side],
+          [38, order.qty],
+          [40, 2],
+          [44, price(order.priceTicks)],
+          [59, 1],
+          transactTime,
+        ]);
+        return;
+      case 'status':
+        this.fix.send('H', [
+          [11, order.clOrdId],
+          [55, order.symbol],
+          [54, side],
+        ]);
+        return;
+    }
+  }
+
+  private onMessage(m: FixMessage): void {
+    if (m.msgType === '8' && m.get(150) === 'I') this.statusAnswers?.set(m.get(11) ?? '', m);
+    if (m.msgType !== '8' && m.msgType !== '9') return;
+    const ordStatus = m.get(39) ?? '';
+    const clOrdId = m.get(11) ?? '';
+    if (m.msgType === '8' && (ordStatus === '2' || ordStatus === '4' || ordStatus === 'C'))
+      this.live.delete(clOrdId);
+    this.history.add({
+      type: 'report',
+      process: this.process,
+      timeMs: this.history.nowMs(),
+      msgType: m.msgType,
+      execType: m.get(150) ?? '',
+      ordStatus,
+      clOrdId,
+      origClOrdId: m.get(41) ?? '',
+      orderId: m.get(37) ?? '',
+      execId: m.get(17) ?? '',
+      symbol: m.get(55) ?? '',
+      side: m.get(54) ?? '',
+      orderQty: num(m, 38),
+      lastQty: num(m, 32),
+      lastPx: m.get(31) ?? '',
+      cumQty: num(m, 14),
+      leavesQty: num(m, 151),
+    });
+  }
+}
