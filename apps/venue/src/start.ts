@@ -11,6 +11,7 @@ import {
 import type { FeedSource } from '@venue/marketdata';
 import { webUiRoot } from '@venue/web-ui';
 import { DemoBots } from './bots/bots.js';
+import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-market-data.js';
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 import { type ClusterChannel, openClusterChannel } from './cluster/cluster-channel.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
@@ -127,6 +128,7 @@ function bridgeOn(
     onReply: (tag: number, payload: Uint8Array) => void,
     onFailed: (tag: number, text: string) => void,
   ) => CommandChannel,
+  marketData?: () => FixMarketData,
 ): (events: GatewayEvents) => OrderEntryHandler {
   return (events) => {
     let bridge: MatchingOrderEntry | undefined;
@@ -134,7 +136,7 @@ function bridgeOn(
       (tag, payload) => bridge?.onReply(tag, payload),
       (tag, text) => bridge?.onRequestFailed(tag, text),
     );
-    bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts);
+    bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts, marketData?.());
     return bridge;
   };
 }
@@ -174,7 +176,11 @@ export async function startSingleProcess(
   try {
     front = await startFront(
       config,
-      bridgeOn(config, (onReply) => venueLog.openSession('gateway-1', onReply)),
+      bridgeOn(
+        config,
+        (onReply) => venueLog.openSession('gateway-1', onReply),
+        () => new FixMarketData(config.instruments, localFeedPort(venueLog.venueServices.marketdata)),
+      ),
       { local: venueLog.venueServices.marketdata },
       cluster,
       log,
@@ -239,8 +245,19 @@ export async function startCluster(
       log: (line) => log(`gateway cluster client: ${line}`),
     });
     const channel = gatewayChannel;
+    // FIX market data follows a member's feed, like the /md relay, and moves on member loss.
+    const marketData = new FixMarketData(
+      config.instruments,
+      remoteFeedPort({
+        url: () => {
+          const m = supervisor.feedMember();
+          return m === undefined ? undefined : `ws://${m.host}:${m.mdPort}/md`;
+        },
+        log,
+      }),
+    );
     const handler = (events: GatewayEvents): OrderEntryHandler => {
-      bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts);
+      bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts, marketData);
       return bridge;
     };
     const front = await startFront(
@@ -261,6 +278,7 @@ export async function startCluster(
       cluster: supervisor,
       async stop() {
         await front.stop();
+        marketData.stop();
         await channel.close();
         await supervisor.stop();
       },

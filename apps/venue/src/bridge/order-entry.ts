@@ -33,6 +33,7 @@ import {
 } from '@venue/matching';
 import type { AccountConfig, InstrumentConfig } from '../config/config.js';
 import { LatencyHistogram } from '../metrics/metrics.js';
+import type { FixMarketData } from './fix-market-data.js';
 
 /** Where the bridge sends SBE commands: the cluster client, or the in-process log in single mode. */
 export interface CommandChannel {
@@ -127,7 +128,10 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     private readonly channel: CommandChannel,
     instruments: readonly InstrumentConfig[],
     accounts: readonly AccountConfig[],
+    /** Serves MarketDataRequest from the feed; without it every V gets a reject. */
+    private readonly marketData?: FixMarketData,
   ) {
+    marketData?.attach(events);
     for (const i of instruments) {
       this.instrumentsBySymbol.set(i.symbol, i);
       this.instrumentsById.set(i.instrumentId, i);
@@ -270,7 +274,10 @@ export class MatchingOrderEntry implements OrderEntryHandler {
   }
 
   onMarketDataRequest(ctx: SessionContext, req: MarketDataRequest): void {
-    // Market data is served by the replicas' feed (WebSocket /md), not through order entry.
+    if (this.marketData !== undefined) {
+      this.marketData.onMarketDataRequest(ctx, req);
+      return;
+    }
     this.events.emit(ctx.username, {
       kind: 'marketDataReject',
       mdReqId: req.mdReqId,
@@ -280,6 +287,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
   }
 
   onDisconnect(ctx: Omit<SessionContext, 'msgSeqNum'>, info: DisconnectInfo): void {
+    this.marketData?.onDisconnect(ctx);
     if (!info.cancelOnDisconnect) return;
     const account = this.accountsByLogin.get(ctx.account);
     if (account === undefined) return;
