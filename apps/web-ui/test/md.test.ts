@@ -82,5 +82,9 @@ describe('market-data stream rules', () => {
       'control',
     );
     expect(parseMdFrame(JSON.stringify(level(1)))?.kind).toBe('feed');
+    expect(parseMdFrame('{"type":"member","nodeId":2}')).toEqual({
+      kind: 'control',
+      msg: { type: 'member', nodeId: 2 },
+    });
   });
 });

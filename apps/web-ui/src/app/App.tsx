@@ -101,6 +101,7 @@ function StatusBar() {
       <span className={`dot ${store.mdConnected ? 'connected' : 'reconnecting'}`} />
       <span>
         Feed {store.mdConnected ? (store.bookStale ? 'stale (recovering)' : 'live') : 'reconnecting…'}
+        {store.mdConnected && store.feedNodeId !== undefined ? ` from node ${store.feedNodeId}` : ''}
       </span>
       <span className="num" title="Round trip of a FIX TestRequest/Heartbeat">
         RTT {store.latencyMs === undefined || s !== 'connected' ? '—' : `${store.latencyMs} ms`}

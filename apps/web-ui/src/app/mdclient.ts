@@ -4,6 +4,8 @@ export interface MdHandlers {
   onState(connected: boolean): void;
   onFeed(msg: FeedMsg, verdict: StreamVerdict): void;
   onError(text: string): void;
+  /** The cluster member serving the feed, when the venue says (undefined after a disconnect). */
+  onMember(nodeId: number | undefined): void;
 }
 
 const BACKOFF_MAX_MS = 8_000;
@@ -46,6 +48,7 @@ export class MdClient {
       if (parsed === undefined) return;
       if (parsed.kind === 'control') {
         const c = parsed.msg;
+        if (c.type === 'member' && Number.isSafeInteger(c.nodeId)) this.handlers.onMember(c.nodeId);
         if (c.type !== 'error') return;
         const req = c.request;
         const s =
@@ -78,6 +81,7 @@ export class MdClient {
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.connected = false;
+      this.handlers.onMember(undefined);
       this.handlers.onState(false);
       if (this.closed) return;
       setTimeout(() => {

@@ -71,6 +71,8 @@ export class Store {
   fixState: ConnState = 'idle';
   fixDetail: string | undefined;
   mdConnected = false;
+  /** Cluster member serving the feed, when the venue names it. */
+  feedNodeId: number | undefined;
   latencyMs: number | undefined;
   readonly orderRtts: Array<{ timeMs: number; rttMs: number }> = [];
   blotter = new Blotter();
@@ -183,6 +185,10 @@ export class Store {
       onFeed: (m, v) => this.onFeed(m, v),
       onError: (t) => {
         this.note(`market data ${t}`);
+        this.changed();
+      },
+      onMember: (id) => {
+        this.feedNodeId = id;
         this.changed();
       },
     });

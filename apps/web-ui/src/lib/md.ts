@@ -67,7 +67,9 @@ export interface StatsMsg extends Base {
 export type FeedMsg = LevelMsg | SnapshotMsg | TradeMsg | BarMsg | BboMsg | StatsMsg;
 
 export interface ControlMsg {
-  readonly type: 'subscribed' | 'unsubscribed' | 'error';
+  /** `member`: which cluster member serves this connection (sent by the venue's relay, if at all). */
+  readonly type: 'subscribed' | 'unsubscribed' | 'error' | 'member';
+  readonly nodeId?: number;
   readonly instrumentId?: number;
   readonly channel?: string;
   readonly mode?: 'snapshot' | 'replay';
@@ -77,7 +79,7 @@ export interface ControlMsg {
 }
 
 const FEED_TYPES = new Set(['level', 'snapshot', 'trade', 'bar', 'bbo', 'stats']);
-const CONTROL_TYPES = new Set(['subscribed', 'unsubscribed', 'error']);
+const CONTROL_TYPES = new Set(['subscribed', 'unsubscribed', 'error', 'member']);
 
 /** Parses one JSON text frame; undefined for anything malformed. */
 export function parseMdFrame(
