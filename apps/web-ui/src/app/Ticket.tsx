@@ -9,7 +9,7 @@ function isTypingElsewhere(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-/** Keyboard: B/S side, Enter submit, Esc clear, arrows step price (Up/Down) and quantity (Shift). */
+/** Keyboard: B/S side, Enter submit, Esc clear, arrows step the focused field (else price; Shift: quantity). */
 function useTicketKeys(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -32,7 +32,12 @@ function useTicketKeys(): void {
         store.placeOrder();
       } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
         const dir = e.key === 'ArrowUp' ? 1 : -1;
-        if (e.shiftKey) store.setTicket({ quantity: stepText(t.quantity, inst.lotSize, dir, 1) });
+        // In the Quantity field arrows step the quantity; elsewhere the price (Shift: quantity).
+        const inQuantity = e.target instanceof HTMLInputElement && e.target.id === 'ticket-quantity';
+        const inStop = e.target instanceof HTMLInputElement && e.target.id === 'ticket-stopprice';
+        if (e.shiftKey || inQuantity)
+          store.setTicket({ quantity: stepText(t.quantity, inst.lotSize, dir, 1) });
+        else if (inStop) store.setTicket({ stopPx: stepText(t.stopPx, inst.tickSize, dir, 1) });
         else store.setTicket({ price: stepText(t.price, inst.tickSize, dir, 1) });
       } else return;
       e.preventDefault();

@@ -203,6 +203,9 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
     expect(await page.getByLabel('Price', { exact: true }).inputValue()).toBe('100.02');
     await page.getByLabel('Price', { exact: true }).press('Shift+ArrowUp');
     expect(await page.getByLabel('Quantity', { exact: true }).inputValue()).toBe('1');
+    await page.getByLabel('Quantity', { exact: true }).press('ArrowUp');
+    expect(await page.getByLabel('Quantity', { exact: true }).inputValue()).toBe('2');
+    expect(await page.getByLabel('Price', { exact: true }).inputValue()).toBe('100.02');
     await page.keyboard.press('Escape');
     expect(await page.getByLabel('Price', { exact: true }).inputValue()).toBe('');
     // The CLIENT3 bid at 99.00 from the previous test rests on the book: click it.
