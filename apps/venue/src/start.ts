@@ -179,7 +179,7 @@ export async function startSingleProcess(
       bridgeOn(
         config,
         (onReply) => venueLog.openSession('gateway-1', onReply),
-        () => new FixMarketData(config.instruments, localFeedPort(venueLog.venueServices.marketdata)),
+        () => new FixMarketData(config.instruments, localFeedPort(venueLog.venueServices.marketdata, log)),
       ),
       { local: venueLog.venueServices.marketdata },
       cluster,

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FixMessage, GatewayEvents, OutboundEvent, SessionContext } from '@venue/gateway';
 import type { ChannelName, FeedMessage } from '@venue/marketdata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +12,9 @@ import {
   type FeedPortSink,
   FixMarketData,
 } from '../src/bridge/fix-market-data.js';
-import { DEFAULT_CONFIG, type VenueConfig } from '../src/config/config.js';
+import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
-import { type RunningVenue, startSingleProcess } from '../src/start.js';
+import { type RunningVenue, startCluster, startSingleProcess } from '../src/start.js';
 
 interface Entry {
   action?: string;
@@ -377,4 +379,113 @@ describe('FixMarketData (unit, hand-driven feed)', () => {
     });
     expect(out).toHaveLength(3); // A1 got no empty X
   });
+});
+
+// Members run the built CLI (the test command builds it with `tsc -b` before vitest).
+const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('FIX market data on the replicated venue (a member feed; member loss)', () => {
+  let venue: RunningVenue | undefined;
+  let dataDir: string;
+  let members: MemberConfig[];
+  const clients: FixClient[] = [];
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'venue-fixmd-cluster-'));
+    members = [];
+    for (const id of [1, 2, 3]) {
+      members.push({
+        id,
+        host: '127.0.0.1',
+        peerPort: await freePort(),
+        clientPort: await freePort(),
+        adminPort: await freePort(),
+        mdPort: await freePort(),
+      });
+    }
+    const configFile = join(dataDir, 'venue.json');
+    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+    const config: VenueConfig = {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      fixTcpPort: 0,
+      dataDir,
+      bots: { enabled: false, ratePerSecond: 0 },
+      cluster: { ...DEFAULT_CONFIG.cluster, members },
+    };
+    venue = await startCluster(
+      config,
+      (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
+      (line) => {
+        if (lines.length < 5_000) lines.push(line);
+      },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await venue?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('W then X from a member feed; after that member is killed, X continues from another', async () => {
+    const v = venue;
+    if (v === undefined) throw new Error('no venue');
+    const login = async (username: string) => {
+      const c = await FixClient.tcp('127.0.0.1', v.fixPort, { username, password: 'demo' });
+      clients.push(c);
+      expect((await c.logon()).msgType).toBe('A');
+      return c;
+    };
+    const trader = await login('CLIENT1');
+    const md = await login('CLIENT2');
+    const acked = (clOrdId: string) =>
+      trader.waitFor((m) => m.msgType === '8' && m.get(11) === clOrdId && m.get(150) === '0', 15_000);
+    let a = acked('S1');
+    trader.send('D', order('S1', 2, '10', '100.00'));
+    await a;
+
+    const w = md.waitFor(isMd('W', 'C1'), 15_000);
+    md.send('V', mdRequest('C1', 1, 5, 'ZVZZT'));
+    const snap = await w;
+    expect(mdEntries(snap)).toEqual([{ type: '1', px: '100', size: '10', orders: '1' }]);
+
+    let x = md.waitFor(isMd('X', 'C1'), 15_000);
+    a = acked('B1');
+    trader.send('D', order('B1', 1, '2', '99.00'));
+    await a;
+    expect(mdEntries(await x)).toEqual([
+      { action: '0', type: '0', symbol: 'ZVZZT', px: '99', size: '2', orders: '1' },
+    ]);
+
+    // Kill the member whose feed the gateway follows (a follower: quorum stays).
+    const following = [...lines].reverse().find((l) => l.startsWith('fix market data: following '));
+    const port = Number(/:(\d+)\/md$/.exec(following ?? '')?.[1]);
+    const feedMember = members.find((m) => m.mdPort === port);
+    expect(feedMember, lines.slice(-20).join('\n')).toBeDefined();
+    expect(await v.cluster.kill?.(feedMember?.id ?? 0)).toBe(true);
+
+    x = md.waitFor(isMd('X', 'C1'), 20_000);
+    a = acked('B2');
+    trader.send('D', order('B2', 1, '3', '99.50'));
+    await a;
+    expect(mdEntries(await x)).toEqual([
+      { action: '0', type: '0', symbol: 'ZVZZT', px: '99.5', size: '3', orders: '1' },
+    ]);
+    expect(md.received.filter(isMd('W', 'C1'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('fix market data: feed connection lost'))).toBe(true);
+  }, 60_000);
 });

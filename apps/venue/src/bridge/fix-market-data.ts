@@ -555,10 +555,21 @@ function diff(
 }
 
 /** The feed in this process (single mode): snapshots read directly, live messages by listener. */
-export function localFeedPort(source: FeedSource): (sink: FeedPortSink) => FeedPort {
+export function localFeedPort(
+  source: FeedSource,
+  log: (line: string) => void = () => {},
+): (sink: FeedPortSink) => FeedPort {
   return (sink) => {
     const open = new Set<string>();
     let unsubscribe: (() => void) | undefined;
+    // Called from inside the feed's publish: a failure here must never reach the state machine.
+    const guard = (what: string, f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        log(`fix market data: ${what} failed: ${(e as Error).message}`);
+      }
+    };
     return {
       open(instrumentId, channel) {
         const key = streamKey(instrumentId, channel);
@@ -566,9 +577,9 @@ export function localFeedPort(source: FeedSource): (sink: FeedPortSink) => FeedP
         open.add(key);
         unsubscribe ??= source.subscribe({
           message: (m) => {
-            if (open.has(streamKey(m.instrumentId, m.channel))) sink.message(m);
+            if (open.has(streamKey(m.instrumentId, m.channel))) guard('message', () => sink.message(m));
           },
-          entryEnd: () => sink.flush(),
+          entryEnd: () => guard('flush', () => sink.flush()),
         });
         // Same thread as the feed: the snapshot and the live messages after it are consistent.
         const snap = source.snapshot(instrumentId, channel);
@@ -618,7 +629,11 @@ export function remoteFeedPort(opts: RemoteFeedOptions): (sink: FeedPortSink) =>
       flushScheduled = true;
       setImmediate(() => {
         flushScheduled = false;
-        sink.flush();
+        try {
+          sink.flush();
+        } catch (e) {
+          log(`fix market data: flush failed: ${(e as Error).message}`);
+        }
       });
     };
     const send = (instrumentId: number, channel: ChannelName) => {
@@ -670,7 +685,11 @@ export function remoteFeedPort(opts: RemoteFeedOptions): (sink: FeedPortSink) =>
       if (client === undefined) {
         client = new MarketDataClient(url, {
           onMessage: (m) => {
-            sink.message(m);
+            try {
+              sink.message(m);
+            } catch (e) {
+              log(`fix market data: message failed: ${(e as Error).message}`);
+            }
             scheduleFlush();
           },
           onControl,
