@@ -136,6 +136,15 @@ describe.skipIf(missing !== undefined)('web UI against the real venue (chromium)
 
     // Amend in place (price and quantity), then cancel.
     await seller.getByRole('tab', { name: /Open orders/ }).click();
+    // An off-tick amend is refused: the venue's text shows on the row and the order is unchanged.
+    await seller.getByRole('button', { name: 'Amend' }).click();
+    await seller.getByLabel('Amend price').fill('100.605');
+    await seller.getByRole('button', { name: 'Save' }).click();
+    const rowAlert = seller.locator('table[aria-label="Open orders"] tbody tr').getByRole('alert');
+    await expect.poll(() => rowAlert.textContent(), { timeout: STEP_MS }).toMatch(/tick size 0\.01/);
+    console.log(`off-tick amend reject text: ${await rowAlert.textContent()}`);
+    expect(await openOrders(seller)).toEqual([['ZVZZT', 'Sell', '100.50', '5', '3', '2']]);
+    expect(await ladder(buyer)).toEqual([['sell', '100.50', '2', '2']]);
     await seller.getByRole('button', { name: 'Amend' }).click();
     await seller.getByLabel('Amend price').fill('100.60');
     await seller.getByLabel('Amend quantity').fill('7');
