@@ -487,5 +487,24 @@ describe('FIX market data on the replicated venue (a member feed; member loss)',
     ]);
     expect(md.received.filter(isMd('W', 'C1'))).toHaveLength(1);
     expect(lines.some((l) => l.includes('fix market data: feed connection lost'))).toBe(true);
+
+    // A quiet instrument (no order yet): an empty W now, the first order arrives as an X.
+    const wq = md.waitFor(isMd('W', 'Q1'), 15_000);
+    md.send('V', mdRequest('Q1', 1, 1, 'ACME'));
+    expect(mdEntries(await wq)).toEqual([]);
+    const xq = md.waitFor(isMd('X', 'Q1'), 20_000);
+    trader.send('D', [
+      [11, 'A1'],
+      [55, 'ACME'],
+      [54, 2],
+      [38, '7'],
+      [40, 2],
+      [44, '50.00'],
+      [59, 1],
+      [60, '20261126-12:00:00.000'],
+    ]);
+    expect(mdEntries(await xq)).toEqual([
+      { action: '0', type: '1', symbol: 'ACME', px: '50', size: '7', orders: '1' },
+    ]);
   }, 60_000);
 });
