@@ -5,6 +5,7 @@ export {
   type Property,
   type Violation,
 } from './checker/checker.js';
+export { checkReads, ORDER_MODEL } from './checker/reads.js';
 export { type AdminStatus, type MemberPorts, VenueProcess } from './cluster/venue-process.js';
 export type {
   CompleteEvent,

@@ -280,3 +280,74 @@ describe('checker', () => {
     expect(r.violations.map((v) => v.property)).toEqual(['rejected-order-exists']);
   });
 });
+
+describe('checker: order-status reads are linearizable per order', () => {
+  const inv = (opId: number, timeMs: number, kind: 'new' | 'cancel' | 'status', clOrdId: string, orig = '') =>
+    ({
+      type: 'invoke',
+      process: 0,
+      opId,
+      timeMs,
+      kind,
+      clOrdId,
+      origClOrdId: orig,
+      symbol: 'ZVZZT',
+      side: 'buy',
+      qty: 5,
+      price: '100.00',
+    }) as const;
+  const done = (opId: number, timeMs: number, ordStatus = '', cumQty = 0) =>
+    ({ type: 'ok', process: 0, opId, timeMs, orderId: '1', ordStatus, cumQty, text: '' }) as const;
+  const base: HistoryEvent[] = [
+    inv(1, 0, 'new', 'N1'),
+    report({ clOrdId: 'N1', execType: '0', ordStatus: '0' }),
+    done(1, 5),
+  ];
+  const finalState = { reads: [read('N1', false)], replicas };
+  const cancelReport = report({
+    clOrdId: 'X1',
+    origClOrdId: 'N1',
+    execType: '4',
+    ordStatus: '4',
+    execId: '2',
+  });
+
+  it('accepts a read that overlaps the cancel (it may linearize before it)', () => {
+    const history: HistoryEvent[] = [
+      ...base,
+      inv(2, 10, 'cancel', 'X1', 'N1'),
+      inv(3, 11, 'status', 'N1', 'N1'),
+      done(3, 14, '0', 0),
+      cancelReport,
+      done(2, 15),
+    ];
+    const r = check(history, finalState);
+    expect(r.violations).toEqual([]);
+    expect(r.stats.ordersReadChecked).toBe(1);
+  });
+
+  it('catches a stale read: the order reads as live after its cancel was acknowledged', () => {
+    const history: HistoryEvent[] = [
+      ...base,
+      inv(2, 10, 'cancel', 'X1', 'N1'),
+      cancelReport,
+      done(2, 15),
+      inv(3, 20, 'status', 'N1', 'N1'),
+      done(3, 25, '0', 0),
+    ];
+    const r = check(history, finalState);
+    expect(r.violations.map((v) => v.property)).toEqual(['read-not-linearizable']);
+  });
+
+  it('catches a read that goes back in time (less filled than an earlier read)', () => {
+    const history: HistoryEvent[] = [
+      ...base,
+      inv(2, 10, 'status', 'N1', 'N1'),
+      done(2, 12, '1', 3),
+      inv(3, 20, 'status', 'N1', 'N1'),
+      done(3, 22, '0', 0),
+    ];
+    const r = check(history, { reads: [read('N1', true, '1', 0, '0')], replicas });
+    expect(r.violations.map((v) => v.property)).toContain('read-not-linearizable');
+  });
+});

@@ -5,6 +5,7 @@ import type {
   InvokeEvent,
   ReportEvent,
 } from '../history/history.js';
+import { checkReads } from './reads.js';
 
 /** The properties the checker knows. Each violation names one. */
 export type Property =
@@ -15,7 +16,8 @@ export type Property =
   | 'fill-lost'
   | 'fill-doubled'
   | 'fill-unmatched'
-  | 'replica-divergence';
+  | 'replica-divergence'
+  | 'read-not-linearizable';
 
 export interface Violation {
   readonly property: Property;
@@ -37,6 +39,8 @@ export interface CheckStats {
   readonly fills: number;
   readonly faults: number;
   readonly replicasAgreeing: number;
+  /** Orders whose operations (with at least one status read) were checked for linearizability. */
+  readonly ordersReadChecked: number;
 }
 
 export interface CheckResult {
@@ -104,6 +108,15 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
   const orders = checkOrders(chains, reportsByClOrdId, final, violations);
   const fills = checkFills(reports, completions, final, violations);
   const replicasAgreeing = checkReplicas(final, violations);
+  const reads = checkReads(opsByOrder(invokes, completions));
+  for (const root of reads.illegal) {
+    violations.add(
+      'read-not-linearizable',
+      root,
+      `the operations on order ${root} (status reads included) have no linearization: a read saw it ` +
+        'live after a cancel was acknowledged, before it was acknowledged, or less filled than an earlier read',
+    );
+  }
 
   let ok = 0;
   let failed = 0;
@@ -126,8 +139,28 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
       fills,
       faults,
       replicasAgreeing,
+      ordersReadChecked: reads.checked,
     },
   };
+}
+
+/** The invocations (with completions) on each order, keyed by the order's first ClOrdID. */
+function opsByOrder(
+  invokes: ReadonlyMap<string, InvokeEvent>,
+  completions: ReadonlyMap<string, CompleteEvent>,
+): Map<string, { invoke: InvokeEvent; complete: CompleteEvent | undefined }[]> {
+  const rootOf = new Map<string, string>();
+  const ops = new Map<string, { invoke: InvokeEvent; complete: CompleteEvent | undefined }[]>();
+  const ordered = [...invokes.entries()].sort((a, b) => a[1].timeMs - b[1].timeMs);
+  for (const [key, invoke] of ordered) {
+    const root = invoke.kind === 'new' ? invoke.clOrdId : rootOf.get(invoke.origClOrdId);
+    if (root === undefined) continue;
+    if (invoke.kind === 'new' || invoke.kind === 'replace') rootOf.set(invoke.clOrdId, root);
+    const list = ops.get(root) ?? [];
+    list.push({ invoke, complete: completions.get(key) });
+    ops.set(root, list);
+  }
+  return ops;
 }
 
 function buildChains(
