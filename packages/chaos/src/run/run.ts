@@ -168,6 +168,10 @@ function summarize(
       'fills lost / doubled / unmatched',
       `${count(result, 'fill-lost')} / ${count(result, 'fill-doubled')} / ${count(result, 'fill-unmatched')}`,
     ],
+    [
+      'orders with status reads checked',
+      `${s.ordersReadChecked} (not linearizable: ${count(result, 'read-not-linearizable')})`,
+    ],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
     ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
   ];
