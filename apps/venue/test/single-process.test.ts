@@ -35,9 +35,13 @@ describe('venue in one process: FIX in, matching, execution reports and market d
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  const byName = new Map<string, FixClient>();
   const tcpClient = async (username: string) => {
+    const existing = byName.get(username);
+    if (existing !== undefined) return existing;
     const c = await FixClient.tcp('127.0.0.1', venue.fixPort, { username, password: 'demo' });
     clients.push(c);
+    byName.set(username, c);
     const logon = await c.logon();
     expect(logon.msgType).toBe('A');
     return c;
@@ -93,6 +97,21 @@ describe('venue in one process: FIX in, matching, execution reports and market d
     const m = await rej;
     expect(m.get(39)).toBe('8');
     expect(m.get(58)).toMatch(/tick/i);
+  });
+
+  it('answers an OrderStatusRequest for an unknown order with a reject that echoes ClOrdID', async () => {
+    const c = await tcpClient('CLIENT1');
+    const answer = c.waitFor((m) => m.msgType === '8' && m.get(41) === 'NOPE1');
+    c.send('H', [
+      [11, 'NOPE1'],
+      [37, '999999'],
+      [55, 'ZVZZT'],
+      [54, 1],
+    ]);
+    const m = await answer;
+    expect(m.get(11)).toBe('NOPE1');
+    expect(m.get(39)).toBe('8');
+    expect(m.get(58)).toMatch(/unknown order/i);
   });
 
   it('publishes the trade and the book on the market-data WebSocket', async () => {

@@ -371,7 +371,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       this.events.emit(username, {
         kind: 'cancelReject',
         orderId: m.orderId === 0 ? 'NONE' : String(m.orderId),
-        clOrdId: m.clOrdId,
+        clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
         origClOrdId: m.origClOrdId || pend?.origClOrdId || '',
         ordStatus: ORD_STATUSES[m.ordStatus] ?? 'rejected',
         responseTo: m.rejectedCommand === CommandKind.Cancel ? 'cancel' : 'replace',
@@ -384,7 +384,8 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       kind: 'executionReport',
       orderId: m.orderId === 0 ? 'NONE' : String(m.orderId),
       execId: String(m.execId),
-      clOrdId: m.clOrdId,
+      // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
+      clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
       ...(m.origClOrdId ? { origClOrdId: m.origClOrdId } : {}),
       execType: EXEC_TYPES[m.execType] ?? 'new',
       ordStatus: ORD_STATUSES[m.ordStatus] ?? 'new',
