@@ -18,6 +18,7 @@ import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
 import { InProcessLog } from './local/in-process-log.js';
+import type { FeedMember } from './web/md-relay.js';
 import { type ClusterView, startWebServer } from './web/server.js';
 
 export interface RunningVenue {
@@ -37,7 +38,7 @@ interface Front {
 async function startFront(
   config: VenueConfig,
   createHandler: (events: GatewayEvents) => OrderEntryHandler,
-  feed: { readonly local: FeedSource } | { readonly relay: () => string | undefined },
+  feed: { readonly local: FeedSource } | { readonly relay: () => FeedMember | undefined },
   cluster: ClusterView,
   log: (line: string) => void,
 ): Promise<Front> {
@@ -266,7 +267,7 @@ export async function startCluster(
       {
         relay: () => {
           const m = supervisor.feedMember();
-          return m === undefined ? undefined : `ws://${m.host}:${m.mdPort}/md`;
+          return m === undefined ? undefined : { url: `ws://${m.host}:${m.mdPort}/md`, memberId: m.id };
         },
       },
       supervisor,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { runCli } from '../src/cli.js';
 import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
@@ -147,6 +148,18 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     const keys = hashes.map((h) => `${h?.hashIndex}:${h?.stateHash}`);
     expect(new Set(keys).size, keys.join(' | ')).toBe(1);
   }, 90_000);
+
+  it('relays /md to a live member and says which one', async () => {
+    const ws = new WebSocket(`${venue.httpUrl.replace('http', 'ws')}/md`);
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (d) => resolve(String(d)));
+      ws.once('error', reject);
+    });
+    ws.close();
+    const m = JSON.parse(first) as { type: string; nodeId: number };
+    expect(m.type).toBe('member');
+    expect(venue.cluster.status().members.find((x) => x.id === m.nodeId)?.role).not.toBe('down');
+  });
 
   it('venue cluster status, snapshot and step-down talk to the members', async () => {
     const status = await runCli(['cluster', 'status', '--config', configFile]);

@@ -2,6 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 
 const PENDING_FRAMES_MAX = 64;
+
+/** The member a connection is relayed to. */
+export interface FeedMember {
+  readonly url: string;
+  readonly memberId: number;
+}
 const BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
 
 /**
@@ -10,14 +16,14 @@ const BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
  * relay closes the browser's socket (code 1012) and the client reconnects and resumes from its
  * last sequence number on another member.
  */
-export function registerMarketDataRelay(app: FastifyInstance, upstream: () => string | undefined): void {
+export function registerMarketDataRelay(app: FastifyInstance, upstream: () => FeedMember | undefined): void {
   app.get('/md', { websocket: true }, (client) => {
-    const url = upstream();
-    if (url === undefined) {
+    const member = upstream();
+    if (member === undefined) {
       client.close(1013, 'no market-data member available');
       return;
     }
-    const up = new WebSocket(url, { perMessageDeflate: false });
+    const up = new WebSocket(member.url, { perMessageDeflate: false });
     const pending: { data: WebSocket.RawData; binary: boolean }[] = [];
     client.on('message', (data, isBinary) => {
       if (up.readyState === WebSocket.OPEN) up.send(data, { binary: isBinary });
@@ -25,6 +31,9 @@ export function registerMarketDataRelay(app: FastifyInstance, upstream: () => st
       else client.close(1008, 'too many requests before the feed connected');
     });
     up.on('open', () => {
+      // Tells the client which member serves its feed (a control frame, like "subscribed").
+      if (client.readyState === WebSocket.OPEN)
+        client.send(JSON.stringify({ type: 'member', nodeId: member.memberId }));
       for (const p of pending.splice(0)) up.send(p.data, { binary: p.binary });
     });
     up.on('message', (data, isBinary) => {

@@ -6,7 +6,7 @@ import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
 import { counter, gauge } from '../metrics/metrics.js';
-import { registerMarketDataRelay } from './md-relay.js';
+import { type FeedMember, registerMarketDataRelay } from './md-relay.js';
 
 /** One member as the cluster panel shows it. */
 export interface MemberStatus {
@@ -36,7 +36,7 @@ export interface WebServerOptions {
   readonly config: VenueConfig;
   readonly gateway: FixGateway;
   /** The feed in this process (single mode), or where to relay /md (cluster mode). */
-  readonly feed: { readonly local: FeedSource } | { readonly relay: () => string | undefined };
+  readonly feed: { readonly local: FeedSource } | { readonly relay: () => FeedMember | undefined };
   readonly cluster: ClusterView;
   /** More Prometheus text for /metrics (e.g. the order round-trip histogram). */
   readonly metrics?: () => string;
