@@ -2,14 +2,22 @@ export { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js
 export { type CliResult, runCli, USAGE } from './cli.js';
 export {
   type AccountConfig,
+  type ClusterConfig,
   ConfigError,
   DEFAULT_CONFIG,
   DEMO_ACCOUNTS,
   DEMO_INSTRUMENTS,
   type InstrumentConfig,
   loadConfig,
+  type MemberConfig,
   type VenueConfig,
 } from './config/config.js';
 export { FixClient, type FixClientOptions } from './fix-client/fix-client.js';
 export { InProcessLog } from './local/in-process-log.js';
-export { type RunningVenue, startSingleProcess } from './start.js';
+export {
+  type MemberArgs,
+  memberArgsFor,
+  type RunningVenue,
+  startCluster,
+  startSingleProcess,
+} from './start.js';
