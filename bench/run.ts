@@ -26,7 +26,10 @@ const filters = argv.filter((x, i) => !x.startsWith('--') && !(outAt >= 0 && i =
 
 const PAYLOAD_BYTES = 64;
 const IN_FLIGHT_MAX = 128;
-const FULL_RATES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000];
+const FULL_RATES = [
+  1_000, 2_000, 3_000, 5_000, 7_000, 10_000, 15_000, 20_000, 30_000, 50_000, 70_000, 100_000, 200_000,
+  500_000,
+];
 const sweepArgs = QUICK
   ? { rates: [1_000, 5_000], runs: 1, seconds: 1, warmupMs: 300, budgetMs: 15_000 }
   : { rates: FULL_RATES, runs: 3, seconds: 3, warmupMs: 1_000, budgetMs: 240_000 };
@@ -89,6 +92,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'e2e',
+    also: ['failover'],
     timeoutMs: QUICK ? 90_000 : 600_000,
     cwd: REPO_ROOT,
     needsBuild: true,
@@ -102,14 +106,17 @@ const SCENARIOS: Scenario[] = [
             warmupMs: 300,
             inFlightMax: IN_FLIGHT_MAX,
             budgetMs: 15_000,
+            ...(wantFailover ? { kills: 1, failoverRate: 100 } : { kills: 0, failoverRate: 0 }),
           }
         : {
-            rates: [200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000],
+            rates: [200, 300, 500, 700, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000],
             runs: 3,
             seconds: 3,
             warmupMs: 1_000,
             inFlightMax: IN_FLIGHT_MAX,
             budgetMs: 240_000,
+            // The steady load during the kills: what this venue carries end to end here, not 5k/s.
+            ...(wantFailover ? { kills: 5, failoverRate: 200 } : { kills: 0, failoverRate: 0 }),
           },
     ),
   },

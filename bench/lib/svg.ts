@@ -34,8 +34,10 @@ const fmt = (v: number) =>
 function ticks(lo: number, hi: number, log: boolean): [number, string][] {
   if (log) {
     const out: [number, string][] = [];
-    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)) && out.length < 12; e++)
-      out.push([10 ** e, fmt(10 ** e)]);
+    const decades = Math.ceil(Math.log10(hi)) - Math.floor(Math.log10(lo));
+    const steps = decades <= 3 ? [1, 2, 5] : [1];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)) && out.length < 30; e++)
+      for (const k of steps) out.push([k * 10 ** e, fmt(k * 10 ** e)]);
     return out;
   }
   const step = 10 ** Math.floor(Math.log10((hi - lo) / 5 || 1));

@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { FixClient } from '@venue/venue';
 import { openLoop } from '../lib/open-loop.js';
-import { freePorts, spawnChild, until } from '../lib/procs.js';
+import { freePorts, getJson, sleep, spawnChild, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
+import { spread } from '../lib/stats.js';
 import { sweep } from '../lib/sweep.js';
 
 interface Args {
@@ -23,6 +24,8 @@ interface Args {
   warmupMs: number;
   inFlightMax: number;
   budgetMs: number;
+  kills: number;
+  failoverRate: number;
 }
 
 const a = args<Args>();
@@ -30,8 +33,14 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
 const figures: Figure[] = [];
+interface Status {
+  id: number;
+  role: string;
+  term: number;
+  leaderId: number;
+}
 const clients: FixClient[] = [];
-const ports = await freePorts(13);
+const ports = await freePorts(14);
 const members = [1, 2, 3].map((id, i) => ({
   id,
   host: '127.0.0.1',
@@ -41,6 +50,7 @@ const members = [1, 2, 3].map((id, i) => ({
   mdPort: ports[i * 4 + 3] as number,
 }));
 const fixPort = ports[12] as number;
+const httpPort = ports[13] as number;
 const configFile = path.join(dataDir, 'venue.json');
 fs.writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
 const venue = spawnChild(
@@ -51,7 +61,7 @@ const venue = spawnChild(
     'start',
     '--no-bots',
     '--http-port',
-    '0',
+    String(httpPort),
     '--fix-port',
     String(fixPort),
     '--config',
@@ -127,6 +137,96 @@ try {
       ]);
     });
   };
+  // For the failover window: when each order was sent, and the last ExecutionReport of an order sent
+  // after the leader process was killed.
+  let killedAt = Number.POSITIVE_INFINITY;
+  let lastAckAfterKillAt = 0;
+  const issueTimed = () => {
+    const sentAt = performance.now();
+    return issue().then(() => {
+      if (sentAt > killedAt) lastAckAfterKillAt = performance.now();
+    });
+  };
+  const memberStatus = async (id: number) => {
+    const m = members.find((x) => x.id === id);
+    return m
+      ? ((await getJson(`http://127.0.0.1:${m.adminPort}/status`, 500)) as Status | undefined)
+      : undefined;
+  };
+  const leader = () =>
+    until(
+      'a venue leader all three members agree on',
+      async () => {
+        const all = await Promise.all(members.map((m) => memberStatus(m.id)));
+        const l = all.find((x) => x?.role === 'leader');
+        return l && all.every((x) => x?.leaderId === l.id && x.term === l.term) ? l.id : undefined;
+      },
+      60_000,
+      50,
+    );
+  const admin = { authorization: `Basic ${Buffer.from('ADMIN:admin').toString('base64')}` };
+  const control = async (id: number, action: 'kill' | 'restart') => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/api/cluster/nodes/${id}/${action}`, {
+      method: 'POST',
+      headers: admin,
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (res.status !== 202) throw new Error(`${action} ${id}: HTTP ${res.status} ${await res.text()}`);
+  };
+  const failover = async (issueOne: () => Promise<void>): Promise<Figure> => {
+    const windows: number[] = [];
+    void openLoop({
+      ratePerSecond: a.failoverRate,
+      durationMs: 600_000,
+      warmupMs: 0,
+      inFlightMax: a.inFlightMax,
+      drainMs: 0,
+      issue: issueOne,
+    });
+    for (let k = 0; k < a.kills; k++) {
+      const id = await leader();
+      await sleep(500);
+      const t0 = performance.now();
+      await control(id, 'kill');
+      await until(
+        `member ${id} gone`,
+        async () => ((await memberStatus(id)) === undefined ? true : undefined),
+        10_000,
+        5,
+      );
+      killedAt = performance.now();
+      await until(
+        'an ExecutionReport after the kill',
+        () => (lastAckAfterKillAt > killedAt ? true : undefined),
+        30_000,
+        1,
+      );
+      windows.push(lastAckAfterKillAt - t0);
+      log(
+        `  venue kill ${k + 1}: leader ${id}, first ExecutionReport after ${(lastAckAfterKillAt - t0).toFixed(0)} ms`,
+      );
+      killedAt = Number.POSITIVE_INFINITY;
+      // The supervisor respawns a member only once it saw it exit.
+      await until(
+        `restart of member ${id}`,
+        async () => {
+          await control(id, 'restart');
+          return (await memberStatus(id)) !== undefined ? true : undefined;
+        },
+        30_000,
+        250,
+      );
+    }
+    return {
+      kind: 'failover',
+      id: 'failover-e2e',
+      title:
+        'Failover window, end to end (kill -9 leader -> first ExecutionReport of an order sent after it)',
+      setup: { ...setup, offeredPerSecond: a.failoverRate, kills: a.kills },
+      windowsMs: windows,
+      windowMs: spread(windows),
+    };
+  };
   await openLoop({
     ratePerSecond: 200,
     durationMs: 1_000,
@@ -156,6 +256,7 @@ try {
     setup: { ...setup, rejects },
     rows,
   });
+  if (a.kills > 0) figures.push(await failover(issueTimed));
 } catch (e) {
   log(`e2e scenario failed: ${(e as Error).message}\n${venue.output.slice(-30).join('\n')}`);
   figures.push({
