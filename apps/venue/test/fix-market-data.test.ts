@@ -340,6 +340,33 @@ describe('FixMarketData (unit, hand-driven feed)', () => {
     expect(port.closed).toEqual(['4/l2full', '4/l2full']); // the gap, then the last subscriber gone
   });
 
+  it('rejects a request whose snapshot the feed cannot produce in time, and frees its slot', async () => {
+    const port = new FakePort();
+    const md = new FixMarketData(
+      DEFAULT_CONFIG.instruments,
+      (sink) => {
+        port.sink = sink;
+        return port;
+      },
+      { snapshotWaitMs: 20 },
+    );
+    const out: OutboundEvent[] = [];
+    md.attach({ emit: (_u, e) => out.push(e) });
+    md.onMarketDataRequest(ctx('S'), {
+      mdReqId: 'LATE',
+      subscription: 'subscribe',
+      depth: 5,
+      entryTypes: ['bid'],
+      symbols: ['ZVZZT'],
+    });
+    expect(md.subscriptionCount).toBe(1);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ kind: 'marketDataReject', mdReqId: 'LATE', reason: 2 });
+    expect(md.subscriptionCount).toBe(0);
+    expect(port.closed).toEqual(['4/l2']);
+  });
+
   it('serves a second subscriber of a followed stream its own snapshot at once', () => {
     const { port, md, out } = setup();
     const req = {
@@ -417,14 +444,15 @@ describe('FIX market data on the replicated venue (a member feed; member loss)',
       });
     }
     const configFile = join(dataDir, 'venue.json');
-    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+    // No fsync: this test is about the feed, and it runs next to the other cluster tests.
+    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'none' } }));
     const config: VenueConfig = {
       ...DEFAULT_CONFIG,
       httpPort: 0,
       fixTcpPort: 0,
       dataDir,
       bots: { enabled: false, ratePerSecond: 0 },
-      cluster: { ...DEFAULT_CONFIG.cluster, members },
+      cluster: { ...DEFAULT_CONFIG.cluster, members, durability: 'none' },
     };
     venue = await startCluster(
       config,

@@ -45,6 +45,8 @@ export interface FixMarketDataLimits {
   readonly depthMax: number;
   /** Trades buffered per instrument between two flushes (older ones are dropped). */
   readonly tradesPerFlushMax: number;
+  /** A request whose W the feed cannot produce within this time (no member reachable) gets a Y. */
+  readonly snapshotWaitMs: number;
 }
 
 export const DEFAULT_FIX_MD_LIMITS: FixMarketDataLimits = {
@@ -52,6 +54,7 @@ export const DEFAULT_FIX_MD_LIMITS: FixMarketDataLimits = {
   subscriptionsMax: 10_000,
   depthMax: 1_000,
   tradesPerFlushMax: 10_000,
+  snapshotWaitMs: 10_000,
 };
 
 /** Depth served from the l2 stream (the feed's `depthTop`); deeper requests follow l2full. */
@@ -116,6 +119,8 @@ interface Subscription {
   readonly types: ReadonlySet<MdEntryType>;
   readonly snapshotOnly: boolean;
   readonly legs: Leg[];
+  /** Pending until every leg has had its W. */
+  waitTimer: NodeJS.Timeout | undefined;
 }
 
 function streamKey(instrumentId: number, channel: ChannelName): string {
@@ -258,6 +263,7 @@ export class FixMarketData {
       types,
       snapshotOnly: req.subscription === 'snapshot',
       legs: [],
+      waitTimer: undefined,
     };
     this.subs.set(key, sub);
     this.subsPerSession.set(ctx.sessionKey, perSession + 1);
@@ -291,6 +297,20 @@ export class FixMarketData {
       }
     }
     this.flush();
+    if (this.subs.has(key) && sub.legs.some((l) => !l.snapshotSent)) {
+      sub.waitTimer = setTimeout(() => {
+        sub.waitTimer = undefined;
+        if (this.subs.get(key) !== sub || sub.legs.every((l) => l.snapshotSent)) return;
+        this.remove(key);
+        this.reject(
+          sub.username,
+          req,
+          MdReqRejReason.InsufficientBandwidth,
+          `market-data feed unavailable: no snapshot within ${this.limits.snapshotWaitMs} ms; retry later`,
+        );
+      }, this.limits.snapshotWaitMs);
+      sub.waitTimer.unref();
+    }
   }
 
   /** A session went away: its subscriptions end. */
@@ -302,6 +322,7 @@ export class FixMarketData {
   }
 
   stop(): void {
+    for (const key of [...this.subs.keys()]) this.remove(key);
     this.port.stop();
   }
 
@@ -331,6 +352,7 @@ export class FixMarketData {
     const sub = this.subs.get(key);
     if (sub === undefined) return;
     this.subs.delete(key);
+    if (sub.waitTimer !== undefined) clearTimeout(sub.waitTimer);
     const n = (this.subsPerSession.get(sub.sessionKey) ?? 1) - 1;
     if (n <= 0) this.subsPerSession.delete(sub.sessionKey);
     else this.subsPerSession.set(sub.sessionKey, n);
