@@ -1,8 +1,9 @@
+import { DemoBots } from './bots/bots.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
-import { memberArgsFor, type RunningVenue, startCluster, startSingleProcess } from './start.js';
+import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
 
 export const USAGE = `venue <command> [options]
 
@@ -16,6 +17,11 @@ Commands:
              --http-port P      web UI, /fix and /md (default 8080; 0 = any free port)
              --fix-port P       FIX 4.4 over TCP (default 9878; 0 = any free port)
   node     Run one cluster member: venue node --id N (members, ports and data from the config).
+  gateway  One more gateway on a running cluster: venue gateway --name G --http-port P --fix-port P
+           (FIX over TCP and WebSocket, web UI, /md; its own FIX store in DATA/gateway-G; --bots
+           to run the demo bots through it).
+  bots     The demo bots alone: venue bots [--rate N] [--url ws://127.0.0.1:8080/fix]
+           (a market maker and a taker over FIX/WebSocket; never ZVZZT).
   cluster status      Each member: role, term, leader, log/commit/applied/snapshot positions,
                       follower lag, sessions, elections, last election, state hash.
   cluster snapshot    Ask every member to take a snapshot now.
@@ -46,6 +52,61 @@ export async function runCli(
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
+  }
+  if (command === 'gateway' || command === 'bots') {
+    const parsed = parseStartOptions(rest);
+    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+    let config: VenueConfig;
+    try {
+      config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+    } catch (e) {
+      if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+      throw e;
+    }
+    const log = (line: string) => console.log(line);
+    let stop: () => Promise<void>;
+    if (command === 'gateway') {
+      const withBots = { ...config, bots: { ...config.bots, enabled: parsed.bots === true } };
+      try {
+        const gw = await startGateway(withBots, parsed.name ?? 'g2', log);
+        console.log(
+          `venue gateway ready http=${gw.httpUrl} fix=${config.host}:${gw.fixPort} (pid ${process.pid})`,
+        );
+        stop = () => gw.stop();
+      } catch (e) {
+        return { exitCode: 1, output: `venue gateway failed: ${(e as Error).message}\n` };
+      }
+    } else {
+      const maker = config.accounts.find((a) => a.login === 'BOTMM');
+      const taker = config.accounts.find((a) => a.login === 'BOTTAKER');
+      if (maker === undefined || taker === undefined) {
+        return { exitCode: 2, output: 'venue bots: the config needs the accounts BOTMM and BOTTAKER\n' };
+      }
+      const bots = new DemoBots({
+        fixWsUrl: parsed.url ?? `ws://${config.host}:${config.httpPort}/fix`,
+        instruments: config.instruments,
+        maker,
+        taker,
+        ratePerSecond: parsed.rate ?? config.bots.ratePerSecond,
+        log,
+      });
+      try {
+        await bots.start();
+      } catch (e) {
+        return { exitCode: 1, output: `venue bots: ${(e as Error).message}\n` };
+      }
+      stop = async () => bots.stop();
+    }
+    if (io.waitForSignal === false) {
+      await stop();
+      return { exitCode: 0, output: '' };
+    }
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await stop();
+    return { exitCode: 0, output: `venue ${command} stopped\n` };
   }
   if (command === 'replay') {
     const parsed = parseStartOptions(rest);
@@ -151,6 +212,10 @@ interface ParsedOptions {
   file: string | undefined;
   id: number | undefined;
   to: number | undefined;
+  name: string | undefined;
+  url: string | undefined;
+  rate: number | undefined;
+  bots: boolean | undefined;
   overrides: Overrides;
   /** Options that members started by `venue start` must see too (same config and data). */
   passthrough: string[];
@@ -161,11 +226,20 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
   let file: string | undefined;
   let id: number | undefined;
   let to: number | undefined;
+  let name: string | undefined;
+  let url: string | undefined;
+  let rate: number | undefined;
+  let bots: boolean | undefined;
   const passthrough: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const key = args[i];
     if (key === '--no-bots') {
       overrides.bots = 'false';
+      bots = false;
+      continue;
+    }
+    if (key === '--bots') {
+      bots = true;
       continue;
     }
     if (key === '--single') {
@@ -179,6 +253,19 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
       case '--config':
         file = value;
         passthrough.push(key, value);
+        break;
+      case '--name':
+        if (!/^[A-Za-z0-9_-]{1,32}$/.test(value))
+          return { error: `--name: letters, digits, _ and - (1..32), got '${value}'` };
+        name = value;
+        break;
+      case '--url':
+        url = value;
+        break;
+      case '--rate':
+        rate = Number(value);
+        if (!Number.isInteger(rate) || rate < 1 || rate > 10_000)
+          return { error: `--rate must be 1..10000 per second, got '${value}'` };
         break;
       case '--to':
         to = Number(value);
@@ -208,5 +295,5 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
         return { error: `unknown option '${key}'` };
     }
   }
-  return { file, id, to, overrides, passthrough };
+  return { file, id, to, name, url, rate, bots, overrides, passthrough };
 }

@@ -13,7 +13,7 @@ import { webUiRoot } from '@venue/web-ui';
 import { DemoBots } from './bots/bots.js';
 import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-market-data.js';
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
-import { type ClusterChannel, openClusterChannel } from './cluster/cluster-channel.js';
+import { openClusterChannel } from './cluster/cluster-channel.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
@@ -41,6 +41,8 @@ async function startFront(
   feed: { readonly local: FeedSource } | { readonly relay: () => FeedMember | undefined },
   cluster: ClusterView,
   log: (line: string) => void,
+  /** Names this gateway's FIX session store under the data directory. */
+  gatewayName = 'gateway',
 ): Promise<Front> {
   const credentials = new ConfiguredCredentials(
     config.accounts.map((a) => ({
@@ -55,7 +57,7 @@ async function startFront(
   const gateway = new FixGateway({
     credentials,
     stores: new FileSessionStoreFactory({
-      dir: join(resolve(config.dataDir), 'gateway', 'fix-sessions'),
+      dir: join(resolve(config.dataDir), gatewayName, 'fix-sessions'),
       fsync: 'batch',
     }),
     instruments: config.instruments.map((i) => ({
@@ -212,6 +214,89 @@ export function memberArgsFor(passthrough: readonly string[]): MemberArgs {
 }
 
 /**
+ * The gateway side on a running cluster: a cluster session for the FIX gateway (TCP and
+ * WebSocket), the web server and the bots. Several gateways may run against one cluster, each with
+ * its own principal, ports and FIX session store.
+ */
+async function startGatewayOnCluster(
+  config: VenueConfig,
+  view: ClusterSupervisor,
+  principal: string,
+  log: (line: string) => void,
+): Promise<{ front: Front; stop(): Promise<void> }> {
+  let bridge: MatchingOrderEntry | undefined;
+  const channel = await openClusterChannel({
+    members: view.clientAddresses(),
+    principal,
+    onReply: (tag, payload) => bridge?.onReply(tag, payload),
+    onFailed: (tag, text) => bridge?.onRequestFailed(tag, text),
+    log: (line) => log(`gateway cluster client: ${line}`),
+  });
+  // FIX market data follows a member's feed, like the /md relay, and moves on member loss.
+  const marketData = new FixMarketData(
+    config.instruments,
+    remoteFeedPort({
+      url: () => {
+        const m = view.feedMember();
+        return m === undefined ? undefined : `ws://${m.host}:${m.mdPort}/md`;
+      },
+      log,
+    }),
+  );
+  const handler = (events: GatewayEvents): OrderEntryHandler => {
+    bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts, marketData);
+    return bridge;
+  };
+  let front: Front;
+  try {
+    front = await startFront(
+      config,
+      handler,
+      {
+        relay: () => {
+          const m = view.feedMember();
+          return m === undefined ? undefined : { url: `ws://${m.host}:${m.mdPort}/md`, memberId: m.id };
+        },
+      },
+      view,
+      log,
+      principal === 'gateway-1' ? 'gateway' : principal,
+    );
+  } catch (e) {
+    marketData.stop();
+    await channel.close();
+    throw e;
+  }
+  return {
+    front,
+    async stop() {
+      await front.stop();
+      marketData.stop();
+      await channel.close();
+    },
+  };
+}
+
+/** Sends the genesis reference data through the log (idempotent: duplicates are rejected). */
+async function sendGenesis(
+  config: VenueConfig,
+  view: ClusterSupervisor,
+  log: (line: string) => void,
+): Promise<void> {
+  const admin = await openClusterChannel({
+    members: view.clientAddresses(),
+    principal: 'venue-admin',
+    onReply: () => {},
+    onFailed: (_tag, reason) => log(`genesis: ${reason}`),
+  });
+  try {
+    await Promise.all(genesisPayloads(config).map((p) => admin.client.request(p)));
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
  * Starts the replicated venue: the cluster members as child processes (each a consensus node with
  * matching and market data on its service thread), then the gateway as a cluster client, the web
  * UI and the bots. Kill any member: the others elect a leader and the gateway follows it.
@@ -223,71 +308,53 @@ export async function startCluster(
 ): Promise<RunningVenue> {
   const supervisor = new ClusterSupervisor({ members: config.cluster.members, memberArgs, log });
   supervisor.start();
-  let admin: ClusterChannel | undefined;
-  let gatewayChannel: ClusterChannel | undefined;
   try {
     const leader = await supervisor.waitForLeader(30_000);
     log(`cluster: leader is node ${leader}`);
-    admin = await openClusterChannel({
-      members: supervisor.clientAddresses(),
-      principal: 'venue-admin',
-      onReply: () => {},
-      onFailed: (_tag, reason) => log(`genesis: ${reason}`),
-    });
-    await Promise.all(genesisPayloads(config).map((p) => admin?.client.request(p)));
-    await admin.close();
-    admin = undefined;
-    let bridge: MatchingOrderEntry | undefined;
-    gatewayChannel = await openClusterChannel({
-      members: supervisor.clientAddresses(),
-      principal: 'gateway-1',
-      onReply: (tag, payload) => bridge?.onReply(tag, payload),
-      onFailed: (tag, text) => bridge?.onRequestFailed(tag, text),
-      log: (line) => log(`gateway cluster client: ${line}`),
-    });
-    const channel = gatewayChannel;
-    // FIX market data follows a member's feed, like the /md relay, and moves on member loss.
-    const marketData = new FixMarketData(
-      config.instruments,
-      remoteFeedPort({
-        url: () => {
-          const m = supervisor.feedMember();
-          return m === undefined ? undefined : `ws://${m.host}:${m.mdPort}/md`;
-        },
-        log,
-      }),
-    );
-    const handler = (events: GatewayEvents): OrderEntryHandler => {
-      bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts, marketData);
-      return bridge;
-    };
-    const front = await startFront(
-      config,
-      handler,
-      {
-        relay: () => {
-          const m = supervisor.feedMember();
-          return m === undefined ? undefined : { url: `ws://${m.host}:${m.mdPort}/md`, memberId: m.id };
-        },
-      },
-      supervisor,
-      log,
-    );
+    await sendGenesis(config, supervisor, log);
+    const gateway = await startGatewayOnCluster(config, supervisor, 'gateway-1', log);
     return {
-      httpUrl: front.httpUrl,
-      fixPort: front.fixPort,
+      httpUrl: gateway.front.httpUrl,
+      fixPort: gateway.front.fixPort,
       cluster: supervisor,
       async stop() {
-        await front.stop();
-        marketData.stop();
-        await channel.close();
+        await gateway.stop();
         await supervisor.stop();
       },
     };
   } catch (e) {
-    await admin?.close();
-    await gatewayChannel?.close();
     await supervisor.stop();
+    throw e;
+  }
+}
+
+/**
+ * `venue gateway --name G`: one more gateway (FIX TCP + WebSocket, web server, optional bots) on a
+ * cluster that runs elsewhere; the cluster panel shows the members but cannot kill them.
+ */
+export async function startGateway(
+  config: VenueConfig,
+  name: string,
+  log: (line: string) => void,
+): Promise<RunningVenue> {
+  const view = new ClusterSupervisor({ members: config.cluster.members, memberArgs: undefined, log });
+  view.start();
+  try {
+    const leader = await view.waitForLeader(30_000);
+    log(`cluster: leader is node ${leader}`);
+    await sendGenesis(config, view, log);
+    const gateway = await startGatewayOnCluster(config, view, `gateway-${name}`, log);
+    return {
+      httpUrl: gateway.front.httpUrl,
+      fixPort: gateway.front.fixPort,
+      cluster: view,
+      async stop() {
+        await gateway.stop();
+        await view.stop();
+      },
+    };
+  } catch (e) {
+    await view.stop();
     throw e;
   }
 }

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { runCli } from '../src/cli.js';
 import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
-import { type RunningVenue, startCluster } from '../src/start.js';
+import { type RunningVenue, startCluster, startGateway } from '../src/start.js';
 
 // Members run the built CLI (the test command builds it with `tsc -b` before vitest).
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -189,7 +189,45 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     expect(bad.output).toMatch(/status, snapshot or step-down/);
   }, 30_000);
 
-  it('venue replay rebuilds a stopped member offline to the state hash the members reported', async () => {
+  it('a second gateway process on the same cluster: a fill reaches the maker on the other gateway', async () => {
+    const gw2 = await startGateway(
+      {
+        ...DEFAULT_CONFIG,
+        httpPort: 0,
+        fixTcpPort: 0,
+        dataDir,
+        bots: { enabled: false, ratePerSecond: 0 },
+        cluster: { ...DEFAULT_CONFIG.cluster, members },
+      },
+      'g2',
+      () => {},
+    );
+    try {
+      const maker = await FixClient.tcp('127.0.0.1', gw2.fixPort, { username: 'CLIENT3', password: 'demo' });
+      const taker = await FixClient.tcp('127.0.0.1', venue.fixPort, {
+        username: 'CLIENT4',
+        password: 'demo',
+      });
+      clients.push(maker, taker);
+      expect((await maker.logon()).msgType).toBe('A');
+      expect((await taker.logon()).msgType).toBe('A');
+      const rested = maker.waitFor((m) => m.msgType === '8' && m.get(11) === 'G2B' && m.get(150) === '0');
+      maker.send('D', order('G2B', 1, '1', '99.50'));
+      await rested;
+      const makerFill = maker.waitFor((m) => m.msgType === '8' && m.get(11) === 'G2B' && m.get(150) === 'F');
+      const takerFill = taker.waitFor((m) => m.msgType === '8' && m.get(11) === 'G1S' && m.get(150) === 'F');
+      taker.send('D', order('G1S', 2, '1', '99.50'));
+      const [mf, tf] = await Promise.all([makerFill, takerFill]);
+      expect(mf.get(31)).toBe('99.5');
+      expect(tf.get(31)).toBe('99.5');
+      // The cluster panel of a gateway that does not run the members cannot kill them.
+      expect(await gw2.cluster.kill?.(1)).toBe(false);
+    } finally {
+      await gw2.stop();
+    }
+  }, 60_000);
+
+  it('venue replay rebuilds stopped members offline: equal positions give equal state hashes', async () => {
     let agreed: AdminStatus | undefined;
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && agreed === undefined) {
@@ -201,15 +239,30 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     expect(agreed).toBeDefined();
     await venue.stop();
     stopped = true;
-    const printed: string[] = [];
-    const r = await runCli(['replay', '--data', join(dataDir, 'node-1'), '--to', String(agreed?.hashIndex)], {
-      out: { write: (t: string) => printed.push(t) },
-    });
-    expect(r.exitCode, r.output).toBe(0);
-    expect(r.output).toContain(`state hash @${agreed?.hashIndex}: ${agreed?.stateHash}`);
-    expect(r.output).toMatch(/ZVZZT: 40 resting orders/);
-    expect(r.output).toMatch(/asks: 1 @ 100\.00 \(1\)/);
-  }, 40_000);
+    // Stopping appends a little (the gateway's session close) and snapshots each member at its own
+    // applied position, so replay each member to its end and compare those at equal positions.
+    const replays: { index: number; hash: string; output: string }[] = [];
+    for (const m of members) {
+      const r = await runCli(['replay', '--data', join(dataDir, `node-${m.id}`)], {
+        out: { write: () => {} },
+      });
+      expect(r.exitCode, r.output).toBe(0);
+      const match = /state hash @(\d+): ([0-9a-f]+)/.exec(r.output);
+      expect(match, r.output).not.toBeNull();
+      replays.push({ index: Number(match?.[1]), hash: match?.[2] ?? '', output: r.output });
+    }
+    const byIndex = new Map<number, Set<string>>();
+    for (const r of replays) byIndex.set(r.index, (byIndex.get(r.index) ?? new Set()).add(r.hash));
+    for (const [index, hashes] of byIndex) expect(hashes.size, `hashes at ${index}`).toBe(1);
+    expect(
+      Math.max(...[...byIndex.keys()].map((i) => replays.filter((r) => r.index === i).length)),
+    ).toBeGreaterThan(1);
+    for (const r of replays) {
+      if (r.index === agreed?.hashIndex) expect(r.hash).toBe(agreed.stateHash);
+      expect(r.output).toMatch(/ZVZZT: 40 resting orders/);
+      expect(r.output).toMatch(/asks: 1 @ 100\.00 \(1\)/);
+    }
+  }, 60_000);
 
   it('a second start on the same data resumes: orders resting before are still there', async () => {
     const config: VenueConfig = {

@@ -17,6 +17,8 @@ interface AdminStatus {
 interface Member {
   readonly config: MemberConfig;
   child: ChildProcess | undefined;
+  /** Run by someone else (`venue gateway` watching a cluster): polled, never killed. */
+  external: boolean;
   status: AdminStatus | undefined;
   lastSeenMs: number;
   lastRole: string;
@@ -24,14 +26,18 @@ interface Member {
 }
 
 const POLL_INTERVAL_MS = 250;
+
+function running(m: Member): boolean {
+  return m.child !== undefined || m.external;
+}
 const POLL_TIMEOUT_MS = 400;
 const EVENTS_MAX = 200;
 const STOP_GRACE_MS = 5_000;
 
 export interface SupervisorOptions {
   readonly members: readonly MemberConfig[];
-  /** argv (after the node executable) that starts member `id`. */
-  readonly memberArgs: (id: number) => string[];
+  /** argv (after the node executable) that starts member `id`; undefined: watch members run elsewhere. */
+  readonly memberArgs: ((id: number) => string[]) | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -50,12 +56,18 @@ export class ClusterSupervisor implements ClusterView {
       this.members.set(config.id, {
         config,
         child: undefined,
+        external: false,
         status: undefined,
         lastSeenMs: 0,
         lastRole: 'down',
         lastTerm: 0,
       });
     }
+  }
+
+  /** Whether this process runs the members (and so can kill and restart them). */
+  get ownsMembers(): boolean {
+    return this.options.memberArgs !== undefined;
   }
 
   start(): void {
@@ -84,7 +96,7 @@ export class ClusterSupervisor implements ClusterView {
     const leaderLast = this.members.get(leaderId)?.status?.lastIndex ?? 0;
     const members: MemberStatus[] = [...this.members.values()].map((m) => {
       const s = m.status;
-      const up = s !== undefined && m.child !== undefined;
+      const up = s !== undefined && running(m);
       return {
         id: m.config.id,
         role: up ? (s.role === 'leader' || s.role === 'candidate' ? s.role : 'follower') : 'down',
@@ -102,7 +114,7 @@ export class ClusterSupervisor implements ClusterView {
 
   async kill(id: number): Promise<boolean> {
     const m = this.members.get(id);
-    if (m === undefined) return false;
+    if (m === undefined || m.external) return false;
     if (m.child !== undefined) {
       this.event(id, `killed (SIGKILL pid ${m.child.pid})`);
       m.child.kill('SIGKILL');
@@ -112,7 +124,7 @@ export class ClusterSupervisor implements ClusterView {
 
   async restart(id: number): Promise<boolean> {
     const m = this.members.get(id);
-    if (m === undefined) return false;
+    if (m === undefined || m.external) return false;
     if (m.child === undefined) {
       this.spawn(m);
       this.event(id, 'restarted');
@@ -128,7 +140,7 @@ export class ClusterSupervisor implements ClusterView {
   /** A member that answered recently, for market data (prefers followers: the leader has work to do). */
   feedMember(exclude: ReadonlySet<number> = new Set()): MemberConfig | undefined {
     const live = [...this.members.values()].filter(
-      (m) => m.child !== undefined && m.status !== undefined && !exclude.has(m.config.id),
+      (m) => running(m) && m.status !== undefined && !exclude.has(m.config.id),
     );
     live.sort((a, b) => Number(a.status?.role === 'leader') - Number(b.status?.role === 'leader'));
     return live[0]?.config;
@@ -156,7 +168,12 @@ export class ClusterSupervisor implements ClusterView {
 
   private spawn(m: Member): void {
     const id = m.config.id;
-    const child = spawn(process.execPath, this.options.memberArgs(id), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = this.options.memberArgs;
+    if (args === undefined) {
+      m.external = true;
+      return;
+    }
+    const child = spawn(process.execPath, args(id), { stdio: ['ignore', 'pipe', 'pipe'] });
     m.child = child;
     const prefix = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n'))
@@ -178,7 +195,7 @@ export class ClusterSupervisor implements ClusterView {
     let best = 0;
     for (const m of this.members.values()) {
       const s = m.status;
-      if (s === undefined || m.child === undefined || s.role !== 'leader') continue;
+      if (s === undefined || !running(m) || s.role !== 'leader') continue;
       // The leader with the highest term wins (a deposed leader may not know yet).
       votes.set(s.id, s.term);
       if (best === 0 || s.term > (votes.get(best) ?? 0)) best = s.id;
@@ -189,7 +206,7 @@ export class ClusterSupervisor implements ClusterView {
   private async poll(): Promise<void> {
     await Promise.all(
       [...this.members.values()].map(async (m) => {
-        if (m.child === undefined) return;
+        if (!running(m)) return;
         try {
           const res = await fetch(`http://${m.config.host}:${m.config.adminPort}/status`, {
             signal: AbortSignal.timeout(POLL_TIMEOUT_MS),

@@ -159,7 +159,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const fn = opts.cluster[action];
     if (fn === undefined) return reply.code(409).send({ error: `${action} is not available in this mode` });
     const ok = await fn.call(opts.cluster, req.params.id);
-    if (!ok) return reply.code(404).send({ error: `no cluster member ${req.params.id}` });
+    if (!ok) return reply.code(404).send({ error: `no cluster member ${req.params.id} run by this process` });
     return reply.code(202).send({ ok: true, action, id: req.params.id });
   };
   const controlSchema = {
