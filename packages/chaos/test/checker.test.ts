@@ -147,6 +147,14 @@ describe('checker', () => {
     expect(r.violations.find((v) => v.property === 'ack-lost')?.subject).toBe('B1');
   });
 
+  it('does not judge an order whose final read did not complete (unread), and still catches it when read', () => {
+    const unread = check(validHistory(), { reads: [read('S1', false)], replicas });
+    expect(unread.valid).toBe(true);
+    expect(unread.stats.ordersUnread).toBe(1);
+    const readMissing = check(validHistory(), { reads: [read('B1', false), read('S1', false)], replicas });
+    expect(readMissing.valid).toBe(false);
+  });
+
   it('does not call an order lost when a cancel for it is indeterminate', () => {
     const history: HistoryEvent[] = [
       ...validHistory(),
@@ -259,6 +267,22 @@ describe('checker', () => {
 
     const down = replicas.map((x) => (x.id === 1 ? { ...x, stateHash: null } : x));
     expect(check(validHistory(), { reads: validReads(), replicas: down }).valid).toBe(false);
+  });
+
+  it('does not read a rejected request about a live order (status of an old ClOrdID) as the order ending', () => {
+    const history = [
+      ...validHistory(),
+      report({
+        clOrdId: 'B1',
+        execType: '8',
+        ordStatus: '8',
+        orderId: 'NONE',
+        execId: '8',
+        cumQty: 0,
+        leavesQty: 0,
+      }),
+    ];
+    expect(check(history, { reads: validReads(), replicas }).violations).toEqual([]);
   });
 
   it('catches a rejected order that exists at the end', () => {

@@ -36,6 +36,8 @@ export interface CheckStats {
   readonly ordersTerminal: number;
   /** Acknowledged orders whose fate depends on an indeterminate cancel (not counted as lost). */
   readonly ordersUndecided: number;
+  /** Acknowledged orders not known to be done whose final read did not complete (not judged). */
+  readonly ordersUnread: number;
   readonly fills: number;
   readonly faults: number;
   readonly replicasAgreeing: number;
@@ -51,7 +53,9 @@ export interface CheckResult {
 
 /** Violations reported in full; beyond this only the count grows (a broken run can produce thousands). */
 const VIOLATIONS_MAX = 1_000;
-const TERMINAL_STATUSES = new Set(['2', '4', 'C', '8']);
+const TERMINAL_STATUSES = new Set(['2', '4', 'C']);
+/** Reports about a request rather than the order's state: a rejected request, a status answer. */
+const REQUEST_EXEC_TYPES = new Set(['8', 'I']);
 const LIVE_STATUSES = new Set(['0', '1']);
 
 /** One order as the client knows it: the `new` that created it and every ClOrdID it was replaced to. */
@@ -204,12 +208,16 @@ function checkOrders(
   reportsByClOrdId: ReadonlyMap<string, ReportEvent[]>,
   final: FinalState,
   violations: Violations,
-): Pick<CheckStats, 'ordersAcknowledged' | 'ordersLive' | 'ordersTerminal' | 'ordersUndecided'> {
+): Pick<
+  CheckStats,
+  'ordersAcknowledged' | 'ordersLive' | 'ordersTerminal' | 'ordersUndecided' | 'ordersUnread'
+> {
   const readsByClOrdId = groupBy(final.reads, (r) => r.clOrdId);
   let acknowledged = 0;
   let live = 0;
   let terminal = 0;
   let undecided = 0;
+  let unread = 0;
   for (const chain of chains.values()) {
     const chainReports = [...chain.clOrdIds, ...chain.cancelClOrdIds].flatMap(
       (id) => reportsByClOrdId.get(id) ?? [],
@@ -224,7 +232,10 @@ function checkOrders(
         `ClOrdID ${chain.rootClOrdId} was accepted ${acks.length} times as order(s) ${[...orderIds].join(', ')}`,
       );
     }
-    const found = chain.clOrdIds.flatMap((id) => readsByClOrdId.get(id) ?? []).filter((r) => r.found);
+    const chainReads = chain.clOrdIds.flatMap((id) => readsByClOrdId.get(id) ?? []);
+    const found = chainReads.filter((r) => r.found);
+    // Absence is only evidence when every ClOrdID the order may carry was read.
+    const fullyRead = chain.clOrdIds.every((id) => readsByClOrdId.has(id));
     const foundIds = new Set(found.map((r) => r.orderId));
     if (foundIds.size > 1) {
       violations.add(
@@ -244,7 +255,9 @@ function checkOrders(
       continue;
     }
     acknowledged += 1;
-    const seenTerminal = chainReports.some((r) => r.msgType === '8' && TERMINAL_STATUSES.has(r.ordStatus));
+    const seenTerminal = chainReports.some(
+      (r) => r.msgType === '8' && !REQUEST_EXEC_TYPES.has(r.execType) && TERMINAL_STATUSES.has(r.ordStatus),
+    );
     const read = found[0];
     if (read !== undefined) {
       live += 1;
@@ -267,6 +280,8 @@ function checkOrders(
       terminal += 1;
     } else if (chain.indeterminateCancel) {
       undecided += 1;
+    } else if (!fullyRead) {
+      unread += 1;
     } else {
       violations.add(
         'ack-lost',
@@ -281,6 +296,7 @@ function checkOrders(
     ordersLive: live,
     ordersTerminal: terminal,
     ordersUndecided: undecided,
+    ordersUnread: unread,
   };
 }
 

@@ -2,7 +2,7 @@ import type { VenueProcess } from '../cluster/venue-process.js';
 import type { History } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 
-export const NEMESES = ['kill-leader', 'kill-follower', 'kill-two', 'pause'] as const;
+export const NEMESES = ['kill-leader', 'kill-follower', 'kill-two', 'kill-all', 'pause'] as const;
 export type NemesisKind = (typeof NEMESES)[number];
 
 export interface NemesisOptions {
@@ -101,6 +101,16 @@ async function inject(
       await sleep(holdMs);
       await venue.restart(follower);
       record('stop', [follower]);
+      return true;
+    }
+    case 'kill-all': {
+      // Every member dies at once: only what reached disk survives; acknowledged means fsynced.
+      const all = venue.members.map((m) => m.id);
+      for (const id of all) await venue.kill(id);
+      record('start', all);
+      await sleep(holdMs);
+      for (const id of all) await venue.restart(id);
+      record('stop', all);
       return true;
     }
     case 'pause': {

@@ -160,7 +160,10 @@ function summarize(
     ['operations', s.operations],
     ['ok / failed / indeterminate', `${s.ok} / ${s.failed} / ${s.indeterminate}`],
     ['orders acknowledged', s.ordersAcknowledged],
-    ['orders live / done / undecided', `${s.ordersLive} / ${s.ordersTerminal} / ${s.ordersUndecided}`],
+    [
+      'orders live / done / undecided / unread',
+      `${s.ordersLive} / ${s.ordersTerminal} / ${s.ordersUndecided} / ${s.ordersUnread}`,
+    ],
     ['fills', s.fills],
     ['acknowledged lost', count(result, 'ack-lost')],
     ['orders duplicated', count(result, 'order-duplicated')],

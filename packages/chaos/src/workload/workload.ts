@@ -44,7 +44,7 @@ const num = (m: FixMessage, tag: number): number => {
 };
 /** A resting buy far below every sell the workload sends (sells are at least 99.80): it never trades. */
 const CANARY = { symbol: 'ZVZZT', priceTicks: 9_500 } as const;
-const READ_BATCH_MAX = 200;
+const READ_BATCH_MAX = 20;
 
 function toRead(process: number, clOrdId: string, m: FixMessage | undefined): FinalOrderRead {
   if (m === undefined)
@@ -68,6 +68,11 @@ const price = (ticks: number): string => (ticks / 100).toFixed(2);
  */
 export class WorkloadClient {
   private readonly live = new Map<string, LiveOrder>();
+  /**
+   * ClOrdIDs reported filled or canceled. A fill can arrive in the same read as the acknowledgement,
+   * before the operation's continuation runs: without this the client would think the order live.
+   */
+  private readonly done = new Set<string>();
   /** Every order this client created (by its latest ClOrdID): what the final reads ask about. */
   readonly chains: LiveOrder[] = [];
   private opSeq = 0;
@@ -130,6 +135,10 @@ export class WorkloadClient {
     await this.status(target.clOrdId, target.symbol, target.side, timeoutMs);
   }
 
+  private setLive(order: LiveOrder): void {
+    if (!this.done.has(order.clOrdId)) this.live.set(order.clOrdId, order);
+  }
+
   private nextClOrdId(): string {
     this.seq += 1;
     return `P${this.process}-${this.seq}`;
@@ -154,7 +163,7 @@ export class WorkloadClient {
             : undefined
         : undefined,
     );
-    if (outcome !== 'fail') this.live.set(order.clOrdId, order);
+    if (outcome !== 'fail') this.setLive(order);
   }
 
   private async cancel(target: LiveOrder, timeoutMs: number): Promise<void> {
@@ -191,7 +200,7 @@ export class WorkloadClient {
     );
     if (outcome === 'ok') {
       this.live.delete(target.clOrdId);
-      this.live.set(next.clOrdId, next);
+      this.setLive(next);
     }
   }
 
@@ -366,8 +375,18 @@ export class WorkloadClient {
     if (m.msgType !== '8' && m.msgType !== '9') return;
     const ordStatus = m.get(39) ?? '';
     const clOrdId = m.get(11) ?? '';
-    if (m.msgType === '8' && (ordStatus === '2' || ordStatus === '4' || ordStatus === 'C'))
-      this.live.delete(clOrdId);
+    const execType = m.get(150) ?? '';
+    if (
+      m.msgType === '8' &&
+      execType !== '8' &&
+      (ordStatus === '2' || ordStatus === '4' || ordStatus === 'C')
+    ) {
+      // A cancel's report carries the cancel's ClOrdID (11) and the order's (41): both are done.
+      for (const id of [clOrdId, m.get(41) ?? '']) {
+        this.live.delete(id);
+        this.done.add(id);
+      }
+    }
     this.history.add({
       type: 'report',
       process: this.process,
