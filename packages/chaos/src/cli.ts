@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
+import { recheckFile } from './run/recheck.js';
 import { type ChaosOptions, runChaos } from './run/run.js';
 
 const USAGE = `pnpm chaos [--seconds N] [--nemesis ${NEMESES.join(',')}] [--seed S] [--clients C] [--faults F] [--keep]
@@ -10,6 +11,7 @@ const USAGE = `pnpm chaos [--seconds N] [--nemesis ${NEMESES.join(',')}] [--seed
   --clients C   FIX clients, alternating TCP and WebSocket (1..4, default 4)
   --faults F    at most F faults (default 1000)
   --keep        keep history and logs of a passing run too
+  --check FILE  only re-run the checker on a kept history.jsonl and print its verdict
 Results: packages/chaos/results/<UTC timestamp>/ (summary.md; on failure also history.jsonl and venue.log).`;
 
 function parse(argv: readonly string[]): ChaosOptions | string {
@@ -72,6 +74,21 @@ function parse(argv: readonly string[]): ChaosOptions | string {
 }
 
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2).filter((a) => a !== '--');
+  if (argv[0] === '--check') {
+    const file = argv[1];
+    if (file === undefined) return usageError('--check needs a history.jsonl');
+    try {
+      const result = recheckFile(file);
+      console.log(JSON.stringify(result.stats));
+      for (const v of result.violations) console.log(`${v.property} ${v.subject}: ${v.explanation}`);
+      console.log(result.valid ? 'chaos check: PASS' : 'chaos check: FAIL');
+      return result.valid ? 0 : 1;
+    } catch (e) {
+      console.error(`chaos check: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   const options = parse(process.argv.slice(2));
   if (typeof options === 'string') {
     console.log(options);
@@ -86,6 +103,11 @@ async function main(): Promise<number> {
     console.error(`chaos: run failed: ${(e as Error).stack ?? String(e)}`);
     return 2;
   }
+}
+
+function usageError(text: string): number {
+  console.log(`${text}\n\n${USAGE}`);
+  return 2;
 }
 
 process.exitCode = await main();
