@@ -116,7 +116,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log('chaos: venue stopped');
   }
   const durationMs = Date.now() - startedMs;
-  const summary = summarize(options, result, faultsInjected, durationMs, runDir);
+  const faultKinds = new Map<string, number>();
+  for (const e of history.events)
+    if (e.type === 'fault' && e.phase === 'start')
+      faultKinds.set(e.fault, (faultKinds.get(e.fault) ?? 0) + 1);
+  const faultText = `${faultsInjected} (${[...faultKinds].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`;
+  const summary = summarize(options, result, faultText, durationMs, runDir);
   writeFileSync(join(runDir, 'summary.md'), summary);
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
@@ -146,7 +151,7 @@ async function quiesce(venue: VenueProcess): Promise<ReplicaState[]> {
 function summarize(
   options: ChaosOptions,
   result: CheckResult,
-  faults: number,
+  faults: string,
   durationMs: number,
   runDir: string,
 ): string {
