@@ -285,6 +285,23 @@ describe('checker', () => {
     expect(check(history, { reads: validReads(), replicas }).violations).toEqual([]);
   });
 
+  it('catches an acknowledgement while a majority of members was down (kill-two window)', () => {
+    const fault = (timeMs: number, phase: 'start' | 'stop'): HistoryEvent => ({
+      type: 'fault',
+      timeMs,
+      fault: 'kill-two',
+      nodes: [1, 2],
+      phase,
+    });
+    const during: HistoryEvent[] = [fault(0, 'start'), ...validHistory(), fault(100, 'stop')];
+    expect(check(during, { reads: validReads(), replicas }).violations.map((v) => v.property)).toEqual([
+      'ack-without-quorum',
+      'ack-without-quorum',
+    ]);
+    const after: HistoryEvent[] = [fault(0, 'start'), fault(5, 'stop'), ...validHistory()];
+    expect(check(after, { reads: validReads(), replicas }).valid).toBe(true);
+  });
+
   it('catches a rejected order that exists at the end', () => {
     const history: HistoryEvent[] = [
       ...validHistory(),

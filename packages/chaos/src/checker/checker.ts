@@ -17,7 +17,8 @@ export type Property =
   | 'fill-doubled'
   | 'fill-unmatched'
   | 'replica-divergence'
-  | 'read-not-linearizable';
+  | 'read-not-linearizable'
+  | 'ack-without-quorum';
 
 export interface Violation {
   readonly property: Property;
@@ -112,6 +113,7 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
   const orders = checkOrders(chains, reportsByClOrdId, final, violations);
   const fills = checkFills(reports, completions, final, violations);
   const replicasAgreeing = checkReplicas(final, violations);
+  checkQuorum(history, invokes, completions, violations);
   const reads = checkReads(opsByOrder(invokes, completions));
   for (const root of reads.illegal) {
     violations.add(
@@ -146,6 +148,44 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
       ordersReadChecked: reads.checked,
     },
   };
+}
+
+/** Faults during which no majority of members is alive: kill-two until its first restart, kill-all. */
+const NO_QUORUM_FAULTS = new Set(['kill-two', 'kill-all']);
+
+/**
+ * While a majority is down nothing can commit, so no operation invoked after the fault began may be
+ * acknowledged before a member returns (an acknowledgement there was not replicated to a quorum).
+ */
+function checkQuorum(
+  history: readonly HistoryEvent[],
+  invokes: ReadonlyMap<string, InvokeEvent>,
+  completions: ReadonlyMap<string, CompleteEvent>,
+  violations: Violations,
+): void {
+  const windows: { fromMs: number; toMs: number; fault: string }[] = [];
+  let open: { fromMs: number; fault: string } | undefined;
+  for (const e of history) {
+    if (e.type !== 'fault' || !NO_QUORUM_FAULTS.has(e.fault)) continue;
+    if (e.phase === 'start') open = { fromMs: e.timeMs, fault: e.fault };
+    else if (open !== undefined) {
+      windows.push({ ...open, toMs: e.timeMs });
+      open = undefined;
+    }
+  }
+  if (windows.length === 0) return;
+  for (const [key, c] of completions) {
+    const inv = invokes.get(key);
+    if (c.type !== 'ok' || inv === undefined) continue;
+    const w = windows.find((x) => inv.timeMs > x.fromMs && c.timeMs < x.toMs);
+    if (w === undefined) continue;
+    violations.add(
+      'ack-without-quorum',
+      inv.clOrdId,
+      `${inv.kind} ${inv.clOrdId} was invoked at ${inv.timeMs} ms and acknowledged at ${c.timeMs} ms, while ` +
+        `${w.fault} had a majority down (${w.fromMs}..${w.toMs} ms)`,
+    );
+  }
 }
 
 /** The invocations (with completions) on each order, keyed by the order's first ClOrdID. */
