@@ -61,6 +61,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = (line: string) => options.log(`${((Date.now() - startedMs) / 1000).toFixed(1)}s ${line}`);
   log(`chaos: run ${runDir} seed ${options.seed} ${options.seconds}s nemeses ${options.nemeses.join(',')}`);
   const venue = await VenueProcess.start(runDir);
+  // Ctrl-C or a kill of the runner must not leave the venue and its members behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`chaos: ${signal}: stopping the venue`);
+    void venue.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const clients: WorkloadClient[] = [];
   let faultsInjected = 0;
   let result: CheckResult;
@@ -113,6 +120,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     for (const c of clients) c.close();
     await venue.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     log('chaos: venue stopped');
   }
   const durationMs = Date.now() - startedMs;
