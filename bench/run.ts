@@ -294,16 +294,17 @@ const report: Report = {
 };
 const files = renderReport(report, outDir);
 fs.writeFileSync(path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 1)}\n`);
-// latest.md links into the run's folder.
+// latest.md links into the run's folder; a quick run must not replace the committed full report.
+const LATEST = QUICK ? 'latest-quick.md' : 'latest.md';
 const rel = path.relative(OUT_ROOT, outDir);
 fs.writeFileSync(
-  path.join(OUT_ROOT, 'latest.md'),
+  path.join(OUT_ROOT, LATEST),
   files.markdown
     .replace(/\]\(\.\/([^)]+)\)/g, `](./${rel}/$1)`)
     .replace(/src="\.\/([^"]+)"/g, `src="./${rel}/$1"`),
 );
 console.error(
-  `\nwrote ${path.join(outDir, 'report.md')}, report.json, ${files.svgs.length} SVG plots; ${path.join(OUT_ROOT, 'latest.md')}`,
+  `\nwrote ${path.join(outDir, 'report.md')}, report.json, ${files.svgs.length} SVG plots; ${path.join(OUT_ROOT, LATEST)}`,
 );
 process.exit(0);
 

@@ -33,6 +33,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
 const figures: Figure[] = [];
+const SESSIONS = ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'];
 interface Status {
   id: number;
   role: string;
@@ -77,7 +78,7 @@ const setup = {
   nodes: 3,
   durability: 'fsync',
   message: 'NewOrderSingle (limit, 1 lot, ZVZZT), about 150 bytes of FIX',
-  clientBatch: '1 order per FIX message, 2 FIX sessions',
+  clientBatch: '1 order per FIX message, 4 FIX sessions (gateway throttle 200 msg/s each: ceiling 800/s)',
   concurrency: `${a.inFlightMax} orders in flight`,
   secondsPerRun: a.seconds,
   runs: a.runs,
@@ -102,30 +103,53 @@ try {
       90_000,
       250,
     );
-  const buyer = await connect('CLIENT1');
-  const seller = await connect('CLIENT2');
-  clients.push(buyer, seller);
+  // Four sessions: the gateway throttles each to 200 messages/s (its default; the venue config does
+  // not expose it), so the end-to-end ceiling here is 4 x 200 = 800 orders/s. Even orders buy
+  // (CLIENT1, CLIENT3), odd orders sell (CLIENT2, CLIENT4), so pairs trade and the book stays small.
+  for (const login of SESSIONS) clients.push(await connect(login));
   const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Per session: MsgSeqNum of each order still unanswered -> its ClOrdID (a BusinessReject names the seq). */
+  const bySeq = clients.map(() => new Map<number, string>());
   let rejects = 0;
-  const onReport = (m: FixMessage) => {
-    if (m.msgType !== '8') return;
-    const id = m.get(11) ?? '';
+  let throttled = 0;
+  // Everything the venue sent back, by MsgType (35) and, for ExecutionReports, ExecType (150).
+  const received = new Map<string, number>();
+  const settle = (id: string, ok: boolean) => {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
-    if (m.get(150) === '8') rejects++;
-    p.resolve();
+    if (ok) p.resolve();
+    else p.reject(new Error('rejected by the session'));
   };
-  buyer.onMessage(onReport);
-  seller.onMessage(onReport);
+  clients.forEach((c, session) => {
+    const seqs = bySeq[session] as Map<number, string>;
+    c.onMessage((m: FixMessage) => {
+      const kind = m.msgType === '8' ? `8/${m.get(150)}` : m.msgType;
+      if (received.size < 100 || received.has(kind)) received.set(kind, (received.get(kind) ?? 0) + 1);
+      if (m.msgType === '8') {
+        if (m.get(150) === '8') rejects++;
+        settle(m.get(11) ?? '', true);
+      } else if (m.msgType === 'j' || m.msgType === '3') {
+        // Throttled or refused before reaching the venue: an error, not a latency sample.
+        const ref = Number(m.get(45));
+        const id = seqs.get(ref);
+        if (id !== undefined) {
+          seqs.delete(ref);
+          throttled++;
+          settle(id, false);
+        }
+      }
+    });
+  });
   let seq = 0;
   const issue = () => {
     const n = seq++;
     const id = `B${n}`;
     const side = n % 2 === 0 ? 1 : 2;
+    const session = n % clients.length;
     return new Promise<void>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      (side === 1 ? buyer : seller).send('D', [
+      const msgSeq = (clients[session] as FixClient).send('D', [
         [11, id],
         [55, 'ZVZZT'],
         [54, side],
@@ -135,6 +159,9 @@ try {
         [59, 1],
         [60, '20261126-12:00:00.000'],
       ]);
+      const seqs = bySeq[session] as Map<number, string>;
+      seqs.set(msgSeq, id);
+      if (seqs.size > 10_000) seqs.delete(seqs.keys().next().value as number); // bounded
     });
   };
   // For the failover window: when each order was sent, and the last ExecutionReport of an order sent
@@ -253,7 +280,13 @@ try {
     kind: 'sweep',
     id: 'e2e',
     title: 'End to end through FIX, fsync on',
-    setup: { ...setup, rejects },
+    setup: {
+      ...setup,
+      rejects,
+      throttled,
+      received: [...received].map(([k, n]) => `${k}: ${n}`).join(', '),
+      unanswered: pending.size,
+    },
     rows,
   });
   if (a.kills > 0) figures.push(await failover(issueTimed));

@@ -33,7 +33,7 @@ function runQuick(): Promise<{ code: number | null; stderr: string }> {
 }
 
 describe('bench/run.ts --quick', () => {
-  it('runs every scenario briefly and writes report.md, report.json, SVG plots and latest.md', async () => {
+  it('runs every scenario briefly and writes report.md, report.json, SVG plots and latest-quick.md', async () => {
     const { code, stderr } = await runQuick();
     expect(code, stderr).toBe(0);
     const runs = fs.readdirSync(out).filter((f) => fs.statSync(path.join(out, f)).isDirectory());
@@ -58,6 +58,6 @@ describe('bench/run.ts --quick', () => {
     expect(svgs.length).toBeGreaterThan(0);
     for (const s of svgs)
       expect(fs.readFileSync(path.join(dir, s), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
-    expect(fs.existsSync(path.join(out, 'latest.md'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'latest-quick.md'))).toBe(true);
   }, 180_000);
 });
