@@ -1,30 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runCli } from '../src/cli.js';
-import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
+import type { MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster, startGateway } from '../src/start.js';
-
-// Members run the built CLI (the test command builds it with `tsc -b` before vitest).
-const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freeMembers, memberLauncher, testConfig } from './helpers.js';
 
 const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
   [
@@ -55,34 +39,12 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'venue-cluster-'));
-    members = [];
-    for (const id of [1, 2, 3]) {
-      members.push({
-        id,
-        host: '127.0.0.1',
-        peerPort: await freePort(),
-        clientPort: await freePort(),
-        adminPort: await freePort(),
-        mdPort: await freePort(),
-      });
-    }
-    configFile = join(dataDir, 'venue.json');
-    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
-    const config: VenueConfig = {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      fixTcpPort: 0,
-      dataDir,
-      bots: { enabled: false, ratePerSecond: 0 },
-      cluster: { ...DEFAULT_CONFIG.cluster, members },
-    };
-    venue = await startCluster(
-      config,
-      (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
-      (line) => {
-        if (lines.length < 5_000) lines.push(line);
-      },
-    );
+    members = await freeMembers();
+    const launcher = memberLauncher(dataDir, members);
+    configFile = launcher.configFile;
+    venue = await startCluster(testConfig(dataDir, members), launcher.memberArgs, (line) => {
+      if (lines.length < 5_000) lines.push(line);
+    });
   }, 60_000);
 
   let stopped = false;
@@ -190,18 +152,7 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
   }, 30_000);
 
   it('a second gateway process on the same cluster: a fill reaches the maker on the other gateway', async () => {
-    const gw2 = await startGateway(
-      {
-        ...DEFAULT_CONFIG,
-        httpPort: 0,
-        fixTcpPort: 0,
-        dataDir,
-        bots: { enabled: false, ratePerSecond: 0 },
-        cluster: { ...DEFAULT_CONFIG.cluster, members },
-      },
-      'g2',
-      () => {},
-    );
+    const gw2 = await startGateway(testConfig(dataDir, members), 'g2', () => {});
     try {
       const maker = await FixClient.tcp('127.0.0.1', gw2.fixPort, { username: 'CLIENT3', password: 'demo' });
       const taker = await FixClient.tcp('127.0.0.1', venue.fixPort, {
@@ -265,17 +216,9 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
   }, 60_000);
 
   it('a second start on the same data resumes: orders resting before are still there', async () => {
-    const config: VenueConfig = {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      fixTcpPort: 0,
-      dataDir,
-      bots: { enabled: false, ratePerSecond: 0 },
-      cluster: { ...DEFAULT_CONFIG.cluster, members },
-    };
     venue = await startCluster(
-      config,
-      (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
+      testConfig(dataDir, members),
+      memberLauncher(dataDir, members).memberArgs,
       () => {},
     );
     stopped = false;

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FixMessage, GatewayEvents, OutboundEvent, SessionContext } from '@venue/gateway';
 import type { ChannelName, FeedMessage } from '@venue/marketdata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +10,10 @@ import {
   type FeedPortSink,
   FixMarketData,
 } from '../src/bridge/fix-market-data.js';
-import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
+import { DEFAULT_CONFIG, type MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster, startSingleProcess } from '../src/start.js';
+import { freeMembers, memberLauncher, testConfig } from './helpers.js';
 
 interface Entry {
   action?: string;
@@ -86,14 +85,7 @@ describe('FIX market data in one process (V -> W, X, Y from the in-process feed)
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'venue-fixmd-'));
-    const config: VenueConfig = {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      fixTcpPort: 0,
-      dataDir,
-      bots: { enabled: false, ratePerSecond: 0 },
-    };
-    venue = await startSingleProcess(config, () => {});
+    venue = await startSingleProcess(testConfig(dataDir), () => {});
   });
 
   afterAll(async () => {
@@ -408,21 +400,6 @@ describe('FixMarketData (unit, hand-driven feed)', () => {
   });
 });
 
-// Members run the built CLI (the test command builds it with `tsc -b` before vitest).
-const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe('FIX market data on the replicated venue (a member feed; member loss)', () => {
   let venue: RunningVenue | undefined;
   let dataDir: string;
@@ -432,31 +409,11 @@ describe('FIX market data on the replicated venue (a member feed; member loss)',
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'venue-fixmd-cluster-'));
-    members = [];
-    for (const id of [1, 2, 3]) {
-      members.push({
-        id,
-        host: '127.0.0.1',
-        peerPort: await freePort(),
-        clientPort: await freePort(),
-        adminPort: await freePort(),
-        mdPort: await freePort(),
-      });
-    }
-    const configFile = join(dataDir, 'venue.json');
+    members = await freeMembers();
     // No fsync: this test is about the feed, and it runs next to the other cluster tests.
-    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'none' } }));
-    const config: VenueConfig = {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      fixTcpPort: 0,
-      dataDir,
-      bots: { enabled: false, ratePerSecond: 0 },
-      cluster: { ...DEFAULT_CONFIG.cluster, members, durability: 'none' },
-    };
     venue = await startCluster(
-      config,
-      (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
+      testConfig(dataDir, members, 'none'),
+      memberLauncher(dataDir, members, 'none').memberArgs,
       (line) => {
         if (lines.length < 5_000) lines.push(line);
       },

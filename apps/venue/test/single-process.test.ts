@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { FixMessage } from '@venue/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEFAULT_CONFIG, type VenueConfig } from '../src/config/config.js';
+import type { VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startSingleProcess } from '../src/start.js';
+import { testConfig } from './helpers.js';
 
 const isExec = (clOrdId: string, execType: string) => (m: FixMessage) =>
   m.msgType === '8' && m.get(11) === clOrdId && m.get(150) === execType;
@@ -19,13 +20,7 @@ describe('venue in one process: FIX in, matching, execution reports and market d
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'venue-single-'));
-    config = {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      fixTcpPort: 0,
-      dataDir,
-      bots: { enabled: false, ratePerSecond: 0 },
-    };
+    config = testConfig(dataDir);
     venue = await startSingleProcess(config, () => {});
   });
 

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONFIG, type MemberConfig, type VenueConfig } from '../src/config/config.js';
+import type { MemberArgs } from '../src/start.js';
+
+// Members run the built CLI (the test command builds it with `tsc -b` before vitest).
+const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Three members on free loopback ports. */
+export async function freeMembers(): Promise<MemberConfig[]> {
+  const members: MemberConfig[] = [];
+  for (const id of [1, 2, 3]) {
+    members.push({
+      id,
+      host: '127.0.0.1',
+      peerPort: await freePort(),
+      clientPort: await freePort(),
+      adminPort: await freePort(),
+      mdPort: await freePort(),
+    });
+  }
+  return members;
+}
+
+/** A test venue: free HTTP and FIX ports, no bots, data in `dataDir`, optionally these members. */
+export function testConfig(
+  dataDir: string,
+  members?: readonly MemberConfig[],
+  durability: 'fsync' | 'none' = 'fsync',
+): VenueConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    httpPort: 0,
+    fixTcpPort: 0,
+    dataDir,
+    bots: { enabled: false, ratePerSecond: 0 },
+    cluster: { ...DEFAULT_CONFIG.cluster, members: members ?? DEFAULT_CONFIG.cluster.members, durability },
+  };
+}
+
+/** Writes the members' config file and returns how `startCluster` launches each member with it. */
+export function memberLauncher(
+  dataDir: string,
+  members: readonly MemberConfig[],
+  durability: 'fsync' | 'none' = 'fsync',
+): { configFile: string; memberArgs: MemberArgs } {
+  const configFile = join(dataDir, 'venue.json');
+  writeFileSync(configFile, JSON.stringify({ cluster: { members, durability } }));
+  return {
+    configFile,
+    memberArgs: (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
+  };
+}
