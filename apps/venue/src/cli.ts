@@ -53,16 +53,21 @@ export async function runCli(
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
   }
+  const commands = ['start', 'node', 'gateway', 'bots', 'cluster', 'replay'];
+  if (!commands.includes(command)) {
+    return { exitCode: 2, output: `unknown command '${command}': run 'venue --help' for the list\n` };
+  }
+  // `venue cluster <sub>` takes its options after the subcommand.
+  const parsed = parseStartOptions(command === 'cluster' ? rest.slice(1) : rest);
+  if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+  let config: VenueConfig;
+  try {
+    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+  } catch (e) {
+    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+    throw e;
+  }
   if (command === 'gateway' || command === 'bots') {
-    const parsed = parseStartOptions(rest);
-    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-    let config: VenueConfig;
-    try {
-      config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-    } catch (e) {
-      if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-      throw e;
-    }
     const log = (line: string) => console.log(line);
     let stop: () => Promise<void>;
     if (command === 'gateway') {
@@ -109,8 +114,6 @@ export async function runCli(
     return { exitCode: 0, output: `venue ${command} stopped\n` };
   }
   if (command === 'replay') {
-    const parsed = parseStartOptions(rest);
-    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
     const dataDir = parsed.overrides.dataDir;
     if (dataDir === undefined)
       return {
@@ -118,30 +121,21 @@ export async function runCli(
         output: 'venue replay needs --data DIR (a member directory such as data/node-1)\n',
       };
     try {
-      const config = loadConfig({ file: parsed.file, env: process.env, overrides: {} });
       return await runReplay(config, dataDir, parsed.to, io.out ?? process.stdout);
     } catch (e) {
       return { exitCode: 2, output: `venue replay: ${(e as Error).message}\n` };
     }
   }
   if (command === 'cluster') {
-    const [sub, ...opts] = rest;
-    const parsed = parseStartOptions(opts);
-    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
     try {
-      const config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-      return await runClusterCommand(config, sub, parsed.to);
+      return await runClusterCommand(config, rest[0], parsed.to);
     } catch (e) {
       return { exitCode: 2, output: `venue cluster: ${(e as Error).message}\n` };
     }
   }
   if (command === 'node') {
-    const parsed = parseStartOptions(rest);
-    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
     if (parsed.id === undefined) return { exitCode: 2, output: `venue node needs --id N\n\n${USAGE}` };
-    let config: VenueConfig;
     try {
-      config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
       await runMember(config, parsed.id);
     } catch (e) {
       return { exitCode: 2, output: `venue node: ${(e as Error).message}\n` };
@@ -149,15 +143,6 @@ export async function runCli(
     await new Promise<never>(() => {}); // runNode exits the process on SIGTERM/SIGINT
   }
   if (command === 'start') {
-    const parsed = parseStartOptions(rest);
-    if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-    let config: VenueConfig;
-    try {
-      config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-    } catch (e) {
-      if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-      throw e;
-    }
     const log = (line: string) => console.log(line);
     let venue: RunningVenue;
     try {
