@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--out DIR] [SCENARIO ...]
  *
- * SCENARIO filters by name: log-fsync, log-none, etcd, e2e, failover, matching, codec, fanout, gateway.
+ * SCENARIO filters by name: log-fsync, log-none, etcd, e2e, failover, matching, codec, fanout, gateway;
+ * `profile` (opt-in: only when named) runs the log members under --cpu-prof and lists the hot functions.
  * --quick runs every scenario briefly (CI: the harness must not rot; figures are not asserted).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -46,6 +47,8 @@ interface Scenario {
   /** A package benchmark: its printed output is the figure. */
   readonly text?: { title: string; command: string };
   readonly needsBuild?: boolean;
+  /** Runs only when named on the command line. */
+  readonly optIn?: boolean;
 }
 
 const tsx = (file: string, a: unknown): string[] => ['--import', 'tsx', file, JSON.stringify(a)];
@@ -120,6 +123,19 @@ const SCENARIOS: Scenario[] = [
           },
     ),
   },
+  {
+    name: 'profile',
+    optIn: true,
+    timeoutMs: 120_000,
+    cwd: REPO_ROOT,
+    argv: tsx('bench/scenarios/profile.ts', {
+      rate: 7_000,
+      seconds: QUICK ? 2 : 5,
+      payloadBytes: PAYLOAD_BYTES,
+      inFlightMax: IN_FLIGHT_MAX,
+      top: 10,
+    }),
+  },
   pkgBench(
     'matching',
     'matching.bench.ts',
@@ -156,7 +172,7 @@ const SCENARIOS: Scenario[] = [
 
 const selected = SCENARIOS.filter(
   (s) =>
-    filters.length === 0 ||
+    (filters.length === 0 && !s.optIn) ||
     filters.some((f) => s.name === f || s.name.startsWith(f) || (s.also ?? []).includes(f)),
 );
 if (selected.length === 0) {
@@ -294,8 +310,8 @@ const report: Report = {
 };
 const files = renderReport(report, outDir);
 fs.writeFileSync(path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 1)}\n`);
-// latest.md links into the run's folder; a quick run must not replace the committed full report.
-const LATEST = QUICK ? 'latest-quick.md' : 'latest.md';
+// latest.md links into the run's folder; a quick or partial run must not replace the full report.
+const LATEST = QUICK ? 'latest-quick.md' : filters.length > 0 ? 'latest-partial.md' : 'latest.md';
 const rel = path.relative(OUT_ROOT, outDir);
 fs.writeFileSync(
   path.join(OUT_ROOT, LATEST),

@@ -24,9 +24,15 @@ export class LogCluster {
   private constructor(
     readonly members: MemberAddress[],
     private readonly durability: 'fsync' | 'none',
+    /** Extra node flags for the members (e.g. --cpu-prof). */
+    readonly execArgv: readonly string[] = [],
   ) {}
 
-  static async create(size: number, durability: 'fsync' | 'none'): Promise<LogCluster> {
+  static async create(
+    size: number,
+    durability: 'fsync' | 'none',
+    execArgv: readonly string[] = [],
+  ): Promise<LogCluster> {
     const ports = await freePorts(size * 3);
     const members: MemberAddress[] = [];
     for (let i = 0; i < size; i++)
@@ -37,7 +43,7 @@ export class LogCluster {
         clientPort: ports[i * 3 + 1] as number,
         adminPort: ports[i * 3 + 2] as number,
       });
-    return new LogCluster(members, durability);
+    return new LogCluster(members, durability, execArgv);
   }
 
   get clientAddresses(): string[] {
@@ -54,10 +60,19 @@ export class LogCluster {
     };
     this.procs.set(
       id,
-      spawnChild(`log-node-${id}`, process.execPath, ['--import', 'tsx', NODE_MAIN, JSON.stringify(opts)], {
-        cwd: REPO_ROOT,
-      }),
+      spawnChild(
+        `log-node-${id}`,
+        process.execPath,
+        [...this.execArgv, '--import', 'tsx', NODE_MAIN, JSON.stringify(opts)],
+        {
+          cwd: REPO_ROOT,
+        },
+      ),
     );
+  }
+
+  pid(id: number): number | undefined {
+    return this.procs.get(id)?.child.pid;
   }
 
   isRunning(id: number): boolean {
@@ -98,6 +113,16 @@ export class LogCluster {
 
   output(): string[] {
     return [...this.procs.values()].flatMap((p) => p.output.slice(-20).map((l) => `${p.name}: ${l}`));
+  }
+
+  /** Graceful stop (SIGTERM: members close and exit, writing --cpu-prof profiles), bounded. */
+  async stopGracefully(timeoutMs: number): Promise<void> {
+    const procs = [...this.procs.values()].filter((p) => p.running());
+    for (const p of procs) p.child.kill('SIGTERM');
+    await Promise.race([
+      Promise.all(procs.map((p) => p.exited)),
+      new Promise((r) => setTimeout(r, timeoutMs)),
+    ]);
   }
 
   async stop(): Promise<void> {
