@@ -8,16 +8,21 @@ import type { MemberArgs } from '../src/start.js';
 // Members run the built CLI (the test command builds it with `tsc -b` before vitest).
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
+/**
+ * A free loopback port below the kernel's ephemeral range (32768+ on Linux): a port picked there can
+ * be taken by an outgoing connection (members dial each other) before the member binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (ok) return port;
+  }
+  throw new Error('no free port found in 20000..31999 after 50 attempts');
 }
 
 /** Three members on free loopback ports. */

@@ -30,6 +30,7 @@ import {
 import { FrameReader, frame } from '../wire/frames.js';
 import type { MemberAddress } from './members.js';
 import { Histogram, LATENCY_BUCKETS_S, renderScalar } from './metrics.js';
+import { coreSnapshot } from './offline-log.js';
 import type { FromWorker, ServiceWorkerData, ToWorker, WorkerEgress } from './worker-protocol.js';
 
 export interface ClusterNodeOptions {
@@ -277,15 +278,7 @@ export class ClusterNode {
   private restartState(): RestartState {
     const s = this.storage;
     const hs = s.hardState.current;
-    const loaded = s.snapshot;
-    const snapshot: Snapshot | undefined = loaded
-      ? {
-          index: loaded.info.lastIndex,
-          term: loaded.info.lastTerm,
-          timestampMs: loaded.info.timestampMs,
-          data: new Uint8Array(loaded.data.buffer, loaded.data.byteOffset, loaded.data.length),
-        }
-      : undefined;
+    const snapshot = coreSnapshot(s.snapshot);
     const entries: Entry[] = [];
     let from = (snapshot?.index ?? 0) + 1;
     const last = s.log.lastIndex;
@@ -1046,7 +1039,15 @@ export class ClusterNode {
     this.closing = true;
     for (const c of this.conns) c.socket.destroy();
     this.clientServer?.close();
-    if (this.opts.snapshotOnClose ?? true) await this.takeSnapshot();
+    if (this.opts.snapshotOnClose ?? true) {
+      // A periodic snapshot may be in flight: wait for it (bounded), then take the closing one.
+      for (let i = 0; i < 600 && this.snapshotInFlight; i++) await new Promise((r) => setTimeout(r, 100));
+      const snap = await this.takeSnapshot();
+      if (snap === null)
+        this.log(
+          `node ${this.id}: no snapshot on close (snapshot @${this.lastSnapshotIndex} is the newest; nothing newer was taken)`,
+        );
+    }
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.housekeepingTimer) clearInterval(this.housekeepingTimer);

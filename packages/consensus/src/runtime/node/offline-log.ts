@@ -5,6 +5,7 @@
 
 import type { Entry, Snapshot } from '../../core/types.js';
 import { NodeStorage } from '../storage/node-storage.js';
+import type { LoadedSnapshot } from '../storage/snapshot-store.js';
 import { decodeEntryBody } from '../wire/codec.js';
 
 export interface OfflineLog {
@@ -19,6 +20,18 @@ export interface OfflineLog {
 }
 
 const READ_BYTES_MAX = 16 * 1024 * 1024;
+
+/** The core's view of a snapshot storage loaded at start-up (undefined when there is none). */
+export function coreSnapshot(loaded: LoadedSnapshot | null): Snapshot | undefined {
+  return loaded
+    ? {
+        index: loaded.info.lastIndex,
+        term: loaded.info.lastTerm,
+        timestampMs: loaded.info.timestampMs,
+        data: new Uint8Array(loaded.data.buffer, loaded.data.byteOffset, loaded.data.length),
+      }
+    : undefined;
+}
 
 /**
  * Opens a member's data directory the way start-up does (so a torn tail is reported and truncated);
