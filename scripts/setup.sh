@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 PNPM_VERSION=12.21.0
 # libquickfix-dev + g++: the FIX interop test builds a real QuickFIX C++ initiator.
 # chromium: the web UI's end-to-end tests drive Debian's chromium with playwright-core.
-APT_PACKAGES=(libquickfix-dev g++ chromium)
+# etcd-server: the benchmark's baseline (a 3-member etcd started by `pnpm bench`).
+APT_PACKAGES=(libquickfix-dev g++ chromium etcd-server)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -68,6 +68,7 @@ async function startFront(
       description: i.description,
     })),
     createHandler,
+    session: { throttleMsgsPerSec: config.fixThrottleMsgsPerSec, venueCompId: config.targetCompId },
     log: (line) => log(`gateway: ${line}`),
   });
   gateway.start();

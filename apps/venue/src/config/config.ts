@@ -50,6 +50,8 @@ export interface VenueConfig {
   readonly httpPort: number;
   readonly fixTcpPort: number;
   readonly targetCompId: string;
+  /** FIX messages a session may send per second before the gateway rejects (Text names the limit). */
+  readonly fixThrottleMsgsPerSec: number;
   readonly dataDir: string;
   readonly bots: { readonly enabled: boolean; readonly ratePerSecond: number };
   readonly cluster: ClusterConfig;
@@ -137,6 +139,7 @@ export const DEFAULT_CONFIG: VenueConfig = {
   httpPort: 8080,
   fixTcpPort: 9878,
   targetCompId: 'VENUE',
+  fixThrottleMsgsPerSec: 200,
   dataDir: './data',
   bots: { enabled: true, ratePerSecond: 5 },
   cluster: { mode: 'cluster', members: DEMO_MEMBERS, durability: 'fsync', snapshotEveryEntries: 50_000 },
@@ -184,6 +187,7 @@ export function loadConfig(options: {
     'httpPort',
     'fixTcpPort',
     'targetCompId',
+    'fixThrottleMsgsPerSec',
     'dataDir',
     'bots',
     'cluster',
@@ -228,6 +232,12 @@ export function loadConfig(options: {
       65535,
     ),
     targetCompId: str('targetCompId', raw['targetCompId'] ?? DEFAULT_CONFIG.targetCompId),
+    fixThrottleMsgsPerSec: int(
+      'fixThrottleMsgsPerSec',
+      raw['fixThrottleMsgsPerSec'] ?? DEFAULT_CONFIG.fixThrottleMsgsPerSec,
+      1,
+      1_000_000,
+    ),
     dataDir: str('dataDir', pick('dataDir', 'VENUE_DATA_DIR', o.dataDir) ?? DEFAULT_CONFIG.dataDir),
     bots: demo ? bots : { ...bots, enabled: false },
     cluster: cluster(raw['cluster'], o.mode ?? env['VENUE_MODE']),
