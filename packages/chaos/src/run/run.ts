@@ -130,7 +130,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (e.type === 'fault' && e.phase === 'start')
       faultKinds.set(e.fault, (faultKinds.get(e.fault) ?? 0) + 1);
   const faultText = `${faultsInjected} (${[...faultKinds].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`;
-  const summary = summarize(options, result, faultText, durationMs, runDir);
+  const recovery = recoveryByFault(history);
+  const summary = summarize(options, result, faultText, durationMs, runDir, recovery);
   writeFileSync(join(runDir, 'summary.md'), summary);
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
@@ -163,6 +164,7 @@ function summarize(
   faults: string,
   durationMs: number,
   runDir: string,
+  recovery: string,
 ): string {
   const s = result.stats;
   const rows: [string, string | number][] = [
@@ -190,6 +192,7 @@ function summarize(
       `${s.ordersReadChecked} (not linearizable: ${count(result, 'read-not-linearizable')})`,
     ],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    ['first ack after fault start (median / max ms)', recovery || 'no faults'],
     ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
   ];
   const table = ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
@@ -204,6 +207,36 @@ function summarize(
     `Replay with: pnpm chaos --seconds ${options.seconds} --nemesis ${options.nemeses.join(',')} --seed ${options.seed}`,
     '',
   ].join('\n');
+}
+
+/**
+ * Liveness per fault kind: from each fault's start to the first acknowledgement of an operation
+ * invoked after it (how long clients saw no progress). Median and max in ms.
+ */
+function recoveryByFault(history: History): string {
+  const invokedMs = new Map<string, number>();
+  const acks: { invokedMs: number; ackMs: number }[] = [];
+  for (const e of history.events) {
+    if (e.type === 'invoke') invokedMs.set(`${e.process}/${e.opId}`, e.timeMs);
+    else if (e.type === 'ok')
+      acks.push({ invokedMs: invokedMs.get(`${e.process}/${e.opId}`) ?? e.timeMs, ackMs: e.timeMs });
+  }
+  const byKind = new Map<string, number[]>();
+  for (const e of history.events) {
+    if (e.type !== 'fault' || e.phase !== 'start') continue;
+    let first = Number.POSITIVE_INFINITY;
+    for (const a of acks) if (a.invokedMs > e.timeMs && a.ackMs < first) first = a.ackMs;
+    if (first === Number.POSITIVE_INFINITY) continue;
+    const list = byKind.get(e.fault) ?? [];
+    list.push(first - e.timeMs);
+    byKind.set(e.fault, list);
+  }
+  return [...byKind]
+    .map(([kind, ms]) => {
+      ms.sort((a, b) => a - b);
+      return `${kind} ${ms[Math.floor(ms.length / 2)]} / ${ms[ms.length - 1]}`;
+    })
+    .join(', ');
 }
 
 function count(result: CheckResult, property: string): number {
