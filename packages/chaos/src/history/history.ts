@@ -91,7 +91,9 @@ export interface FinalState {
 }
 
 /** Events kept per run: the workload stops invoking once this many are recorded. */
-export const HISTORY_EVENTS_MAX = 200_000;
+export const HISTORY_EVENTS_MAX = 500_000;
+/** Room kept past the workload's limit for the final phase (one canary order per client). */
+const HISTORY_EVENTS_RESERVE = 1_000;
 
 /** An append-only, bounded history with one clock (ms since the recorder was created). */
 export class History {
@@ -108,7 +110,9 @@ export class History {
 
   add(event: HistoryEvent): void {
     // Reports and completions are always kept (they close what was invoked); only invocations are refused.
-    if (event.type === 'invoke' && this.isFull) throw new Error('history is full');
+    if (event.type === 'invoke' && this.events.length >= HISTORY_EVENTS_MAX + HISTORY_EVENTS_RESERVE) {
+      throw new Error('history is full');
+    }
     this.events.push(event);
   }
 }
