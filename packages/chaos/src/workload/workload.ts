@@ -78,6 +78,7 @@ export class WorkloadClient {
   private opSeq = 0;
   /** Collects status answers (by ClOrdID) while the final reads run. */
   private statusAnswers: Map<string, FixMessage> | undefined;
+  private statusRefused = false;
   private seq = 0;
 
   private constructor(
@@ -254,6 +255,7 @@ export class WorkloadClient {
       const batch = targets.slice(from, from + READ_BATCH_MAX);
       const answers = new Map<string, FixMessage>();
       this.statusAnswers = answers;
+      this.statusRefused = false;
       for (const o of batch) this.send('status', o, o.clOrdId);
       this.send('status', canary, canary.clOrdId);
       const done = await this.fix
@@ -261,7 +263,7 @@ export class WorkloadClient {
         .then(() => true)
         .catch(() => false);
       this.statusAnswers = undefined;
-      if (!done) continue; // no proof of silence: this batch stays unread
+      if (!done || this.statusRefused) continue; // no proof of silence: this batch stays unread
       for (const o of batch) reads.push(toRead(this.process, o.clOrdId, answers.get(o.clOrdId)));
       canaryAnswer = answers.get(canary.clOrdId) ?? canaryAnswer;
     }
@@ -372,6 +374,9 @@ export class WorkloadClient {
 
   private onMessage(m: FixMessage): void {
     if (m.msgType === '8' && m.get(150) === 'I') this.statusAnswers?.set(m.get(11) ?? '', m);
+    // A refused request (session Reject, BusinessMessageReject, e.g. the gateway's rate throttle) is
+    // not an answer: silence in that batch proves nothing.
+    if (m.msgType === '3' || m.msgType === 'j') this.statusRefused = true;
     if (m.msgType !== '8' && m.msgType !== '9') return;
     const ordStatus = m.get(39) ?? '';
     const clOrdId = m.get(11) ?? '';
