@@ -177,6 +177,7 @@ export class MarketDataHub {
       throw new RangeError(`heartbeatMs must be a non-negative integer, got ${l.heartbeatMs}`);
     }
     if (l.heartbeatMs > 0) {
+      // nondeterminism-ok: WebSocket delivery (I/O), outside the state machine
       this.heartbeatTimer = setInterval(() => this.heartbeat(), l.heartbeatMs);
       this.heartbeatTimer.unref();
     }
@@ -419,6 +420,7 @@ export class MarketDataHub {
     this.corked.push(c);
     if (!this.uncorkScheduled) {
       this.uncorkScheduled = true;
+      // nondeterminism-ok: WebSocket delivery (I/O), outside the state machine
       if (this.limits.coalesceMs > 0) setTimeout(() => this.uncorkAll(), this.limits.coalesceMs);
       else setImmediate(() => this.uncorkAll());
     }
@@ -461,6 +463,7 @@ export class MarketDataHub {
     this.forget(c);
     // close() still queues a close frame behind the backlog; terminate so memory is freed now.
     c.socket.close(CloseCode.SlowConsumer, reason);
+    // nondeterminism-ok: WebSocket delivery (I/O), outside the state machine
     setTimeout(() => c.socket.terminate(), 1_000).unref();
   }
 
