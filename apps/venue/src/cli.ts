@@ -218,6 +218,8 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
   const passthrough: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const key = args[i];
+    // `pnpm start -- --single` hands the separator through: it means nothing here.
+    if (key === '--') continue;
     if (key === '--no-bots') {
       overrides.bots = 'false';
       bots = false;

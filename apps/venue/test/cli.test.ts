@@ -17,4 +17,9 @@ describe('venue cli', () => {
     expect(r.exitCode).toBe(2);
     expect(r.output).toContain('httpPort: expected an integer');
   });
+  it('ignores the bare -- that pnpm passes through, and names a bad option', async () => {
+    const bad = await runCli(['start', '--', '--frob', 'x']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.output).toMatch(/unknown option '--frob'/);
+  });
 });
