@@ -216,6 +216,8 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
   }, 60_000);
 
   it('a second start on the same data resumes: orders resting before are still there', async () => {
+    // Never leak the first cluster's processes if an earlier test failed before stopping it.
+    if (!stopped) await venue.stop();
     venue = await startCluster(
       testConfig(dataDir, members),
       memberLauncher(dataDir, members).memberArgs,
