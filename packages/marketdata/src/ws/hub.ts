@@ -177,8 +177,7 @@ export class MarketDataHub {
       throw new RangeError(`heartbeatMs must be a non-negative integer, got ${l.heartbeatMs}`);
     }
     if (l.heartbeatMs > 0) {
-      // nondeterminism-ok: WebSocket delivery (I/O), outside the state machine
-      this.heartbeatTimer = setInterval(() => this.heartbeat(), l.heartbeatMs);
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), l.heartbeatMs); // nondeterminism-ok: delivery I/O
       this.heartbeatTimer.unref();
     }
     this.unsubscribeSource = source.subscribe({
@@ -420,8 +419,8 @@ export class MarketDataHub {
     this.corked.push(c);
     if (!this.uncorkScheduled) {
       this.uncorkScheduled = true;
-      // nondeterminism-ok: WebSocket delivery (I/O), outside the state machine
-      if (this.limits.coalesceMs > 0) setTimeout(() => this.uncorkAll(), this.limits.coalesceMs);
+      if (this.limits.coalesceMs > 0)
+        setTimeout(() => this.uncorkAll(), this.limits.coalesceMs); // nondeterminism-ok: delivery I/O
       else setImmediate(() => this.uncorkAll());
     }
   }
@@ -463,8 +462,7 @@ export class MarketDataHub {
     this.forget(c);
     // close() still queues a close frame behind the backlog; terminate so memory is freed now.
     c.socket.close(CloseCode.SlowConsumer, reason);
-    // nondeterminism-ok: WebSocket delivery (I/O), outside the state machine
-    setTimeout(() => c.socket.terminate(), 1_000).unref();
+    setTimeout(() => c.socket.terminate(), 1_000).unref(); // nondeterminism-ok: delivery I/O
   }
 
   private sendRaw(c: Connection, data: string | Uint8Array): void {
