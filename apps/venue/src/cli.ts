@@ -2,7 +2,7 @@ import { DemoBots } from './bots/bots.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
-import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
+import { ConfigError, DEMO_ACCOUNTS, loadConfig, type VenueConfig } from './config/config.js';
 import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
 
 export const USAGE = `venue <command> [options]
@@ -163,7 +163,12 @@ export async function runCli(
         config.demo
           ? `  demo logins:   ${config.accounts
               .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin)
-              .map((a) => `${a.login}/${a.password}`)
+              // Only the shipped demo passwords are printed; configured ones stay secret.
+              .map((a) =>
+                DEMO_ACCOUNTS.some((d) => d.login === a.login && d.password === a.password)
+                  ? `${a.login}/${a.password}`
+                  : `${a.login}/(password from the config)`,
+              )
               .join(' ')}`
           : '',
         config.cluster.mode === 'cluster'

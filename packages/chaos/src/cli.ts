@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { fuzzMain } from './fuzz/run-fuzz.js';
 import { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
 import { recheckFile } from './run/recheck.js';
 import { type ChaosOptions, runChaos } from './run/run.js';
@@ -12,6 +13,7 @@ const USAGE = `pnpm chaos [--seconds N] [--nemesis ${NEMESES.join(',')}] [--seed
   --faults F    at most F faults (default 1000)
   --keep        keep history and logs of a passing run too
   --check FILE  only re-run the checker on a kept history.jsonl and print its verdict
+pnpm chaos --fuzz [--mutations N] [--seed S]: FIX fuzzing of a live single-process venue (see README).
 Results: packages/chaos/results/<UTC timestamp>/ (summary.md; on failure also history.jsonl and venue.log).`;
 
 function parse(argv: readonly string[]): ChaosOptions | string {
@@ -75,6 +77,7 @@ function parse(argv: readonly string[]): ChaosOptions | string {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2).filter((a) => a !== '--');
+  if (argv[0] === '--fuzz') return fuzzMain(argv.slice(1));
   if (argv[0] === '--check') {
     const file = argv[1];
     if (file === undefined) return usageError('--check needs a history.jsonl');

@@ -70,6 +70,13 @@ export {
   venueDictionaryXml,
 } from './fix/venue-dictionary.js';
 export { FixGateway, type FixGatewayOptions } from './gateway/gateway.js';
+export {
+  checkSecurityConfig,
+  DEFAULT_SECURITY_CONFIG,
+  LogonGuard,
+  type SecurityConfig,
+} from './security/logon-guard.js';
+export { refusalLogout } from './security/refusal.js';
 export { SessionAcceptor, type SessionAcceptorOptions } from './session/acceptor.js';
 export { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig, systemClock } from './session/config.js';
 export {

@@ -47,6 +47,28 @@ export const REQUIRED_BODY_TAGS: Readonly<Record<string, ReadonlyArray<number>>>
   j: [Tag.RefMsgType, Tag.BusinessRejectReason],
 };
 
+/**
+ * Tags that appear at most once in every message we accept (header tags and body tags outside any
+ * repeating group). A second occurrence is FIX's "Tag appears more than once" (373=13): found by
+ * the fuzzer, a duplicated Symbol(55) or Side(54) used to pass with the first value winning.
+ * Symbol(55) repeats legitimately only in MarketDataRequest's NoRelatedSym(146) group.
+ */
+const SINGLE_TAGS: ReadonlySet<number> = new Set([
+  8, 9, 35, 49, 56, 34, 52, 43, 97, 122, 1, 7, 11, 16, 18, 36, 37, 38, 40, 41, 44, 45, 54, 59, 60, 98, 99,
+  108, 111, 112, 123, 126, 141, 262, 263, 264, 265, 320, 530, 553, 554, 559,
+]);
+
+function duplicateTag(msg: FixMessage): number | undefined {
+  const seen = new Set<number>();
+  for (const f of msg.fields) {
+    const single = SINGLE_TAGS.has(f.tag) || (f.tag === Tag.Symbol && msg.msgType !== 'V');
+    if (!single) continue;
+    if (seen.has(f.tag)) return f.tag;
+    seen.add(f.tag);
+  }
+  return undefined;
+}
+
 export function isFix44MsgType(msgType: string): boolean {
   return FIX44_MSG_TYPES.has(msgType);
 }
@@ -106,6 +128,14 @@ export function validateMessage(msg: FixMessage): DictionaryProblem | undefined 
         text: `Required tag missing: ${fieldName(tag)}(${tag})`,
       };
     }
+  }
+  const dup = duplicateTag(msg);
+  if (dup !== undefined) {
+    return {
+      rejectReason: SessionRejectReason.TagAppearsMoreThanOnce,
+      refTagId: dup,
+      text: `Tag appears more than once: ${fieldName(dup)}(${dup})`,
+    };
   }
   for (const f of msg.fields) {
     const type = FIELD_TYPES.get(f.tag);

@@ -1,6 +1,7 @@
 import { InstrumentCatalog } from '../app/instruments.js';
 import { OrderEntryApp } from '../app/order-entry.js';
 import type { GatewayEvents, Instrument, OrderEntryHandler } from '../app/types.js';
+import type { SecurityConfig } from '../security/logon-guard.js';
 import { SessionAcceptor } from '../session/acceptor.js';
 import { type Clock, type SessionConfig, systemClock } from '../session/config.js';
 import type { CredentialStore } from '../session/credentials.js';
@@ -15,6 +16,8 @@ export interface FixGatewayOptions {
   readonly clock?: Clock;
   readonly session?: Partial<SessionConfig>;
   readonly connectionsMax?: number;
+  /** Logon guard and per-address connection limit (defaults: DEFAULT_SECURITY_CONFIG). */
+  readonly security?: Partial<SecurityConfig>;
   /** Interval of the heartbeat/timeout timer. */
   readonly timerIntervalMs?: number;
   readonly log?: (text: string) => void;
@@ -47,6 +50,7 @@ export class FixGateway {
       app: this.app,
       ...(options.session === undefined ? {} : { config: options.session }),
       ...(options.connectionsMax === undefined ? {} : { connectionsMax: options.connectionsMax }),
+      ...(options.security === undefined ? {} : { security: options.security }),
     });
     this.app.acceptor = this.acceptor;
     this.handler = options.createHandler(this.app);

@@ -1,4 +1,5 @@
 import type { FixField } from '../fix/message.js';
+import { DEFAULT_SECURITY_CONFIG, LogonGuard, type SecurityConfig } from '../security/logon-guard.js';
 import type { SessionStoreFactory } from '../store/store.js';
 import { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig } from './config.js';
 import type { CredentialStore } from './credentials.js';
@@ -18,6 +19,8 @@ export interface SessionAcceptorOptions {
   readonly config?: Partial<SessionConfig>;
   /** Bound on simultaneously open connections (logged on or not). */
   readonly connectionsMax?: number;
+  /** Logon guard and per-address connection limit (`src/security/`). */
+  readonly security?: Partial<SecurityConfig>;
 }
 
 /**
@@ -32,6 +35,9 @@ export class SessionAcceptor implements SessionDirectory {
   readonly stores: SessionStoreFactory;
   readonly app: SessionApplication;
   readonly connectionsMax: number;
+  readonly logonGuard: LogonGuard;
+  private readonly connectionsByAddress = new Map<string, number>();
+  private readonly addressOf = new Map<FixSession, string>();
   private readonly active = new Map<string, FixSession>();
   private readonly connections = new Set<FixSession>();
   /** Counters of connections already closed (live ones are added in `counters()`). */
@@ -54,13 +60,37 @@ export class SessionAcceptor implements SessionDirectory {
     this.stores = options.stores;
     this.app = options.app;
     this.connectionsMax = options.connectionsMax ?? 10_000;
+    this.logonGuard = new LogonGuard({ ...DEFAULT_SECURITY_CONFIG, ...options.security });
   }
 
-  /** A new transport connection; returns undefined (caller closes) when at the connection bound. */
+  /** Why a new connection from `remoteAddress` is refused (a limit is reached), or undefined. */
+  refusalReason(remoteAddress: string | undefined): string | undefined {
+    if (this.connections.size >= this.connectionsMax) {
+      return `connection limit reached: at most ${this.connectionsMax} connections per gateway`;
+    }
+    const perAddress = this.logonGuard.config.connectionsPerAddressMax;
+    if (
+      remoteAddress !== undefined &&
+      perAddress > 0 &&
+      (this.connectionsByAddress.get(remoteAddress) ?? 0) >= perAddress
+    ) {
+      return `connection limit reached: at most ${perAddress} connections per address`;
+    }
+    return undefined;
+  }
+
+  /** A new transport connection; returns undefined (caller closes) when at a connection bound. */
   openConnection(out: SessionOutput): FixSession | undefined {
-    if (this.connections.size >= this.connectionsMax) return undefined;
+    if (this.refusalReason(out.remoteAddress) !== undefined) return undefined;
     const session = new FixSession(this, out);
     this.connections.add(session);
+    if (out.remoteAddress !== undefined) {
+      this.addressOf.set(session, out.remoteAddress);
+      this.connectionsByAddress.set(
+        out.remoteAddress,
+        (this.connectionsByAddress.get(out.remoteAddress) ?? 0) + 1,
+      );
+    }
     this.connectionsTotal += 1;
     return session;
   }
@@ -68,6 +98,13 @@ export class SessionAcceptor implements SessionDirectory {
   /** Transport-side end of a connection (socket closed): always call exactly once. */
   connectionClosed(session: FixSession, reason: string): void {
     session.onTransportClosed(reason);
+    const address = this.addressOf.get(session);
+    if (address !== undefined) {
+      this.addressOf.delete(session);
+      const n = (this.connectionsByAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.connectionsByAddress.set(address, n);
+      else this.connectionsByAddress.delete(address);
+    }
     if (this.connections.delete(session)) {
       const t = this.closedTotals;
       const st = session.stats;

@@ -2,6 +2,7 @@ import { BEGIN_STRING, decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimesta
 import { fieldName, isFix44MsgType, validateMessage } from '../fix/dictionary.js';
 import type { FixField, FixMessage } from '../fix/message.js';
 import { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from '../fix/tags.js';
+import type { LogonGuard } from '../security/logon-guard.js';
 import type { SessionStore, SessionStoreFactory } from '../store/store.js';
 import type { Clock, SessionConfig } from './config.js';
 import type { AuthenticatedUser, CredentialStore } from './credentials.js';
@@ -14,6 +15,8 @@ export interface SessionOutput {
   close(reason: string): void;
   /** Diagnostics (garbled frames, rejects); optional. */
   log?(text: string): void;
+  /** The peer's IP address, when the transport knows it (logon guard, per-address limits). */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** Receives logged-on sessions' application messages (the app layer). */
@@ -33,6 +36,8 @@ export interface SessionDirectory {
   readonly credentials: CredentialStore;
   readonly stores: SessionStoreFactory;
   readonly app: SessionApplication;
+  /** Slows password guessing (optional: without it every logon is checked). */
+  readonly logonGuard?: LogonGuard;
   /** Claims `sessionKey` for `session`; false when another connection holds it. */
   claim(sessionKey: string, session: FixSession): boolean;
   release(sessionKey: string, session: FixSession): void;
@@ -306,11 +311,20 @@ export class FixSession {
       this.rejectLogon(msg, 'Username(553) is required and must equal SenderCompID(49)');
       return;
     }
+    const guard = this.dir.logonGuard;
+    const address = this.out.remoteAddress;
+    const locked = guard?.refusal(username, address, this.dir.clock.nowMs());
+    if (locked !== undefined) {
+      this.rejectLogon(msg, locked); // the password is not even checked while locked
+      return;
+    }
     const user = this.dir.credentials.authenticate(username, msg.get(Tag.Password) ?? '');
     if (user === undefined) {
+      guard?.failure(username, address, this.dir.clock.nowMs());
       this.rejectLogon(msg, 'Invalid username or password');
       return;
     }
+    guard?.success(username);
     if (msg.get(Tag.EncryptMethod) !== '0') {
       this.rejectLogon(msg, 'EncryptMethod(98) must be 0');
       return;

@@ -30,6 +30,8 @@ const BACKPRESSURE_POLL_MS = 5;
  */
 export class ConnectionPump implements SessionOutput {
   session: FixSession | undefined;
+  /** Set by the transport before the connection is opened (per-address limits, logon guard). */
+  remoteAddress: string | undefined;
   private pending: string[] = [];
   private scheduled = false;
   private closing = false;

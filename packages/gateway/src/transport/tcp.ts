@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { FixFramer } from '../fix/framer.js';
 import type { FixGateway } from '../gateway/gateway.js';
+import { refusalLogout } from '../security/refusal.js';
 import { ConnectionPump } from './pump.js';
 
 export const FIX_TCP_PORT_DEFAULT = 9878;
@@ -82,11 +83,16 @@ export class FixTcpServer {
       },
       label,
     );
+    pump.remoteAddress = socket.remoteAddress;
     const session = gw.acceptor.openConnection(pump);
     if (session === undefined) {
-      gw.log(`${label}: refused, connection limit reached`);
-      this.sockets.delete(socket);
-      socket.destroy();
+      const reason = gw.acceptor.refusalReason(socket.remoteAddress) ?? 'connection refused';
+      gw.log(`${label}: refused, ${reason}`);
+      // A Logout with the reason, so that the client's log says why (no session exists).
+      socket.on('error', () => {});
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.end(Buffer.from(refusalLogout(gw.acceptor.config.venueCompId, reason), 'latin1'));
+      setTimeout(() => socket.destroy(), this.options.endGraceMs ?? 1000).unref();
       return;
     }
     pump.session = session;

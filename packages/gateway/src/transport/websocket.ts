@@ -72,9 +72,12 @@ export function serveFixWebSocket(
     },
     label,
   );
+  pump.remoteAddress = req.socket.remoteAddress;
   const session = gw.acceptor.openConnection(pump);
   if (session === undefined) {
-    ws.close(1013, 'connection limit reached');
+    const reason = gw.acceptor.refusalReason(req.socket.remoteAddress) ?? 'connection refused';
+    gw.log(`${label}: refused, ${reason}`);
+    ws.close(1013, reason.slice(0, 120)); // 1013 "try again later"; the reason says which limit
     return;
   }
   pump.session = session;
