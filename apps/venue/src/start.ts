@@ -19,6 +19,7 @@ import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
 import { InProcessLog } from './local/in-process-log.js';
 import type { FeedMember } from './web/md-relay.js';
+import { gatewaySecurity } from './web/security.js';
 import { type ClusterView, startWebServer } from './web/server.js';
 
 export interface RunningVenue {
@@ -69,6 +70,7 @@ async function startFront(
     })),
     createHandler,
     session: { throttleMsgsPerSec: config.fixThrottleMsgsPerSec, venueCompId: config.targetCompId },
+    ...gatewaySecurity(config),
     log: (line) => log(`gateway: ${line}`),
   });
   gateway.start();

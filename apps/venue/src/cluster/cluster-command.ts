@@ -37,7 +37,7 @@ export async function runClusterCommand(
     let ok = true;
     for (const m of members) {
       try {
-        const r = await requestSnapshot(m);
+        const r = await requestSnapshot(m, 60_000, config.security.adminToken);
         ok &&= r.ok;
         out.push(`node ${m.id}: ${r.ok ? 'ok' : 'refused'} ${JSON.stringify(r.body)}`);
       } catch (e) {
@@ -48,7 +48,7 @@ export async function runClusterCommand(
     return { exitCode: ok ? 0 : 1, output: `${out.join('\n')}\n` };
   }
   if (sub === 'step-down') {
-    const r = await requestStepDown(members, to);
+    const r = await requestStepDown(members, to, 5_000, config.security.adminToken);
     return {
       exitCode: r.ok ? 0 : 1,
       output: `${r.ok ? `leader ${r.leaderId} is handing over` : 'step-down refused'}: ${JSON.stringify(r.body)}\n`,

@@ -32,6 +32,7 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,
     snapshotEveryEntries: config.cluster.snapshotEveryEntries,
+    adminToken: config.security.adminToken,
     log: (line) => process.stdout.write(`${line}\n`),
   });
 }

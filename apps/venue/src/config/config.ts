@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_SECURITY, parseSecurity, type VenueSecurityConfig } from './security.js';
 
 /** One instrument of the genesis reference data, in human units (decimal strings). */
 export interface InstrumentConfig {
@@ -57,6 +58,8 @@ export interface VenueConfig {
   readonly cluster: ClusterConfig;
   readonly instruments: readonly InstrumentConfig[];
   readonly accounts: readonly AccountConfig[];
+  /** Logon guard, connection and open-order limits, admin token (`src/config/security.ts`). */
+  readonly security: VenueSecurityConfig;
 }
 
 export const DEMO_INSTRUMENTS: readonly InstrumentConfig[] = [
@@ -145,6 +148,7 @@ export const DEFAULT_CONFIG: VenueConfig = {
   cluster: { mode: 'cluster', members: DEMO_MEMBERS, durability: 'fsync', snapshotEveryEntries: 50_000 },
   instruments: DEMO_INSTRUMENTS,
   accounts: DEMO_ACCOUNTS,
+  security: DEFAULT_SECURITY,
 };
 
 /** A configuration problem: names the key and what was expected. */
@@ -193,6 +197,7 @@ export function loadConfig(options: {
     'cluster',
     'instruments',
     'accounts',
+    'security',
   ]);
   for (const key of Object.keys(raw)) {
     if (!known.has(key))
@@ -244,6 +249,7 @@ export function loadConfig(options: {
     instruments:
       raw['instruments'] === undefined ? DEFAULT_CONFIG.instruments : instruments(raw['instruments']),
     accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
+    security: DEFAULT_CONFIG.security,
   };
   if (!demo) {
     for (const a of config.accounts) {
@@ -254,7 +260,16 @@ export function loadConfig(options: {
       }
     }
   }
-  return config;
+  // After the passwords: their message is the first a production config usually needs.
+  return { ...config, security: security(raw['security'], env['VENUE_ADMIN_TOKEN'], demo) };
+}
+
+function security(v: Json | undefined, envToken: string | undefined, demo: boolean): VenueSecurityConfig {
+  try {
+    return parseSecurity(v, envToken, demo);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function str(key: string, v: Json): string {

@@ -9,6 +9,12 @@ import type { VenueConfig } from '../config/config.js';
 export function genesisPayloads(config: VenueConfig): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const i of config.instruments) out.push(encodeCommand(instrumentCommand(i)));
+  const limits = {
+    maxOrderQtyLots: 0,
+    maxOrderNotional: 0,
+    maxOpenOrders: config.security.maxOpenOrdersPerAccount,
+    maxPositionLots: 0,
+  };
   for (const a of config.accounts) {
     out.push(
       encodeCommand({
@@ -17,10 +23,18 @@ export function genesisPayloads(config: VenueConfig): Uint8Array[] {
         accountId: a.accountId,
         login: a.login,
         stpMode: StpMode.CancelIncoming,
-        maxOrderQtyLots: 0,
-        maxOrderNotional: 0,
-        maxOpenOrders: 10_000,
-        maxPositionLots: 0,
+        ...limits,
+      }),
+    );
+    // An account that exists already keeps its old limits on AddAccount (a duplicate): setting
+    // them again makes the configured limits authoritative at every start.
+    out.push(
+      encodeCommand({
+        type: CommandType.SetRiskLimits,
+        timestampMs: 0,
+        accountId: a.accountId,
+        stpMode: StpMode.CancelIncoming,
+        ...limits,
       }),
     );
   }

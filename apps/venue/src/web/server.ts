@@ -3,10 +3,11 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { type FixGateway, serveFixWebSocket } from '@venue/gateway';
 import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
 import { counter, gauge } from '../metrics/metrics.js';
 import { type FeedMember, registerMarketDataRelay } from './md-relay.js';
+import { AdminAuth, clientAddress, NO_QUERY, registerWebSecurity } from './security.js';
 
 /** One member as the cluster panel shows it. */
 export interface MemberStatus {
@@ -63,6 +64,8 @@ const errorSchema = {
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const { config } = opts;
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  registerWebSecurity(app);
+  const adminAuth = new AdminAuth(config);
 
   // One upgrade router for both WebSocket endpoints (two independent upgrade listeners would
   // answer each other's paths with 404). Each endpoint bounds its own frames below this cap.
@@ -75,6 +78,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     '/api/config',
     {
       schema: {
+        querystring: NO_QUERY,
         response: {
           200: {
             type: 'object',
@@ -106,6 +110,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     '/api/instruments',
     {
       schema: {
+        querystring: NO_QUERY,
         response: {
           200: {
             type: 'array',
@@ -145,17 +150,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       })),
   );
 
-  app.get('/api/cluster', async () => ({ demo: config.demo, ...opts.cluster.status() }));
+  app.get('/api/cluster', { schema: { querystring: NO_QUERY } }, async () => ({
+    demo: config.demo,
+    ...opts.cluster.status(),
+  }));
 
   const control = async (
-    req: { params: { id: number }; headers: Record<string, string | string[] | undefined> },
-    reply: { code(n: number): { send(b: unknown): unknown } },
+    req: FastifyRequest<{ Params: { id: number } }>,
+    reply: FastifyReply,
     action: 'kill' | 'restart',
   ) => {
     if (!config.demo) return reply.code(404).send({ error: 'cluster controls exist only in demo mode' });
-    if (!isAdmin(config, req.headers['authorization'])) {
-      return reply.code(403).send({ error: 'admin login required (Authorization: Basic ADMIN:<password>)' });
-    }
+    const auth = adminAuth.check(req.headers['authorization'], clientAddress(req));
+    if (!auth.ok) return AdminAuth.refuse(reply, auth);
     const fn = opts.cluster[action];
     if (fn === undefined) return reply.code(409).send({ error: `${action} is not available in this mode` });
     const ok = await fn.call(opts.cluster, req.params.id);
@@ -163,8 +170,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return reply.code(202).send({ ok: true, action, id: req.params.id });
   };
   const controlSchema = {
-    params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
-    response: { 403: errorSchema, 404: errorSchema, 409: errorSchema },
+    params: {
+      type: 'object',
+      properties: { id: { type: 'integer', minimum: 1, maximum: 255 } },
+      required: ['id'],
+      additionalProperties: false,
+    },
+    querystring: NO_QUERY,
+    response: { 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema },
   } as const;
   app.post<{ Params: { id: number } }>(
     '/api/cluster/nodes/:id/kill',
@@ -177,9 +190,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     (req, reply) => control(req, reply, 'restart'),
   );
 
-  app.get('/status', async () => ({ venue: 'up', demo: config.demo, cluster: opts.cluster.status() }));
+  app.get('/status', { schema: { querystring: NO_QUERY } }, async () => ({
+    venue: 'up',
+    demo: config.demo,
+    cluster: opts.cluster.status(),
+  }));
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { schema: { querystring: NO_QUERY } }, async (_req, reply) => {
     const c = opts.gateway.acceptor.counters();
     const cluster = opts.cluster.status();
     const parts = [
@@ -228,15 +245,4 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       await app.close();
     },
   };
-}
-
-function isAdmin(config: VenueConfig, header: string | string[] | undefined): boolean {
-  if (typeof header !== 'string' || !header.startsWith('Basic ')) return false;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  const login = decoded.slice(0, colon);
-  const password = decoded.slice(colon + 1);
-  const account = config.accounts.find((a) => a.login === login);
-  return account?.admin === true && account.password === password;
 }

@@ -96,10 +96,12 @@ export function formatClusterStatus(rows: readonly MemberStatusRow[], nowMs: num
 export async function requestSnapshot(
   member: MemberAddress,
   timeoutMs = 60_000,
+  adminToken?: string,
 ): Promise<{ ok: boolean; body: unknown }> {
   const res = await fetch(url(member, '/snapshot'), {
     method: 'POST',
     signal: AbortSignal.timeout(timeoutMs),
+    headers: bearer(adminToken),
   });
   return { ok: res.ok, body: await res.json() };
 }
@@ -109,6 +111,7 @@ export async function requestStepDown(
   members: readonly MemberAddress[],
   to?: number,
   timeoutMs = 5000,
+  adminToken?: string,
 ): Promise<{ ok: boolean; leaderId: number; body: unknown }> {
   const rows = await clusterStatus(members, timeoutMs);
   const leader = rows.find((r) => r.status?.role === 'leader');
@@ -117,6 +120,12 @@ export async function requestStepDown(
   const res = await fetch(url(leader.member, `/step-down${query}`), {
     method: 'POST',
     signal: AbortSignal.timeout(timeoutMs),
+    headers: bearer(adminToken),
   });
   return { ok: res.ok, leaderId: leader.member.id, body: await res.json() };
+}
+
+/** The admin actions' Authorization header (members started with `adminToken` require it). */
+function bearer(adminToken: string | undefined): Record<string, string> {
+  return adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` };
 }

@@ -5,6 +5,7 @@
  * are allowed here, never inside the core or the services.
  */
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -61,6 +62,11 @@ export interface ClusterNodeOptions {
    * the leader refuses client requests (back-pressure) and a follower ignores new appends.
    */
   readonly serviceLagEntriesMax?: number;
+  /**
+   * When set, the admin HTTP's actions (POST /snapshot, POST /step-down) need
+   * `Authorization: Bearer <adminToken>` (401 without it, 403 with a wrong one); GETs stay open.
+   */
+  readonly adminToken?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -882,6 +888,13 @@ export class ClusterNode {
       res.end(await this.metricsText());
       return;
     }
+    if (req.method === 'POST' && this.opts.adminToken !== undefined) {
+      const denied = adminDenied(this.opts.adminToken, req.headers.authorization);
+      if (denied !== undefined) {
+        if (denied.code === 401) res.setHeader('www-authenticate', 'Bearer realm="venue-admin"');
+        return json(denied.code, { error: denied.error });
+      }
+    }
     if (req.method === 'POST' && url === '/snapshot') {
       const r = await this.takeSnapshot();
       return json(
@@ -1072,4 +1085,17 @@ function serviceWorkerUrl(): URL {
   const entry = new URL('./service-worker.ts', import.meta.url).href;
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
+/** Checks an admin action's `Authorization: Bearer` header against the token (constant time). */
+function adminDenied(
+  token: string,
+  header: string | undefined,
+): { code: 401 | 403; error: string } | undefined {
+  if (header === undefined || !header.startsWith('Bearer ')) {
+    return { code: 401, error: 'admin token required: Authorization: Bearer <adminToken>' };
+  }
+  const given = createHash('sha256').update(header.slice(7)).digest();
+  const expected = createHash('sha256').update(token).digest();
+  return timingSafeEqual(given, expected) ? undefined : { code: 403, error: 'wrong admin token' };
 }
