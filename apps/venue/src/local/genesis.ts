@@ -26,17 +26,6 @@ export function genesisPayloads(config: VenueConfig): Uint8Array[] {
         ...limits,
       }),
     );
-    // An account that exists already keeps its old limits on AddAccount (a duplicate): setting
-    // them again makes the configured limits authoritative at every start.
-    out.push(
-      encodeCommand({
-        type: CommandType.SetRiskLimits,
-        timestampMs: 0,
-        accountId: a.accountId,
-        stpMode: StpMode.CancelIncoming,
-        ...limits,
-      }),
-    );
   }
   return out;
 }
