@@ -343,7 +343,7 @@ describe('config: the security block', () => {
 // The members' admin HTTP (built CLI: `pnpm exec tsc -b` first): snapshot and step-down need the token.
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-describe('member admin HTTP: POST /snapshot and /step-down need the admin token', () => {
+describe('member admin HTTP: snapshot, step-down and the backup reads need the admin token', () => {
   let dir: string;
   let configFile: string;
   let adminPort: number;
@@ -407,6 +407,17 @@ describe('member admin HTTP: POST /snapshot and /step-down need the admin token'
       const right = await post(path, `Bearer ${ADMIN_TOKEN}`);
       expect([200, 409]).toContain(right.status); // 409: nothing new to snapshot / no follower to hand over to
       expect(await right.json()).not.toHaveProperty('error', 'wrong admin token');
+    }
+    // The backup reads (every account's orders) need it too.
+    for (const path of ['/log?from=1&max=10', '/snapshot/latest']) {
+      const get = (authorization?: string) =>
+        fetch(`http://127.0.0.1:${adminPort}${path}`, {
+          headers: authorization === undefined ? {} : { authorization },
+          signal: AbortSignal.timeout(10_000),
+        });
+      expect((await get()).status).toBe(401);
+      expect((await get('Bearer wrong')).status).toBe(403);
+      expect([200, 404]).toContain((await get(`Bearer ${ADMIN_TOKEN}`)).status);
     }
     expect((await fetch(`http://127.0.0.1:${adminPort}/status`)).status).toBe(200);
     // The CLI sends the configured token.
