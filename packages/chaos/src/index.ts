@@ -7,6 +7,12 @@ export {
 } from './checker/checker.js';
 export { checkReads, ORDER_MODEL } from './checker/reads.js';
 export { type AdminStatus, type MemberPorts, VenueProcess } from './cluster/venue-process.js';
+export { type CaseInput, corpus, type Expectation, type FuzzCase } from './fuzz/corpus.js';
+export { type CaseResult, type FuzzOptions, type FuzzReport, runFuzz } from './fuzz/fuzzer.js';
+export { MUTATIONS, type MutationKind, mutate } from './fuzz/mutate.js';
+export { formatFuzzReport, fuzzMain } from './fuzz/run-fuzz.js';
+export { linesWithSecrets } from './fuzz/secrets.js';
+export { readVenueState, SingleVenue, type VenueState } from './fuzz/venue.js';
 export type {
   CompleteEvent,
   FaultEvent,
