@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRONG_PASSWORD } from '../src/fuzz/corpus.js';
 import { type FuzzReport, runFuzz } from '../src/fuzz/fuzzer.js';
 import { FUZZ_VENUE_CONFIG, formatFuzzReport } from '../src/fuzz/run-fuzz.js';
-import { fuzzAccounts, linesWithSecrets } from '../src/fuzz/secrets.js';
+import { fuzzAccounts, fuzzAdminToken, linesWithSecrets } from '../src/fuzz/secrets.js';
 import { SingleVenue } from '../src/fuzz/venue.js';
 
 // A live single-process venue (the built CLI, `pnpm exec tsc -b` first) fuzzed over FIX/TCP and
@@ -19,10 +19,11 @@ describe('FIX fuzzing of a live venue (TCP and WebSocket)', () => {
   let venue: SingleVenue;
   let report: FuzzReport;
   const accounts = fuzzAccounts();
+  const adminToken = fuzzAdminToken();
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'venue-fuzz-test-'));
-    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts });
+    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts, security: { adminToken } });
     report = await runFuzz({
       endpoint: {
         host: '127.0.0.1',
@@ -93,7 +94,11 @@ describe('FIX fuzzing of a live venue (TCP and WebSocket)', () => {
   it("prints no password (right or wrong) in the venue's output", () => {
     expect(venue.output).toMatch(/logon refused/);
     expect(venue.output).toMatch(/logged on/);
-    const leaks = linesWithSecrets(venue.output, [...accounts.map((a) => a.password), WRONG_PASSWORD]);
+    const leaks = linesWithSecrets(venue.output, [
+      ...accounts.map((a) => a.password),
+      WRONG_PASSWORD,
+      adminToken,
+    ]);
     expect(leaks).toEqual([]);
   });
 });

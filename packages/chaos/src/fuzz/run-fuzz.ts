@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WRONG_PASSWORD } from './corpus.js';
 import { type FuzzReport, runFuzz } from './fuzzer.js';
-import { fuzzAccounts, linesWithSecrets } from './secrets.js';
+import { fuzzAccounts, fuzzAdminToken, linesWithSecrets } from './secrets.js';
 import { SingleVenue } from './venue.js';
 
 export const FUZZ_USAGE = `pnpm chaos --fuzz [--mutations N] [--seed S] [--transports tcp,ws] [--verbose]
@@ -77,7 +77,8 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   let venue: SingleVenue | undefined;
   try {
     const accounts = fuzzAccounts();
-    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts });
+    const adminToken = fuzzAdminToken();
+    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts, security: { adminToken } });
     const v = venue;
     console.log(
       `fuzz: venue pid ${v.pid} http ${v.httpUrl} fix 127.0.0.1:${v.fixPort}; seed ${seed}, ${mutations} mutations`,
@@ -99,7 +100,11 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
     console.log(formatFuzzReport(report));
     if (verbose) console.log(v.output.slice(-20_000));
     // The venue's own output (gateway log lines) must not contain a password, right or wrong.
-    const leaks = linesWithSecrets(v.output, [...accounts.map((a) => a.password), WRONG_PASSWORD]);
+    const leaks = linesWithSecrets(v.output, [
+      ...accounts.map((a) => a.password),
+      WRONG_PASSWORD,
+      adminToken,
+    ]);
     for (const l of leaks.slice(0, 10)) console.log(`secret in the venue's output: ${l}`);
     console.log(`secrets in ${v.output.length} chars of venue output: ${leaks.length}`);
     const pass = report.violations.length === 0 && leaks.length === 0;

@@ -35,3 +35,8 @@ export function linesWithSecrets(output: string, secrets: readonly string[]): st
   }
   return found;
 }
+
+/** A random admin token for the fuzz venue (checked to stay out of its output too). */
+export function fuzzAdminToken(): string {
+  return `tok-${randomBytes(16).toString('hex')}`;
+}
