@@ -101,7 +101,7 @@ export interface VenueState {
 export async function readVenueState(httpUrl: string, instrumentIds: readonly number[]): Promise<VenueState> {
   const res = await fetch(`${httpUrl}/api/cluster`, { signal: AbortSignal.timeout(3_000) });
   const cluster = (await res.json()) as { members: Array<{ logPosition: number }> };
-  const logPosition = cluster.members[0]?.logPosition ?? -1;
+  const logPosition = maxLogPosition(cluster.members);
   const books = new Map<number, string>();
   const ws = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/md`);
   try {
@@ -146,4 +146,11 @@ export function diffBooks(before: VenueState, after: VenueState): string {
     if (now !== levels) out.push(`instrument ${id}: before ${levels}, after ${now}`);
   }
   return out.join('; ');
+}
+
+/** The longest log among the members (the leader's): one member in single mode. */
+export function maxLogPosition(members: ReadonlyArray<{ logPosition: number }>): number {
+  let max = -1;
+  for (const m of members) max = Math.max(max, m.logPosition);
+  return max;
 }
