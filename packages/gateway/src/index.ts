@@ -70,6 +70,7 @@ export {
   venueDictionaryXml,
 } from './fix/venue-dictionary.js';
 export { FixGateway, type FixGatewayOptions } from './gateway/gateway.js';
+export { sanitizeLogLine } from './security/log-sanitize.js';
 export {
   checkSecurityConfig,
   DEFAULT_SECURITY_CONFIG,

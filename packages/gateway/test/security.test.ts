@@ -331,3 +331,20 @@ describe('resource limits on live transports (127.0.0.1)', () => {
     expect(await closed).toBe(1009);
   });
 });
+
+describe('log lines quote peer text safely', () => {
+  it('a Logout Text with a newline and a terminal escape cannot forge or colour a log line', async () => {
+    const { gateway, logs } = liveGateway();
+    const server = new FixTcpServer({ gateway, port: 0, host: '127.0.0.1' });
+    await server.listen();
+    cleanups.push(() => server.close());
+    const c = await TcpFixClient.connect(server.port, 'CLIENT1');
+    cleanups.push(() => c.close());
+    expect((await c.logon()).msgType).toBe('A');
+    c.send('5', [[58, 'bye\ngateway: ADMIN logged on\x1b[31m']]);
+    await until(() => logs.some((l) => l.includes('peer logged out')), 2_000, 'logout logged');
+    const line = logs.find((l) => l.includes('peer logged out'))!;
+    expect(line).toContain('bye\\x0agateway: ADMIN logged on\\x1b[31m');
+    expect(logs.every((l) => !l.includes('\n') && !l.includes('\x1b'))).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import { InstrumentCatalog } from '../app/instruments.js';
 import { OrderEntryApp } from '../app/order-entry.js';
 import type { GatewayEvents, Instrument, OrderEntryHandler } from '../app/types.js';
+import { sanitizeLogLine } from '../security/log-sanitize.js';
 import type { SecurityConfig } from '../security/logon-guard.js';
 import { SessionAcceptor } from '../session/acceptor.js';
 import { type Clock, type SessionConfig, systemClock } from '../session/config.js';
@@ -37,7 +38,9 @@ export class FixGateway {
 
   constructor(options: FixGatewayOptions) {
     const clock = options.clock ?? systemClock;
-    this.log = options.log ?? (() => {});
+    const sink = options.log;
+    // Log lines quote peer-controlled text: no line breaks or escapes reach the sink.
+    this.log = sink === undefined ? () => {} : (text) => sink(sanitizeLogLine(text));
     this.app = new OrderEntryApp(
       new InstrumentCatalog(options.instruments),
       clock.nowMs().toString(36),
