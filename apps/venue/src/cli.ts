@@ -3,6 +3,7 @@ import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
+import { commandLog, startCommandLog } from './logging/process-logs.js';
 import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
 
 export const USAGE = `venue <command> [options]
@@ -68,7 +69,11 @@ export async function runCli(
     throw e;
   }
   if (command === 'gateway' || command === 'bots') {
-    const log = (line: string) => console.log(line);
+    const { log } = commandLog(
+      config,
+      command,
+      command === 'gateway' ? `gateway-${parsed.name ?? 'g2'}` : command,
+    );
     let stop: () => Promise<void>;
     if (command === 'gateway') {
       const withBots = { ...config, bots: { ...config.bots, enabled: parsed.bots === true } };
@@ -143,7 +148,7 @@ export async function runCli(
     await new Promise<never>(() => {}); // runNode exits the process on SIGTERM/SIGINT
   }
   if (command === 'start') {
-    const log = (line: string) => console.log(line);
+    const { log, where: logWhere } = startCommandLog(config);
     let venue: RunningVenue;
     try {
       venue =
@@ -174,6 +179,7 @@ export async function runCli(
               )
               .join('\n                 ')}`
           : '  cluster:       none (--single: one process, no replication)',
+        `  logs:          ${logWhere} (JSON lines; members: node-N.log beside it; warnings also here)`,
         `  pid ${process.pid}; Ctrl-C to stop`,
       ]
         .filter((l) => l !== '')

@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   /** argv (after the node executable) that starts member `id`; undefined: watch members run elsewhere. */
   readonly memberArgs: ((id: number) => string[]) | undefined;
   readonly log: (line: string) => void;
+  /** Environment of the member processes (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -173,7 +175,10 @@ export class ClusterSupervisor implements ClusterView {
       m.external = true;
       return;
     }
-    const child = spawn(process.execPath, args(id), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args(id), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: this.options.env ?? process.env,
+    });
     m.child = child;
     const prefix = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n'))
