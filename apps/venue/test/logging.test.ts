@@ -9,6 +9,8 @@ import {
   type ProcessLoggerOptions,
   runtimeLogger,
 } from '../src/logging/logger.js';
+import { commandLog, startCommandLog } from '../src/logging/process-logs.js';
+import { testConfig } from './helpers.js';
 
 /** A pino destination that keeps the JSON lines in memory. */
 function capture(): { lines: string[]; write(s: string): void; parsed(): Record<string, unknown>[] } {
@@ -53,6 +55,8 @@ describe('structured logs (pino)', () => {
       msg: 'leader in term 7 (leader 2)',
     });
     expect(typeof line['time']).toBe('string');
+    // nodeId once per line (the member's logger carries it), not a duplicate key.
+    expect(out.lines[0]?.match(/"nodeId"/g)).toHaveLength(1);
     expect(line['pid']).toBe(process.pid);
   });
 
@@ -102,6 +106,22 @@ describe('structured logs (pino)', () => {
       unknown
     >;
     expect(line).toMatchObject({ nodeId: 3, event: 'x', msg: 'to the file' });
+  });
+
+  it('venue start logs to <data>/logs/venue.log unless told otherwise; venue gateway to stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'venue-logs-'));
+    dirs.push(dir);
+    const start = startCommandLog(testConfig(dir), {});
+    expect(start.where).toBe(join(dir, 'logs', 'venue.log'));
+    start.log('cluster: leader is node 2');
+    const line = JSON.parse(readFileSync(start.where, 'utf8').trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ process: 'start', component: 'venue', msg: 'cluster: leader is node 2' });
+    const chosen = startCommandLog(testConfig(dir), { VENUE_LOG_FILE: join(dir, 'chosen.log') });
+    expect(chosen.where).toBe(join(dir, 'chosen.log'));
+    expect(commandLog(testConfig(dir), 'gateway', 'gateway-g2', {}).where).toBe('stderr');
+    expect(commandLog(testConfig(dir), 'gateway', 'gateway-g2', { VENUE_LOG_DIR: dir }).where).toBe(
+      join(dir, 'gateway-g2.log'),
+    );
   });
 
   it('VENUE_LOG_LEVEL filters, and a bad level is refused with the allowed values', () => {

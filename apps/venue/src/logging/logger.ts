@@ -106,6 +106,9 @@ function humanLine(json: string): string {
   }
 }
 
+/** Member id each process logger carries in its base fields (not repeated per event). */
+const boundNodeIds = new WeakMap<VenueLogger, number>();
+
 /** The process's pino logger (see the module comment for where lines go). */
 export function createProcessLogger(options: ProcessLoggerOptions): VenueLogger {
   const env = options.env ?? process.env;
@@ -131,7 +134,7 @@ export function createProcessLogger(options: ProcessLoggerOptions): VenueLogger 
       level: 'warn',
       stream: { write: (line: string) => process.stderr.write(humanLine(line)) },
     });
-  return pino(
+  const logger = pino(
     {
       level: levelFrom(env),
       base: {
@@ -154,13 +157,20 @@ export function createProcessLogger(options: ProcessLoggerOptions): VenueLogger 
     },
     streams.length === 1 ? main : pino.multistream(streams),
   );
+  if (options.nodeId !== undefined) boundNodeIds.set(logger, options.nodeId);
+  return logger;
 }
 
 /** The consensus runtime's logger interface backed by pino (event name and fields on the line). */
 export function runtimeLogger(logger: VenueLogger): RuntimeLogger {
+  const bound = boundNodeIds.get(logger);
   return {
     log(level: LogLevel, event: string, fields: LogFields, msg: string) {
-      logger[level]({ event, ...fields }, msg);
+      if (bound !== undefined && fields['nodeId'] === bound) {
+        // Already on every line of this process (base field): not twice in one JSON object.
+        const { nodeId: _same, ...rest } = fields;
+        logger[level]({ event, ...rest }, msg);
+      } else logger[level]({ event, ...fields }, msg);
     },
   };
 }
