@@ -22,6 +22,8 @@ export type { ServiceMetricsContext } from './node/worker-protocol.js';
 export { METRICS_EXPORT } from './node/worker-protocol.js';
 export type { LogFields, LogLevel, RuntimeLogger } from './observe/logger.js';
 export { lineLogger } from './observe/logger.js';
+export type { HealthEvent, ServiceHealthOptions } from './observe/service-health.js';
+export { ServiceHealth } from './observe/service-health.js';
 export type { TrendChange, TrendOptions } from './observe/trend.js';
 export { TrendWatch } from './observe/trend.js';
 export type { Durability } from './storage/segment-log.js';

@@ -15,7 +15,7 @@ import type { Entry, Message, NodeId, Proposal, Ready, RestartState, Snapshot } 
 import type { Role } from '../../service.js';
 import { defaultServiceHostConfig, type ServiceHostConfig } from '../../service-host/host.js';
 import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '../observe/logger.js';
-import { TrendWatch } from '../observe/trend.js';
+import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
@@ -210,12 +210,9 @@ export class ClusterNode {
     'Service thread: processing time per entry (batch average)',
     PER_ENTRY_BUCKETS_S,
   );
-  // Service health: sums over the current sampling interval, and the trend of each series.
-  private healthBusyMs = 0;
-  private healthEntries = 0;
+  // Service health: backlog and time-per-entry trends (warnings), total service-thread time.
+  private readonly health: ServiceHealth;
   private serviceBusyMsTotal = 0;
-  private readonly backlogTrend: TrendWatch;
-  private readonly entryTimeTrend: TrendWatch;
   private readonly counters = {
     proposals: 0,
     proposalsRefused: 0,
@@ -236,11 +233,7 @@ export class ClusterNode {
     const self = opts.members.find((m) => m.id === opts.id);
     if (!self) throw new Error(`ClusterNode: id ${opts.id} is not in the member list`);
     this.self = self;
-    const windowSamples = opts.health?.windowSamples ?? HEALTH_WINDOW_SAMPLES;
-    // Backlog: growing by 100+ entries over the window and most steps up (a burst that drains is not it).
-    this.backlogTrend = new TrendWatch({ windowSamples, risingFraction: 0.8, minRise: 100, minRatio: 1 });
-    // Time per entry: most steps up and at least doubled (slowly degrading service: a leak, a growing book).
-    this.entryTimeTrend = new TrendWatch({ windowSamples, risingFraction: 0.8, minRise: 0, minRatio: 2 });
+    this.health = new ServiceHealth({ windowSamples: opts.health?.windowSamples ?? HEALTH_WINDOW_SAMPLES });
   }
 
   /**
@@ -425,8 +418,7 @@ export class ClusterNode {
       case 'applied':
         if (m.busyMs > 0 && m.index > this.serviceApplied) {
           const entries = m.index - this.serviceApplied;
-          this.healthBusyMs += m.busyMs;
-          this.healthEntries += entries;
+          this.health.recordApplied(entries, m.busyMs);
           this.serviceBusyMsTotal += m.busyMs;
           this.serviceEntryTime.observe(m.busyMs / entries / 1000);
         }
@@ -479,36 +471,8 @@ export class ClusterNode {
    */
   private sampleHealth(): void {
     if (this.closed) return;
-    const backlog = this.node.commitIndex - this.serviceApplied;
-    const perEntryUs = this.healthEntries > 0 ? (this.healthBusyMs * 1000) / this.healthEntries : Number.NaN;
-    this.healthBusyMs = 0;
-    this.healthEntries = 0;
-    const b = this.backlogTrend.push(backlog);
-    if (b === 'started') {
-      const span = this.backlogTrend.span;
-      this.emit(
-        'warn',
-        'service-backlog-growing',
-        `service backlog keeps growing: ${span.first} -> ${span.last} entries over ${span.samples} samples (committed, not yet applied by the services)`,
-        { backlogEntries: backlog, backlogFirst: span.first },
-      );
-    } else if (b === 'stopped')
-      this.emit('info', 'service-backlog-steady', `service backlog no longer growing (${backlog} entries)`, {
-        backlogEntries: backlog,
-      });
-    const t = this.entryTimeTrend.push(perEntryUs);
-    if (t === 'started') {
-      const span = this.entryTimeTrend.span;
-      this.emit(
-        'warn',
-        'service-entry-time-growing',
-        `service processing time per entry keeps growing: ${span.first.toFixed(1)} -> ${span.last.toFixed(1)} µs over ${span.samples} samples`,
-        { entryMicros: span.last, entryMicrosFirst: span.first },
-      );
-    } else if (t === 'stopped')
-      this.emit('info', 'service-entry-time-steady', 'service processing time per entry no longer growing', {
-        entryMicros: perEntryUs,
-      });
+    for (const e of this.health.sample(this.node.commitIndex - this.serviceApplied))
+      this.emit(e.level, e.event, e.msg, e.fields);
   }
 
   private proposeHousekeeping(
@@ -1182,13 +1146,13 @@ export class ClusterNode {
         'venue_service_backlog_growing',
         '1 while the service backlog keeps growing over the health window',
         'gauge',
-        this.backlogTrend.growing ? 1 : 0,
+        this.health.backlogGrowing ? 1 : 0,
       ),
       renderScalar(
         'venue_service_entry_time_growing',
         '1 while the processing time per entry keeps growing over the health window',
         'gauge',
-        this.entryTimeTrend.growing ? 1 : 0,
+        this.health.entryTimeGrowing ? 1 : 0,
       ),
       this.serviceEntryTime.render(),
       renderScalar('venue_raft_term', 'Current term', 'gauge', node.term),
