@@ -324,7 +324,7 @@ async function runBackupOrRestore(
         ...(b.backupDir === undefined ? {} : { backupDir: b.backupDir }),
         ...(b.port === undefined ? {} : { port: b.port }),
       },
-      (line) => console.log(line),
+      commandLog(config, 'backup').log,
     );
   } catch (e) {
     return { exitCode: 1, output: `venue backup: ${(e as Error).message}\n` };

@@ -24,7 +24,7 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type VenueLogger = Logger;
 
-export type ProcessName = 'node' | 'gateway' | 'web' | 'start' | 'bots' | 'services';
+export type ProcessName = 'node' | 'gateway' | 'web' | 'start' | 'bots' | 'backup';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
