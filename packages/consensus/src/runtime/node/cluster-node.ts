@@ -252,8 +252,9 @@ export class ClusterNode {
       n === undefined
         ? {
             nodeId: this.id,
-            term: st?.hardState.current.term ?? 0,
-            logPosition: st?.log.lastIndex ?? 0,
+            // null while the storage is being opened (the recovery lines say what they found).
+            term: st?.hardState.current.term ?? null,
+            logPosition: st?.log.lastIndex ?? null,
             ...extra,
           }
         : {
