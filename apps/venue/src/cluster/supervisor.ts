@@ -237,6 +237,7 @@ export class ClusterSupervisor implements ClusterView {
   }
 
   private event(nodeId: number, text: string): void {
+    this.options.log(`cluster: node ${nodeId} ${text}`);
     this.events.push({ timestampMs: Date.now(), nodeId, text });
     if (this.events.length > EVENTS_MAX) this.events.shift();
   }
