@@ -19,6 +19,7 @@ import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
 import { InProcessLog } from './local/in-process-log.js';
 import { logFileFor } from './logging/logger.js';
+import { ProcessMetrics } from './metrics/process-metrics.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import type { FeedMember } from './web/md-relay.js';
 import { type ClusterView, startWebServer } from './web/server.js';
@@ -76,6 +77,7 @@ async function startFront(
     log: (line) => log(`gateway: ${line}`),
   });
   gateway.start();
+  const processMetrics = new ProcessMetrics();
   const tcp = new FixTcpServer({ gateway, host: config.host, port: config.fixTcpPort });
   const tcpAddress = await tcp.listen();
   let web: Awaited<ReturnType<typeof startWebServer>>;
@@ -95,6 +97,7 @@ async function startFront(
               )
             : '',
           observe.metrics?.() ?? '',
+          processMetrics.render(),
         ]
           .filter((p) => p !== '')
           .join('\n'),
@@ -103,6 +106,7 @@ async function startFront(
   } catch (e) {
     await tcp.close();
     gateway.stop();
+    processMetrics.stop();
     throw e;
   }
 
@@ -131,6 +135,7 @@ async function startFront(
       await web.close();
       await tcp.close();
       gateway.stop();
+      processMetrics.stop();
     },
   };
 }

@@ -132,10 +132,13 @@ describe('observability of the single-process venue: /metrics after trading, JSO
     expect(sample(text, 'venue_gateway_sessions_logged_on')).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'venue_gateway_messages_received_total')).toBeGreaterThanOrEqual(6);
     expect(sample(text, 'venue_order_round_trip_seconds_count')).toBeGreaterThanOrEqual(3);
+    // The process itself.
+    expect(sample(text, 'venue_process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+    expect(sample(text, 'venue_event_loop_delay_max_seconds')).toBeGreaterThanOrEqual(0);
     // Every sample line is `name{labels} number`.
     for (const line of text.trim().split('\n')) {
       if (line.startsWith('#')) continue;
-      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/);
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+$/);
     }
     md.close();
   });

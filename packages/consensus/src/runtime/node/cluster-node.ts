@@ -1195,6 +1195,12 @@ export class ClusterNode {
     }
     const parts = [
       renderScalar('venue_node_id', 'This member', 'gauge', this.id),
+      renderScalar(
+        'venue_process_resident_memory_bytes',
+        'Resident set size',
+        'gauge',
+        process.memoryUsage.rss(),
+      ),
       [
         '# HELP venue_raft_role 1 for the role this member has now',
         '# TYPE venue_raft_role gauge',
