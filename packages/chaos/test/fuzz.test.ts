@@ -92,13 +92,10 @@ describe('FIX fuzzing of a live venue (TCP and WebSocket)', () => {
   });
 
   it("prints no password (right or wrong) in the venue's output", () => {
-    expect(venue.output).toMatch(/logon refused/);
-    expect(venue.output).toMatch(/logged on/);
-    const leaks = linesWithSecrets(venue.output, [
-      ...accounts.map((a) => a.password),
-      WRONG_PASSWORD,
-      adminToken,
-    ]);
+    const output = venue.allOutput();
+    expect(output).toMatch(/logon refused/);
+    expect(output).toMatch(/logged on/);
+    const leaks = linesWithSecrets(output, [...accounts.map((a) => a.password), WRONG_PASSWORD, adminToken]);
     expect(leaks).toEqual([]);
   });
 });

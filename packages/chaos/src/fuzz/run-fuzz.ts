@@ -115,13 +115,10 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
     console.log(formatFuzzReport(report));
     if (verbose) console.log(v.output.slice(-20_000));
     // The venue's own output (gateway log lines) must not contain a password, right or wrong.
-    const leaks = linesWithSecrets(v.output, [
-      ...accounts.map((a) => a.password),
-      WRONG_PASSWORD,
-      adminToken,
-    ]);
+    const output = v.allOutput();
+    const leaks = linesWithSecrets(output, [...accounts.map((a) => a.password), WRONG_PASSWORD, adminToken]);
     for (const l of leaks.slice(0, 10)) console.log(`secret in the venue's output: ${l}`);
-    console.log(`secrets in ${v.output.length} chars of venue output: ${leaks.length}`);
+    console.log(`secrets in ${output.length} chars of venue output and logs: ${leaks.length}`);
     const pass = report.violations.length === 0 && leaks.length === 0;
     console.log(pass ? 'fuzz: PASS' : 'fuzz: FAIL');
     return pass ? 0 : 1;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { venueMainJs } from '../cluster/venue-process.js';
@@ -19,7 +19,26 @@ export class SingleVenue {
   fixPort = 0;
   private exit: { code: number | null; signal: string | null } | undefined;
 
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly workDir: string,
+  ) {}
+
+  /**
+   * Everything the venue wrote: stdout and stderr, then its log files (`<data>/logs/*.log`, JSON
+   * lines), each bounded.
+   */
+  allOutput(): string {
+    const dir = join(this.workDir, 'data', 'logs');
+    let text = this.output;
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir).sort()) {
+        if (!f.endsWith('.log')) continue;
+        text += `\n${readFileSync(join(dir, f), 'utf8').slice(-OUTPUT_CHARS_MAX)}`;
+      }
+    }
+    return text;
+  }
 
   /** `config` is merged into the venue's JSON config (e.g. limits); bots are off. */
   static async start(workDir: string, config: Record<string, unknown> = {}): Promise<SingleVenue> {
@@ -43,7 +62,7 @@ export class SingleVenue {
       '0',
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const venue = new SingleVenue(child);
+    const venue = new SingleVenue(child, workDir);
     const append = (chunk: Buffer) => {
       if (venue.output.length < OUTPUT_CHARS_MAX) venue.output += chunk.toString('utf8');
     };
