@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FixMessage } from '@venue/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemberConfig } from '../src/config/config.js';
+import { DEMO_ADMIN_TOKEN } from '../src/config/security.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster } from '../src/start.js';
 import { freeMembers, memberLauncher, testConfig } from './helpers.js';
@@ -135,7 +136,11 @@ describe('observability of the replicated venue: member and gateway /metrics, me
 
   it('member logs are JSON lines; log events carry nodeId, term and log position', async () => {
     const lead = await leader();
-    const snap = await fetch(`http://127.0.0.1:${lead.adminPort}/snapshot`, { method: 'POST' });
+    // Admin actions need the members' admin token (the demo's here).
+    const snap = await fetch(`http://127.0.0.1:${lead.adminPort}/snapshot`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` },
+    });
     expect(snap.status).toBe(200);
     const taken = (await snap.json()) as { index: number };
     let lines: LogLine[] = [];
