@@ -348,3 +348,52 @@ describe('log lines quote peer text safely', () => {
     expect(logs.every((l) => !l.includes('\n') && !l.includes('\x1b'))).toBe(true);
   });
 });
+
+describe('ResendRequest amplification', () => {
+  it('ResendRequests count against the throttle: a flood gets Reject 373=99, not a journal replay each', () => {
+    const h = harness({ throttleMsgsPerSec: 5 });
+    const c = h.connect('192.0.2.1');
+    let seq = 1;
+    const send = (type: string, body: Array<[number, string]>) =>
+      c.session?.onFrame(
+        encodeFix(
+          [
+            [35, type],
+            [49, 'CLIENT1'],
+            [56, 'VENUE'],
+            [34, String(seq++)],
+            [52, formatUtcTimestamp(h.clock.nowMs())],
+            ...body,
+          ].map(([tag, value]) => ({ tag: Number(tag), value: String(value) })),
+        ),
+      );
+    send('A', [
+      [98, '0'],
+      [108, '30'],
+      [553, 'CLIENT1'],
+      [554, 'demo'],
+    ]);
+    // 50 messages in the journal for this session.
+    for (let i = 0; i < 50; i++)
+      h.gateway.acceptor.sendToSession('CLIENT1', 'j', [
+        { tag: 45, value: '1' },
+        { tag: 372, value: 'D' },
+        { tag: 380, value: '0' },
+        { tag: 58, value: `m${i}` },
+      ]);
+    c.received.length = 0;
+    for (let i = 0; i < 20; i++)
+      send('2', [
+        [7, '1'],
+        [16, '0'],
+      ]);
+    const replays = c.received.filter((m) => m.get(43) === 'Y').length;
+    const rejects = c.received.filter((m) => m.msgType === '3');
+    // 5 tokens: at most 5 replays of the journal (each up to ~52 messages), the rest rejected.
+    expect(rejects.length).toBe(15);
+    expect(rejects[0]?.get(373)).toBe('99');
+    expect(rejects[0]?.get(58)).toBe('Throttle limit exceeded: at most 5 messages per second');
+    expect(replays).toBeLessThanOrEqual(5 * 52);
+    expect(replays).toBeGreaterThan(0);
+  });
+});

@@ -162,7 +162,10 @@ export class FixSession {
     }
     const expected = store.nextTargetSeq;
     if (seq > expected) {
-      if (msgType === MsgType.ResendRequest && validateMessage(msg) === undefined) this.onResendRequest(msg);
+      if (msgType === MsgType.ResendRequest && validateMessage(msg) === undefined) {
+        if (this.takeThrottleToken(now)) this.onResendRequest(msg);
+        else this.stats.throttled++; // (see below: a ResendRequest flood must not amplify)
+      }
       if (msgType === MsgType.Logout) {
         this.acknowledgeLogout(msg);
         return;
@@ -245,6 +248,19 @@ export class FixSession {
       return;
     }
     this.advanceTarget(seq);
+    // A ResendRequest replays up to the whole journal: it counts against the throttle like an
+    // application message, so that a flood of them cannot amplify into millions of messages.
+    if (msgType === MsgType.ResendRequest && !this.takeThrottleToken(now)) {
+      this.stats.throttled++;
+      this.sendReject(
+        seq,
+        msgType,
+        SessionRejectReason.Other,
+        undefined,
+        `Throttle limit exceeded: at most ${this.dir.config.throttleMsgsPerSec} messages per second`,
+      );
+      return;
+    }
     if (isAdminMsgType(msgType)) {
       this.onAdmin(msg);
       return;
