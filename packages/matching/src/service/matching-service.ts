@@ -183,7 +183,8 @@ export class MatchingService implements ClusteredService, EventSink {
       cmd.type === CommandType.AddInstrument ||
       cmd.type === CommandType.SetInstrumentStatus ||
       cmd.type === CommandType.AddAccount ||
-      cmd.type === CommandType.SetRiskLimits
+      cmd.type === CommandType.SetRiskLimits ||
+      cmd.type === CommandType.SetTradingSchedule
     );
   }
 
