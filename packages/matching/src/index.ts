@@ -38,7 +38,6 @@ export {
 export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
-export { TradingController } from './phases/controller.js';
 export type { TradingSchedule } from './phases/phases.js';
 export {
   isCallPhase,

@@ -19,7 +19,6 @@ import { bandHigh, bandLow, Instrument, type InstrumentView } from '../instrumen
 import { ExpiryQueue } from '../orders/expiry.js';
 import { TradingController } from '../phases/controller.js';
 import {
-  isCallPhase,
   NO_DEADLINE_MS,
   nextCloseAfter,
   TradingPhase,

@@ -121,6 +121,6 @@ export class TradingState {
 
   /** Earliest pending deadline of this instrument. */
   deadlineMs(): number {
-    return this.nextBoundaryMs < this.volAuctionEndMs ? this.nextBoundaryMs : this.volAuctionEndMs;
+    return Math.min(this.nextBoundaryMs, this.volAuctionEndMs);
   }
 }
