@@ -249,9 +249,14 @@ describe('opening and closing auctions', () => {
     );
     sink.clear();
     eng.apply(tick(9 * H));
-    expect(trades(sink.events).reduce((s, x) => s + x.qtyLots, 0)).toBe(12);
+    // Slice by slice (5 shown at a time), all at the one auction price.
+    expect(trades(sink.events).map((x) => [x.priceTicks, x.qtyLots])).toEqual([
+      [10_000, 5],
+      [10_000, 5],
+      [10_000, 2],
+    ]);
     const lvl = eng.book(ZVZZT)!.bestBid()!;
-    expect(lvl).toMatchObject({ priceTicks: 10_000, totalLots: 18, visibleLots: 5, orderCount: 1 });
+    expect(lvl).toMatchObject({ priceTicks: 10_000, totalLots: 18, visibleLots: 3, orderCount: 1 });
   });
 
   it('Day orders take part in the closing auction, then expire at the close; GTC stay', () => {

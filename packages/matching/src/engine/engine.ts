@@ -1449,8 +1449,9 @@ export class MatchingEngine {
   /**
    * @internal Uncrosses a crossed book at the single auction price (src/auction/uncross.ts):
    * buys priced >= P and sells priced <= P execute in price-time priority until the executable
-   * volume is done; every trade prints at P. Of each pair the earlier order (time priority) is
-   * reported as the maker. Self-trade prevention does not apply in the uncross.
+   * volume is done; every trade prints at P. An iceberg takes part with its whole quantity at its
+   * queue position. Of each pair the earlier order (time priority) is reported as the maker.
+   * Self-trade prevention does not apply in the uncross.
    */
   uncross(inst: Instrument): void {
     const r = this.uncrossOf(inst);
@@ -1482,7 +1483,9 @@ export class MatchingEngine {
       const buy = buys[bi];
       const sell = sells[si];
       if (buy === undefined || sell === undefined) throw new Error('invariant: uncross ran out of orders');
-      const q = Math.min(buy.leavesLots, sell.leavesLots, left);
+      // At most the displayed slices: an iceberg fills slice by slice (each refresh is shown),
+      // as in continuous trading, so an execution never exceeds what market data displayed.
+      const q = Math.min(buy.visibleLots, sell.visibleLots, left);
       const buyDone = q === buy.leavesLots;
       const sellDone = q === sell.leavesLots;
       this.auctionTrade(inst, buy, sell, q, px);
