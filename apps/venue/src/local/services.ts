@@ -45,7 +45,13 @@ export interface VenueServices {
 /** Builds the venue's services for one replica (a fresh set per start or snapshot restore). */
 export function createVenueServices(): VenueServices {
   let matching: MatchingService | undefined;
-  const marketdata = new MarketDataService({ books: { book: (id) => matching?.engine.book(id) } });
+  const marketdata = new MarketDataService({
+    books: {
+      book: (id) => matching?.engine.book(id),
+      // Trading phase and indicative uncross for the md `status` channel (issue 13).
+      auction: (id) => matching?.engine.auctionInfo(id),
+    },
+  });
   matching = new TeedMatchingService(marketdata.sink);
   return { matching, marketdata, list: [matching, marketdata] };
 }
