@@ -45,7 +45,7 @@ export {
 } from './messages/messages.js';
 export { FeedRing, StreamRing } from './ring/ring.js';
 export type { FeedListener, MarketDataServiceOptions } from './service/service.js';
-export { BAR_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';
+export { BAR_TIMER_ID, FOLLOW_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';
 export { teeSink } from './service/tee.js';
 export type { FeedSource, FeedSourceListener, HubLimits, HubStats, WireFormat } from './ws/hub.js';
 export { CloseCode, DEFAULT_HUB_LIMITS, MarketDataHub } from './ws/hub.js';

@@ -50,6 +50,7 @@ export function createVenueServices(): VenueServices {
       book: (id) => matching?.engine.book(id),
       // Trading phase and indicative uncross for the md `status` channel (issue 13).
       auction: (id) => matching?.engine.auctionInfo(id),
+      nextDeadlineMs: () => matching?.engine.nextDeadlineMs() ?? 0,
     },
   });
   matching = new TeedMatchingService(marketdata.sink);

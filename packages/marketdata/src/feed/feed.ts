@@ -49,6 +49,12 @@ export interface BookSource {
    * `engine.auctionInfo(id)`); without it the feed publishes no `status` channel.
    */
   auction?(instrumentId: number): AuctionView | undefined;
+  /**
+   * Optional: matching's next log-timer deadline (`engine.nextDeadlineMs()`, 0 = none). The
+   * service then follows matching's timers, so what they change (expiries, phase changes,
+   * auctions) is published at once instead of at the next entry.
+   */
+  nextDeadlineMs?(): number;
 }
 
 /** Phase and indicative uncross as matching reports them (`surplusLots` > 0: buy surplus). */
