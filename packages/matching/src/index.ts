@@ -47,6 +47,8 @@ export {
   TradingPhase,
   VOL_AUCTION_MS_MAX,
 } from './phases/phases.js';
+export type { TradingSpec } from './phases/spec.js';
+export { timeOfDayMs, tradingScheduleCommand } from './phases/spec.js';
 export type {
   AdminAckMessage,
   ExecutionReportMessage,
