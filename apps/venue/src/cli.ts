@@ -1,9 +1,12 @@
+import { BACKUP_USAGE, runRestore, startBackup, takeBackupArgs } from './backup/backup-command.js';
 import { DemoBots } from './bots/bots.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
+import { runShadowCommand } from './shadow/shadow-command.js';
 import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
+import { runUpgradeCommand } from './upgrade/upgrade-command.js';
 
 export const USAGE = `venue <command> [options]
 
@@ -30,6 +33,14 @@ Commands:
   replay --data DIR [--to POSITION]
            Rebuild the book offline from a stopped member's data directory (e.g. data/node-1):
            newest snapshot, then the log up to POSITION; prints the state hash and the books.
+${BACKUP_USAGE}  upgrade status | upgrade activate --version V
+           The service version (behaviour of the state machines) is decided through the log: after
+           every member runs a build that supports V (rolling restart, one member at a time), one
+           log entry activates V and every replica switches at that position. Refused while a
+           member's build cannot run V.
+  shadow --data DIR --service matching@<module|current> [--to POSITION] [--hash-every N]
+           Canary: a candidate build of the services applies the same log beside production;
+           reports the first entry whose outputs or state hash differ, and how many differ.
   help     Show this text.
 
 Options of every command:
@@ -53,6 +64,9 @@ export async function runCli(
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
   }
+  if (command === 'shadow') return runShadowCommand(rest, io.out ?? process.stdout);
+  if (command === 'backup' || command === 'restore') return runBackupOrRestore(command, rest, io);
+  if (command === 'upgrade') return runUpgrade(rest);
   const commands = ['start', 'node', 'gateway', 'bots', 'cluster', 'replay'];
   if (!commands.includes(command)) {
     return { exitCode: 2, output: `unknown command '${command}': run 'venue --help' for the list\n` };
@@ -283,4 +297,76 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
     }
   }
   return { file, id, to, name, url, rate, bots, overrides, passthrough };
+}
+
+/** `venue backup` / `venue restore`: their own options, then the common ones (--config, --data). */
+async function runBackupOrRestore(
+  command: 'backup' | 'restore',
+  argv: readonly string[],
+  io: { waitForSignal?: boolean },
+): Promise<CliResult> {
+  const b = takeBackupArgs(argv);
+  if (b.error !== undefined) return { exitCode: 2, output: `${b.error}\n\n${USAGE}` };
+  const parsed = parseStartOptions(b.rest);
+  if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+  let config: VenueConfig;
+  try {
+    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+  } catch (e) {
+    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+    throw e;
+  }
+  if (command === 'restore') return runRestore(config, b.from);
+  let running: Awaited<ReturnType<typeof startBackup>>;
+  try {
+    running = await startBackup(
+      config,
+      {
+        ...(b.backupDir === undefined ? {} : { backupDir: b.backupDir }),
+        ...(b.port === undefined ? {} : { port: b.port }),
+      },
+      (line) => console.log(line),
+    );
+  } catch (e) {
+    return { exitCode: 1, output: `venue backup: ${(e as Error).message}\n` };
+  }
+  console.log(`venue backup running: ${running.url}/status, ${running.url}/metrics (pid ${process.pid})`);
+  if (io.waitForSignal !== false)
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  const s = running.backup.status();
+  await running.stop();
+  return { exitCode: 0, output: `venue backup stopped at position ${s.position} (lag ${s.lagEntries})\n` };
+}
+
+/** `venue upgrade status | activate --version V [--config F]`. */
+async function runUpgrade(argv: readonly string[]): Promise<CliResult> {
+  const [sub, ...rest] = argv;
+  let version: number | undefined;
+  const others: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--version') {
+      const v = Number(rest[i + 1]);
+      if (!Number.isSafeInteger(v) || v < 1)
+        return { exitCode: 2, output: `--version expects a positive integer, got '${rest[i + 1] ?? ''}'\n` };
+      version = v;
+      i++;
+    } else others.push(rest[i] as string);
+  }
+  const parsed = parseStartOptions(others);
+  if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+  let config: VenueConfig;
+  try {
+    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+  } catch (e) {
+    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+    throw e;
+  }
+  try {
+    return await runUpgradeCommand(config, sub, version);
+  } catch (e) {
+    return { exitCode: 1, output: `venue upgrade: ${(e as Error).message}\n` };
+  }
 }
