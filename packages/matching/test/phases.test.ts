@@ -415,3 +415,31 @@ describe('volatility interruption', () => {
     expect(phaseOf(eng)).toBe(TradingPhase.Continuous);
   });
 });
+
+describe('SetTradingSchedule validation', () => {
+  it('rejects bad schedules and volatility settings with a reason, changing nothing', () => {
+    const { eng, sink } = setup();
+    const bad: SetTradingScheduleCommand[] = [
+      schedule(1, { ...SCHEDULE, closeMs: DAY }), // not < 24 h
+      schedule(1, { ...SCHEDULE, preOpenMs: -1 }),
+      schedule(1, { ...SCHEDULE, continuousMs: 8 * H }), // before the opening auction
+      schedule(1, SCHEDULE, 100, 0), // band without an auction length
+      schedule(1, SCHEDULE, 10_001, 1_000), // band over 100%
+      schedule(1, SCHEDULE, 100, 3_600_001), // auction longer than an hour
+      schedule(1, SCHEDULE, 1.5, 1_000), // not an integer
+      { ...schedule(1), instrumentId: 999 },
+    ];
+    for (const c of bad) {
+      sink.clear();
+      eng.apply(c);
+      const e = execs(sink.events);
+      expect(e).toHaveLength(1);
+      expect(e[0]!.execType).toBe(ExecType.Rejected);
+      expect(e[0]!.reason).toBe(
+        c.instrumentId === 999 ? Reason.UnknownInstrument : Reason.InvalidTradingSchedule,
+      );
+      expect(phaseOf(eng)).toBe(TradingPhase.Continuous);
+      expect(eng.nextDeadlineMs()).toBe(0);
+    }
+  });
+});
