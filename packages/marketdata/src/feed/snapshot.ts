@@ -41,7 +41,10 @@ function writeLevels(w: ByteWriter, levels: readonly ShadowLevel[]): void {
 export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
   const st = feed.stateForSnapshot();
   const w = new ByteWriter();
-  w.u32(MAGIC);
+  // Until a status message exists the old format is written (same bytes and hash as a build
+  // without the status channel, e.g. during a rolling upgrade).
+  const withStatus = st.list.some((s) => s.status.seq > 0 || s.statusDirty);
+  w.u32(withStatus ? MAGIC : MAGIC_V1);
   w.u32(feed.config.depthTop);
   w.u32(feed.config.l3 ? 1 : 0);
   w.u53(feed.logPosition);
@@ -71,7 +74,7 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
       w.u53(t.takerOrderId);
       w.u53(t.timestampMs);
     }
-    for (const seq of s.seqs) w.u53(seq);
+    for (let c = 0; c < (withStatus ? s.seqs.length : CHANNELS_V1); c++) w.u53(s.seqs[c]!);
     writeLevels(w, sortedLevels(s.bids, 1));
     writeLevels(w, sortedLevels(s.asks, 2));
     const b = s.bbo;
@@ -121,6 +124,7 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
       w.u53(k.notional);
       w.u32(k.tradeCount);
     }
+    if (!withStatus) continue;
     const st2 = s.status;
     w.u32(s.statusDirty ? 1 : 0);
     w.u53(st2.seq);

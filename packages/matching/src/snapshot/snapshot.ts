@@ -4,14 +4,19 @@ import { OrderState } from '../book/order.js';
 import { type EngineConfig, MatchingEngine } from '../engine/engine.js';
 import type { EventSink } from '../events/events.js';
 import type { Instrument } from '../instruments/instrument.js';
-import { TradingPhase, type TradingState, validSchedule } from '../phases/phases.js';
+import { NO_DEADLINE_MS, TradingPhase, type TradingState, validSchedule } from '../phases/phases.js';
 import { CommandType } from '../types/commands.js';
-import type { InstrumentStatus, StpMode } from '../types/enums.js';
+import { InstrumentStatus, type StpMode } from '../types/enums.js';
 import { ByteReader, ByteWriter, SnapshotError } from './bytes.js';
 
 const MAGIC = 0x564d5331; // 'VMS1'
-/** 2: adds each instrument's trading phase state (version 1 snapshots load as continuous, no schedule). */
+/**
+ * 2: adds each instrument's trading phase state (version 1 snapshots load as continuous, no
+ * schedule). While no instrument uses phases (the default) version 1 is written: the bytes, and so
+ * the state hash, stay those of a build without phases (a rolling upgrade sees equal hashes).
+ */
 const VERSION = 2;
+const VERSION_NO_PHASES = 1;
 
 function writeOrder(w: ByteWriter, o: Order): void {
   w.num(o.id);
@@ -32,6 +37,19 @@ function writeOrder(w: ByteWriter, o: Order): void {
   w.num(o.cumNotional);
   w.num(o.expireAtMs);
   w.num(o.prioritySeq);
+}
+
+/** The state a version 1 snapshot restores: no schedule, no band, continuous (or halted by status). */
+function tradingIsDefault(t: TradingState, status: number): boolean {
+  return (
+    t.schedule === null &&
+    t.volBandBps === 0 &&
+    t.volAuctionMs === 0 &&
+    t.volAuctionEndMs === NO_DEADLINE_MS &&
+    t.nextBoundaryMs === NO_DEADLINE_MS &&
+    t.scheduled === TradingPhase.Continuous &&
+    t.phase === (status === InstrumentStatus.Halted ? TradingPhase.Halted : TradingPhase.Continuous)
+  );
 }
 
 function writeTrading(w: ByteWriter, t: TradingState): void {
@@ -87,8 +105,9 @@ function readTrading(r: ByteReader, t: TradingState): void {
  */
 export function writeSnapshot(engine: MatchingEngine): Uint8Array {
   const w = new ByteWriter();
+  const phases = engine.instrumentList.some((i) => !tradingIsDefault(i.trading, i.status));
   w.u32(MAGIC);
-  w.u32(VERSION);
+  w.u32(phases ? VERSION : VERSION_NO_PHASES);
   w.num(engine.config.sessionEndMsOfDay);
   w.num(engine.nowMs);
   w.num(engine.orderSeq);
@@ -112,7 +131,7 @@ export function writeSnapshot(engine: MatchingEngine): Uint8Array {
     w.num(b.lastTradeId);
     w.u8(b.lastTradeAggressorSide);
     w.num(b.lastTradeTimestampMs);
-    writeTrading(w, inst.trading);
+    if (phases) writeTrading(w, inst.trading);
   }
   w.u32(engine.accountList.length);
   for (const a of engine.accountList) {
