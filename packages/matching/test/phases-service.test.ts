@@ -115,4 +115,27 @@ describe('trading phases through MatchingService', () => {
     // Next boundary: the close at 17:00.
     expect(ctx.timers.get(1)).toBe(17 * H);
   });
+
+  it('with tradingPhasesFromVersion, schedules are refused until that service version is active', () => {
+    let version = 1;
+    const svc = new MatchingService({ tradingPhasesFromVersion: 2 });
+    const ctx = new FakeContext();
+    const withVersion: ServiceContext = {
+      reply: (id, p) => ctx.reply(id, p),
+      scheduleTimer: (c, d) => ctx.scheduleTimer(c, d),
+      cancelTimer: (c) => ctx.cancelTimer(c),
+      serviceVersion: () => version,
+    };
+    svc.onStart(withVersion, undefined);
+    svc.onSessionMessage(admin, 8 * H, 1, encodeCommand(scheduleCmd(8 * H)));
+    expect(ctx.replies[0]!.messages[0]).toMatchObject({
+      type: 'reject',
+      reason: Reason.InvalidCommand,
+      text: 'trading schedules need service version 2 (active: 1); activate it first',
+    });
+    expect(svc.engine.instrument(ZVZZT)!.phase).toBe(TradingPhase.Continuous);
+    version = 2;
+    svc.onSessionMessage(admin, 8 * H, 2, encodeCommand(scheduleCmd(8 * H)));
+    expect(svc.engine.instrument(ZVZZT)!.phase).toBe(TradingPhase.OpeningAuction);
+  });
 });

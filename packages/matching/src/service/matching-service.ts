@@ -32,6 +32,13 @@ export interface MatchingServiceOptions {
   /** Principals allowed to send admin commands; undefined = any principal (demo). */
   adminPrincipals?: readonly string[];
   engine?: Partial<EngineConfig>;
+  /**
+   * Service version (decided through the log, `ServiceContext.serviceVersion`) from which
+   * SetTradingSchedule is accepted. Default 1: always. A venue doing a rolling upgrade from a build
+   * without trading phases sets the version that introduces them, so no replica applies a schedule
+   * before every replica can (an old build would not understand it and diverge).
+   */
+  tradingPhasesFromVersion?: number;
 }
 
 const EXPIRY_TIMER_ID = 1;
@@ -107,7 +114,18 @@ export class MatchingService implements ClusteredService, EventSink {
       appendReject(this.out(session.id), timestampMs, Reason.InvalidCommand, e.templateId ?? 0, 0, e.message);
     }
     if (cmd !== undefined) {
-      if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
+      const version = this.ctx?.serviceVersion?.() ?? 1;
+      const phasesFrom = this.options.tradingPhasesFromVersion ?? 1;
+      if (cmd.type === CommandType.SetTradingSchedule && version < phasesFrom) {
+        appendReject(
+          this.out(session.id),
+          timestampMs,
+          Reason.InvalidCommand,
+          0,
+          CommandKind.Admin,
+          `trading schedules need service version ${phasesFrom} (active: ${version}); activate it first`,
+        );
+      } else if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
         appendReject(
           this.out(session.id),
           timestampMs,
