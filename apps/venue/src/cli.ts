@@ -33,7 +33,8 @@ Commands:
   help     Show this text.
 
 Options of every command:
-  --config FILE   JSON config (see apps/venue/README.md); environment VENUE_* overrides it
+  --config FILE   config file, JSON or TOML (*.toml); keys in apps/venue/README.md; every key
+                  has a VENUE_* environment override (e.g. VENUE_MEMBERS, VENUE_ADMIN_TOKEN)
   --data DIR      data directory (default ./data; member N uses DIR/node-N)
 `;
 

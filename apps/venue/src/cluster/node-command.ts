@@ -32,6 +32,10 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,
     snapshotEveryEntries: config.cluster.snapshotEveryEntries,
+    raft: {
+      electionTimeoutMs: config.cluster.electionTimeoutMs,
+      heartbeatIntervalMs: config.cluster.heartbeatIntervalMs,
+    },
     log: (line) => process.stdout.write(`${line}\n`),
   });
 }
