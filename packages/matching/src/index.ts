@@ -36,6 +36,11 @@ export {
 export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
+export {
+  ACCOUNT_ORDERS_MAX,
+  decodeAccountOrdersQuery,
+  encodeAccountOrdersQuery,
+} from './service/account-orders.js';
 export type {
   AdminAckMessage,
   ExecutionReportMessage,
