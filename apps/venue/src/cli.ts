@@ -3,6 +3,7 @@ import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
+import { runShadowCommand } from './shadow/shadow-command.js';
 import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
 
 export const USAGE = `venue <command> [options]
@@ -30,6 +31,9 @@ Commands:
   replay --data DIR [--to POSITION]
            Rebuild the book offline from a stopped member's data directory (e.g. data/node-1):
            newest snapshot, then the log up to POSITION; prints the state hash and the books.
+  shadow --data DIR --service matching@<module|current> [--to POSITION] [--hash-every N]
+           Canary: a candidate build of the services applies the same log beside production;
+           reports the first entry whose outputs or state hash differ, and how many differ.
   help     Show this text.
 
 Options of every command:
@@ -54,6 +58,7 @@ export async function runCli(
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     return { exitCode: 0, output: USAGE };
   }
+  if (command === 'shadow') return runShadowCommand(rest, io.out ?? process.stdout);
   const commands = ['start', 'node', 'gateway', 'bots', 'cluster', 'replay'];
   if (!commands.includes(command)) {
     return { exitCode: 2, output: `unknown command '${command}': run 'venue --help' for the list\n` };

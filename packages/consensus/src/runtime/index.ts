@@ -16,7 +16,12 @@ export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/clus
 export { ClusterNode } from './node/cluster-node.js';
 export type { MemberAddress } from './node/members.js';
 export { formatMembers, parseMembers } from './node/members.js';
-export { type OfflineLog, openOfflineLog } from './node/offline-log.js';
+export {
+  type OfflineLog,
+  type OfflineLogWriter,
+  openOfflineLog,
+  openOfflineLogWriter,
+} from './node/offline-log.js';
 export { runNode } from './node/run-node.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';

@@ -773,7 +773,14 @@ export class ClusterNode {
         return;
       }
       case 'keep-alive':
+        // Answered by this (consensus) thread at once, whatever the services are doing: the client
+        // uses the answer to tell a slow service from a paused or deposed leader.
+        if (this.node.role !== 'leader') {
+          this.sendClient(conn, { type: 'not-leader', ...this.leaderClientAddress() });
+          return;
+        }
         if (conn.sessionId === m.sessionId) {
+          this.sendClient(conn, { type: 'keep-alive-ack', sessionId: m.sessionId });
           this.propose({
             type: 'session-keepalive',
             sessionId: m.sessionId,
