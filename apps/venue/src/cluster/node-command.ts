@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
+import { showRecoveryProgress } from '../progress/recovery-progress.js';
 import { MD_HOST_ENV, MD_PORT_ENV } from './services-module.js';
 
 const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.meta.url));
@@ -19,7 +20,7 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
   }
   process.env[MD_PORT_ENV] = String(self.mdPort);
   process.env[MD_HOST_ENV] = self.host;
-  await runNode({
+  const node = await runNode({
     id,
     members: config.cluster.members.map((m) => ({
       id: m.id,
@@ -38,4 +39,6 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     },
     log: (line) => process.stdout.write(`${line}\n`),
   });
+  // On a terminal: how far the re-application of the log since the snapshot has come.
+  void showRecoveryProgress(node, process.stderr);
 }
