@@ -10,6 +10,13 @@ export {
   requestSnapshot,
   requestStepDown,
 } from './admin/cluster-admin.js';
+export {
+  BackupError,
+  ClusterBackup,
+  type ClusterBackupOptions,
+  type ClusterBackupStatus,
+  seedMemberFromBackup,
+} from './backup/cluster-backup.js';
 export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
 export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
 export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';
