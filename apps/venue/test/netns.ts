@@ -43,6 +43,7 @@ export class NetnsLab {
   private readonly devices: string[] = [];
   private readonly subnet: string;
   private bridgeUp = false;
+  private started = false;
 
   constructor(
     private readonly count: number,
@@ -65,6 +66,11 @@ export class NetnsLab {
   }
 
   up(): void {
+    this.started = true;
+    // A crashed run with the same PID may have left these names behind: remove them first.
+    this.bridgeUp = true;
+    this.down();
+    this.started = true;
     sh('ip', ['link', 'add', this.bridge, 'type', 'bridge']);
     this.bridgeUp = true;
     sh('ip', ['addr', 'add', `${this.rootAddress}/24`, 'dev', this.bridge]);
@@ -110,6 +116,8 @@ export class NetnsLab {
   /** Deletes everything it created; never throws (runs in afterAll, also after a failed set-up). */
   down(): string[] {
     const problems: string[] = [];
+    if (!this.started) return problems; // nothing was created (e.g. no root): nothing to remove
+    this.started = false;
     for (const ns of this.namespaces) {
       try {
         sh('ip', ['netns', 'del', ns]); // takes its veth (and the peer on the bridge) with it
@@ -126,10 +134,11 @@ export class NetnsLab {
       }
     }
     if (this.bridgeUp) {
+      this.bridgeUp = false;
       try {
         sh('ip', ['link', 'del', this.bridge]);
       } catch (e) {
-        problems.push((e as Error).message);
+        if (!/Cannot find device/i.test((e as Error).message)) problems.push((e as Error).message);
       }
     }
     return problems;
