@@ -46,7 +46,8 @@ ${BACKUP_USAGE}  shadow --data DIR --service matching@<module|current> [--to POS
   help     Show this text.
 
 Options of every command:
-  --config FILE   config file, JSON or TOML (*.toml); keys in apps/venue/README.md; every key
+  --config FILE   config file, JSON or TOML (*.toml; default: $VENUE_CONFIG); keys in
+                  apps/venue/README.md; every key
                   has a VENUE_* environment override (e.g. VENUE_MEMBERS, VENUE_ADMIN_TOKEN)
   --data DIR      data directory (default ./data; member N uses DIR/node-N)
 `;

@@ -180,6 +180,16 @@ describe('venue configuration: every key, TOML, environment overrides', () => {
     ).toMatch(/^cluster\.members\[0\]: unknown key 'port'/);
   });
 
+  it('VENUE_CONFIG names the file when no --config is given', () => {
+    const f = file('env.toml', 'httpPort = 8282\n');
+    expect(loadConfig({ env: { VENUE_CONFIG: f } }).httpPort).toBe(8282);
+    const other = file('other.json', '{"httpPort": 8383}');
+    expect(loadConfig({ file: other, env: { VENUE_CONFIG: f } }).httpPort).toBe(8383);
+    expect(problem(() => loadConfig({ env: { VENUE_CONFIG: '/nonexistent/venue.toml' } }))).toMatch(
+      /^cannot read config file \/nonexistent\/venue\.toml/,
+    );
+  });
+
   it('members need only id and host: the ports follow the id', () => {
     const c = loadConfig({
       file: file('m.json', JSON.stringify({ cluster: { members: [{ id: 2, host: '10.9.0.2' }] } })),

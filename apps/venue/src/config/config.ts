@@ -175,7 +175,9 @@ export function loadConfig(options: {
   env?: NodeJS.ProcessEnv;
   overrides?: Partial<Record<'host' | 'httpPort' | 'fixTcpPort' | 'dataDir' | 'bots' | 'mode', string>>;
 }): VenueConfig {
-  const file: JsonObject = options.file === undefined ? {} : readConfigFile(options.file);
+  // VENUE_CONFIG names the file when no --config is given (e.g. in a service unit).
+  const path = options.file ?? options.env?.['VENUE_CONFIG'];
+  const file: JsonObject = path === undefined || path === '' ? {} : readConfigFile(path);
   const known = new Set([
     'demo',
     'host',
