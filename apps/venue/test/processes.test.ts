@@ -213,6 +213,39 @@ describe('venue as processes: start, orders, web, Ctrl-C, a second start resumes
     expect(await stop(web)).toBe(0);
   }, 60_000);
 
+  it('venue bots: its own process quotes through the gateway; on Ctrl-C its quotes are canceled', async () => {
+    const bots = run(['bots', '--config', configFile, '--rate', '20']);
+    try {
+      await waitForOutput(bots, /bots: quoting BTC-USD, ETH-USD, ACME every/, 20_000);
+      const quoted = async (): Promise<string> => {
+        const deadline = Date.now() + 15_000;
+        let last = '';
+        while (Date.now() < deadline) {
+          last = (await runCli(['orders', '--account', 'BOTMM', '--config', configFile])).output;
+          if (/^BOTMM \(account 90\): \d+ open orders?/.test(last)) return last;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return last;
+      };
+      const listed = await quoted();
+      expect(listed).toMatch(/^BOTMM \(account 90\): \d+ open orders?/);
+      expect(listed).not.toContain('ZVZZT'); // the quiet symbol is never quoted
+      expect(await stop(bots)).toBe(0);
+      expect(bots.out.join('')).toContain('venue bots stopped');
+      // BOTMM has cancel-on-disconnect: its sessions closed, so its quotes are gone.
+      const deadline = Date.now() + 15_000;
+      let after = '';
+      while (Date.now() < deadline) {
+        after = (await runCli(['orders', '--account', 'BOTMM', '--config', configFile])).output;
+        if (after === 'BOTMM (account 90): no open orders\n') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(after).toBe('BOTMM (account 90): no open orders\n');
+    } finally {
+      await stop(bots);
+    }
+  }, 60_000);
+
   it('Ctrl-C stops everything cleanly; a second start resumes with the resting orders', async () => {
     for (const c of clients.splice(0)) c.close();
     const pids = [...memberPids];
