@@ -43,5 +43,5 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     log: (line) => process.stdout.write(`${line}\n`),
   });
   // On a terminal: how far the re-application of the log since the snapshot has come.
-  void showRecoveryProgress(node, process.stderr);
+  showRecoveryProgress(node, process.stderr).catch(() => {}); // a bar is never worth a crash
 }
