@@ -187,6 +187,7 @@ describe('venue as processes: start, orders, web, Ctrl-C, a second start resumes
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('venue_cluster_leader_id');
     expect(metrics).not.toContain('venue_gateway_connections'); // no gateway in this process
+    expect(metrics).toContain('venue_process_resident_memory_bytes'); // its own health
 
     // Trading through the web process: FIX over its /fix reaches the gateway's session layer.
     const viaWeb = await FixClient.ws(`ws://127.0.0.1:${webPort}/fix`, {

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type VenueConfig } from '../config/config.js';
+import { commandLog } from '../logging/process-logs.js';
 import { startWebOnly } from '../web/web-command.js';
 import { runOrders } from './orders.js';
 
@@ -73,7 +74,7 @@ export async function runOwnCommand(
   }
   let web: Awaited<ReturnType<typeof startWebOnly>>;
   try {
-    web = await startWebOnly(config, gatewayUrl, (line) => console.log(line));
+    web = await startWebOnly(config, gatewayUrl, commandLog(config, 'web').log);
   } catch (e) {
     return { exitCode: 1, output: `venue web failed: ${(e as Error).message}\n` };
   }

@@ -1,6 +1,7 @@
 import { webUiRoot } from '@venue/web-ui';
 import { ClusterSupervisor } from '../cluster/supervisor.js';
 import type { VenueConfig } from '../config/config.js';
+import { ProcessMetrics } from '../metrics/process-metrics.js';
 import { startWebServer } from './server.js';
 
 export interface RunningWeb {
@@ -21,6 +22,7 @@ export async function startWebOnly(
 ): Promise<RunningWeb> {
   const view = new ClusterSupervisor({ members: config.cluster.members, memberArgs: undefined, log });
   view.start();
+  const processMetrics = new ProcessMetrics();
   try {
     const web = await startWebServer({
       config,
@@ -33,16 +35,19 @@ export async function startWebOnly(
       },
       cluster: view,
       webRoot: webUiRoot,
+      metrics: () => processMetrics.render(),
     });
     return {
       url: web.url,
       async stop() {
         await web.close();
         await view.stop();
+        processMetrics.stop();
       },
     };
   } catch (e) {
     await view.stop();
+    processMetrics.stop();
     throw e;
   }
 }
