@@ -43,6 +43,8 @@ export {
   OrderAction,
   PHASE_NAMES,
 } from './messages/messages.js';
+export type { MarketDataMetricsInput } from './metrics/marketdata-metrics.js';
+export { renderMarketDataMetrics } from './metrics/marketdata-metrics.js';
 export { FeedRing, StreamRing } from './ring/ring.js';
 export type { FeedListener, MarketDataServiceOptions } from './service/service.js';
 export { BAR_TIMER_ID, FOLLOW_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';

@@ -38,6 +38,7 @@ export {
 export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
+export { MatchingMetrics } from './metrics/matching-metrics.js';
 export type { TradingSchedule } from './phases/phases.js';
 export {
   isCallPhase,
@@ -49,6 +50,11 @@ export {
 } from './phases/phases.js';
 export type { TradingSpec } from './phases/spec.js';
 export { timeOfDayMs, tradingScheduleCommand } from './phases/spec.js';
+export {
+  ACCOUNT_ORDERS_MAX,
+  decodeAccountOrdersQuery,
+  encodeAccountOrdersQuery,
+} from './service/account-orders.js';
 export type {
   AdminAckMessage,
   ExecutionReportMessage,
