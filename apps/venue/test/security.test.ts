@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runCli } from '../src/cli.js';
 import { ConfigError, DEMO_ACCOUNTS, loadConfig, type VenueConfig } from '../src/config/config.js';
+import { adminTokenOf, memberAdminToken } from '../src/config/security.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startSingleProcess } from '../src/start.js';
 import { SECURITY_HEADERS } from '../src/web/security.js';
@@ -35,9 +36,9 @@ describe('venue security (one process): web, admin API, FIX authorization and li
     config = {
       ...base,
       accounts: ACCOUNTS,
+      adminToken: ADMIN_TOKEN,
       security: {
         ...base.security,
-        adminToken: ADMIN_TOKEN,
         maxOpenOrdersPerAccount: 3,
         logonFailuresFreePerLogin: 2,
         logonLockBaseMs: 60_000,
@@ -302,9 +303,11 @@ describe('venue security (one process): web, admin API, FIX authorization and li
 });
 
 describe('config: the security block', () => {
-  it('validates keys and values and requires a real admin token in production', () => {
-    expect(loadConfig({}).security.adminToken).toBe('demo-admin-token');
-    expect(loadConfig({ env: { VENUE_ADMIN_TOKEN: 'from-env' } }).security.adminToken).toBe('from-env');
+  it('validates keys and values; the admin token in force: configured, demo default, none in production', () => {
+    expect(adminTokenOf(loadConfig({}))).toBe('demo-admin-token');
+    const fromEnv = 'from-env-token-0123456789';
+    expect(adminTokenOf(loadConfig({ env: { VENUE_ADMIN_TOKEN: fromEnv } }))).toBe(fromEnv);
+    expect(memberAdminToken(loadConfig({ env: { VENUE_ADMIN_TOKEN: fromEnv } }))).toBe(fromEnv);
     const dir = mkdtempSync(join(tmpdir(), 'venue-sec-config-'));
     const file = (v: unknown) => {
       const f = join(dir, 'c.json');
@@ -326,14 +329,13 @@ describe('config: the security block', () => {
         loadConfig({ file: file({ security: { logonLockBaseMs: 10, logonLockMaxMs: 5 } }) }),
       ).toThrow(/logonLockMaxMs/);
       const prodAccounts = DEMO_ACCOUNTS.map((a) => ({ ...a, password: 'a-long-password-123' }));
-      expect(() => loadConfig({ file: file({ demo: false, accounts: prodAccounts }) })).toThrow(
-        /security.adminToken: production/,
-      );
-      expect(
-        loadConfig({
-          file: file({ demo: false, accounts: prodAccounts, security: { adminToken: 'x'.repeat(24) } }),
-        }).security.adminToken,
-      ).toBe('x'.repeat(24));
+      // Production without a token: none in force, and members require a random one (locked).
+      const prod = loadConfig({ file: file({ demo: false, accounts: prodAccounts }) });
+      expect(adminTokenOf(prod)).toBeUndefined();
+      const a = memberAdminToken(prod);
+      expect(a).toMatch(/^[0-9a-f]{64}$/);
+      expect(memberAdminToken(prod)).not.toBe(a);
+      expect(adminTokenOf({ ...prod, adminToken: 'x'.repeat(24) })).toBe('x'.repeat(24));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -365,7 +367,7 @@ describe('member admin HTTP: snapshot, step-down and the backup reads need the a
       configFile,
       JSON.stringify({
         cluster: { members: [member], durability: 'none' },
-        security: { adminToken: ADMIN_TOKEN },
+        adminToken: ADMIN_TOKEN,
       }),
     );
     child = spawn(process.execPath, [MAIN_JS, 'node', '--id', '1', '--config', configFile, '--data', dir], {

@@ -23,7 +23,7 @@ describe('FIX fuzzing of a live venue (TCP and WebSocket)', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'venue-fuzz-test-'));
-    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts, security: { adminToken } });
+    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts, adminToken });
     report = await runFuzz({
       endpoint: {
         host: '127.0.0.1',

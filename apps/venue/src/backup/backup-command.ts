@@ -3,10 +3,12 @@
  * snapshot, with its lag on /metrics) and `venue restore --from BACKUP_DIR` (seeds every member's
  * data directory of a new cluster from a backup: disaster recovery).
  */
+
 import * as http from 'node:http';
 import { join, resolve } from 'node:path';
 import { ClusterBackup, seedMemberFromBackup } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
+import { adminTokenOf } from '../config/security.js';
 
 export const BACKUP_USAGE = `  backup [--backup-dir DIR] [--backup-port P]
            A backup member: copies committed entries and the latest snapshot from the members'
@@ -95,7 +97,7 @@ export async function startBackup(
   const backup = await ClusterBackup.open({
     dataDir,
     members: config.cluster.members.map((m) => `${m.host}:${m.adminPort}`),
-    adminToken: config.security.adminToken,
+    ...(adminTokenOf(config) === undefined ? {} : { adminToken: adminTokenOf(config) as string }),
     log,
   });
   backup.start();

@@ -5,6 +5,7 @@ import {
   requestStepDown,
 } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
+import { adminTokenOf } from '../config/security.js';
 
 /** `venue cluster status|snapshot|step-down [--to N]`: the members' admin HTTP, through the runtime's helpers. */
 export async function runClusterCommand(
@@ -37,7 +38,7 @@ export async function runClusterCommand(
     let ok = true;
     for (const m of members) {
       try {
-        const r = await requestSnapshot(m, 60_000, config.security.adminToken);
+        const r = await requestSnapshot(m, 60_000, adminTokenOf(config));
         ok &&= r.ok;
         out.push(`node ${m.id}: ${r.ok ? 'ok' : 'refused'} ${JSON.stringify(r.body)}`);
       } catch (e) {
@@ -48,7 +49,7 @@ export async function runClusterCommand(
     return { exitCode: ok ? 0 : 1, output: `${out.join('\n')}\n` };
   }
   if (sub === 'step-down') {
-    const r = await requestStepDown(members, to, 5_000, config.security.adminToken);
+    const r = await requestStepDown(members, to, 5_000, adminTokenOf(config));
     return {
       exitCode: r.ok ? 0 : 1,
       output: `${r.ok ? `leader ${r.leaderId} is handing over` : 'step-down refused'}: ${JSON.stringify(r.body)}\n`,

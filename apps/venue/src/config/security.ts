@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * The `security` block of the venue config: FIX logon guard and connection limits (passed to the
- * gateway), the open-orders limit per account (a matching risk limit, applied through the log) and
- * the admin token of the members' admin HTTP (POST /snapshot, /step-down) and of the web admin API.
+ * gateway) and the open-orders limit per account (a matching risk limit, applied through the log).
+ * The admin token is the top-level `adminToken` key (see `adminTokenOf`).
  */
 export interface VenueSecurityConfig {
   /** FIX connections per gateway process (TCP and WebSocket together). */
@@ -16,13 +18,32 @@ export interface VenueSecurityConfig {
   readonly logonLockMaxMs: number;
   /** Open orders per account (matching rejects more with "risk: too many open orders"); 0 = no limit. */
   readonly maxOpenOrdersPerAccount: number;
-  /** Bearer token for admin actions; env VENUE_ADMIN_TOKEN. Production: required, >= 24 characters. */
-  readonly adminToken: string;
 }
 
-/** The demo's admin token (like the demo passwords: public, for a laptop). */
+/** The demo's admin token when none is configured (like the demo passwords: public, for a laptop). */
 export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
-export const ADMIN_TOKEN_MIN_CHARS_PRODUCTION = 24;
+
+/**
+ * The admin token in force: the configured `adminToken` (env VENUE_ADMIN_TOKEN), else in demo mode
+ * the public demo token, else (production without one) none: admin actions are then refused.
+ */
+export function adminTokenOf(config: {
+  readonly demo: boolean;
+  readonly adminToken: string | undefined;
+}): string | undefined {
+  return config.adminToken ?? (config.demo ? DEMO_ADMIN_TOKEN : undefined);
+}
+
+/**
+ * What a member requires on its admin actions and backup reads: the token in force, or in
+ * production without one a random token nobody knows (the actions stay locked, not open).
+ */
+export function memberAdminToken(config: {
+  readonly demo: boolean;
+  readonly adminToken: string | undefined;
+}): string {
+  return adminTokenOf(config) ?? randomBytes(32).toString('hex');
+}
 
 export const DEFAULT_SECURITY: VenueSecurityConfig = {
   fixConnectionsMax: 10_000,
@@ -32,7 +53,6 @@ export const DEFAULT_SECURITY: VenueSecurityConfig = {
   logonLockBaseMs: 1_000,
   logonLockMaxMs: 60_000,
   maxOpenOrdersPerAccount: 10_000,
-  adminToken: DEMO_ADMIN_TOKEN,
 };
 
 const INT_KEYS: ReadonlyArray<readonly [keyof VenueSecurityConfig, number, number]> = [
@@ -45,22 +65,15 @@ const INT_KEYS: ReadonlyArray<readonly [keyof VenueSecurityConfig, number, numbe
   ['maxOpenOrdersPerAccount', 0, 1_000_000_000],
 ];
 
-/**
- * Parses `security` (unknown keys and bad values throw an Error naming the key); `envToken` is
- * VENUE_ADMIN_TOKEN, which wins over the file. Production (`demo: false`) needs a real token.
- */
-export function parseSecurity(
-  raw: unknown,
-  envToken: string | undefined,
-  demo: boolean,
-): VenueSecurityConfig {
+/** Parses `security` (unknown keys and bad values throw an Error naming the key). */
+export function parseSecurity(raw: unknown): VenueSecurityConfig {
   const o: Record<string, unknown> =
     raw === undefined
       ? {}
       : raw !== null && typeof raw === 'object' && !Array.isArray(raw)
         ? (raw as Record<string, unknown>)
         : fail('security: expected an object');
-  const known = new Set<string>([...INT_KEYS.map(([k]) => k), 'adminToken']);
+  const known = new Set<string>(INT_KEYS.map(([k]) => k));
   for (const k of Object.keys(o)) {
     if (!known.has(k)) fail(`unknown config key 'security.${k}' (known: ${[...known].join(', ')})`);
   }
@@ -73,24 +86,9 @@ export function parseSecurity(
     }
     out[k] = v;
   }
-  const token = envToken ?? o['adminToken'];
-  if (token !== undefined) {
-    if (typeof token !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(token)) {
-      fail('security.adminToken: expected 1..256 printable ASCII characters without spaces');
-    }
-    out['adminToken'] = token;
-  }
   const config = out as unknown as VenueSecurityConfig;
   if (config.logonLockMaxMs < config.logonLockBaseMs) {
     fail('security.logonLockMaxMs: must be >= security.logonLockBaseMs');
-  }
-  if (
-    !demo &&
-    (config.adminToken === DEMO_ADMIN_TOKEN || config.adminToken.length < ADMIN_TOKEN_MIN_CHARS_PRODUCTION)
-  ) {
-    fail(
-      `security.adminToken: production (demo: false) needs its own token of at least ${ADMIN_TOKEN_MIN_CHARS_PRODUCTION} characters (or VENUE_ADMIN_TOKEN)`,
-    );
   }
   return config;
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_SECURITY_CONFIG, type FixGatewayOptions, LogonGuard } from '@venue/gateway';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
+import { adminTokenOf } from '../config/security.js';
 
 /** The gateway's limits from the venue config (`security` block). */
 export function gatewaySecurity(config: VenueConfig): Pick<FixGatewayOptions, 'connectionsMax' | 'security'> {
@@ -96,7 +97,7 @@ const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 /**
  * Admin authorization of the web API's actions (kill/restart of members): `Authorization: Bearer
- * <security.adminToken>`, or `Basic <admin login>:<password>` (what the web UI sends). Missing
+ * <adminToken>` (the token in force: `adminTokenOf`), or `Basic <admin login>:<password>` (what the web UI sends). Missing
  * credentials: 401; wrong ones or a non-admin login: 403; repeated failures from one address are
  * locked out for a growing time (429 with Retry-After), like FIX logons.
  */
@@ -139,7 +140,8 @@ export class AdminAuth {
 
   private identify(header: string): string | undefined {
     if (header.startsWith('Bearer ')) {
-      return same(header.slice(7), this.config.security.adminToken) ? 'admin token' : undefined;
+      const token = adminTokenOf(this.config);
+      return token !== undefined && same(header.slice(7), token) ? 'admin token' : undefined;
     }
     if (header.startsWith('Basic ')) {
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');

@@ -93,7 +93,7 @@ export async function fuzzMain(argv: readonly string[]): Promise<number> {
   try {
     const accounts = fuzzAccounts();
     const adminToken = fuzzAdminToken();
-    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts, security: { adminToken } });
+    venue = await SingleVenue.start(work, { ...FUZZ_VENUE_CONFIG, accounts, adminToken });
     const v = venue;
     console.log(
       `fuzz: venue pid ${v.pid} http ${v.httpUrl} fix 127.0.0.1:${v.fixPort}; seed ${seed}, ${mutations} mutations`,
