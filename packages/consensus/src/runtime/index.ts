@@ -18,6 +18,8 @@ export type { MemberAddress } from './node/members.js';
 export { formatMembers, parseMembers } from './node/members.js';
 export { type OfflineLog, openOfflineLog } from './node/offline-log.js';
 export { runNode } from './node/run-node.js';
+// The storage API and the entry body codec: what a member writes to disk (benchmarks generate logs with it).
+export { NodeStorage } from './storage/node-storage.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';
 export { PeerTransport } from './transport/peer-transport.js';
@@ -28,7 +30,9 @@ export {
   decodePeerFrame,
   encodeClientEgress,
   encodeClientIngress,
+  encodeEntryBody,
   encodeMessage,
+  entryKindOf,
   WireError,
 } from './wire/codec.js';
 export { FrameReader, frame } from './wire/frames.js';
