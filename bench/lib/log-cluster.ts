@@ -15,6 +15,7 @@ interface Status {
   term: number;
   leaderId: number;
   commitIndex: number;
+  lastIndex: number;
 }
 
 export class LogCluster {
@@ -26,12 +27,15 @@ export class LogCluster {
     private readonly durability: 'fsync' | 'none',
     /** Extra node flags for the members (e.g. --cpu-prof). */
     readonly execArgv: readonly string[] = [],
+    /** Members' snapshot interval (0 = only on demand: the log is never compacted). */
+    private readonly snapshotEveryEntries = 100_000,
   ) {}
 
   static async create(
     size: number,
     durability: 'fsync' | 'none',
     execArgv: readonly string[] = [],
+    snapshotEveryEntries = 100_000,
   ): Promise<LogCluster> {
     const ports = await freePorts(size * 3);
     const members: MemberAddress[] = [];
@@ -43,7 +47,7 @@ export class LogCluster {
         clientPort: ports[i * 3 + 1] as number,
         adminPort: ports[i * 3 + 2] as number,
       });
-    return new LogCluster(members, durability, execArgv);
+    return new LogCluster(members, durability, execArgv, snapshotEveryEntries);
   }
 
   get clientAddresses(): string[] {
@@ -54,9 +58,9 @@ export class LogCluster {
     const opts = {
       id,
       members: this.members,
-      dataDir: path.join(this.dataRoot, `node-${id}`),
+      dataDir: this.dataDir(id),
       durability: this.durability,
-      snapshotEveryEntries: 100_000,
+      snapshotEveryEntries: this.snapshotEveryEntries,
     };
     this.procs.set(
       id,
@@ -109,6 +113,10 @@ export class LogCluster {
       timeoutMs,
       50,
     );
+  }
+
+  dataDir(id: number): string {
+    return path.join(this.dataRoot, `node-${id}`);
   }
 
   output(): string[] {

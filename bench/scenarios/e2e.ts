@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { FixClient } from '@venue/venue';
+import { firstNewCommit } from '../lib/failover.js';
 import { openLoop } from '../lib/open-loop.js';
 import { freePorts, getJson, sleep, spawnChild, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
@@ -26,6 +27,8 @@ interface Args {
   budgetMs: number;
   kills: number;
   failoverRate: number;
+  /** The gateway's per-session throttle (venue config fixThrottleMsgsPerSec). */
+  throttleMsgsPerSec: number;
 }
 
 const a = args<Args>();
@@ -39,6 +42,8 @@ interface Status {
   role: string;
   term: number;
   leaderId: number;
+  commitIndex: number;
+  lastIndex: number;
 }
 const clients: FixClient[] = [];
 const ports = await freePorts(14);
@@ -53,7 +58,10 @@ const members = [1, 2, 3].map((id, i) => ({
 const fixPort = ports[12] as number;
 const httpPort = ports[13] as number;
 const configFile = path.join(dataDir, 'venue.json');
-fs.writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+fs.writeFileSync(
+  configFile,
+  JSON.stringify({ cluster: { members, durability: 'fsync' }, fixThrottleMsgsPerSec: a.throttleMsgsPerSec }),
+);
 const venue = spawnChild(
   'venue',
   process.execPath,
@@ -78,7 +86,7 @@ const setup = {
   nodes: 3,
   durability: 'fsync',
   message: 'NewOrderSingle (limit, 1 lot, ZVZZT), about 150 bytes of FIX',
-  clientBatch: '1 order per FIX message, 4 FIX sessions (gateway throttle 200 msg/s each: ceiling 800/s)',
+  clientBatch: `1 order per FIX message, ${SESSIONS.length} FIX sessions (gateway throttle fixThrottleMsgsPerSec ${a.throttleMsgsPerSec} msg/s each)`,
   concurrency: `${a.inFlightMax} orders in flight`,
   secondsPerRun: a.seconds,
   runs: a.runs,
@@ -103,15 +111,18 @@ try {
       90_000,
       250,
     );
-  // Four sessions: the gateway throttles each to 200 messages/s (its default; the venue config does
-  // not expose it), so the end-to-end ceiling here is 4 x 200 = 800 orders/s. Even orders buy
-  // (CLIENT1, CLIENT3), odd orders sell (CLIENT2, CLIENT4), so pairs trade and the book stays small.
+  // Four sessions (the gateway throttles each to fixThrottleMsgsPerSec, set high here). Even orders
+  // buy (CLIENT1, CLIENT3), odd orders sell (CLIENT2, CLIENT4), so pairs trade and the book stays small.
   for (const login of SESSIONS) clients.push(await connect(login));
   const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   /** Per session: MsgSeqNum of each order still unanswered -> its ClOrdID (a BusinessReject names the seq). */
   const bySeq = clients.map(() => new Map<number, string>());
   let rejects = 0;
   let throttled = 0;
+  /** Failover phase: resting orders acknowledged (ExecutionReport New) -> their session. */
+  const restingAcked = new Map<string, number>();
+  /** ClOrdIDs answered by an OrderStatusRequest (ExecType I). */
+  const statusAnswers = new Set<string>();
   // Everything the venue sent back, by MsgType (35) and, for ExecutionReports, ExecType (150).
   const received = new Map<string, number>();
   const settle = (id: string, ok: boolean) => {
@@ -127,7 +138,11 @@ try {
       const kind = m.msgType === '8' ? `8/${m.get(150)}` : m.msgType;
       if (received.size < 100 || received.has(kind)) received.set(kind, (received.get(kind) ?? 0) + 1);
       if (m.msgType === '8') {
-        if (m.get(150) === '8') rejects++;
+        const execType = m.get(150);
+        if (execType === '8') rejects++;
+        else if (execType === '0' && (m.get(11) ?? '').startsWith('F'))
+          restingAcked.set(m.get(11) ?? '', session);
+        else if (execType === 'I') statusAnswers.add(m.get(11) ?? '');
         settle(m.get(11) ?? '', true);
       } else if (m.msgType === 'j' || m.msgType === '3') {
         // Throttled or refused before reaching the venue: an error, not a latency sample.
@@ -142,10 +157,12 @@ try {
     });
   });
   let seq = 0;
-  const issue = () => {
+  /** Crossing orders (B<n>, 1 lot at 100.00: pairs trade) or, for the failover phase, resting ones (F<n>). */
+  const send = (resting: boolean) => {
     const n = seq++;
-    const id = `B${n}`;
+    const id = `${resting ? 'F' : 'B'}${n}`;
     const side = n % 2 === 0 ? 1 : 2;
+    const price = resting ? (side === 1 ? '99.00' : '101.00') : '100.00';
     const session = n % clients.length;
     return new Promise<void>((resolve, reject) => {
       pending.set(id, { resolve, reject });
@@ -155,7 +172,7 @@ try {
         [54, side],
         [38, '1'],
         [40, 2],
-        [44, '100.00'],
+        [44, price],
         [59, 1],
         [60, '20261126-12:00:00.000'],
       ]);
@@ -164,13 +181,14 @@ try {
       if (seqs.size > 10_000) seqs.delete(seqs.keys().next().value as number); // bounded
     });
   };
+  const issue = () => send(false);
   // For the failover window: when each order was sent, and the last ExecutionReport of an order sent
   // after the leader process was killed.
   let killedAt = Number.POSITIVE_INFINITY;
   let lastAckAfterKillAt = 0;
   const issueTimed = () => {
     const sentAt = performance.now();
-    return issue().then(() => {
+    return send(true).then(() => {
       if (sentAt > killedAt) lastAckAfterKillAt = performance.now();
     });
   };
@@ -186,7 +204,7 @@ try {
       async () => {
         const all = await Promise.all(members.map((m) => memberStatus(m.id)));
         const l = all.find((x) => x?.role === 'leader');
-        return l && all.every((x) => x?.leaderId === l.id && x.term === l.term) ? l.id : undefined;
+        return l && all.every((x) => x?.leaderId === l.id && x.term === l.term) ? l : undefined;
       },
       60_000,
       50,
@@ -200,24 +218,73 @@ try {
     });
     if (res.status !== 202) throw new Error(`${action} ${id}: HTTP ${res.status} ${await res.text()}`);
   };
-  const failover = async (issueOne: () => Promise<void>): Promise<Figure> => {
+  /**
+   * Asks the venue for the status of every acknowledged resting order (OrderStatusRequest, through the
+   * log). The venue stays silent about an order it does not know, so each batch ends with a canary:
+   * a resting order of that session acknowledged just before; answers to one session come back in log
+   * order, so once the canary's answer is in, every earlier answer that will ever come has come.
+   */
+  const readBack = async (): Promise<{ missing: number; unverified: number }> => {
+    let missing = 0;
+    let unverified = 0;
+    const bySession = clients.map(() => [] as string[]);
+    for (const [id, session] of restingAcked) bySession[session]?.push(id);
+    await Promise.all(
+      clients.map(async (c, session) => {
+        const ids = bySession[session] as string[];
+        // The canary: the next order of this session's side parity.
+        while (seq % clients.length !== session) seq++;
+        const canary = `F${seq}`;
+        const side = seq % 2 === 0 ? 1 : 2;
+        await send(true);
+        for (let from = 0; from < ids.length; from += 500) {
+          const batch = ids.slice(from, from + 500);
+          for (const id of [...batch, canary]) {
+            statusAnswers.delete(id);
+            c.send('H', [
+              [11, id],
+              [55, 'ZVZZT'],
+              [54, id === canary ? side : Number(id.slice(1)) % 2 === 0 ? 1 : 2],
+            ]);
+          }
+          const done = await until(
+            'the canary status',
+            () => (statusAnswers.has(canary) ? true : undefined),
+            30_000,
+            5,
+          )
+            .then(() => true)
+            .catch(() => false);
+          if (!done) unverified += batch.length;
+          else for (const id of batch) if (!statusAnswers.has(id)) missing++;
+        }
+      }),
+    );
+    return { missing, unverified };
+  };
+  const failover = async (): Promise<Figure> => {
     const windows: number[] = [];
-    void openLoop({
+    const commits: number[] = [];
+    let stop = false;
+    const load = openLoop({
       ratePerSecond: a.failoverRate,
       durationMs: 600_000,
       warmupMs: 0,
       inFlightMax: a.inFlightMax,
-      drainMs: 0,
-      issue: issueOne,
+      drainMs: 30_000,
+      stop: () => stop,
+      issue: issueTimed,
     });
     for (let k = 0; k < a.kills; k++) {
-      const id = await leader();
+      const old = await leader();
       await sleep(500);
       const t0 = performance.now();
-      await control(id, 'kill');
+      await control(old.id, 'kill');
+      const survivors = members.filter((m) => m.id !== old.id).map((m) => () => memberStatus(m.id));
+      const commit = firstNewCommit(t0, old.term, survivors, 30_000);
       await until(
-        `member ${id} gone`,
-        async () => ((await memberStatus(id)) === undefined ? true : undefined),
+        `member ${old.id} gone`,
+        async () => ((await memberStatus(old.id)) === undefined ? true : undefined),
         10_000,
         5,
       );
@@ -229,29 +296,47 @@ try {
         1,
       );
       windows.push(lastAckAfterKillAt - t0);
+      commits.push(await commit);
       log(
-        `  venue kill ${k + 1}: leader ${id}, first ExecutionReport after ${(lastAckAfterKillAt - t0).toFixed(0)} ms`,
+        `  venue kill ${k + 1}: leader ${old.id}, first commit after ${(commits.at(-1) ?? 0).toFixed(0)} ms, first ExecutionReport after ${(lastAckAfterKillAt - t0).toFixed(0)} ms`,
       );
       killedAt = Number.POSITIVE_INFINITY;
       // The supervisor respawns a member only once it saw it exit.
       await until(
-        `restart of member ${id}`,
+        `restart of member ${old.id}`,
         async () => {
-          await control(id, 'restart');
-          return (await memberStatus(id)) !== undefined ? true : undefined;
+          await control(old.id, 'restart');
+          return (await memberStatus(old.id)) !== undefined ? true : undefined;
         },
         30_000,
         250,
       );
     }
+    stop = true;
+    const result = await load;
+    await leader();
+    const acknowledged = restingAcked.size;
+    const back = await readBack();
     return {
       kind: 'failover',
       id: 'failover-e2e',
       title:
         'Failover window, end to end (kill -9 leader -> first ExecutionReport of an order sent after it)',
-      setup: { ...setup, offeredPerSecond: a.failoverRate, kills: a.kills },
+      setup: {
+        ...setup,
+        message: 'NewOrderSingle (limit, 1 lot, ZVZZT, resting: buys 99.00, sells 101.00)',
+        offeredPerSecond: a.failoverRate,
+        kills: a.kills,
+      },
       windowsMs: windows,
       windowMs: spread(windows),
+      firstCommitMs: commits,
+      firstCommit: spread(commits),
+      noLoss: {
+        acknowledged,
+        missing: back.missing,
+        how: `OrderStatusRequest (35=H) through the gateway for every order acknowledged New, after the kills, with a canary per batch (silence = unknown to the venue); ${back.unverified} not verified (canary timed out); ${result.lost} orders still unanswered at the end were not counted`,
+      },
     };
   };
   await openLoop({
@@ -289,7 +374,7 @@ try {
     },
     rows,
   });
-  if (a.kills > 0) figures.push(await failover(issueTimed));
+  if (a.kills > 0) figures.push(await failover());
 } catch (e) {
   log(`e2e scenario failed: ${(e as Error).message}\n${venue.output.slice(-30).join('\n')}`);
   figures.push({

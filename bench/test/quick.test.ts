@@ -49,7 +49,17 @@ describe('bench/run.ts --quick', () => {
     expect(report.quick).toBe(true);
     expect(report.machineAtStart.node).toBe(process.version);
     // Every scenario reports something: a figure, or why it was not measured.
-    for (const id of ['log-fsync', 'log-none', 'etcd', 'e2e', 'matching', 'codec', 'fanout', 'gateway'])
+    for (const id of [
+      'log-fsync',
+      'log-none',
+      'etcd',
+      'e2e',
+      'recovery',
+      'matching',
+      'codec',
+      'fanout',
+      'gateway',
+    ])
       expect(
         report.figures.some((f) => f.id === id),
         `figure ${id}`,
