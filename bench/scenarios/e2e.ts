@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { FixClient } from '@venue/venue';
+import { summarizeProfiles } from '../lib/cpuprofile.js';
 import { firstNewCommit } from '../lib/failover.js';
 import { openLoop } from '../lib/open-loop.js';
 import { freePorts, getJson, sleep, spawnChild, until } from '../lib/procs.js';
@@ -29,7 +30,12 @@ interface Args {
   failoverRate: number;
   /** The gateway's per-session throttle (venue config fixThrottleMsgsPerSec). */
   throttleMsgsPerSec: number;
+  /** Profile mode (opt-in scenario profile-e2e): every venue process under --cpu-prof at one rate. */
+  profile?: { rate: number; seconds: number; top: number };
 }
+
+/** Ends the profile run early (not a failure). */
+class ProfileDone extends Error {}
 
 const a = args<Args>();
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,6 +64,8 @@ const members = [1, 2, 3].map((id, i) => ({
 const fixPort = ports[12] as number;
 const httpPort = ports[13] as number;
 const configFile = path.join(dataDir, 'venue.json');
+const profDir = a.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-prof-e2e-')) : undefined;
+let profiled: { achieved: number; p50Us: number; p99Us: number } | undefined;
 fs.writeFileSync(
   configFile,
   JSON.stringify({ cluster: { members, durability: 'fsync' }, fixThrottleMsgsPerSec: a.throttleMsgsPerSec }),
@@ -66,6 +74,8 @@ const venue = spawnChild(
   'venue',
   process.execPath,
   [
+    // Profile mode: the venue process (FIX gateway, web, supervisor); its members are spawned without it.
+    ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     MAIN_JS,
     'start',
     '--no-bots',
@@ -78,7 +88,9 @@ const venue = spawnChild(
     '--data',
     dataDir,
   ],
-  { cwd: REPO_ROOT },
+  {
+    cwd: REPO_ROOT,
+  },
 );
 const setup = {
   system:
@@ -347,6 +359,18 @@ try {
     drainMs: 10_000,
     issue,
   });
+  if (a.profile) {
+    const r = await openLoop({
+      ratePerSecond: a.profile.rate,
+      durationMs: a.profile.seconds * 1000,
+      warmupMs: 1_000,
+      inFlightMax: a.inFlightMax,
+      drainMs: 15_000,
+      issue,
+    });
+    profiled = { achieved: r.achievedPerSecond, p50Us: r.latency.p50Us, p99Us: r.latency.p99Us };
+    throw new ProfileDone();
+  }
   log('end to end:');
   const rows = await sweep(
     { rates: a.rates, runs: a.runs, budgetMs: a.budgetMs },
@@ -376,17 +400,44 @@ try {
   });
   if (a.kills > 0) figures.push(await failover());
 } catch (e) {
-  log(`e2e scenario failed: ${(e as Error).message}\n${venue.output.slice(-30).join('\n')}`);
-  figures.push({
-    kind: 'skipped',
-    id: 'e2e',
-    title: 'End to end through FIX',
-    reason: `failed: ${(e as Error).message}`,
-  });
+  if (e instanceof ProfileDone) {
+    // not a failure: the profile run ends here
+  } else {
+    log(`e2e scenario failed: ${(e as Error).message}\n${venue.output.slice(-30).join('\n')}`);
+    figures.push({
+      kind: 'skipped',
+      id: 'e2e',
+      title: 'End to end through FIX',
+      reason: `failed: ${(e as Error).message}`,
+    });
+  }
 } finally {
   for (const c of clients) c.close();
-  await venue.kill('SIGTERM');
+  await venue.kill('SIGTERM'); // graceful: the venue stops its members, every process writes its profile
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+if (profDir !== undefined && a.profile) {
+  const venuePid = venue.child.pid;
+  figures.push({
+    kind: 'text',
+    id: 'profile-e2e',
+    title: 'Where the time goes end to end: the venue process (FIX gateway) under --cpu-prof',
+    setup: { nodes: 3, durability: 'fsync', offeredPerSecond: a.profile.rate, fixSessions: SESSIONS.length },
+    text: [
+      profiled
+        ? `${a.profile.rate}/s offered for ${a.profile.seconds} s (+1 s warm-up): achieved ${profiled.achieved.toFixed(0)}/s, p50 ${(profiled.p50Us / 1000).toFixed(2)} ms, p99 ${(profiled.p99Us / 1000).toFixed(2)} ms.`
+        : 'the load did not run',
+      "Self time per function (% of the thread's profiled time).",
+      '',
+      ...summarizeProfiles(
+        profDir,
+        (pid) =>
+          pid === venuePid ? 'venue process (FIX gateway, web, supervisor)' : `member process ${pid}`,
+        a.profile.top,
+      ),
+    ].join('\n'),
+  });
+  fs.rmSync(profDir, { recursive: true, force: true });
 }
 emit(figures);
 process.exit(0);
