@@ -27,8 +27,10 @@ export class LogCluster {
     private readonly durability: 'fsync' | 'none',
     /** Extra node flags for the members (e.g. --cpu-prof). */
     readonly execArgv: readonly string[] = [],
-    /** Members' snapshot interval (0 = only on demand: the log is never compacted). */
+    /** Members' snapshot interval. */
     private readonly snapshotEveryEntries = 100_000,
+    /** The service module the members run (default: the consensus package's no-op bench service). */
+    private readonly serviceModule?: string,
   ) {}
 
   static async create(
@@ -36,6 +38,7 @@ export class LogCluster {
     durability: 'fsync' | 'none',
     execArgv: readonly string[] = [],
     snapshotEveryEntries = 100_000,
+    serviceModule?: string,
   ): Promise<LogCluster> {
     const ports = await freePorts(size * 3);
     const members: MemberAddress[] = [];
@@ -47,7 +50,7 @@ export class LogCluster {
         clientPort: ports[i * 3 + 1] as number,
         adminPort: ports[i * 3 + 2] as number,
       });
-    return new LogCluster(members, durability, execArgv, snapshotEveryEntries);
+    return new LogCluster(members, durability, execArgv, snapshotEveryEntries, serviceModule);
   }
 
   get clientAddresses(): string[] {
@@ -61,6 +64,7 @@ export class LogCluster {
       dataDir: this.dataDir(id),
       durability: this.durability,
       snapshotEveryEntries: this.snapshotEveryEntries,
+      ...(this.serviceModule === undefined ? {} : { serviceModule: this.serviceModule }),
     };
     this.procs.set(
       id,
