@@ -17,7 +17,7 @@ import { openLoop } from '../lib/open-loop.js';
 import { freePorts, getJson, sleep, spawnChild, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
 import { spread } from '../lib/stats.js';
-import { sweep } from '../lib/sweep.js';
+import { failoverRateFor, sweep } from '../lib/sweep.js';
 
 interface Args {
   rates: number[];
@@ -42,6 +42,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
 const figures: Figure[] = [];
+let failoverRate = a.failoverRate;
 const SESSIONS = ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'];
 interface Status {
   id: number;
@@ -279,7 +280,7 @@ try {
     const commits: number[] = [];
     let stop = false;
     const load = openLoop({
-      ratePerSecond: a.failoverRate,
+      ratePerSecond: failoverRate,
       durationMs: 600_000,
       warmupMs: 0,
       inFlightMax: a.inFlightMax,
@@ -337,7 +338,7 @@ try {
       setup: {
         ...setup,
         message: 'NewOrderSingle (limit, 1 lot, ZVZZT, resting: buys 99.00, sells 101.00)',
-        offeredPerSecond: a.failoverRate,
+        offeredPerSecond: failoverRate,
         kills: a.kills,
       },
       windowsMs: windows,
@@ -398,6 +399,8 @@ try {
     },
     rows,
   });
+  emit(figures);
+  failoverRate = failoverRateFor(a.failoverRate, rows);
   if (a.kills > 0) figures.push(await failover());
 } catch (e) {
   if (e instanceof ProfileDone) {

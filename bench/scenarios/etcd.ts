@@ -7,7 +7,7 @@ import { openLoop } from '../lib/open-loop.js';
 import { sleep, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
 import { spread } from '../lib/stats.js';
-import { sweep } from '../lib/sweep.js';
+import { failoverRateFor, sweep } from '../lib/sweep.js';
 
 interface Args {
   rates: number[];
@@ -74,6 +74,8 @@ try {
     log,
   );
   figures.push({ kind: 'sweep', id: 'etcd', title: 'etcd baseline, fsync on', setup, rows });
+  emit(figures);
+  const failoverRate = failoverRateFor(a.failoverRate, rows);
 
   if (a.kills > 0) {
     // A client that, like ours, retries on another member until one accepts the put.
@@ -98,7 +100,7 @@ try {
       throw new Error('put failed 100 times');
     };
     void openLoop({
-      ratePerSecond: a.failoverRate,
+      ratePerSecond: failoverRate,
       durationMs: 600_000,
       warmupMs: 0,
       inFlightMax: a.inFlightMax,
@@ -128,7 +130,7 @@ try {
       kind: 'failover',
       id: 'failover-etcd',
       title: 'Failover window, etcd (kill -9 leader -> first put acknowledged)',
-      setup: { ...setup, offeredPerSecond: a.failoverRate, kills: a.kills },
+      setup: { ...setup, offeredPerSecond: failoverRate, kills: a.kills },
       windowsMs: windows,
       windowMs: spread(windows),
     });

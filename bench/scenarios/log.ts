@@ -12,7 +12,7 @@ import { openLoop } from '../lib/open-loop.js';
 import { sleep, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
 import { spread } from '../lib/stats.js';
-import { sweep } from '../lib/sweep.js';
+import { failoverRateFor, sweep } from '../lib/sweep.js';
 
 interface Args {
   durability: 'fsync' | 'none';
@@ -43,6 +43,7 @@ const setup = {
 
 let cluster = await LogCluster.create(3, a.durability);
 const figures: Figure[] = [];
+let failoverRate = a.failoverRate;
 let client: ClusterClient | undefined;
 try {
   for (const m of cluster.members) cluster.start(m.id);
@@ -83,6 +84,8 @@ try {
     setup,
     rows,
   });
+  emit(figures);
+  failoverRate = failoverRateFor(a.failoverRate, rows);
 
   if (a.kills > 0) {
     // A fresh cluster for the kills (the sweep may have left a backlog), whose service remembers the
@@ -130,7 +133,7 @@ async function failoverPhase(): Promise<Figure> {
   let killedAt = Number.POSITIVE_INFINITY;
   let stop = false;
   const load = openLoop({
-    ratePerSecond: a.failoverRate,
+    ratePerSecond: failoverRate,
     durationMs: 600_000,
     warmupMs: 0,
     inFlightMax: a.inFlightMax,
@@ -177,7 +180,7 @@ async function failoverPhase(): Promise<Figure> {
     setup: {
       ...setup,
       system: 'venue replicated log (bench ack service: no-op that remembers applied request numbers)',
-      offeredPerSecond: a.failoverRate,
+      offeredPerSecond: failoverRate,
       kills: a.kills,
       cluster: 'fresh after the sweep, snapshots every 100k entries',
     },
