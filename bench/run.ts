@@ -150,7 +150,7 @@ const SCENARIOS: Scenario[] = [
         : [
             { entries: 0, afterSnapshot: 0 },
             { entries: 1_000_000, afterSnapshot: 100_000 },
-            { entries: 1_000_000, afterSnapshot: 1_000_000 },
+            { entries: 1_000_000, afterSnapshot: 1_000_000, runs: 1 }, // full replay: slow, once
             { entries: 10_000_000, afterSnapshot: 100_000 },
           ],
       runs: QUICK ? 1 : 3,

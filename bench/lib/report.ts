@@ -234,12 +234,12 @@ export function renderReport(report: Report, outDir: string): { markdown: string
         );
     } else if (f.kind === 'recovery') {
       md.push(
-        '| log entries | snapshot at | replayed | log MB | written in s | storage open ms | node init ms | spawn -> serving ms |',
-        '|---:|---:|---:|---:|---:|---:|---:|---:|',
+        '| log entries | snapshot at | replayed | log MB | written in s | runs | storage open ms | node init ms | spawn -> serving ms |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       );
       for (const r of f.rows)
         md.push(
-          `| ${num(r.entries)} | ${num(r.snapshotIndex)} | ${num(r.replayEntries)} | ${(r.logBytes / 1e6).toFixed(0)} | ${(r.writeMs / 1000).toFixed(1)} | ${range(r.storageMs, num)} | ${range(r.startedMs, num)} | ${range(r.servingMs, num)} |`,
+          `| ${num(r.entries)} | ${num(r.snapshotIndex)} | ${num(r.replayEntries)} | ${(r.logBytes / 1e6).toFixed(0)} | ${(r.writeMs / 1000).toFixed(1)} | ${r.runs} | ${range(r.storageMs, num)} | ${range(r.startedMs, num)} | ${range(r.servingMs, num)} |`,
         );
       md.push(
         '',

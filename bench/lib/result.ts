@@ -59,6 +59,8 @@ export interface RecoveryRow {
   readonly replayEntries: number;
   readonly logBytes: number;
   readonly snapshotBytes: number;
+  /** Start-ups measured. */
+  readonly runs: number;
   /** Generating the directory with the storage API. */
   readonly writeMs: number;
   /** The node's storage open (log recovery + snapshot load), as it reports it. */

@@ -38,6 +38,7 @@ interface Args {
 class ProfileDone extends Error {}
 
 const a = args<Args>();
+const ORDER_ANSWER_TIMEOUT_MS = 10_000;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
@@ -127,7 +128,10 @@ try {
   // Four sessions (the gateway throttles each to fixThrottleMsgsPerSec, set high here). Even orders
   // buy (CLIENT1, CLIENT3), odd orders sell (CLIENT2, CLIENT4), so pairs trade and the book stays small.
   for (const login of SESSIONS) clients.push(await connect(login));
-  const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    string,
+    { resolve: () => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   /** Per session: MsgSeqNum of each order still unanswered -> its ClOrdID (a BusinessReject names the seq). */
   const bySeq = clients.map(() => new Map<number, string>());
   let rejects = 0;
@@ -138,10 +142,13 @@ try {
   const statusAnswers = new Set<string>();
   // Everything the venue sent back, by MsgType (35) and, for ExecutionReports, ExecType (150).
   const received = new Map<string, number>();
+  /** Orders with no ExecutionReport (nor reject) within ORDER_ANSWER_TIMEOUT_MS: given up, counted. */
+  let unansweredOrders = 0;
   const settle = (id: string, ok: boolean) => {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
+    clearTimeout(p.timer);
     if (ok) p.resolve();
     else p.reject(new Error('rejected by the session'));
   };
@@ -178,7 +185,13 @@ try {
     const price = resting ? (side === 1 ? '99.00' : '101.00') : '100.00';
     const session = n % clients.length;
     return new Promise<void>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      // An order the venue never answers must not hold an in-flight slot for ever (the load would stall).
+      const timer = setTimeout(() => {
+        if (!pending.delete(id)) return;
+        unansweredOrders++;
+        reject(new Error('no ExecutionReport'));
+      }, ORDER_ANSWER_TIMEOUT_MS);
+      pending.set(id, { resolve, reject, timer });
       const msgSeq = (clients[session] as FixClient).send('D', [
         [11, id],
         [55, 'ZVZZT'],
@@ -340,6 +353,7 @@ try {
         message: 'NewOrderSingle (limit, 1 lot, ZVZZT, resting: buys 99.00, sells 101.00)',
         offeredPerSecond: failoverRate,
         kills: a.kills,
+        ordersNeverAnswered: `${unansweredOrders} (no ExecutionReport nor reject within ${ORDER_ANSWER_TIMEOUT_MS / 1000} s, whole scenario)`,
       },
       windowsMs: windows,
       windowMs: spread(windows),
@@ -395,7 +409,7 @@ try {
       rejects,
       throttled,
       received: [...received].map(([k, n]) => `${k}: ${n}`).join(', '),
-      unanswered: pending.size,
+      unanswered: pending.size + unansweredOrders,
     },
     rows,
   });
