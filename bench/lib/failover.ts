@@ -5,6 +5,7 @@ export interface CommitView {
   readonly term: number;
   readonly commitIndex: number;
   readonly lastIndex: number;
+  readonly serviceAppliedIndex?: number;
 }
 
 const POLL_MS = 5;
@@ -31,4 +32,26 @@ export async function firstNewCommit(
     await sleep(POLL_MS);
   }
   throw new Error(`no commit in a term after ${oldTerm} within ${timeoutMs} ms of the kill`);
+}
+
+/**
+ * Waits (bounded) until every member's services applied what `leader` had committed when called:
+ * each kill then starts from a healthy cluster. Without it a member restarted a moment ago may still
+ * be replaying; while its services lag it defers new entries, so with the leader killed the two
+ * survivors cannot commit and the window measures that replay, not the failover. Returns the wait, ms.
+ */
+export async function caughtUp(
+  leader: () => Promise<CommitView | undefined>,
+  members: readonly (() => Promise<CommitView | undefined>)[],
+  timeoutMs: number,
+): Promise<number> {
+  const t0 = performance.now();
+  const target = (await leader())?.commitIndex ?? 0;
+  const end = t0 + timeoutMs;
+  while (performance.now() < end) {
+    const views = await Promise.all(members.map((m) => m()));
+    if (views.every((v) => v !== undefined && (v.serviceAppliedIndex ?? 0) >= target)) break;
+    await sleep(50);
+  }
+  return performance.now() - t0;
 }

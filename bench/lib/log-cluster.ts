@@ -16,6 +16,7 @@ interface Status {
   leaderId: number;
   commitIndex: number;
   lastIndex: number;
+  serviceAppliedIndex: number;
 }
 
 export class LogCluster {

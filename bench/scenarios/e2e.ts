@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { FixClient } from '@venue/venue';
 import { summarizeProfiles } from '../lib/cpuprofile.js';
-import { firstNewCommit } from '../lib/failover.js';
+import { caughtUp, firstNewCommit } from '../lib/failover.js';
 import { openLoop } from '../lib/open-loop.js';
 import { freePorts, getJson, sleep, spawnChild, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
@@ -52,6 +52,7 @@ interface Status {
   leaderId: number;
   commitIndex: number;
   lastIndex: number;
+  serviceAppliedIndex: number;
 }
 const clients: FixClient[] = [];
 const ports = await freePorts(14);
@@ -337,6 +338,12 @@ try {
         30_000,
         250,
       );
+      const next = await leader();
+      await caughtUp(
+        () => memberStatus(next.id),
+        members.map((m) => () => memberStatus(m.id)),
+        60_000,
+      );
     }
     stop = true;
     const result = await load;
@@ -352,7 +359,7 @@ try {
         ...setup,
         message: 'NewOrderSingle (limit, 1 lot, ZVZZT, resting: buys 99.00, sells 101.00)',
         offeredPerSecond: failoverRate,
-        kills: a.kills,
+        kills: `${a.kills}, each once the previous victim restarted and caught up`,
         ordersNeverAnswered: `${unansweredOrders} (no ExecutionReport nor reject within ${ORDER_ANSWER_TIMEOUT_MS / 1000} s, whole scenario)`,
       },
       windowsMs: windows,

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { ClusterClient } from '@venue/consensus/runtime';
 import { IDS_MAX, QUERY } from '../ack-service.js';
-import { firstNewCommit } from '../lib/failover.js';
+import { caughtUp, firstNewCommit } from '../lib/failover.js';
 import { LogCluster } from '../lib/log-cluster.js';
 import { openLoop } from '../lib/open-loop.js';
 import { sleep, until } from '../lib/procs.js';
@@ -168,7 +168,12 @@ async function failoverPhase(): Promise<Figure> {
     );
     killedAt = Number.POSITIVE_INFINITY;
     cluster.start(leader.id);
-    await cluster.leader(30_000);
+    const next = await cluster.leader(30_000);
+    await caughtUp(
+      () => cluster.status(next.id),
+      cluster.members.map((m) => () => cluster.status(m.id)),
+      60_000,
+    );
   }
   stop = true;
   const result = await load;
@@ -182,7 +187,8 @@ async function failoverPhase(): Promise<Figure> {
       system: 'venue replicated log (bench ack service: no-op that remembers applied request numbers)',
       offeredPerSecond: failoverRate,
       kills: a.kills,
-      cluster: 'fresh after the sweep, snapshots every 100k entries',
+      cluster:
+        'fresh after the sweep, snapshots every 100k entries; each kill once the previous victim restarted and caught up',
     },
     windowsMs: windows,
     windowMs: spread(windows),
