@@ -40,7 +40,8 @@ const sweepArgs = QUICK
 const failover = QUICK ? { kills: 2, failoverRate: 1_000 } : { kills: 20, failoverRate: 2_000 };
 /** The gateway's per-session throttle for e2e (venue config fixThrottleMsgsPerSec; its default is 200). */
 const FIX_THROTTLE_MSGS_PER_SEC = 100_000;
-const wantFailover = filters.length === 0 || filters.some((f) => 'failover'.startsWith(f));
+/** The failover phases run with their scenarios (log-fsync, etcd, e2e) unless --no-failover. */
+const wantFailover = !argv.includes('--no-failover');
 
 interface Scenario {
   readonly name: string;
