@@ -132,7 +132,7 @@ try {
       payloadBytes: a.payloadBytes,
       runs: `${a.runs} per size (the full replay without a snapshot: as listed)`,
       logWrittenBy:
-        'the consensus storage API directly (NodeStorage: SegmentLog + SnapshotStore), not replicated',
+        'the consensus storage API directly (openOfflineLogWriter, NodeStorage snapshot store), not replicated',
       pageCache: 'warm',
     },
     rows,

@@ -1,6 +1,11 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  decodeServiceControlResponse,
+  encodeActivateServiceVersion,
+  SERVICE_CONTROL_INDEX,
+} from '@venue/consensus';
+import {
   ConfiguredCredentials,
   FileSessionStoreFactory,
   FixGateway,
@@ -18,6 +23,10 @@ import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
 import { InProcessLog } from './local/in-process-log.js';
+import { logFileFor } from './logging/logger.js';
+import { ProcessMetrics } from './metrics/process-metrics.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
+import { serviceVersionMax } from './upgrade/upgrade-command.js';
 import type { FeedMember } from './web/md-relay.js';
 import { type ClusterView, startWebServer } from './web/server.js';
 
@@ -43,6 +52,8 @@ async function startFront(
   log: (line: string) => void,
   /** Names this gateway's FIX session store under the data directory. */
   gatewayName = 'gateway',
+  /** Observability hooks: more /metrics text, the local market-data hub. */
+  observe: Pick<Parameters<typeof startWebServer>[0], 'onMarketDataHub'> & { metrics?: () => string } = {},
 ): Promise<Front> {
   const credentials = new ConfiguredCredentials(
     config.accounts.map((a) => ({
@@ -72,6 +83,7 @@ async function startFront(
     log: (line) => log(`gateway: ${line}`),
   });
   gateway.start();
+  const processMetrics = new ProcessMetrics();
   const tcp = new FixTcpServer({ gateway, host: config.host, port: config.fixTcpPort });
   const tcpAddress = await tcp.listen();
   let web: Awaited<ReturnType<typeof startWebServer>>;
@@ -83,16 +95,24 @@ async function startFront(
       webRoot: webUiRoot,
       cluster,
       metrics: () =>
-        gateway.handler instanceof MatchingOrderEntry
-          ? gateway.handler.roundTrip.render(
-              'venue_order_round_trip_seconds',
-              'Gateway offer to first reply: replication, commit, matching and the way back',
-            )
-          : '',
+        [
+          gateway.handler instanceof MatchingOrderEntry
+            ? gateway.handler.roundTrip.render(
+                'venue_order_round_trip_seconds',
+                'Gateway offer to first reply: replication, commit, matching and the way back',
+              )
+            : '',
+          observe.metrics?.() ?? '',
+          processMetrics.render(),
+        ]
+          .filter((p) => p !== '')
+          .join('\n'),
+      ...(observe.onMarketDataHub === undefined ? {} : { onMarketDataHub: observe.onMarketDataHub }),
     });
   } catch (e) {
     await tcp.close();
     gateway.stop();
+    processMetrics.stop();
     throw e;
   }
 
@@ -121,6 +141,7 @@ async function startFront(
       await web.close();
       await tcp.close();
       gateway.stop();
+      processMetrics.stop();
     },
   };
 }
@@ -155,6 +176,10 @@ export async function startSingleProcess(
 ): Promise<RunningVenue> {
   const venueLog = new InProcessLog();
   venueLog.start();
+  const serviceMetrics = new ServiceMetrics();
+  serviceMetrics.attach(venueLog.venueServices);
+  // A fresh venue runs the newest service version this build has (before genesis: schedules need it).
+  venueLog.activateServiceVersion(serviceVersionMax());
   const admin = venueLog.openSession('venue-admin', () => {});
   for (const p of genesisPayloads(config)) admin.offer(p);
   const cluster: ClusterView = {
@@ -188,6 +213,11 @@ export async function startSingleProcess(
       { local: venueLog.venueServices.marketdata },
       cluster,
       log,
+      'gateway',
+      {
+        metrics: () => serviceMetrics.render(venueLog.appliedIndex),
+        onMarketDataHub: (hub) => serviceMetrics.addHub(hub.stats),
+      },
     );
   } catch (e) {
     venueLog.stop();
@@ -262,6 +292,7 @@ async function startGatewayOnCluster(
       view,
       log,
       principal === 'gateway-1' ? 'gateway' : principal,
+      { metrics: () => channel.metrics.render() },
     );
   } catch (e) {
     marketData.stop();
@@ -291,6 +322,15 @@ async function sendGenesis(
     onFailed: (_tag, reason) => log(`genesis: ${reason}`),
   });
   try {
+    // `venue start` runs every member on this build, so it brings the cluster to this build's newest
+    // service version (refused harmlessly when already there) before genesis, whose trading
+    // schedules need it. Members started elsewhere are upgraded with `venue upgrade activate`.
+    const r = await admin.client.request(
+      encodeActivateServiceVersion(serviceVersionMax()),
+      SERVICE_CONTROL_INDEX,
+    );
+    const outcome = r.replies[0] === undefined ? undefined : decodeServiceControlResponse(r.replies[0]);
+    if (outcome?.accepted) log(`service version: ${outcome.detail}`);
     await Promise.all(genesisPayloads(config).map((p) => admin.client.request(p)));
   } finally {
     await admin.close();
@@ -307,7 +347,12 @@ export async function startCluster(
   memberArgs: MemberArgs,
   log: (line: string) => void,
 ): Promise<RunningVenue> {
-  const supervisor = new ClusterSupervisor({ members: config.cluster.members, memberArgs, log });
+  const supervisor = new ClusterSupervisor({
+    members: config.cluster.members,
+    memberArgs,
+    log,
+    env: memberLogEnv(config),
+  });
   supervisor.start();
   try {
     const leader = await supervisor.waitForLeader(30_000);
@@ -327,6 +372,15 @@ export async function startCluster(
     await supervisor.stop();
     throw e;
   }
+}
+
+/**
+ * Members started by `venue start` write their JSON logs to <data>/logs/node-N... unless the
+ * operator chose a destination (VENUE_LOG_DIR / VENUE_LOG_FILE).
+ */
+function memberLogEnv(config: VenueConfig): NodeJS.ProcessEnv {
+  if (logFileFor('node') !== undefined) return process.env;
+  return { ...process.env, VENUE_LOG_DIR: join(resolve(config.dataDir), 'logs') };
 }
 
 /**

@@ -13,9 +13,10 @@ import {
  * Matching with market data teed into its event sink: for each entry matching applies the command,
  * market data notes what changed, then (as the next service on the same entry) reads the book.
  */
-class TeedMatchingService extends MatchingService {
+export class TeedMatchingService extends MatchingService {
   constructor(private readonly tee: EventSink) {
-    super({ genesis: false });
+    // Commands added in service version 2 exist only once the log activated it (rolling upgrades).
+    super({ genesis: false, newCommandsFromVersion: 2 });
   }
   override onExecution(e: ExecutionEvent): void {
     super.onExecution(e);
@@ -42,10 +43,23 @@ export interface VenueServices {
   readonly list: readonly ClusteredService[];
 }
 
-/** Builds the venue's services for one replica (a fresh set per start or snapshot restore). */
-export function createVenueServices(): VenueServices {
+/**
+ * Builds the venue's services for one replica (a fresh set per start or snapshot restore).
+ * `makeMatching` replaces the matching service (a candidate build in a shadow run): it must pass
+ * every event on to `tee` as TeedMatchingService does.
+ */
+export function createVenueServices(
+  makeMatching: (tee: EventSink) => MatchingService = (tee) => new TeedMatchingService(tee),
+): VenueServices {
   let matching: MatchingService | undefined;
-  const marketdata = new MarketDataService({ books: { book: (id) => matching?.engine.book(id) } });
-  matching = new TeedMatchingService(marketdata.sink);
+  const marketdata = new MarketDataService({
+    books: {
+      book: (id) => matching?.engine.book(id),
+      // Trading phase and indicative uncross for the md `status` channel (issue 13).
+      auction: (id) => matching?.engine.auctionInfo(id),
+      nextDeadlineMs: () => matching?.engine.nextDeadlineMs() ?? 0,
+    },
+  });
+  matching = makeMatching(marketdata.sink);
   return { matching, marketdata, list: [matching, marketdata] };
 }

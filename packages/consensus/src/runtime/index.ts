@@ -10,15 +10,43 @@ export {
   requestSnapshot,
   requestStepDown,
 } from './admin/cluster-admin.js';
+export {
+  BackupError,
+  ClusterBackup,
+  type ClusterBackupOptions,
+  type ClusterBackupStatus,
+  seedMemberFromBackup,
+} from './backup/cluster-backup.js';
+export {
+  type MemberLogChunk,
+  MemberLogError,
+  type MemberRequestOptions,
+  type MemberSnapshot,
+  readMemberLog,
+  readMemberSnapshot,
+} from './backup/member-log.js';
 export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
 export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
 export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';
 export { ClusterNode } from './node/cluster-node.js';
 export type { MemberAddress } from './node/members.js';
 export { formatMembers, parseMembers } from './node/members.js';
-export { type OfflineLog, openOfflineLog } from './node/offline-log.js';
+export {
+  type OfflineLog,
+  type OfflineLogWriter,
+  openOfflineLog,
+  openOfflineLogWriter,
+} from './node/offline-log.js';
 export { runNode } from './node/run-node.js';
-// The storage API and the entry body codec: what a member writes to disk (benchmarks generate logs with it).
+export type { ServiceMetricsContext } from './node/worker-protocol.js';
+export { METRICS_EXPORT } from './node/worker-protocol.js';
+export type { LogFields, LogLevel, RuntimeLogger } from './observe/logger.js';
+export { lineLogger } from './observe/logger.js';
+export type { HealthEvent, ServiceHealthOptions } from './observe/service-health.js';
+export { ServiceHealth } from './observe/service-health.js';
+export type { TrendChange, TrendOptions } from './observe/trend.js';
+export { TrendWatch } from './observe/trend.js';
+// A member's data directory (log + hard state + snapshots): the recovery benchmark writes snapshots with it.
 export { NodeStorage } from './storage/node-storage.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';
@@ -30,9 +58,7 @@ export {
   decodePeerFrame,
   encodeClientEgress,
   encodeClientIngress,
-  encodeEntryBody,
   encodeMessage,
-  entryKindOf,
   WireError,
 } from './wire/codec.js';
 export { FrameReader, frame } from './wire/frames.js';

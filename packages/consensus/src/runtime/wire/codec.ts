@@ -15,6 +15,7 @@ import {
   EntryKind,
   HeartbeatEncoder,
   IngressRequestEncoder,
+  KeepAliveAckEncoder,
   KeepAliveEncoder,
   MESSAGE_HEADER_LENGTH,
   MessageDispatcher,
@@ -98,6 +99,7 @@ const enc = {
   egressResponse: new EgressResponseEncoder(),
   egressEvent: new EgressEventEncoder(),
   keepAlive: new KeepAliveEncoder(),
+  keepAliveAck: new KeepAliveAckEncoder(),
   sessionCloseRequest: new SessionCloseRequestEncoder(),
   notLeader: new NotLeaderEncoder(),
   requestRejected: new RequestRejectedEncoder(),
@@ -427,6 +429,8 @@ export type ClientIngress =
       readonly sessionId: number;
       readonly requestSeq: number;
       readonly payload: Uint8Array;
+      /** 0 (default): for the services; SERVICE_CONTROL_INDEX: for the service host. */
+      readonly serviceIndex?: number;
     }
   | { readonly type: 'keep-alive'; readonly sessionId: number }
   | { readonly type: 'close'; readonly sessionId: number };
@@ -457,7 +461,8 @@ export type ClientEgress =
       readonly code: RejectCodeName;
       readonly detail: string;
     }
-  | { readonly type: 'session-closed'; readonly sessionId: number; readonly reason: string };
+  | { readonly type: 'session-closed'; readonly sessionId: number; readonly reason: string }
+  | { readonly type: 'keep-alive-ack'; readonly sessionId: number };
 
 const OPEN_STATUS = {
   opened: OpenStatus.Opened,
@@ -481,7 +486,10 @@ export function encodeClientIngress(m: ClientIngress): Uint8Array {
     case 'request': {
       const buf = new Uint8Array(HEADER + 20 + 4 + m.payload.length);
       const e = enc.ingressRequest.wrapAndApplyHeader(buf, 0);
-      e.sessionIdAsNumber(m.sessionId).requestSeqAsNumber(m.requestSeq).serviceIndex(0).putPayload(m.payload);
+      e.sessionIdAsNumber(m.sessionId)
+        .requestSeqAsNumber(m.requestSeq)
+        .serviceIndex(m.serviceIndex ?? 0)
+        .putPayload(m.payload);
       return buf.subarray(0, HEADER + e.encodedLength());
     }
     case 'keep-alive': {
@@ -542,6 +550,11 @@ export function encodeClientEgress(m: ClientEgress): Uint8Array {
       e.sessionIdAsNumber(m.sessionId).reason(m.reason);
       return buf.subarray(0, HEADER + e.encodedLength());
     }
+    case 'keep-alive-ack': {
+      const buf = new Uint8Array(HEADER + 8);
+      enc.keepAliveAck.wrapAndApplyHeader(buf, 0).sessionIdAsNumber(m.sessionId);
+      return buf;
+    }
   }
 }
 
@@ -561,8 +574,11 @@ export function decodeClientIngress(bytes: Uint8Array): ClientIngress {
       case 'IngressRequest': {
         const sessionId = d.sessionIdAsNumber();
         const requestSeq = d.requestSeqAsNumber();
-        d.serviceIndex();
-        return { type: 'request', sessionId, requestSeq, payload: d.payloadBytes().slice() };
+        const serviceIndex = d.serviceIndex();
+        const payload = d.payloadBytes().slice();
+        return serviceIndex === 0
+          ? { type: 'request', sessionId, requestSeq, payload }
+          : { type: 'request', sessionId, requestSeq, payload, serviceIndex };
       }
       case 'KeepAlive':
         return { type: 'keep-alive', sessionId: d.sessionIdAsNumber() };
@@ -617,6 +633,8 @@ export function decodeClientEgress(bytes: Uint8Array): ClientEgress {
       }
       case 'SessionClosed':
         return { type: 'session-closed', sessionId: d.sessionIdAsNumber(), reason: d.reason() };
+      case 'KeepAliveAck':
+        return { type: 'keep-alive-ack', sessionId: d.sessionIdAsNumber() };
       default:
         throw new WireError(`${d.sbeName} is not a client egress message`);
     }
