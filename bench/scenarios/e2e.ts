@@ -39,6 +39,7 @@ class ProfileDone extends Error {}
 
 const a = args<Args>();
 const ORDER_ANSWER_TIMEOUT_MS = 10_000;
+const FAILOVER_IN_FLIGHT_MAX = 20_000;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
@@ -297,7 +298,9 @@ try {
       ratePerSecond: failoverRate,
       durationMs: 600_000,
       warmupMs: 0,
-      inFlightMax: a.inFlightMax,
+      // Not the sweep's cap: orders the venue leaves unanswered across a kill would fill 128 slots,
+      // and no order would be sent after the kill until they time out (the window would measure that).
+      inFlightMax: FAILOVER_IN_FLIGHT_MAX,
       drainMs: 30_000,
       stop: () => stop,
       issue: issueTimed,
@@ -360,6 +363,7 @@ try {
         message: 'NewOrderSingle (limit, 1 lot, ZVZZT, resting: buys 99.00, sells 101.00)',
         offeredPerSecond: failoverRate,
         kills: `${a.kills}, each once the previous victim restarted and caught up`,
+        concurrency: `up to ${FAILOVER_IN_FLIGHT_MAX} orders in flight`,
         ordersNeverAnswered: `${unansweredOrders} (no ExecutionReport nor reject within ${ORDER_ANSWER_TIMEOUT_MS / 1000} s, whole scenario)`,
       },
       windowsMs: windows,
