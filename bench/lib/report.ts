@@ -229,7 +229,7 @@ export function renderReport(report: Report, outDir: string): { markdown: string
         );
       if (f.noLoss)
         md.push(
-          `No-loss check: ${num(f.noLoss.acknowledged)} acknowledged during the kills, **${num(f.noLoss.missing)} missing** afterwards (${f.noLoss.how})`,
+          `No-loss check: ${num(f.noLoss.acknowledged)} acknowledged during the kills, **${num(f.noLoss.missing)} missing** afterwards${f.noLoss.unverified ? `, **${num(f.noLoss.unverified)} not verified** (the check proves nothing about them)` : ''} (${f.noLoss.how})`,
           '',
         );
     } else if (f.kind === 'recovery') {

@@ -48,6 +48,8 @@ export interface NoLossCheck {
   readonly acknowledged: number;
   /** Acknowledged but absent from the final state. */
   readonly missing: number;
+  /** Acknowledged but not checked (the query did not complete): the check proves nothing about them. */
+  readonly unverified?: number;
   /** How the final state was queried. */
   readonly how: string;
 }

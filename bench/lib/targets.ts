@@ -74,8 +74,8 @@ function failoverRows(f: Failover | undefined, label: string): TargetRow[] {
     rows.push({
       what: `${label}: acknowledged during the kills`,
       target: 'no acknowledged order lost',
-      reached: `${int(f.noLoss.missing)} of ${int(f.noLoss.acknowledged)} missing`,
-      met: f.noLoss.missing === 0 && f.noLoss.acknowledged > 0,
+      reached: `${int(f.noLoss.missing)} of ${int(f.noLoss.acknowledged)} missing${f.noLoss.unverified ? `; ${int(f.noLoss.unverified)} NOT verified` : ''}`,
+      met: f.noLoss.unverified ? undefined : f.noLoss.missing === 0 && f.noLoss.acknowledged > 0,
     });
   return rows;
 }
