@@ -1,3 +1,4 @@
+import { readOnlyText } from '../dropcopy/entitlements.js';
 import { BEGIN_STRING, decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimestamp } from '../fix/codec.js';
 import { fieldName, isFix44MsgType, validateMessage } from '../fix/dictionary.js';
 import type { FixField, FixMessage } from '../fix/message.js';
@@ -251,6 +252,16 @@ export class FixSession {
         msgType,
         BusinessRejectReason.Other,
         `Throttle limit exceeded: at most ${this.dir.config.throttleMsgsPerSec} messages per second`,
+      );
+      return;
+    }
+    if (this.user?.dropCopy !== undefined) {
+      // Drop-copy sessions are read-only: every application message is refused (session messages pass).
+      this.sendBusinessReject(
+        seq,
+        msgType,
+        BusinessRejectReason.NotAuthorized,
+        readOnlyText(this.user, msgType),
       );
       return;
     }
