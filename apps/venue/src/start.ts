@@ -11,9 +11,11 @@ import {
 import type { FeedSource } from '@venue/marketdata';
 import { webUiRoot } from '@venue/web-ui';
 import { DemoBots } from './bots/bots.js';
+import { type DropCopySource, followMemberExecutions, observeLocalExecutions } from './bridge/drop-copy.js';
 import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-market-data.js';
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 import { openClusterChannel } from './cluster/cluster-channel.js';
+import { EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
@@ -31,6 +33,7 @@ export interface RunningVenue {
 interface Front {
   readonly httpUrl: string;
   readonly fixPort: number;
+  readonly gateway: FixGateway;
   stop(): Promise<void>;
 }
 
@@ -51,6 +54,8 @@ async function startFront(
       account: a.login,
       admin: a.admin,
       cancelOnDisconnect: a.cancelOnDisconnect,
+      ...(a.role === undefined ? {} : { role: a.role }),
+      ...(a.entitledAccounts === undefined ? {} : { entitledAccounts: a.entitledAccounts }),
     })),
     { production: !config.demo },
   );
@@ -116,6 +121,7 @@ async function startFront(
   return {
     httpUrl: web.url,
     fixPort: tcpAddress.port,
+    gateway,
     async stop() {
       bots?.stop();
       await web.close();
@@ -193,11 +199,20 @@ export async function startSingleProcess(
     venueLog.stop();
     throw e;
   }
+  const dropCopy = observeLocalExecutions({
+    gateway: front.gateway,
+    instruments: config.instruments,
+    accounts: config.accounts,
+    cursorDir: undefined,
+    log,
+    matching: venueLog.venueServices.matching,
+  });
   return {
     httpUrl: front.httpUrl,
     fixPort: front.fixPort,
     cluster,
     async stop() {
+      dropCopy?.stop();
       await front.stop();
       venueLog.stop();
     },
@@ -224,7 +239,7 @@ async function startGatewayOnCluster(
   view: ClusterSupervisor,
   principal: string,
   log: (line: string) => void,
-): Promise<{ front: Front; stop(): Promise<void> }> {
+): Promise<{ front: Front; dropCopy: DropCopySource | undefined; stop(): Promise<void> }> {
   let bridge: MatchingOrderEntry | undefined;
   const channel = await openClusterChannel({
     members: view.clientAddresses(),
@@ -248,6 +263,7 @@ async function startGatewayOnCluster(
     bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts, marketData);
     return bridge;
   };
+  const storeName = principal === 'gateway-1' ? 'gateway' : principal;
   let front: Front;
   try {
     front = await startFront(
@@ -261,16 +277,32 @@ async function startGatewayOnCluster(
       },
       view,
       log,
-      principal === 'gateway-1' ? 'gateway' : principal,
+      storeName,
     );
   } catch (e) {
     marketData.stop();
     await channel.close();
     throw e;
   }
+  // Drop copy follows a member's execution feed (log order), not this gateway's replies.
+  const dropCopy = followMemberExecutions({
+    gateway: front.gateway,
+    instruments: config.instruments,
+    accounts: config.accounts,
+    cursorDir: join(resolve(config.dataDir), storeName, 'dropcopy'),
+    log,
+    member: (exclude) => {
+      const m = view.feedMember(exclude);
+      return m === undefined
+        ? undefined
+        : { id: m.id, url: `ws://${m.host}:${m.mdPort}${EXECUTION_FEED_PATH}` };
+    },
+  });
   return {
     front,
+    dropCopy,
     async stop() {
+      dropCopy?.stop();
       await front.stop();
       marketData.stop();
       await channel.close();

@@ -10,6 +10,7 @@ export function genesisPayloads(config: VenueConfig): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const i of config.instruments) out.push(encodeCommand(instrumentCommand(i)));
   for (const a of config.accounts) {
+    if (a.role === 'dropcopy') continue; // read-only login: no trading account
     out.push(
       encodeCommand({
         type: CommandType.AddAccount,

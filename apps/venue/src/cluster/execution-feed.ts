@@ -1,0 +1,190 @@
+/**
+ * A member's execution feed: every ExecutionReport the matching service produces, in log order,
+ * served over WebSocket (`/executions?after=N`) next to the market-data feed. The drop-copy source
+ * of a gateway follows it. The position of a report is its ExecID: the matching engine's report
+ * counter, +1 per report in log order and equal on every replica, so any member can continue a
+ * stream another member started, and a gap is visible as a jump in ExecID.
+ *
+ * This runs in the member's service thread but outside the state machine: it only observes events
+ * (copies them) and does I/O; nothing here feeds back into matching.
+ */
+import websocket from '@fastify/websocket';
+import { DEFAULT_MD_PATH, type FeedSource, marketDataPlugin } from '@venue/marketdata';
+import type { ExecutionEvent, ExecutionReportMessage } from '@venue/matching';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+
+export const EXECUTION_FEED_PATH = '/executions';
+/** Reports kept in memory per member for catch-up (older ones: a reconnecting source sees a gap). */
+export const EXECUTION_RING_MAX = 200_000;
+const BATCH_MAX = 512;
+/** Bytes queued on a socket above which catch-up pauses, and above which a live socket is dropped. */
+const PAUSE_BYTES = 1 << 20;
+const DROP_BYTES = 32 << 20;
+
+/** Frames the feed sends (JSON text). */
+export type ExecutionFeedFrame =
+  | { readonly t: 'hello'; readonly first: number; readonly last: number }
+  | { readonly t: 'er'; readonly r: readonly ExecutionReportMessage[] }
+  /** The member no longer (or not yet) holds `next`: its oldest report is `first`. Then close. */
+  | { readonly t: 'gap'; readonly next: number; readonly first: number }
+  | { readonly t: 'error'; readonly text: string };
+
+/** A plain copy of an engine event (events are reused objects). */
+export function recordOf(e: ExecutionEvent): ExecutionReportMessage {
+  return {
+    type: 'execution',
+    execType: e.execType,
+    ordStatus: e.ordStatus,
+    execId: e.execId,
+    orderId: e.orderId,
+    clOrdId: e.clOrdId,
+    origClOrdId: e.origClOrdId,
+    accountId: e.accountId,
+    instrumentId: e.instrumentId,
+    side: e.side,
+    orderType: e.orderType,
+    tif: e.tif,
+    priceTicks: e.priceTicks,
+    stopPriceTicks: e.stopPriceTicks,
+    orderQtyLots: e.orderQtyLots,
+    displayQtyLots: e.displayQtyLots,
+    lastPxTicks: e.lastPxTicks,
+    lastQtyLots: e.lastQtyLots,
+    cumQtyLots: e.cumQtyLots,
+    leavesQtyLots: e.leavesQtyLots,
+    cumNotional: e.cumNotional,
+    tradeId: e.tradeId,
+    aggressor: e.aggressor,
+    reason: e.reason,
+    text: e.text,
+    rejectedCommand: e.rejectedCommand,
+    timestampMs: e.timestampMs,
+  };
+}
+
+/**
+ * The newest reports, contiguous by ExecID. A jump forward (this member installed a snapshot from
+ * the leader) starts the ring afresh; a report at or below the newest is ignored.
+ */
+export class ExecutionRing {
+  private records: ExecutionReportMessage[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly max = EXECUTION_RING_MAX) {
+    if (!(max >= 1)) throw new Error('ExecutionRing: max must be >= 1');
+  }
+
+  get first(): number {
+    return this.records[0]?.execId ?? 0;
+  }
+
+  get last(): number {
+    return this.records[this.records.length - 1]?.execId ?? 0;
+  }
+
+  push(r: ExecutionReportMessage): void {
+    const last = this.last;
+    if (last !== 0 && r.execId <= last) return;
+    if (last !== 0 && r.execId !== last + 1) this.records = [];
+    this.records.push(r);
+    // Amortised trim: drop the oldest half-window at once.
+    if (this.records.length >= this.max * 2)
+      this.records = this.records.slice(this.records.length - this.max);
+    for (const l of this.listeners) l();
+  }
+
+  /** Up to `count` reports from ExecID `from` on; empty if `from` is not held. */
+  slice(from: number, count: number): ExecutionReportMessage[] {
+    const first = this.first;
+    if (first === 0 || from < first || from > this.last) return [];
+    const i = from - first;
+    return this.records.slice(i, i + count);
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Serves one subscriber from ExecID `after + 1`: catch-up from the ring, then live, in order. */
+export function serveExecutions(socket: WebSocket, ring: ExecutionRing, afterText: string | undefined): void {
+  const send = (f: ExecutionFeedFrame) => socket.send(JSON.stringify(f));
+  if (afterText === undefined || !/^\d{1,15}$/.test(afterText)) {
+    send({ t: 'error', text: 'query parameter after=<last ExecID received> (0 for all) is required' });
+    socket.close(1008, 'bad request');
+    return;
+  }
+  let next = Number(afterText) + 1;
+  let scheduled = false;
+  let closed = false;
+  const pump = () => {
+    scheduled = false;
+    if (closed) return;
+    for (let batches = 0; batches < 64; batches++) {
+      if (next > ring.last) return; // caught up: wait for the next append
+      if (next < ring.first || ring.first === 0) {
+        send({ t: 'gap', next, first: ring.first });
+        socket.close(1000, 'gap');
+        closed = true;
+        return;
+      }
+      if (socket.bufferedAmount > PAUSE_BYTES) {
+        if (socket.bufferedAmount > DROP_BYTES) {
+          socket.close(1013, 'consumer too slow; reconnect with after=');
+          closed = true;
+          return;
+        }
+        // nondeterminism-ok: I/O pacing outside the state machine
+        setTimeout(schedule, 20).unref();
+        return;
+      }
+      const batch = ring.slice(next, BATCH_MAX);
+      if (batch.length === 0) return;
+      send({ t: 'er', r: batch });
+      next += batch.length;
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (scheduled || closed) return;
+    scheduled = true;
+    setImmediate(pump);
+  };
+  const unsubscribe = ring.onAppend(schedule);
+  socket.on('close', () => {
+    closed = true;
+    unsubscribe();
+  });
+  socket.on('error', () => socket.terminate());
+  send({ t: 'hello', first: ring.first, last: ring.last });
+  schedule();
+}
+
+/** Fastify route for the feed (needs @fastify/websocket registered on the instance). */
+export function executionFeedRoutes(fastify: FastifyInstance, ring: ExecutionRing): void {
+  fastify.get(EXECUTION_FEED_PATH, { websocket: true }, (socket, req) => {
+    const query = req.query as Record<string, string | undefined>;
+    serveExecutions(socket, ring, query['after']);
+  });
+}
+
+/**
+ * The member's feed server: market data at /md and executions at /executions on one port
+ * (`mdPort` of the member's config).
+ */
+export async function startMemberFeeds(opts: {
+  readonly source: FeedSource;
+  readonly executions: ExecutionRing;
+  readonly host: string;
+  readonly port: number;
+}): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const app = Fastify({ logger: false });
+  // Registered here (not inside the market-data plugin) so both routes share it.
+  await app.register(websocket, { options: { maxPayload: 4_096 } });
+  await app.register(marketDataPlugin, { source: opts.source });
+  executionFeedRoutes(app, opts.executions);
+  await app.listen({ host: opts.host, port: opts.port });
+  return { url: `ws://${opts.host}:${opts.port}${DEFAULT_MD_PATH}`, close: () => app.close() };
+}
