@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandKind, ExecType, type ExecutionReportMessage, OrdStatus, Side } from '@venue/matching';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { dropCopyEventOf, dropCopyUsers } from '../src/bridge/drop-copy.js';
+import { type ExecutionFeedFrame, ExecutionRing, serveExecutions } from '../src/cluster/execution-feed.js';
+import { ConfigError, DEFAULT_CONFIG, type InstrumentConfig, loadConfig } from '../src/config/config.js';
+
+const rec = (execId: number, over: Partial<ExecutionReportMessage> = {}): ExecutionReportMessage => ({
+  type: 'execution',
+  execType: ExecType.New,
+  ordStatus: OrdStatus.New,
+  execId,
+  orderId: 100 + execId,
+  clOrdId: `C${execId}`,
+  origClOrdId: '',
+  accountId: 1,
+  instrumentId: 4,
+  side: Side.Buy,
+  orderType: 2,
+  tif: 1,
+  priceTicks: 10_000,
+  stopPriceTicks: 0,
+  orderQtyLots: 5,
+  displayQtyLots: 0,
+  lastPxTicks: 0,
+  lastQtyLots: 0,
+  cumQtyLots: 0,
+  leavesQtyLots: 5,
+  cumNotional: 0,
+  tradeId: 0,
+  aggressor: false,
+  reason: 0,
+  text: '',
+  rejectedCommand: 0,
+  timestampMs: Date.UTC(2026, 10, 26, 12),
+  ...over,
+});
+
+describe('execution ring (member side)', () => {
+  it('keeps the newest reports contiguous by ExecID; a jump starts it afresh; old ones are ignored', () => {
+    const ring = new ExecutionRing(4);
+    for (let i = 1; i <= 5; i++) ring.push(rec(i));
+    expect([ring.first, ring.last]).toEqual([1, 5]);
+    ring.push(rec(3)); // re-applied below the newest: ignored
+    expect(ring.last).toBe(5);
+    for (let i = 6; i <= 8; i++) ring.push(rec(i)); // 8 records >= 2 x 4: trimmed to the newest 4
+    expect([ring.first, ring.last]).toEqual([5, 8]);
+    expect(ring.slice(6, 10).map((r) => r.execId)).toEqual([6, 7, 8]);
+    expect(ring.slice(2, 10)).toEqual([]); // no longer held
+    ring.push(rec(20)); // a snapshot install jumped ahead
+    expect([ring.first, ring.last]).toEqual([20, 20]);
+  });
+});
+
+describe('execution feed over WebSocket (127.0.0.1)', () => {
+  let server: Server | undefined;
+  let wss: WebSocketServer | undefined;
+  const sockets: WebSocket[] = [];
+  afterEach(async () => {
+    for (const s of sockets) s.terminate();
+    sockets.length = 0;
+    wss?.close();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server = undefined;
+  });
+
+  const serve = async (ring: ExecutionRing): Promise<number> => {
+    server = createServer();
+    wss = new WebSocketServer({ server });
+    wss.on('connection', (socket, req) => {
+      serveExecutions(
+        socket,
+        ring,
+        new URL(req.url ?? '/', 'http://x').searchParams.get('after') ?? undefined,
+      );
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    return (server.address() as AddressInfo).port;
+  };
+
+  /** Collects frames until `until` says stop or the socket closes (bounded by time). */
+  const follow = (port: number, after: string, until: (frames: ExecutionFeedFrame[]) => boolean) =>
+    new Promise<{ frames: ExecutionFeedFrame[]; closed: boolean }>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/executions?after=${after}`);
+      sockets.push(ws);
+      const frames: ExecutionFeedFrame[] = [];
+      const timer = setTimeout(() => reject(new Error(`timeout; got ${JSON.stringify(frames)}`)), 5_000);
+      ws.on('message', (d) => {
+        frames.push(JSON.parse(String(d)) as ExecutionFeedFrame);
+        if (until(frames)) {
+          clearTimeout(timer);
+          resolve({ frames, closed: false });
+        }
+      });
+      ws.on('close', () => {
+        clearTimeout(timer);
+        resolve({ frames, closed: true });
+      });
+      ws.on('error', () => {});
+    });
+
+  const ids = (frames: ExecutionFeedFrame[]) =>
+    frames.flatMap((f) => (f.t === 'er' ? f.r.map((r) => r.execId) : []));
+
+  it('sends from after+1: catch-up from the ring, then live appends, in order and once', async () => {
+    const ring = new ExecutionRing(10_000);
+    for (let i = 1; i <= 1_200; i++) ring.push(rec(i));
+    const port = await serve(ring);
+    const live = setInterval(() => {
+      const next = ring.last + 1;
+      if (next <= 1_300) ring.push(rec(next));
+    }, 1);
+    try {
+      const { frames } = await follow(port, '700', (f) => ids(f).at(-1) === 1_300);
+      expect(frames[0]).toEqual({ t: 'hello', first: 1, last: expect.any(Number) });
+      const got = ids(frames);
+      expect(got).toEqual(Array.from({ length: 600 }, (_, i) => 701 + i));
+    } finally {
+      clearInterval(live);
+    }
+  });
+
+  it('answers gap (with its oldest report) when it no longer holds after+1, and refuses a bad query', async () => {
+    const ring = new ExecutionRing(4);
+    for (let i = 1; i <= 10; i++) ring.push(rec(i));
+    const port = await serve(ring);
+    const gap = await follow(port, '2', () => false);
+    expect(gap.closed).toBe(true);
+    expect(gap.frames.at(-1)).toEqual({ t: 'gap', next: 3, first: ring.first });
+    const bad = await follow(port, 'x', () => false);
+    expect(bad.frames[0]?.t).toBe('error');
+    expect(bad.closed).toBe(true);
+    // A position ahead of this member: nothing until it catches up, then from there on.
+    const ahead = follow(port, '12', (f) => ids(f).length > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 11; i <= 13; i++) ring.push(rec(i));
+    expect(ids((await ahead).frames)).toEqual([13]);
+  });
+});
+
+describe('drop-copy events (gateway side)', () => {
+  const instruments = new Map<number, InstrumentConfig>(
+    DEFAULT_CONFIG.instruments.map((i) => [i.instrumentId, i]),
+  );
+  const logins = new Map<number, string>([
+    [1, 'CLIENT1'],
+    [2, 'CLIENT2'],
+  ]);
+
+  it('copies order events of known accounts exactly as the trading session gets them; skips status answers and cancel/replace/admin rejects', () => {
+    const ev = dropCopyEventOf(
+      rec(7, {
+        execType: ExecType.Trade,
+        ordStatus: OrdStatus.PartiallyFilled,
+        lastPxTicks: 10_001,
+        lastQtyLots: 2,
+      }),
+      instruments,
+      logins,
+    );
+    expect(ev).toMatchObject({
+      execId: '7',
+      account: 'CLIENT1',
+      symbol: 'ZVZZT',
+      side: 'buy',
+      execType: 'trade',
+      lastQtyLots: 2,
+    });
+    const rejectedNew = dropCopyEventOf(
+      rec(8, { execType: ExecType.Rejected, rejectedCommand: CommandKind.NewOrder, accountId: 2 }),
+      instruments,
+      logins,
+    );
+    expect(rejectedNew?.account).toBe('CLIENT2');
+    for (const skipped of [
+      rec(9, { execType: ExecType.OrderStatus }),
+      rec(10, { execType: ExecType.Rejected, rejectedCommand: CommandKind.Cancel }),
+      rec(11, { execType: ExecType.Rejected, rejectedCommand: CommandKind.Replace }),
+      rec(12, { execType: ExecType.Rejected, rejectedCommand: CommandKind.Admin, accountId: 0 }),
+      rec(13, { accountId: 77 }), // an account this gateway does not know
+    ]) {
+      expect(dropCopyEventOf(skipped, instruments, logins), String(skipped.execId)).toBeUndefined();
+    }
+  });
+
+  it('config: the demo has a DROPCOPY login; entitlements must name trading logins', () => {
+    expect(dropCopyUsers(DEFAULT_CONFIG.accounts)).toEqual([
+      { username: 'DROPCOPY', entitledAccounts: ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'] },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'dropcopy-config-'));
+    let n = 0;
+    const load = (accounts: unknown[]) => {
+      const file = join(dir, `venue-${n++}.json`);
+      writeFileSync(file, JSON.stringify({ accounts }));
+      return loadConfig({ file });
+    };
+    const trader = { login: 'T1', password: 'demo', accountId: 1 };
+    const ok = [
+      trader,
+      { login: 'DC', password: 'demo', accountId: 2, role: 'dropcopy', entitledAccounts: ['T1'] },
+    ];
+    expect(() => load(ok)).not.toThrow();
+    expect(() => load([trader, { login: 'DC', password: 'demo', accountId: 2, role: 'dropcopy' }])).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      load([
+        trader,
+        { login: 'DC', password: 'demo', accountId: 2, role: 'dropcopy', entitledAccounts: ['NOPE'] },
+      ]),
+    ).toThrow(/NOPE is not a trading login/);
+    expect(() => load([{ ...trader, entitledAccounts: ['T1'] }])).toThrow(/only for role "dropcopy"/);
+    expect(() => load([{ ...trader, role: 'viewer' }])).toThrow(/expected "trading" or "dropcopy"/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
