@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -15,7 +16,7 @@ import { type DropCopySource, followMemberExecutions, observeLocalExecutions } f
 import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-market-data.js';
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 import { openClusterChannel } from './cluster/cluster-channel.js';
-import { EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
+import { EXEC_FEED_TOKEN_ENV, EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { genesisPayloads } from './local/genesis.js';
@@ -339,6 +340,8 @@ export async function startCluster(
   memberArgs: MemberArgs,
   log: (line: string) => void,
 ): Promise<RunningVenue> {
+  // The members it spawns inherit the execution feed's secret (drop copy); see execution-feed.ts.
+  process.env[EXEC_FEED_TOKEN_ENV] ||= randomBytes(16).toString('hex');
   const supervisor = new ClusterSupervisor({ members: config.cluster.members, memberArgs, log });
   supervisor.start();
   try {

@@ -7,7 +7,12 @@ import { CommandKind, ExecType, type ExecutionReportMessage, OrdStatus, Side } f
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { dropCopyEventOf, dropCopyUsers } from '../src/bridge/drop-copy.js';
-import { type ExecutionFeedFrame, ExecutionRing, serveExecutions } from '../src/cluster/execution-feed.js';
+import {
+  type ExecutionFeedFrame,
+  ExecutionRing,
+  feedAccessAllowed,
+  serveExecutions,
+} from '../src/cluster/execution-feed.js';
 import { ConfigError, DEFAULT_CONFIG, type InstrumentConfig, loadConfig } from '../src/config/config.js';
 
 const rec = (execId: number, over: Partial<ExecutionReportMessage> = {}): ExecutionReportMessage => ({
@@ -54,6 +59,17 @@ describe('execution ring (member side)', () => {
     expect(ring.slice(2, 10)).toEqual([]); // no longer held
     ring.push(rec(20)); // a snapshot install jumped ahead
     expect([ring.first, ring.last]).toEqual([20, 20]);
+  });
+});
+
+describe('execution feed access (it carries every account: not public like /md)', () => {
+  it('needs the shared token when one is set, else a loopback peer', () => {
+    expect(feedAccessAllowed('s3cret', 's3cret', '10.0.0.7')).toBe(true);
+    expect(feedAccessAllowed('s3cret', 'guess', '127.0.0.1')).toBe(false);
+    expect(feedAccessAllowed('s3cret', undefined, '127.0.0.1')).toBe(false);
+    expect(feedAccessAllowed(undefined, undefined, '127.0.0.1')).toBe(true);
+    expect(feedAccessAllowed(undefined, undefined, '::ffff:127.0.0.1')).toBe(true);
+    expect(feedAccessAllowed(undefined, 'anything', '10.0.0.7')).toBe(false);
   });
 });
 

@@ -26,7 +26,7 @@ import {
   Side,
 } from '@venue/matching';
 import WebSocket from 'ws';
-import { type ExecutionFeedFrame, recordOf } from '../cluster/execution-feed.js';
+import { EXEC_FEED_TOKEN_ENV, type ExecutionFeedFrame, recordOf } from '../cluster/execution-feed.js';
 import type { AccountConfig, InstrumentConfig } from '../config/config.js';
 import { toExecutionReportEvent } from './order-entry.js';
 
@@ -193,7 +193,9 @@ export function followMemberExecutions(
       return;
     }
     const member = target;
-    const socket = new WebSocket(`${member.url}?after=${sink.position}`);
+    const token = process.env[EXEC_FEED_TOKEN_ENV];
+    const auth = token === undefined || token === '' ? '' : `&token=${encodeURIComponent(token)}`;
+    const socket = new WebSocket(`${member.url}?after=${sink.position}${auth}`);
     ws = socket;
     let progressed = false;
     socket.on('message', (data) => {

@@ -8,6 +8,7 @@
  * This runs in the member's service thread but outside the state machine: it only observes events
  * (copies them) and does I/O; nothing here feeds back into matching.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import { DEFAULT_MD_PATH, type FeedSource, marketDataPlugin } from '@venue/marketdata';
 import type { ExecutionEvent, ExecutionReportMessage } from '@venue/matching';
@@ -15,8 +16,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 
 export const EXECUTION_FEED_PATH = '/executions';
+/**
+ * Shared secret of the execution feed (it carries every account's reports, unlike market data):
+ * members accept `?token=` equal to it; when it is unset they accept loopback connections only.
+ * `venue start` sets a random one for the members it spawns.
+ */
+export const EXEC_FEED_TOKEN_ENV = 'VENUE_EXEC_FEED_TOKEN';
 /** Reports kept in memory per member for catch-up (older ones: a reconnecting source sees a gap). */
-export const EXECUTION_RING_MAX = 200_000;
+export const EXECUTION_RING_MAX = 50_000;
 const BATCH_MAX = 512;
 /** Bytes queued on a socket above which catch-up pauses, and above which a live socket is dropped. */
 const PAUSE_BYTES = 1 << 20;
@@ -162,10 +169,33 @@ export function serveExecutions(socket: WebSocket, ring: ExecutionRing, afterTex
   schedule();
 }
 
+/** Who may read the feed: the shared token when one is configured, else loopback peers only. */
+export function feedAccessAllowed(
+  expectedToken: string | undefined,
+  token: string | undefined,
+  remoteAddress: string | undefined,
+): boolean {
+  if (expectedToken !== undefined && expectedToken !== '') {
+    const a = createHash('sha256')
+      .update(token ?? '')
+      .digest();
+    const b = createHash('sha256').update(expectedToken).digest();
+    return timingSafeEqual(a, b);
+  }
+  const r = remoteAddress ?? '';
+  return r.startsWith('127.') || r === '::1' || r.startsWith('::ffff:127.');
+}
+
 /** Fastify route for the feed (needs @fastify/websocket registered on the instance). */
 export function executionFeedRoutes(fastify: FastifyInstance, ring: ExecutionRing): void {
   fastify.get(EXECUTION_FEED_PATH, { websocket: true }, (socket, req) => {
     const query = req.query as Record<string, string | undefined>;
+    if (!feedAccessAllowed(process.env[EXEC_FEED_TOKEN_ENV], query['token'], req.socket.remoteAddress)) {
+      const text = `not authorised: token= must match ${EXEC_FEED_TOKEN_ENV} (without one: loopback only)`;
+      socket.send(JSON.stringify({ t: 'error', text } satisfies ExecutionFeedFrame));
+      socket.close(1008, 'not authorised');
+      return;
+    }
     serveExecutions(socket, ring, query['after']);
   });
 }

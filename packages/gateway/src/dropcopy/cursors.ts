@@ -38,7 +38,8 @@ const CURSOR_FILE_BYTES = 24;
 
 /**
  * One file per login, `<dir>/<username>.cursor`: a fixed-size text record `<position>\n`
- * overwritten in place (no torn rename window); fsynced on `sync()`.
+ * overwritten in place (no torn rename window), written and fsynced on `sync()`, which the
+ * publisher calls after the session journals are durable.
  */
 export class FileDropCopyCursors implements DropCopyCursorStore {
   private readonly files = new Map<string, { fd: number; position: number; dirty: boolean }>();
@@ -64,18 +65,19 @@ export class FileDropCopyCursors implements DropCopyCursorStore {
     return this.open(username).position;
   }
 
+  /** In memory until `sync()`: a cursor must never reach the disk before the copies it covers. */
   set(username: string, position: number): void {
     checkPosition(position);
     const f = this.open(username);
     if (f.position === position) return;
     f.position = position;
-    writeSync(f.fd, `${position}\n`.padEnd(CURSOR_FILE_BYTES, ' '), 0, 'latin1');
     f.dirty = true;
   }
 
   sync(): void {
     for (const f of this.files.values()) {
       if (!f.dirty) continue;
+      writeSync(f.fd, `${f.position}\n`.padEnd(CURSOR_FILE_BYTES, ' '), 0, 'latin1');
       fsyncSync(f.fd);
       f.dirty = false;
     }
