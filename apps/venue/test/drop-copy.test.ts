@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
-import { type RunningVenue, startCluster } from '../src/start.js';
+import { type RunningVenue, startCluster, startGateway } from '../src/start.js';
 import { freeMembers, memberLauncher, testConfig } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +41,7 @@ class PersistentFixClient {
   private resendPending = false;
 
   constructor(
-    private readonly port: number,
+    public port: number,
     readonly username: string,
   ) {}
 
@@ -342,4 +342,58 @@ describe('drop copy on the replicated venue: reconciles with the trading session
     expect([...trading.values()].some((m) => m.get(150) === 'F' && m.get(1) === 'CLIENT2')).toBe(true);
     expect([...trading.values()].some((m) => m.get(150) === '8')).toBe(true);
   }, 90_000);
+
+  it('a drop copy on another gateway copies orders entered elsewhere, and survives a restart of that gateway', async () => {
+    const config = testConfig(dataDir, members);
+    let gw2 = await startGateway(config, 'dc2', () => {});
+    const dc2 = new PersistentFixClient(gw2.fixPort, 'DROPCOPY');
+    try {
+      expect((await dc2.connect()).msgType).toBe('A');
+      const trader = await FixClient.tcp('127.0.0.1', venue.fixPort, {
+        username: 'CLIENT3',
+        password: 'demo',
+      });
+      clients.push(trader);
+      expect((await trader.logon()).msgType).toBe('A');
+      const reports: FixMessage[] = [];
+      trader.onMessage((m) => m.msgType === '8' && reports.push(m));
+      const copied = () => new Set(dc2.seen.filter((s) => s.msgType === '8').map((s) => s.msg.get(17)));
+      const waitCopied = async (count: number) => {
+        const until = Date.now() + 15_000;
+        const done = () => reports.length >= count && reports.every((m) => copied().has(m.get(17)));
+        while (Date.now() < until && !done()) await sleep(100);
+        expect(done(), `copies of ${reports.length} reports (wanted ${count})`).toBe(true);
+      };
+      // Resting buys far below the market: one New report each, entered on the MAIN gateway.
+      for (let i = 0; i < 4; i++) trader.send('D', order(`G${i}`, 1, 1, (95 + i / 100).toFixed(2)));
+      await waitCopied(4);
+
+      // The drop-copy gateway goes away; trading goes on elsewhere; it restarts on the same data.
+      await gw2.stop();
+      dc2.drop();
+      for (let i = 4; i < 8; i++) trader.send('D', order(`G${i}`, 1, 1, (95 + i / 100).toFixed(2)));
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && reports.length < 8) await sleep(50);
+      gw2 = await startGateway(config, 'dc2', () => {});
+      await sleep(500); // the restarted gateway rebuilds the missing copies from a member's feed
+      dc2.port = gw2.fixPort;
+      expect((await dc2.connect()).msgType).toBe('A');
+      await waitCopied(8);
+
+      const firstTime = dc2.seen.filter((s) => s.msgType === '8' && !s.possDup).map((s) => s.msg.get(17));
+      expect(new Set(firstTime).size).toBe(firstTime.length);
+      const lastSeq = Math.max(...dc2.seen.map((s) => s.seq));
+      expect(dc2.expectedIn).toBe(lastSeq + 1);
+      for (let s = 1; s <= lastSeq; s++) expect(dc2.covered.has(s), `MsgSeqNum ${s}`).toBe(true);
+      const stream = [
+        ...new Map(dc2.seen.filter((s) => s.msgType === '8').map((s) => [s.seq, s.msg])).entries(),
+      ]
+        .sort((a, b) => a[0] - b[0])
+        .map(([, m]) => Number(m.get(17)));
+      expect(stream).toEqual([...new Set(stream)].sort((a, b) => a - b));
+    } finally {
+      dc2.drop();
+      await gw2.stop();
+    }
+  }, 60_000);
 });
