@@ -14,6 +14,9 @@ import {
   serveExecutions,
 } from '../src/cluster/execution-feed.js';
 import { ConfigError, DEFAULT_CONFIG, type InstrumentConfig, loadConfig } from '../src/config/config.js';
+import { FixClient } from '../src/fix-client/fix-client.js';
+import { startSingleProcess } from '../src/start.js';
+import { testConfig } from './helpers.js';
 
 const rec = (execId: number, over: Partial<ExecutionReportMessage> = {}): ExecutionReportMessage => ({
   type: 'execution',
@@ -233,5 +236,60 @@ describe('drop-copy events (gateway side)', () => {
     expect(() => load([{ ...trader, entitledAccounts: ['T1'] }])).toThrow(/only for role "dropcopy"/);
     expect(() => load([{ ...trader, role: 'viewer' }])).toThrow(/expected "trading" or "dropcopy"/);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('drop copy in one process (--single)', () => {
+  it('copies CLIENT1 and CLIENT2 reports with 797=Y, not CLIENT3 ones (not entitled: a narrower login)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'venue-single-dc-'));
+    const base = testConfig(dir);
+    const config = {
+      ...base,
+      accounts: base.accounts.map((a) =>
+        a.role === 'dropcopy' ? { ...a, entitledAccounts: ['CLIENT1', 'CLIENT2'] } : a,
+      ),
+    };
+    const venue = await startSingleProcess(config, () => {});
+    const clients: FixClient[] = [];
+    try {
+      const login = async (username: string) => {
+        const c = await FixClient.tcp('127.0.0.1', venue.fixPort, { username, password: 'demo' });
+        clients.push(c);
+        expect((await c.logon()).msgType).toBe('A');
+        return c;
+      };
+      const dc = await login('DROPCOPY');
+      const [c1, c2, c3] = [await login('CLIENT1'), await login('CLIENT2'), await login('CLIENT3')];
+      const order = (id: string, side: 1 | 2, px: string) =>
+        [
+          [11, id],
+          [55, 'ZVZZT'],
+          [54, side],
+          [38, '1'],
+          [40, 2],
+          [44, px],
+          [59, 1],
+          [60, '20261126-12:00:00.000'],
+        ] as const;
+      c3.send('D', order('T3', 1, '98.00'));
+      await c3.waitFor((m) => m.msgType === '8' && m.get(11) === 'T3');
+      c1.send('D', order('T1', 2, '100.00'));
+      await c1.waitFor((m) => m.msgType === '8' && m.get(11) === 'T1');
+      c2.send('D', order('T2', 1, '100.00'));
+      const fill = await c2.waitFor((m) => m.msgType === '8' && m.get(11) === 'T2' && m.get(150) === 'F');
+      await dc.waitFor((m) => m.msgType === '8' && m.get(17) === fill.get(17));
+      const copies = dc.received.filter((m) => m.msgType === '8');
+      expect(copies.every((m) => m.get(797) === 'Y')).toBe(true);
+      expect(copies.map((m) => [m.get(1), m.get(11), m.get(150)])).toEqual([
+        ['CLIENT1', 'T1', '0'],
+        ['CLIENT2', 'T2', '0'],
+        ['CLIENT1', 'T1', 'F'],
+        ['CLIENT2', 'T2', 'F'],
+      ]);
+    } finally {
+      for (const c of clients) c.close();
+      await venue.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
