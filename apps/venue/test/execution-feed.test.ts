@@ -52,14 +52,32 @@ const rec = (execId: number, over: Partial<ExecutionReportMessage> = {}): Execut
 describe('execution ring (member side)', () => {
   it('keeps the newest reports contiguous by ExecID; a jump starts it afresh; old ones are ignored', () => {
     const ring = new ExecutionRing(4);
-    for (let i = 1; i <= 5; i++) ring.push(rec(i));
-    expect([ring.first, ring.last]).toEqual([1, 5]);
-    ring.push(rec(3)); // re-applied below the newest: ignored
-    expect(ring.last).toBe(5);
-    for (let i = 6; i <= 8; i++) ring.push(rec(i)); // 8 records >= 2 x 4: trimmed to the newest 4
-    expect([ring.first, ring.last]).toEqual([5, 8]);
-    expect(ring.slice(6, 10).map((r) => r.execId)).toEqual([6, 7, 8]);
+    expect([ring.first, ring.last]).toEqual([0, 0]);
+    for (let i = 1; i <= 3; i++) ring.push(rec(i));
+    expect([ring.first, ring.last]).toEqual([1, 3]);
+    for (let i = 4; i <= 6; i++) ring.push(rec(i)); // capacity 4: the oldest are overwritten
+    expect([ring.first, ring.last]).toEqual([3, 6]);
+    ring.push(rec(5)); // re-applied below the newest: ignored
+    expect(ring.last).toBe(6);
+    expect(ring.slice(4, 10).map((r) => r.execId)).toEqual([4, 5, 6]);
     expect(ring.slice(2, 10)).toEqual([]); // no longer held
+    // Every field comes back as it went in (strings by reference, numbers from the columns).
+    const full = rec(7, {
+      execType: ExecType.Trade,
+      ordStatus: OrdStatus.PartiallyFilled,
+      clOrdId: 'abc',
+      origClOrdId: 'prev',
+      text: 'why',
+      aggressor: true,
+      lastPxTicks: 123,
+      lastQtyLots: 2,
+      cumNotional: 246,
+      tradeId: 9,
+      reason: 41,
+      rejectedCommand: 2,
+    });
+    ring.push(full);
+    expect(ring.slice(7, 1)).toEqual([full]);
     ring.push(rec(20)); // a snapshot install jumped ahead
     expect([ring.first, ring.last]).toEqual([20, 20]);
   });

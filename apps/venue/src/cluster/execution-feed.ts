@@ -11,7 +11,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import { DEFAULT_MD_PATH, type FeedSource, marketDataPlugin } from '@venue/marketdata';
-import type { ExecutionEvent, ExecutionReportMessage } from '@venue/matching';
+import type { ExecutionReportMessage } from '@venue/matching';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 
@@ -23,7 +23,7 @@ export const EXECUTION_FEED_PATH = '/executions';
  */
 export const EXEC_FEED_TOKEN_ENV = 'VENUE_EXEC_FEED_TOKEN';
 /** Reports kept in memory per member for catch-up (older ones: a reconnecting source sees a gap). */
-export const EXECUTION_RING_MAX = 50_000;
+export const EXECUTION_RING_MAX = 100_000;
 const BATCH_MAX = 512;
 /** Bytes queued on a socket above which catch-up pauses, and above which a live socket is dropped. */
 const PAUSE_BYTES = 1 << 20;
@@ -37,8 +37,11 @@ export type ExecutionFeedFrame =
   | { readonly t: 'gap'; readonly next: number; readonly first: number }
   | { readonly t: 'error'; readonly text: string };
 
+/** The fields of a report (an engine `ExecutionEvent` or a decoded `ExecutionReportMessage`). */
+export type ReportFields = Omit<ExecutionReportMessage, 'type'>;
+
 /** A plain copy of an engine event (events are reused objects). */
-export function recordOf(e: ExecutionEvent): ExecutionReportMessage {
+export function recordOf(e: ReportFields): ExecutionReportMessage {
   return {
     type: 'execution',
     execType: e.execType,
@@ -70,43 +73,126 @@ export function recordOf(e: ExecutionEvent): ExecutionReportMessage {
   };
 }
 
+/** Numeric fields per report in the ring's Float64Array (all are safe integers). */
+const NUMS = 23;
+
 /**
- * The newest reports, contiguous by ExecID. A jump forward (this member installed a snapshot from
- * the leader) starts the ring afresh; a report at or below the newest is ignored.
+ * The newest reports, contiguous by ExecID, in preallocated columns: numbers in one Float64Array,
+ * the three strings by reference (the engine's own strings), so recording a report allocates
+ * nothing on the service thread's apply path. Slot of ExecID x = x mod capacity. A jump forward
+ * (this member installed a snapshot from the leader) starts the ring afresh; a report at or below
+ * the newest is ignored.
  */
 export class ExecutionRing {
-  private records: ExecutionReportMessage[] = [];
+  private readonly nums: Float64Array;
+  private readonly clOrdIds: string[];
+  private readonly origClOrdIds: string[];
+  private readonly texts: string[];
+  private count = 0;
+  private lastId = 0;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly max = EXECUTION_RING_MAX) {
-    if (!(max >= 1)) throw new Error('ExecutionRing: max must be >= 1');
+  constructor(private readonly capacity = EXECUTION_RING_MAX) {
+    if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 10_000_000))
+      throw new Error('ExecutionRing: capacity must be 1..10,000,000');
+    this.nums = new Float64Array(capacity * NUMS);
+    this.clOrdIds = new Array<string>(capacity).fill('');
+    this.origClOrdIds = new Array<string>(capacity).fill('');
+    this.texts = new Array<string>(capacity).fill('');
   }
 
+  /** Oldest ExecID held (0 = none). */
   get first(): number {
-    return this.records[0]?.execId ?? 0;
+    return this.count === 0 ? 0 : this.lastId - this.count + 1;
   }
 
+  /** Newest ExecID held (0 = none). */
   get last(): number {
-    return this.records[this.records.length - 1]?.execId ?? 0;
+    return this.count === 0 ? 0 : this.lastId;
   }
 
-  push(r: ExecutionReportMessage): void {
-    const last = this.last;
-    if (last !== 0 && r.execId <= last) return;
-    if (last !== 0 && r.execId !== last + 1) this.records = [];
-    this.records.push(r);
-    // Amortised trim: drop the oldest half-window at once.
-    if (this.records.length >= this.max * 2)
-      this.records = this.records.slice(this.records.length - this.max);
+  push(e: ReportFields): void {
+    const id = e.execId;
+    if (!(Number.isSafeInteger(id) && id >= 1)) return;
+    if (this.count > 0) {
+      if (id <= this.lastId) return;
+      if (id !== this.lastId + 1) this.count = 0;
+    }
+    const slot = id % this.capacity;
+    const n = this.nums;
+    const o = slot * NUMS;
+    n[o] = e.execType;
+    n[o + 1] = e.ordStatus;
+    n[o + 2] = id;
+    n[o + 3] = e.orderId;
+    n[o + 4] = e.accountId;
+    n[o + 5] = e.instrumentId;
+    n[o + 6] = e.side;
+    n[o + 7] = e.orderType;
+    n[o + 8] = e.tif;
+    n[o + 9] = e.priceTicks;
+    n[o + 10] = e.stopPriceTicks;
+    n[o + 11] = e.orderQtyLots;
+    n[o + 12] = e.displayQtyLots;
+    n[o + 13] = e.lastPxTicks;
+    n[o + 14] = e.lastQtyLots;
+    n[o + 15] = e.cumQtyLots;
+    n[o + 16] = e.leavesQtyLots;
+    n[o + 17] = e.cumNotional;
+    n[o + 18] = e.tradeId;
+    n[o + 19] = e.aggressor ? 1 : 0;
+    n[o + 20] = e.reason;
+    n[o + 21] = e.rejectedCommand;
+    n[o + 22] = e.timestampMs;
+    this.clOrdIds[slot] = e.clOrdId;
+    this.origClOrdIds[slot] = e.origClOrdId;
+    this.texts[slot] = e.text;
+    this.lastId = id;
+    if (this.count < this.capacity) this.count++;
     for (const l of this.listeners) l();
   }
 
   /** Up to `count` reports from ExecID `from` on; empty if `from` is not held. */
   slice(from: number, count: number): ExecutionReportMessage[] {
     const first = this.first;
-    if (first === 0 || from < first || from > this.last) return [];
-    const i = from - first;
-    return this.records.slice(i, i + count);
+    if (first === 0 || from < first || from > this.lastId) return [];
+    const out: ExecutionReportMessage[] = [];
+    const to = Math.min(this.lastId, from + count - 1);
+    const n = this.nums;
+    for (let id = from; id <= to; id++) {
+      const slot = id % this.capacity;
+      const o = slot * NUMS;
+      out.push({
+        type: 'execution',
+        execType: n[o]! as ExecutionReportMessage['execType'],
+        ordStatus: n[o + 1]! as ExecutionReportMessage['ordStatus'],
+        execId: n[o + 2]!,
+        orderId: n[o + 3]!,
+        clOrdId: this.clOrdIds[slot]!,
+        origClOrdId: this.origClOrdIds[slot]!,
+        accountId: n[o + 4]!,
+        instrumentId: n[o + 5]!,
+        side: n[o + 6]!,
+        orderType: n[o + 7]!,
+        tif: n[o + 8]!,
+        priceTicks: n[o + 9]!,
+        stopPriceTicks: n[o + 10]!,
+        orderQtyLots: n[o + 11]!,
+        displayQtyLots: n[o + 12]!,
+        lastPxTicks: n[o + 13]!,
+        lastQtyLots: n[o + 14]!,
+        cumQtyLots: n[o + 15]!,
+        leavesQtyLots: n[o + 16]!,
+        cumNotional: n[o + 17]!,
+        tradeId: n[o + 18]!,
+        aggressor: n[o + 19] === 1,
+        reason: n[o + 20]! as ExecutionReportMessage['reason'],
+        text: this.texts[slot]!,
+        rejectedCommand: n[o + 21]!,
+        timestampMs: n[o + 22]!,
+      });
+    }
+    return out;
   }
 
   onAppend(listener: () => void): () => void {

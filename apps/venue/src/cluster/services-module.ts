@@ -14,7 +14,7 @@ import type {
 } from '@venue/marketdata';
 import type { EventSink } from '@venue/matching';
 import { createVenueServices } from '../local/services.js';
-import { ExecutionRing, recordOf, startMemberFeeds } from './execution-feed.js';
+import { ExecutionRing, startMemberFeeds } from './execution-feed.js';
 
 /** Environment of the member process: where this member serves its feed (unset: no feed server). */
 export const MD_PORT_ENV = 'VENUE_MD_PORT';
@@ -57,7 +57,7 @@ class CurrentFeed implements FeedSource {
 const feed = new CurrentFeed();
 const executions = new ExecutionRing();
 const executionSink: EventSink = {
-  onExecution: (e) => executions.push(recordOf(e)),
+  onExecution: (e) => executions.push(e),
   onTrade: () => {},
   onMassCancel: () => {},
   onAdmin: () => {},
