@@ -50,7 +50,7 @@ class Client {
     readonly clock: FakeClock,
   ) {}
 
-  connect(gateway: FixGateway, password = 'demo'): FixMessage {
+  connect(gateway: FixGateway, extra: ReadonlyArray<readonly [number, string | number]> = []): FixMessage {
     this.received.length = 0;
     const s = gateway.acceptor.openConnection({
       send: (wire) => {
@@ -62,12 +62,7 @@ class Client {
     });
     if (s === undefined) throw new Error('no connection');
     this.session = s;
-    this.send('A', [
-      [98, 0],
-      [108, 30],
-      [553, this.compId],
-      [554, password],
-    ]);
+    this.send('A', [[98, 0], [108, 30], [553, this.compId], [554, 'demo'], ...extra]);
     const logon = this.received.shift();
     if (logon === undefined) throw new Error('no answer to Logon');
     return logon;
@@ -345,5 +340,35 @@ describe('drop copy: publisher', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('NextExpectedMsgSeqNum(789) on Logon: the venue answers with its own 789 and resends what the client missed', () => {
+    const clock = new FakeClock();
+    const { gateway } = gatewayOn(new MemorySessionStoreFactory(), clock);
+    const pub = new DropCopyPublisher({
+      acceptor: gateway.acceptor,
+      catalog: gateway.app.catalog,
+      users: [DC],
+      cursors: new MemoryDropCopyCursors(),
+    });
+    const dc = new Client('DROPCOPY', clock);
+    dc.connect(gateway);
+    pub.publish(1, er(1, 'CLIENT1'));
+    const lastSeen = Number(dc.take()[0]!.get(34));
+    dc.disconnect(gateway);
+    pub.publish(2, er(2, 'CLIENT1'));
+    pub.publish(3, er(3, 'CLIENT2'));
+    const logon = dc.connect(gateway, [[789, lastSeen + 1]]);
+    expect(logon.get(789)).toBe(String(dc.seq)); // the venue expects our next message
+    const replay = dc.take();
+    expect(replay.map((m) => [m.msgType, m.get(34), m.get(17), m.get(43)])).toEqual([
+      ['8', String(lastSeen + 1), '2', 'Y'],
+      ['8', String(lastSeen + 2), '3', 'Y'],
+    ]);
+    // Without 789 nothing is resent unasked (the client sees the gap and sends ResendRequest).
+    dc.disconnect(gateway);
+    pub.publish(4, er(4, 'CLIENT1'));
+    dc.connect(gateway);
+    expect(dc.take()).toEqual([]);
   });
 });
