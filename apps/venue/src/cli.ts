@@ -169,8 +169,8 @@ export async function runCli(
         `  market data:   ${venue.httpUrl.replace(/^http/, 'ws')}/md`,
         config.demo
           ? `  demo logins:   ${config.accounts
-              .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin)
-              .map((a) => `${a.login}/${a.password}`)
+              .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin || a.role === 'dropcopy')
+              .map((a) => `${a.login}/${a.password}${a.role === 'dropcopy' ? ' (drop copy)' : ''}`)
               .join(' ')}`
           : '',
         config.cluster.mode === 'cluster'
