@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
 import { MD_HOST_ENV, MD_PORT_ENV } from './services-module.js';
 
 const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.meta.url));
@@ -31,6 +32,8 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     dataDir: join(resolve(config.dataDir), `node-${id}`),
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,
+    // The service version is decided through the log; this build runs up to serviceVersionMax().
+    host: venueHostConfig(),
     snapshotEveryEntries: config.cluster.snapshotEveryEntries,
     log: (line) => process.stdout.write(`${line}\n`),
   });

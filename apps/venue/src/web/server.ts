@@ -30,6 +30,11 @@ export interface ClusterView {
   /** Demo mode only. Resolves false when the member is unknown. */
   kill?(id: number): Promise<boolean>;
   restart?(id: number): Promise<boolean>;
+  /**
+   * Rolling restart (an upgrade of the members' build): one member at a time, followers first, the
+   * leader after handing leadership away; each restarted with `env` and waited for until caught up.
+   */
+  rollingRestart?(env: Readonly<Record<string, string>>): Promise<string[]>;
 }
 
 export interface WebServerOptions {

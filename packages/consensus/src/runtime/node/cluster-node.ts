@@ -13,7 +13,11 @@ import { RaftNode } from '../../core/node.js';
 import { Prng } from '../../core/prng.js';
 import type { Entry, Message, NodeId, Proposal, Ready, RestartState, Snapshot } from '../../core/types.js';
 import type { Role } from '../../service.js';
-import { defaultServiceHostConfig, type ServiceHostConfig } from '../../service-host/host.js';
+import {
+  defaultServiceHostConfig,
+  SERVICE_CONTROL_INDEX,
+  type ServiceHostConfig,
+} from '../../service-host/host.js';
 import type { LogEntry } from '../storage/codec.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
@@ -95,6 +99,11 @@ export interface NodeStatus {
   /** Service host state hash at `hashIndex` (null if the service thread did not answer in time). */
   readonly stateHash: string | null;
   readonly hashIndex: number;
+  /** Service version in force (decided through the log) and the position that activated it. */
+  readonly serviceVersion: number | null;
+  readonly serviceVersionSince: number;
+  /** Highest service version this member's build runs. */
+  readonly serviceVersionMax: number;
   readonly durability: Durability;
   readonly uptimeMs: number;
   /** Process memory: resident set and V8 heap in use (both threads share the process). */
@@ -748,7 +757,8 @@ export class ClusterNode {
           sessionId: m.sessionId,
           requestSeq: m.requestSeq,
           correlationId: 0,
-          serviceIndex: 0,
+          // 0: the services; SERVICE_CONTROL_INDEX: the service host (anything else it ignores).
+          serviceIndex: m.serviceIndex === SERVICE_CONTROL_INDEX ? SERVICE_CONTROL_INDEX : 0,
           payload: m.payload,
         });
         if (r.ok) {
@@ -1037,6 +1047,9 @@ export class ClusterNode {
       clientConnections: this.conns.size,
       stateHash: w?.t === 'status' ? w.hash : null,
       hashIndex: w?.t === 'status' ? w.applied : 0,
+      serviceVersion: w?.t === 'status' ? w.serviceVersion : null,
+      serviceVersionSince: w?.t === 'status' ? w.serviceVersionSince : 0,
+      serviceVersionMax: this.opts.host?.serviceVersionMax ?? 1,
       durability: this.opts.durability ?? 'fsync',
       uptimeMs: nowMs() - this.started,
       rssBytes: process.memoryUsage.rss(),

@@ -185,6 +185,8 @@ async function main(): Promise<void> {
             hash: host.stateHash(),
             sessions: host.sessionCount,
             timers: host.timerCount,
+            serviceVersion: host.serviceVersion,
+            serviceVersionSince: host.serviceVersionSince,
           });
           break;
       }

@@ -77,5 +77,7 @@ export type FromWorker =
       readonly hash: string;
       readonly sessions: number;
       readonly timers: number;
+      readonly serviceVersion: number;
+      readonly serviceVersionSince: number;
     }
   | { readonly t: 'fatal'; readonly message: string };
