@@ -24,6 +24,7 @@ interface Seen {
   readonly msgType: string;
   readonly possDup: boolean;
   readonly msg: FixMessage;
+  readonly atMs: number;
 }
 
 /**
@@ -110,7 +111,7 @@ class PersistentFixClient {
   private onMessage(m: FixMessage): void {
     const seq = Number(m.get(34));
     const possDup = m.get(43) === 'Y';
-    this.seen.push({ seq, msgType: m.msgType, possDup, msg: m });
+    this.seen.push({ seq, msgType: m.msgType, possDup, msg: m, atMs: performance.now() });
     if (m.msgType === '1') this.send('0', [[112, m.get(112) ?? '']]);
     if (m.msgType === '4' && m.get(123) === 'Y') {
       if (seq === this.expectedIn) {
@@ -180,7 +181,14 @@ describe('drop copy on the replicated venue: reconciles with the trading session
     expect((await seller.logon()).msgType).toBe('A');
     expect((await buyer.logon()).msgType).toBe('A');
     const tradingReports: FixMessage[] = [];
-    for (const c of [seller, buyer]) c.onMessage((m) => m.msgType === '8' && tradingReports.push(m));
+    const tradingAtMs = new Map<string, number>();
+    for (const c of [seller, buyer]) {
+      c.onMessage((m) => {
+        if (m.msgType !== '8') return;
+        tradingReports.push(m);
+        if (!tradingAtMs.has(m.get(17) ?? '')) tradingAtMs.set(m.get(17) ?? '', performance.now());
+      });
+    }
 
     // The drop-copy session is read-only: an order from it is refused with a reason.
     dc.send('D', order('DC1', 1, 1, '100.00'));
@@ -337,6 +345,16 @@ describe('drop copy on the replicated venue: reconciles with the trading session
     // Log order: the stream is in ascending ExecID (the matching engine's report counter).
     const execSeq = stream.map((m) => Number(m.get(17)));
     expect(execSeq).toEqual([...execSeq].sort((a, b) => a - b));
+    // Figure (not asserted): copy lag = live copy received - the account's own report received.
+    const lags = copies
+      .filter((c) => !c.possDup && tradingAtMs.has(c.msg.get(17) ?? ''))
+      .map((c) => c.atMs - tradingAtMs.get(c.msg.get(17) ?? '')!)
+      .sort((a, b) => a - b);
+    const q = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]?.toFixed(1);
+    console.log(
+      `drop copy: ${trading.size} reports reconciled; live copy lag vs the trading session (ms): ` +
+        `p50 ${q(0.5)} p99 ${q(0.99)} max ${q(1)} (${lags.length} live copies, ${lags.filter((l) => l < 0).length} earlier than the trader's)`,
+    );
     // Fills happened on both sides, and some orders were rejected by matching.
     expect([...trading.values()].some((m) => m.get(150) === 'F' && m.get(1) === 'CLIENT1')).toBe(true);
     expect([...trading.values()].some((m) => m.get(150) === 'F' && m.get(1) === 'CLIENT2')).toBe(true);
