@@ -207,7 +207,15 @@ export function followMemberExecutions(
         return;
       }
       if (frame.t === 'er') {
-        const ok = sink.deliver(frame.r);
+        let ok: boolean;
+        try {
+          ok = sink.deliver(frame.r);
+        } catch (e) {
+          // e.g. a session store that cannot be written: retry from the position reached.
+          opts.log(`drop copy: delivery failed at ExecID ${sink.position + 1}: ${(e as Error).message}`);
+          socket.terminate();
+          return;
+        }
         if (frame.r.length > 0) {
           progressed = true;
           gapped.clear();
@@ -270,7 +278,12 @@ export function observeLocalExecutions(
       scheduled = true;
       setImmediate(() => {
         scheduled = false;
-        if (!stopped) sink.deliver(queue.splice(0), false);
+        if (stopped) return;
+        try {
+          sink.deliver(queue.splice(0), false);
+        } catch (e) {
+          opts.log(`drop copy: delivery failed: ${(e as Error).message}`);
+        }
       });
     },
     onTrade: () => {},
