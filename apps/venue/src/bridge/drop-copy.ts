@@ -60,6 +60,9 @@ export function dropCopyEventOf(
   });
 }
 
+/** Wait after a member refused the feed (wrong or missing token): a configuration problem. */
+const REFUSED_RETRY_MS = 5_000;
+
 /** A member to follow: its feed URL (ws://host:mdPort) and id. */
 export interface FeedMemberRef {
   readonly id: number;
@@ -198,6 +201,7 @@ export function followMemberExecutions(
     const socket = new WebSocket(`${member.url}?after=${sink.position}${auth}`);
     ws = socket;
     let progressed = false;
+    let refused = false;
     socket.on('message', (data) => {
       let frame: ExecutionFeedFrame;
       try {
@@ -227,6 +231,7 @@ export function followMemberExecutions(
       } else if (frame.t === 'gap') {
         gapped.set(member.id, frame.first);
       } else if (frame.t === 'error') {
+        refused = true;
         opts.log(`drop copy: member ${member.id}: ${frame.text}`);
       }
     });
@@ -236,8 +241,8 @@ export function followMemberExecutions(
       if (stopped) return;
       reconnects++;
       lastFailed = gapped.has(member.id) ? undefined : member.id;
-      // A member that just answered gap: ask the next one at once; otherwise wait a little.
-      later(gapped.has(member.id) && !progressed ? 0 : retryMs);
+      // A member that just answered gap: ask the next one at once; a refusal (token): back off.
+      later(refused ? REFUSED_RETRY_MS : gapped.has(member.id) && !progressed ? 0 : retryMs);
     });
     socket.on('open', () => {
       lastFailed = undefined;
