@@ -4,6 +4,7 @@ import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
+import { commandLog, startCommandLog } from './logging/process-logs.js';
 import { runShadowCommand } from './shadow/shadow-command.js';
 import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
 import { runUpgradeCommand } from './upgrade/upgrade-command.js';
@@ -82,7 +83,11 @@ export async function runCli(
     throw e;
   }
   if (command === 'gateway' || command === 'bots') {
-    const log = (line: string) => console.log(line);
+    const { log } = commandLog(
+      config,
+      command,
+      command === 'gateway' ? `gateway-${parsed.name ?? 'g2'}` : command,
+    );
     let stop: () => Promise<void>;
     if (command === 'gateway') {
       const withBots = { ...config, bots: { ...config.bots, enabled: parsed.bots === true } };
@@ -157,7 +162,7 @@ export async function runCli(
     await new Promise<never>(() => {}); // runNode exits the process on SIGTERM/SIGINT
   }
   if (command === 'start') {
-    const log = (line: string) => console.log(line);
+    const { log, where: logWhere } = startCommandLog(config);
     let venue: RunningVenue;
     try {
       venue =
@@ -188,6 +193,7 @@ export async function runCli(
               )
               .join('\n                 ')}`
           : '  cluster:       none (--single: one process, no replication)',
+        `  logs:          ${logWhere} (JSON lines; members: node-N.log beside it; warnings also here)`,
         `  pid ${process.pid}; Ctrl-C to stop`,
       ]
         .filter((l) => l !== '')
@@ -325,7 +331,7 @@ async function runBackupOrRestore(
         ...(b.backupDir === undefined ? {} : { backupDir: b.backupDir }),
         ...(b.port === undefined ? {} : { port: b.port }),
       },
-      (line) => console.log(line),
+      commandLog(config, 'backup').log,
     );
   } catch (e) {
     return { exitCode: 1, output: `venue backup: ${(e as Error).message}\n` };

@@ -10,7 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import websocket from '@fastify/websocket';
-import { DEFAULT_MD_PATH, type FeedSource, marketDataPlugin } from '@venue/marketdata';
+import { DEFAULT_MD_PATH, type FeedSource, type MarketDataHub, marketDataPlugin } from '@venue/marketdata';
 import type { ExecutionReportMessage } from '@venue/matching';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -295,12 +295,19 @@ export async function startMemberFeeds(opts: {
   readonly executions: ExecutionRing;
   readonly host: string;
   readonly port: number;
-}): Promise<{ readonly url: string; close(): Promise<void> }> {
+}): Promise<{ readonly url: string; readonly hub: MarketDataHub; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   // Registered here (not inside the market-data plugin) so both routes share it.
   await app.register(websocket, { options: { maxPayload: 4_096 } });
-  await app.register(marketDataPlugin, { source: opts.source });
+  let hub: MarketDataHub | undefined;
+  await app.register(marketDataPlugin, {
+    source: opts.source,
+    onHub: (h) => {
+      hub = h;
+    },
+  });
   executionFeedRoutes(app, opts.executions);
   await app.listen({ host: opts.host, port: opts.port });
-  return { url: `ws://${opts.host}:${opts.port}${DEFAULT_MD_PATH}`, close: () => app.close() };
+  if (hub === undefined) throw new Error('member feeds: the market-data plugin did not start');
+  return { url: `ws://${opts.host}:${opts.port}${DEFAULT_MD_PATH}`, hub, close: () => app.close() };
 }

@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   /** argv (after the node executable) that starts member `id`; undefined: watch members run elsewhere. */
   readonly memberArgs: ((id: number) => string[]) | undefined;
   readonly log: (line: string) => void;
+  /** Environment of the member processes (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -229,7 +231,7 @@ export class ClusterSupervisor implements ClusterView {
     }
     const child = spawn(process.execPath, args(id), {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...m.env },
+      env: { ...(this.options.env ?? process.env), ...m.env },
     });
     m.child = child;
     const prefix = (chunk: Buffer) => {
@@ -289,6 +291,7 @@ export class ClusterSupervisor implements ClusterView {
   }
 
   private event(nodeId: number, text: string): void {
+    this.options.log(`cluster: node ${nodeId} ${text}`);
     this.events.push({ timestampMs: Date.now(), nodeId, text });
     if (this.events.length > EVENTS_MAX) this.events.shift();
   }
