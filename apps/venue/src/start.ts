@@ -200,6 +200,7 @@ export async function startSingleProcess(
       events: [],
     }),
   };
+  let dropCopy: DropCopySource | undefined;
   let front: Front;
   try {
     front = await startFront(
@@ -214,7 +215,7 @@ export async function startSingleProcess(
       log,
       'gateway',
       {
-        metrics: () => serviceMetrics.render(venueLog.appliedIndex),
+        metrics: () => serviceMetrics.render(venueLog.appliedIndex) + (dropCopy?.metrics() ?? ''),
         onMarketDataHub: (hub) => serviceMetrics.addHub(hub.stats),
       },
     );
@@ -222,7 +223,7 @@ export async function startSingleProcess(
     venueLog.stop();
     throw e;
   }
-  const dropCopy = observeLocalExecutions({
+  dropCopy = observeLocalExecutions({
     gateway: front.gateway,
     instruments: config.instruments,
     accounts: config.accounts,
@@ -287,6 +288,7 @@ async function startGatewayOnCluster(
     return bridge;
   };
   const storeName = principal === 'gateway-1' ? 'gateway' : principal;
+  let dropCopy: DropCopySource | undefined;
   let front: Front;
   try {
     front = await startFront(
@@ -301,7 +303,7 @@ async function startGatewayOnCluster(
       view,
       log,
       storeName,
-      { metrics: () => channel.metrics.render() },
+      { metrics: () => channel.metrics.render() + (dropCopy?.metrics() ?? '') },
     );
   } catch (e) {
     marketData.stop();
@@ -309,7 +311,7 @@ async function startGatewayOnCluster(
     throw e;
   }
   // Drop copy follows a member's execution feed (log order), not this gateway's replies.
-  const dropCopy = followMemberExecutions({
+  dropCopy = followMemberExecutions({
     gateway: front.gateway,
     instruments: config.instruments,
     accounts: config.accounts,

@@ -304,6 +304,8 @@ describe('drop copy in one process (--single)', () => {
         ['CLIENT1', 'T1', 'F'],
         ['CLIENT2', 'T2', 'F'],
       ]);
+      const metrics = await (await fetch(`${venue.httpUrl}/metrics`)).text();
+      expect(metrics).toContain('\nvenue_dropcopy_copies_total 4\n');
     } finally {
       for (const c of clients) c.close();
       await venue.stop();

@@ -136,7 +136,29 @@ class DropCopySink {
 
 export interface DropCopySource {
   stats(): DropCopyStats;
+  /** Prometheus text for the gateway's /metrics. */
+  metrics(): string;
   stop(): void;
+}
+
+function renderMetrics(s: DropCopyStats, copies: number): string {
+  const series: Array<[string, 'gauge' | 'counter', string, number]> = [
+    [
+      'venue_dropcopy_position',
+      'gauge',
+      'ExecID of the last report handled by the drop-copy source',
+      s.position,
+    ],
+    ['venue_dropcopy_copies_total', 'counter', 'Drop-copy ExecutionReports sent or journaled', copies],
+    ['venue_dropcopy_reconnects_total', 'counter', 'Execution feed connections lost or moved', s.reconnects],
+    [
+      'venue_dropcopy_gap_reports_total',
+      'counter',
+      'Reports no member held any more when the source came back (their copies are missing)',
+      s.gapReports,
+    ],
+  ];
+  return series.map(([n, t, h, v]) => `# HELP ${n} ${h}\n# TYPE ${n} ${t}\n${n} ${v}\n`).join('');
 }
 
 /**
@@ -250,8 +272,15 @@ export function followMemberExecutions(
     });
   };
   connect();
+  const stats = (): DropCopyStats => ({
+    position: sink.position,
+    reports: sink.reports,
+    reconnects,
+    gapReports,
+  });
   return {
-    stats: () => ({ position: sink.position, reports: sink.reports, reconnects, gapReports }),
+    stats,
+    metrics: () => renderMetrics(stats(), sink.publisher.stats.copies),
     stop: () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
@@ -296,8 +325,15 @@ export function observeLocalExecutions(
     onAdmin: () => {},
   };
   opts.matching.addListener(listener);
+  const stats = (): DropCopyStats => ({
+    position: sink.position,
+    reports: sink.reports,
+    reconnects: 0,
+    gapReports: 0,
+  });
   return {
-    stats: () => ({ position: sink.position, reports: sink.reports, reconnects: 0, gapReports: 0 }),
+    stats,
+    metrics: () => renderMetrics(stats(), sink.publisher.stats.copies),
     stop: () => {
       stopped = true;
       sink.publisher.close();
