@@ -147,6 +147,11 @@ async function startFront(
   };
 }
 
+/** Prometheus text parts joined by newlines (parts carry no trailing newline). */
+function joinMetrics(...parts: (string | undefined)[]): string {
+  return parts.filter((p): p is string => p !== undefined && p !== '').join('\n');
+}
+
 /** Creates the bridge between FIX sessions and a command channel opened for it. */
 function bridgeOn(
   config: VenueConfig,
@@ -215,7 +220,7 @@ export async function startSingleProcess(
       log,
       'gateway',
       {
-        metrics: () => serviceMetrics.render(venueLog.appliedIndex) + (dropCopy?.metrics() ?? ''),
+        metrics: () => joinMetrics(serviceMetrics.render(venueLog.appliedIndex), dropCopy?.metrics()),
         onMarketDataHub: (hub) => serviceMetrics.addHub(hub.stats),
       },
     );
@@ -303,7 +308,7 @@ async function startGatewayOnCluster(
       view,
       log,
       storeName,
-      { metrics: () => channel.metrics.render() + (dropCopy?.metrics() ?? '') },
+      { metrics: () => joinMetrics(channel.metrics.render(), dropCopy?.metrics()) },
     );
   } catch (e) {
     marketData.stop();

@@ -158,7 +158,8 @@ function renderMetrics(s: DropCopyStats, copies: number): string {
       s.gapReports,
     ],
   ];
-  return series.map(([n, t, h, v]) => `# HELP ${n} ${h}\n# TYPE ${n} ${t}\n${n} ${v}\n`).join('');
+  // Lines joined by \n, no trailing newline: the caller joins parts with \n.
+  return series.map(([n, t, h, v]) => `# HELP ${n} ${h}\n# TYPE ${n} ${t}\n${n} ${v}`).join('\n');
 }
 
 /**
