@@ -110,6 +110,12 @@ export class MatchingEngine {
   /** @internal */
   readonly expiry = new ExpiryQueue();
   readonly config: Readonly<EngineConfig>;
+  /**
+   * @internal An incremental snapshot in progress (copy-on-write): told before a resting order or a
+   * level's FIFO changes, so it can first capture the level as it was at the snapshot position.
+   * Every mutation of a resting order or of a level's order list must call `beforeLevelChange`.
+   */
+  snapshotGuard: { beforeLevelChange(level: Level): void } | null = null;
 
   private sink: EventSink;
   /** Scratch: account/instrument found by the last successful validateNew. */
@@ -633,8 +639,13 @@ export class MatchingEngine {
     this.release(o);
   }
 
+  private beforeLevelChange(level: Level): void {
+    if (this.snapshotGuard !== null) this.snapshotGuard.beforeLevelChange(level);
+  }
+
   private removeFromLevel(o: Order): void {
     const level = o.level!;
+    this.beforeLevelChange(level);
     const inst = o.instrument!;
     level.visibleLots -= o.visibleLots;
     level.totalLots -= o.leavesLots;
@@ -653,6 +664,7 @@ export class MatchingEngine {
     const book = o.instrument!.book;
     const side = o.side === Side.Buy ? book.bids : book.asks;
     const level = side.getOrCreate(o.priceTicks, this.levelPool);
+    this.beforeLevelChange(level);
     o.visibleLots = o.displayLots > 0 && o.displayLots < o.leavesLots ? o.displayLots : o.leavesLots;
     o.state = OrderState.Resting;
     level.pushBack(o);
@@ -733,6 +745,7 @@ export class MatchingEngine {
 
   /** Applies the account's STP mode. Returns false if the incoming order was terminated. */
   private selfTrade(o: Order, maker: Order, level: Level): boolean {
+    this.beforeLevelChange(level);
     switch (o.account!.stpMode) {
       case StpMode.CancelResting:
         this.terminate(maker, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
@@ -777,6 +790,7 @@ export class MatchingEngine {
   }
 
   private trade(inst: Instrument, level: Level, maker: Order, taker: Order, qty: number): void {
+    this.beforeLevelChange(level);
     const px = level.priceTicks;
     const notional = px * qty;
     maker.leavesLots -= qty;
@@ -973,6 +987,7 @@ export class MatchingEngine {
       this.rejectRef(CommandKind.Replace, cmd, reason, o);
       return;
     }
+    if (o.state === OrderState.Resting) this.beforeLevelChange(o.level!);
     const acct = o.account!;
     const inst = o.instrument!;
     const i = inst.index;

@@ -45,6 +45,17 @@ export class ByteWriter {
     this.pos += bytes.length;
   }
 
+  /** Appends bytes as they are (no length prefix). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }

@@ -85,7 +85,10 @@ export type FromWorker =
       readonly term: number;
       readonly timestampMs: number;
       readonly data: Uint8Array;
+      /** From the request to the complete image (entries kept being applied meanwhile). */
       readonly tookMs: number;
+      /** Longest time the snapshot held the service thread at once (the log-processing stall). */
+      readonly stepMaxMs: number;
     }
   | {
       readonly t: 'housekeeping';
