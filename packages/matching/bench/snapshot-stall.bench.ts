@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { type Entry, ServiceHost } from '@venue/consensus';
 import {
   type Command,
@@ -192,9 +193,25 @@ function track(cmd: Command): void {
   }
 }
 
+/** Garbage-collector pauses (start, duration), to tell a GC pause from the snapshot's own work. */
+const gcPauses: { start: number; duration: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, duration: e.duration });
+}).observe({ entryTypes: ['gc'] });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
 interface Phase {
   readonly stallMs: number;
+  /** Gaps > 1 ms while the snapshot was in progress: [end time, length]. */
+  readonly gaps: readonly (readonly [number, number])[];
+  readonly startMs: number;
+  readonly endMs: number;
   readonly baselineMaxGapMs: number;
+  /** Gaps over 10 ms during the snapshot / outside it, and the entries applied in each. */
+  readonly over10In: number;
+  readonly over10Out: number;
+  readonly entriesIn: number;
+  readonly entriesOut: number;
   readonly snapshotMs: number;
   readonly longestSliceMs: number;
   /** CPU time (this process) of the longest slice: what the snapshot costs, without preemption. */
@@ -215,6 +232,10 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
   let inProgress = false;
   let stall = 0;
   let baseline = 0;
+  let over10In = 0;
+  let over10Out = 0;
+  let entriesIn = 0;
+  let entriesOut = 0;
   let longestSlice = 0;
   let longestSliceCpu = 0;
   let beginMs = 0;
@@ -227,13 +248,23 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
   let image: Uint8Array | undefined;
   let position = 0;
   let cursor: ReturnType<ServiceHost['beginSnapshot']> | undefined;
-  let last = performance.now();
+  const gaps: [number, number][] = [];
+  const startMs = performance.now();
+  let last = startMs;
   const gap = () => {
     const now = performance.now();
     const g = now - last;
     last = now;
-    if (inProgress) stall = Math.max(stall, g);
-    else baseline = Math.max(baseline, g);
+    if (inProgress) {
+      stall = Math.max(stall, g);
+      if (g > 1 && gaps.length < 100_000) gaps.push([now, g]);
+      entriesIn++;
+      if (g > 10) over10In++;
+    } else {
+      baseline = Math.max(baseline, g);
+      entriesOut++;
+      if (g > 10) over10Out++;
+    }
   };
   for (let n = 0; n < STREAM; ) {
     for (let b = 0; b < BATCH && n < STREAM; b++, n++) {
@@ -279,7 +310,14 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
     throw new Error(`stream of ${STREAM} entries too short to finish the snapshot: use --stream`);
   return {
     stallMs: stall,
+    gaps,
+    startMs,
+    endMs: performance.now(),
     baselineMaxGapMs: baseline,
+    over10In,
+    over10Out,
+    entriesIn,
+    entriesOut,
     snapshotMs,
     longestSliceMs: longestSlice,
     longestSliceCpuMs: longestSliceCpu,
@@ -290,7 +328,25 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
   };
 }
 
-function main(): void {
+/** Longest gap during the snapshot less the GC pauses inside it, and the phase's GC pauses. */
+function withoutGc(p: Phase): { stallExGcMs: number; gcMaxMs: number; gcMs: number } {
+  const pauses = gcPauses.filter((g) => g.start + g.duration >= p.startMs && g.start <= p.endMs);
+  let stallExGcMs = 0;
+  for (const [end, len] of p.gaps) {
+    const start = end - len;
+    let inGc = 0;
+    for (const g of pauses)
+      inGc += Math.max(0, Math.min(end, g.start + g.duration) - Math.max(start, g.start));
+    stallExGcMs = Math.max(stallExGcMs, len - inGc);
+  }
+  return {
+    stallExGcMs,
+    gcMaxMs: pauses.reduce((m, g) => Math.max(m, g.duration), 0),
+    gcMs: pauses.reduce((m, g) => m + g.duration, 0),
+  };
+}
+
+async function main(): Promise<void> {
   const t0 = performance.now();
   const service = new MatchingService({ adminPrincipals: ['admin'] });
   const host = new ServiceHost(() => [service]);
@@ -324,9 +380,13 @@ function main(): void {
   const buildMs = performance.now() - t0;
   gc?.();
 
+  await settle();
   const before = phase(feed, 'sync');
+  await settle();
   gc?.();
+  await settle();
   const after = phase(feed, 'incremental');
+  await settle();
   // Check: the incremental image is the synchronous one at its position (replay to it on a copy).
   const check = new ServiceHost(() => [new MatchingService({ adminPrincipals: ['admin'] })]);
   check.start(after.image);
@@ -348,16 +408,26 @@ function main(): void {
       .join(' ')}; build ${f(buildMs / 1000)} s`,
   );
   console.log(
-    'phase        stall ms  begin ms  longest slice ms (cpu)  no-snapshot max gap ms  snapshot ms  size MB  position',
+    'phase        stall ms  stall-GC ms      GC max/total ms  begin ms  longest slice ms (cpu)  no-snapshot max gap ms  snapshot ms  size MB  position',
   );
   for (const [name, p] of [
     ['before/sync', before],
     ['after/incr', after],
   ] as const) {
     console.log(
-      `${name.padEnd(12)} ${f(p.stallMs).padStart(8)}  ${f(p.beginMs).padStart(8)}  ` +
+      `${name.padEnd(12)} ${f(p.stallMs).padStart(8)}  ${f(withoutGc(p).stallExGcMs).padStart(15)}  ` +
+        `${`${f(withoutGc(p).gcMaxMs)}/${f(withoutGc(p).gcMs)}`.padStart(15)}  ${f(p.beginMs).padStart(8)}  ` +
         `${`${f(p.longestSliceMs)} (${f(p.longestSliceCpuMs)})`.padStart(22)}  ${f(p.baselineMaxGapMs).padStart(22)}  ` +
         `${f(p.snapshotMs).padStart(11)}  ${mb(p.bytes).padStart(7)}  ${p.position}`,
+    );
+  }
+  for (const [name, p] of [
+    ['before/sync', before],
+    ['after/incr', after],
+  ] as const) {
+    console.log(
+      `${name}: gaps > 10 ms: ${p.over10In} in ${p.entriesIn} entries during the snapshot, ` +
+        `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption)`,
     );
   }
   console.log(
@@ -366,4 +436,4 @@ function main(): void {
   );
 }
 
-main();
+await main();

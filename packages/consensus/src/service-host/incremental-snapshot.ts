@@ -30,7 +30,7 @@ export class HostSnapshotCursor {
     readonly index: number,
     readonly timestampMs: number,
     private readonly head: Uint8Array,
-    private readonly parts: readonly SnapshotPart[],
+    private parts: readonly SnapshotPart[],
     private readonly onEnd: (cursor: HostSnapshotCursor) => void,
   ) {}
 
@@ -98,6 +98,8 @@ export class HostSnapshotCursor {
     let total = 0;
     for (const p of pieces) total += p.length;
     this.pieces = pieces;
+    // Dropped here so each chunk is freed once copied (the cursors are done and hold them).
+    this.parts = [];
     this.out = new Uint8Array(total);
   }
 
