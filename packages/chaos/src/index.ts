@@ -14,6 +14,7 @@ export type {
   FinalState,
   HistoryEvent,
   InvokeEvent,
+  OfflineRebuild,
   OpKind,
   ReplicaState,
   ReportEvent,

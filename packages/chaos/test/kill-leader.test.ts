@@ -35,6 +35,9 @@ describe('chaos: one kill -9 of the leader under light FIX load (TCP and WebSock
     expect(s.faults).toBe(1);
     expect(s.ordersAcknowledged).toBeGreaterThan(10);
     expect(s.replicasAgreeing).toBe(3);
+    // The final reads come from one member's data rebuilt offline, which must give the live hash.
+    expect(report.offline?.hashMatches).toBe(true);
+    expect(report.offline?.timestampRegressions).toBe(0);
     // A passing run keeps only its summary; the members' data directory is removed.
     expect(readdirSync(report.runDir).sort()).toEqual(['summary.md', 'venue.json']);
   }, 90_000);

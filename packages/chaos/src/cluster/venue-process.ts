@@ -198,6 +198,21 @@ export class VenueProcess {
     return true;
   }
 
+  /** The member's data directory (the venue's data dir / node-N). */
+  memberDataDir(id: number): string {
+    return join(this.dataDir, `node-${id}`);
+  }
+
+  /** Waits (bounded) until the supervisor reports the member down; false at the deadline. */
+  async waitExited(id: number, timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!(await this.refreshPids()).has(id)) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
   /** Brings a killed member back (the supervisor respawns it on its data directory). */
   async restart(id: number): Promise<boolean> {
     const res = await fetch(`${this.httpUrl}/api/cluster/nodes/${id}/restart`, {

@@ -2,7 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckResult, check } from '../checker/checker.js';
 import { VenueProcess } from '../cluster/venue-process.js';
-import { type FinalOrderRead, History, type ReplicaState } from '../history/history.js';
+import { type FinalStateRead, readFinalState } from '../final/final-state.js';
+import { History, type ReplicaState } from '../history/history.js';
 import { healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
 import { Prng } from '../random/prng.js';
 import { CLIENTS_MAX, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
@@ -29,12 +30,13 @@ export interface ChaosReport {
   readonly faultsInjected: number;
   readonly durationMs: number;
   readonly summary: string;
+  /** The offline rebuild the final reads came from (undefined if the run failed before it). */
+  readonly offline: FinalStateRead | undefined;
 }
 
 const SECONDS_MAX = 3_600;
 const OPS_PER_CLIENT_MAX = 100_000;
 const OP_TIMEOUT_MS = 5_000;
-const FINAL_READ_TIMEOUT_MS = 20_000;
 const QUIESCE_TIMEOUT_MS = 30_000;
 const QUIESCE_POLL_MS = 100;
 
@@ -70,6 +72,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   process.once('SIGTERM', onSignal);
   const clients: WorkloadClient[] = [];
   let faultsInjected = 0;
+  let offline: FinalStateRead | undefined;
   let result: CheckResult;
   try {
     const workload: WorkloadOptions = {
@@ -106,13 +109,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`chaos: workload done (${history.events.length} events, ${faultsInjected} faults); healing`);
     await healAll(venue);
     if ((await waitForLeader(venue, QUIESCE_TIMEOUT_MS)) === 0) log('chaos: no leader after healing');
-    const reads: FinalOrderRead[] = [];
-    const perClient = await Promise.all(clients.map((c) => c.finalReads(FINAL_READ_TIMEOUT_MS)));
-    for (const r of perClient) reads.push(...r);
-    log(`chaos: final reads done (${reads.length} orders read)`);
     const replicas = await quiesce(venue);
     log('chaos: replicas read');
-    result = check(history.events, { reads, replicas });
+    const orders = clients.map((c) => ({
+      process: c.process,
+      clOrdIds: c.orderClOrdIds().map((o) => o.clOrdId),
+    }));
+    const final = await readFinalState(venue, replicas, orders);
+    const reads = final.reads;
+    offline = final;
+    log(
+      `chaos: final state rebuilt offline from node ${final.member} (${final.entriesReplayed} entries, ` +
+        `${reads.length} orders looked up) in ${final.durationMs} ms`,
+    );
+    result = check(history.events, { reads, replicas, offline: final });
     const lines = history.events.map((e) => JSON.stringify(e));
     lines.push(...reads.map((r) => JSON.stringify({ type: 'final-read', ...r })));
     lines.push(...replicas.map((r) => JSON.stringify({ type: 'final-replica', ...r })));
@@ -131,14 +141,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       faultKinds.set(e.fault, (faultKinds.get(e.fault) ?? 0) + 1);
   const faultText = `${faultsInjected} (${[...faultKinds].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`;
   const recovery = recoveryByFault(history);
-  const summary = summarize(options, result, faultText, durationMs, runDir, recovery);
+  const finalText =
+    offline === undefined
+      ? 'not read'
+      : `node ${offline.member} rebuilt offline to ${offline.appliedIndex} (${offline.entriesReplayed} entries, ` +
+        `${offline.durationMs} ms); hash ${offline.hashMatches ? 'equals' : 'NOT compared or differs from'} ` +
+        `the replicas'; log time regressions ${offline.timestampRegressions}`;
+  const summary = summarize(options, result, faultText, durationMs, runDir, recovery, finalText);
   writeFileSync(join(runDir, 'summary.md'), summary);
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
     rmSync(join(runDir, 'history.jsonl'), { force: true });
     rmSync(join(runDir, 'venue.log'), { force: true });
   }
-  return { result, runDir, faultsInjected, durationMs, summary };
+  return { result, runDir, faultsInjected, durationMs, summary, offline };
 }
 
 /**
@@ -165,6 +181,7 @@ function summarize(
   durationMs: number,
   runDir: string,
   recovery: string,
+  finalText: string,
 ): string {
   const s = result.stats;
   const rows: [string, string | number][] = [
@@ -192,6 +209,7 @@ function summarize(
       `${s.ordersReadChecked} (not linearizable: ${count(result, 'read-not-linearizable')})`,
     ],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    ['final state', finalText],
     ['first ack after fault start (median / max ms)', recovery || 'no faults'],
     ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
   ];
