@@ -21,5 +21,12 @@ export type {
 } from './history/history.js';
 export { History } from './history/history.js';
 export { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
+export {
+  FaultProxy,
+  type FaultProxyOptions,
+  type LinkFault,
+  type LinkStats,
+  type ProxyTarget,
+} from './proxy/fault-proxy.js';
 export { Prng } from './random/prng.js';
 export { type ChaosOptions, type ChaosReport, runChaos } from './run/run.js';

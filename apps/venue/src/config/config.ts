@@ -28,6 +28,8 @@ export interface MemberConfig {
   readonly id: number;
   readonly host: string;
   readonly peerPort: number;
+  /** Where the member listens for peers if not on `peerPort` (which peers dial), e.g. behind a proxy. */
+  readonly peerListenPort?: number;
   readonly clientPort: number;
   readonly adminPort: number;
   readonly mdPort: number;
@@ -370,6 +372,9 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
         clientPort: int(k('clientPort'), m['clientPort'] ?? null, 1, 65535),
         adminPort: int(k('adminPort'), m['adminPort'] ?? null, 1, 65535),
         mdPort: int(k('mdPort'), m['mdPort'] ?? null, 1, 65535),
+        ...(m['peerListenPort'] === undefined
+          ? {}
+          : { peerListenPort: int(k('peerListenPort'), m['peerListenPort'], 1, 65535) }),
       };
     });
     if (new Set(members.map((m) => m.id)).size !== members.length) {

@@ -11,11 +11,15 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReplicaState } from '../history/history.js';
+import { FaultProxy } from '../proxy/fault-proxy.js';
 
 export interface MemberPorts {
   readonly id: number;
   readonly host: string;
+  /** What peers dial: the fault proxy's port for this member. */
   readonly peerPort: number;
+  /** Where the member listens for peers (the proxy forwards there). */
+  readonly peerListenPort: number;
   readonly clientPort: number;
   readonly adminPort: number;
   readonly mdPort: number;
@@ -75,19 +79,38 @@ export class VenueProcess {
 
   private constructor(
     readonly members: readonly MemberPorts[],
+    /** Every member-to-member frame passes through it: partitions, one-way loss, delay. */
+    readonly proxy: FaultProxy,
     private readonly dataDir: string,
     private readonly logFile: string,
   ) {}
 
-  static async start(workDir: string): Promise<VenueProcess> {
+  /**
+   * `env` is added to the venue's environment (its members inherit it), e.g. the fault hooks'
+   * switch. `seed` drives the proxy's random loss.
+   */
+  static async start(
+    workDir: string,
+    options: { seed?: number; env?: Readonly<Record<string, string>> } = {},
+  ): Promise<VenueProcess> {
     const dataDir = resolve(workDir, 'data');
     mkdirSync(dataDir, { recursive: true });
+    const listen = new Map<number, number>();
+    for (const id of MEMBER_IDS) listen.set(id, await freePort());
+    const proxy = await FaultProxy.start(
+      {
+        targets: MEMBER_IDS.map((id) => ({ id, host: '127.0.0.1', port: listen.get(id) ?? 0 })),
+        seed: options.seed ?? 1,
+      },
+      new Map(),
+    );
     const members: MemberPorts[] = [];
     for (const id of MEMBER_IDS) {
       members.push({
         id,
         host: '127.0.0.1',
-        peerPort: await freePort(),
+        peerPort: proxy.port(id),
+        peerListenPort: listen.get(id) ?? 0,
         clientPort: await freePort(),
         adminPort: await freePort(),
         mdPort: await freePort(),
@@ -95,12 +118,17 @@ export class VenueProcess {
     }
     const configFile = join(workDir, 'venue.json');
     writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
-    const venue = new VenueProcess(members, dataDir, join(workDir, 'venue.log'));
-    await venue.spawn(configFile);
+    const venue = new VenueProcess(members, proxy, dataDir, join(workDir, 'venue.log'));
+    try {
+      await venue.spawn(configFile, options.env ?? {});
+    } catch (e) {
+      await proxy.close();
+      throw e;
+    }
     return venue;
   }
 
-  private async spawn(configFile: string): Promise<void> {
+  private async spawn(configFile: string, env: Readonly<Record<string, string>>): Promise<void> {
     const args = [
       venueMainJs(),
       'start',
@@ -116,7 +144,10 @@ export class VenueProcess {
       '--fix-port',
       '0',
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     this.child = child;
     const log = createWriteStream(this.logFile);
     this.logStream = log;
@@ -270,6 +301,7 @@ export class VenueProcess {
         child.kill('SIGTERM');
       });
     }
+    await this.proxy.close();
     await new Promise<void>((resolveEnd) => {
       if (this.logStream === undefined) resolveEnd();
       else this.logStream.end(() => resolveEnd());

@@ -2,7 +2,17 @@ import type { VenueProcess } from '../cluster/venue-process.js';
 import type { History } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 
-export const NEMESES = ['kill-leader', 'kill-follower', 'kill-two', 'kill-all', 'pause'] as const;
+export const NEMESES = [
+  'kill-leader',
+  'kill-follower',
+  'kill-two',
+  'kill-all',
+  'pause',
+  'isolate-leader',
+  'isolate-follower',
+  'one-way-loss',
+  'link-faults',
+] as const;
 export type NemesisKind = (typeof NEMESES)[number];
 
 export interface NemesisOptions {
@@ -113,6 +123,41 @@ async function inject(
       record('stop', all);
       return true;
     }
+    case 'isolate-leader':
+    case 'isolate-follower': {
+      // A 2/1 split through the proxy: the minority side is the leader (it must step down: check
+      // quorum) or a follower (the leader keeps its majority; the follower catches up after).
+      const target = kind === 'isolate-leader' ? leader : follower;
+      venue.proxy.partition([target]);
+      record('start', [target]);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', [target]);
+      return true;
+    }
+    case 'one-way-loss': {
+      // The leader's frames to both followers are dropped; theirs to it pass. The followers stop
+      // hearing heartbeats and elect a new leader while the old one still hears them.
+      for (const id of followers) venue.proxy.setFault(leader, id, { drop: true });
+      record('start', [leader]);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', [leader]);
+      return true;
+    }
+    case 'link-faults': {
+      // Every directed link gets its own delay (5..60 ms) and loss (5..30 %).
+      const ids = venue.members.map((m) => m.id);
+      for (const a of ids)
+        for (const b of ids)
+          if (a !== b)
+            venue.proxy.setFault(a, b, { delayMs: rng.int(5, 60), lossRate: rng.int(5, 30) / 100 });
+      record('start', ids);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', ids);
+      return true;
+    }
     case 'pause': {
       const target = rng.next() < 0.5 ? leader : follower;
       if (!(await venue.pause(target))) return false;
@@ -127,6 +172,7 @@ async function inject(
 
 /** Ends every fault: continues paused members and restarts members that are down. */
 export async function healAll(venue: VenueProcess): Promise<void> {
+  venue.proxy.heal();
   for (const m of venue.members) venue.resume(m.id);
   const pids = await venue.refreshPids();
   for (const m of venue.members) if (!pids.has(m.id)) await venue.restart(m.id);

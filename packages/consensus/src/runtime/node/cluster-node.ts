@@ -47,6 +47,11 @@ export interface ClusterNodeOptions {
   readonly durability?: Durability;
   /** Interface to bind (default: this member's host from `members`; use 0.0.0.0 behind NAT). */
   readonly bindHost?: string;
+  /**
+   * Port to listen on for peers when it differs from the advertised `peerPort` in `members` (what
+   * peers dial): e.g. behind a port-forward or a fault-injecting proxy. Default: the advertised port.
+   */
+  readonly peerListenPort?: number;
   readonly tickIntervalMs?: number;
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'voters' | 'prng'>>;
   readonly host?: Partial<ServiceHostConfig>;
@@ -246,7 +251,7 @@ export class ClusterNode {
     this.transport = new PeerTransport({
       selfId: this.id,
       listenHost: bindHost,
-      listenPort: this.self.peerPort,
+      listenPort: opts.peerListenPort ?? this.self.peerPort,
       peers: opts.members
         .filter((m) => m.id !== this.id)
         .map((m) => ({ id: m.id, host: m.host, port: m.peerPort })),
@@ -270,7 +275,7 @@ export class ClusterNode {
         this.postWorker({ t: 'housekeeping', nowMs: nowMs() });
     }, HOUSEKEEPING_INTERVAL_MS);
     this.log(
-      `node ${this.id}: listening peers ${bindHost}:${this.self.peerPort}, clients ${this.self.clientPort}, ` +
+      `node ${this.id}: listening peers ${bindHost}:${opts.peerListenPort ?? this.self.peerPort}, clients ${this.self.clientPort}, ` +
         `admin ${this.self.adminPort}; durability ${durability}`,
     );
   }
