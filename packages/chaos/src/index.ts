@@ -7,6 +7,7 @@ export {
 } from './checker/checker.js';
 export { checkReads, ORDER_MODEL } from './checker/reads.js';
 export { type AdminStatus, type MemberPorts, VenueProcess } from './cluster/venue-process.js';
+export { type DiskFault, flipLogBit, flipSnapshotBit, frameSpans, tearTail } from './disk/disk-faults.js';
 export type {
   CompleteEvent,
   FaultEvent,

@@ -47,19 +47,22 @@ export async function readOfflineState(dataDir: string, toIndex?: number): Promi
       return services.list;
     });
     host.start(snap?.data);
-    let lastTimestampMs = snap?.timestampMs ?? 0;
+    // Timestamps are checked over every entry kept (also those before the snapshot); only the
+    // entries after the snapshot are applied.
+    let lastTimestampMs = 0;
     let timestampRegressions = 0;
     let replayed = 0;
-    for (let from = (snap?.index ?? 0) + 1; from <= to; ) {
+    for (let from = Math.max(1, log.firstIndex); from <= to; ) {
       const batch: Entry[] = log.read(from, Math.min(BATCH_ENTRIES, to - from + 1));
       if (batch.length === 0) break;
       for (const e of batch) {
         if (e.timestampMs < lastTimestampMs) timestampRegressions += 1;
         lastTimestampMs = Math.max(lastTimestampMs, e.timestampMs);
+        if (e.index <= (snap?.index ?? 0)) continue;
         host.apply(e);
+        replayed += 1;
       }
       from += batch.length;
-      replayed += batch.length;
     }
     if (services === undefined) throw new Error('services were not created');
     return {

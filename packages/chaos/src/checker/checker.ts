@@ -19,7 +19,8 @@ export type Property =
   | 'replica-divergence'
   | 'read-not-linearizable'
   | 'ack-without-quorum'
-  | 'log-time-regressed';
+  | 'log-time-regressed'
+  | 'corruption-undetected';
 
 export interface Violation {
   readonly property: Property;
@@ -105,8 +106,16 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
   for (const e of history) {
     if (e.type === 'invoke') invokes.set(`${e.process}/${e.opId}`, e);
     else if (e.type === 'report') reports.push(e);
-    else if (e.type === 'fault') faults += e.phase === 'start' ? 1 : 0;
-    else completions.set(`${e.process}/${e.opId}`, e);
+    else if (e.type === 'fault') {
+      faults += e.phase === 'start' ? 1 : 0;
+      if (e.undetected === true)
+        violations.add(
+          'corruption-undetected',
+          `node ${e.nodes.join(',')}`,
+          `a member started on a log with a flipped bit in an old entry (${e.detail ?? ''}): ` +
+            'it must refuse rather than serve data its checksums do not vouch for',
+        );
+    } else completions.set(`${e.process}/${e.opId}`, e);
   }
   const chains = buildChains(invokes, completions);
   const reportsByClOrdId = groupBy(reports, (r) => r.clOrdId);

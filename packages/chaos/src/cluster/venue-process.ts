@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   type WriteStream,
   writeFileSync,
 } from 'node:fs';
@@ -40,6 +41,7 @@ const STOP_GRACE_MS = 8_000;
 const HTTP_TIMEOUT_MS = 1_000;
 const ADMIN_AUTH = `Basic ${Buffer.from('ADMIN:admin').toString('base64')}`;
 const MEMBER_IDS = [1, 2, 3] as const;
+const SNAPSHOT_EVERY_ENTRIES = 2_000;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -117,7 +119,9 @@ export class VenueProcess {
       });
     }
     const configFile = join(workDir, 'venue.json');
-    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+    // Frequent snapshots, so snapshot install, compaction and snapshot corruption all happen in a run.
+    const cluster = { members, durability: 'fsync', snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES };
+    writeFileSync(configFile, JSON.stringify({ cluster }));
     const venue = new VenueProcess(members, proxy, dataDir, join(workDir, 'venue.log'));
     try {
       await venue.spawn(configFile, options.env ?? {});
@@ -232,6 +236,27 @@ export class VenueProcess {
   /** The member's data directory (the venue's data dir / node-N). */
   memberDataDir(id: number): string {
     return join(this.dataDir, `node-${id}`);
+  }
+
+  /** A test-only fault through the member's admin port (needs VENUE_FAULT_HOOKS=1); the HTTP status. */
+  async injectFault(id: number, pathAndQuery: string): Promise<number> {
+    const m = this.members.find((x) => x.id === id);
+    if (m === undefined) return 0;
+    try {
+      const res = await fetch(`http://${m.host}:${m.adminPort}${pathAndQuery}`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      await res.text();
+      return res.status;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Deletes a stopped member's data (the operator's remedy for a corrupt log: re-sync from peers). */
+  wipe(id: number): void {
+    rmSync(this.memberDataDir(id), { recursive: true, force: true });
   }
 
   /** Waits (bounded) until the supervisor reports the member down; false at the deadline. */

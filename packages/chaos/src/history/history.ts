@@ -61,6 +61,10 @@ export interface FaultEvent {
   readonly fault: string;
   readonly nodes: readonly number[];
   readonly phase: 'start' | 'stop';
+  /** What happened, in words (e.g. which file was damaged and how the member reacted). */
+  readonly detail?: string;
+  /** Disk corruption the member started on without refusing (it must detect it). */
+  readonly undetected?: boolean;
 }
 
 export type HistoryEvent = InvokeEvent | CompleteEvent | ReportEvent | FaultEvent;

@@ -62,7 +62,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rng = new Prng(options.seed);
   const log = (line: string) => options.log(`${((Date.now() - startedMs) / 1000).toFixed(1)}s ${line}`);
   log(`chaos: run ${runDir} seed ${options.seed} ${options.seconds}s nemeses ${options.nemeses.join(',')}`);
-  const venue = await VenueProcess.start(runDir);
+  // The members' fault hooks (disk full, clock jumps) are on for the suite and only for it.
+  const venue = await VenueProcess.start(runDir, { seed: options.seed, env: { VENUE_FAULT_HOOKS: '1' } });
   // Ctrl-C or a kill of the runner must not leave the venue and its members behind.
   const onSignal = (signal: NodeJS.Signals) => {
     log(`chaos: ${signal}: stopping the venue`);

@@ -15,6 +15,7 @@ import type { Entry, Message, NodeId, Proposal, Ready, RestartState, Snapshot } 
 import type { Role } from '../../service.js';
 import { defaultServiceHostConfig, type ServiceHostConfig } from '../../service-host/host.js';
 import type { LogEntry } from '../storage/codec.js';
+import { nodeIo } from '../storage/io.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
 import { PeerTransport } from '../transport/peer-transport.js';
@@ -28,6 +29,14 @@ import {
   entryKindOf,
 } from '../wire/codec.js';
 import { FrameReader, frame } from '../wire/frames.js';
+import {
+  diskFaultIo,
+  faultClock,
+  faultHookState,
+  faultHooksEnabled,
+  setClockOffset,
+  setDiskBudget,
+} from './fault-hooks.js';
 import type { MemberAddress } from './members.js';
 import { Histogram, LATENCY_BUCKETS_S, renderScalar } from './metrics.js';
 import { coreSnapshot } from './offline-log.js';
@@ -119,10 +128,13 @@ const READY_ROUNDS_PER_TURN = 64;
 const HOUSEKEEPING_INTERVAL_MS = 100;
 const WORKER_ANSWER_TIMEOUT_MS = 1000;
 
-/** Monotonic wall clock in ms (the core's tick must never go backwards). */
+/**
+ * Monotonic wall clock in ms (the core's tick must never go backwards). Through the clock fault
+ * hook, which is the identity unless a test moved this process's clock (still never backwards).
+ */
 function nowMs(): number {
   // nondeterminism-ok: I/O shell
-  return Math.floor(performance.timeOrigin + performance.now());
+  return faultClock(Math.floor(performance.timeOrigin + performance.now()));
 }
 
 function toLogEntry(e: Entry): LogEntry {
@@ -227,7 +239,10 @@ export class ClusterNode {
     this.storage = await NodeStorage.open(opts.dataDir, {
       durability,
       print: (line) => this.log(`node ${this.id}: ${line}`),
-      log: { onFsync: (ms) => this.fsyncLatency.observe(ms / 1000) },
+      log: {
+        onFsync: (ms) => this.fsyncLatency.observe(ms / 1000),
+        ...(faultHooksEnabled() ? { io: diskFaultIo(nodeIo) } : {}),
+      },
     });
     const restart = this.restartState();
     const raft: RaftConfig = {
@@ -899,7 +914,23 @@ export class ClusterNode {
       const r = this.stepDown(Number.isSafeInteger(to) && to > 0 ? to : undefined);
       return json(r.ok ? 200 : 409, r);
     }
+    if (req.method === 'POST' && url?.startsWith('/fault/') && faultHooksEnabled()) {
+      return json(...this.injectFault(url, new URL(req.url ?? '/', 'http://x').searchParams));
+    }
     json(404, { error: 'GET /status, GET /metrics, POST /snapshot, POST /step-down[?to=<id>]' });
+  }
+
+  /** Test-only faults (VENUE_FAULT_HOOKS=1): POST /fault/disk-full?afterBytes=N, /fault/clock?offsetMs=N. */
+  private injectFault(url: string, params: URLSearchParams): [number, unknown] {
+    try {
+      if (url === '/fault/disk-full') setDiskBudget(Number(params.get('afterBytes') ?? 0));
+      else if (url === '/fault/clock') setClockOffset(Number(params.get('offsetMs') ?? 0));
+      else return [404, { error: 'POST /fault/disk-full?afterBytes=N or /fault/clock?offsetMs=N' }];
+    } catch (err) {
+      return [400, { error: (err as Error).message }];
+    }
+    this.log(`node ${this.id}: fault hook ${url}?${params.toString()}`);
+    return [200, faultHookState()];
   }
 
   /** Leadership transfer to `target`, or by default to the most caught-up connected follower. */
