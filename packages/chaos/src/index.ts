@@ -30,4 +30,4 @@ export {
   type ProxyTarget,
 } from './proxy/fault-proxy.js';
 export { Prng } from './random/prng.js';
-export { type ChaosOptions, type ChaosReport, runChaos } from './run/run.js';
+export { type ChaosOptions, type ChaosReport, ciOptions, ciTable, runChaos } from './run/run.js';

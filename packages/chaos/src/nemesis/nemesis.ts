@@ -28,6 +28,8 @@ export interface NemesisOptions {
   /** How long a fault lasts (a pause must outlast the election timeout, 300..600 ms). */
   readonly holdMs: number;
   readonly faultsMax: number;
+  /** Take the kinds in the given order, round robin, instead of drawing them (CI: each one happens). */
+  readonly cycle?: boolean;
 }
 
 const LEADER_WAIT_MS = 15_000;
@@ -74,7 +76,10 @@ export async function runNemesis(
   for (let i = 0; i < options.faultsMax; i++) {
     await sleep(options.intervalMs);
     if (Date.now() + options.holdMs * 2 >= deadlineMs) break;
-    const kind = rng.pick(options.kinds);
+    const kind =
+      options.cycle === true
+        ? (options.kinds[i % options.kinds.length] as NemesisKind)
+        : rng.pick(options.kinds);
     const ok = await inject(venue, kind, options.holdMs, rng, history);
     if (ok) injected += 1;
     await waitForLeader(venue, LEADER_WAIT_MS);

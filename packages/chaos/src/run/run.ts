@@ -6,6 +6,7 @@ import { type FinalStateRead, readFinalState } from '../final/final-state.js';
 import { History, type ReplicaState } from '../history/history.js';
 import { healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
 import { Prng } from '../random/prng.js';
+import { latencySvg } from '../report/plot.js';
 import { CLIENTS_MAX, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
 
 export interface ChaosOptions {
@@ -21,7 +22,31 @@ export interface ChaosOptions {
   readonly thinkMs: number;
   /** Keep the history and logs of a passing run too. */
   readonly keep: boolean;
+  /** Faults in the order of `nemeses`, round robin (default: drawn at random). */
+  readonly cycle?: boolean;
   readonly log: (line: string) => void;
+}
+
+/**
+ * The short run CI does (a test runs it; `pnpm chaos --ci` too): a kill of the leader, of a
+ * follower and a partition isolating the leader, in that order, under four clients (a few hundred
+ * orders on an idle machine) in about 25 s of wall time.
+ */
+export function ciOptions(resultsDir: string, log: (line: string) => void): ChaosOptions {
+  return {
+    seconds: 14,
+    nemeses: ['kill-leader', 'isolate-leader', 'kill-follower'],
+    cycle: true,
+    seed: 11,
+    clients: 4,
+    resultsDir,
+    faultsMax: 3,
+    intervalMs: 1_500,
+    holdMs: 1_200,
+    thinkMs: 10,
+    keep: false,
+    log,
+  };
 }
 
 export interface ChaosReport {
@@ -99,6 +124,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
               intervalMs: options.intervalMs,
               holdMs: options.holdMs,
               faultsMax: options.faultsMax,
+              cycle: options.cycle === true,
             },
             rng,
             history,
@@ -149,7 +175,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         `${offline.durationMs} ms); hash ${offline.hashMatches ? 'equals' : 'NOT compared or differs from'} ` +
         `the replicas'; log time regressions ${offline.timestampRegressions}`;
   const summary = summarize(options, result, faultText, durationMs, runDir, recovery, finalText);
-  writeFileSync(join(runDir, 'summary.md'), summary);
+  writeFileSync(
+    join(runDir, 'report.md'),
+    `${summary}\n${faultList(history)}\n![latency over time](latency.svg)\n`,
+  );
+  writeFileSync(
+    join(runDir, 'latency.svg'),
+    latencySvg(history.events, `seed ${options.seed}, ${options.seconds} s, ${faultText}`),
+  );
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
     rmSync(join(runDir, 'history.jsonl'), { force: true });
@@ -256,6 +289,33 @@ function recoveryByFault(history: History): string {
       return `${kind} ${ms[Math.floor(ms.length / 2)]} / ${ms[ms.length - 1]}`;
     })
     .join(', ');
+}
+
+/** Every fault in order with its nodes and what happened (the fault events' details). */
+function faultList(history: History): string {
+  const lines = ['## Faults', '', '| t (s) | fault | nodes | phase | detail |', '|---:|---|---|---|---|'];
+  for (const e of history.events)
+    if (e.type === 'fault')
+      lines.push(
+        `| ${(e.timeMs / 1000).toFixed(1)} | ${e.fault} | ${e.nodes.join(',')} | ${e.phase} | ${e.detail ?? ''} |`,
+      );
+  return `${lines.length > 4 ? lines.join('\n') : '## Faults\n\nnone'}\n`;
+}
+
+/** The short table CI prints: the figures the issue asks for. */
+export function ciTable(report: ChaosReport): string {
+  const s = report.result.stats;
+  const n = (p: string) => report.result.violations.filter((v) => v.property === p).length;
+  const rows: [string, string | number][] = [
+    ['faults injected', report.faultsInjected],
+    ['operations', s.operations],
+    ['acknowledged orders', s.ordersAcknowledged],
+    ['lost (must be 0)', n('ack-lost') + n('fill-lost')],
+    ['duplicated (must be 0)', n('order-duplicated') + n('fill-doubled')],
+    ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    ['verdict', report.result.valid ? 'PASS' : `FAIL (${report.result.violations.length} violations)`],
+  ];
+  return ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }
 
 function count(result: CheckResult, property: string): number {
