@@ -36,14 +36,14 @@ describe('network and clock nemeses on a real cluster (members behind the fault 
   it('clock jumps on the leader (back 3 s, forward 3 s, back to real time) leave log time monotonic', async () => {
     const { venue } = c;
     const l = await c.leader();
-    expect(await venue.injectFault(l, '/fault/clock?offsetMs=-3000')).toBe(200);
+    expect(await venue.adminPost(l, '/fault/clock?offsetMs=-3000')).toBe(200);
     await c.append();
     await sleep(500);
-    expect(await venue.injectFault(l, '/fault/clock?offsetMs=3000')).toBe(200);
+    expect(await venue.adminPost(l, '/fault/clock?offsetMs=3000')).toBe(200);
     await c.append();
     await sleep(500);
-    expect(await venue.injectFault(l, '/fault/clock?offsetMs=0')).toBe(200);
-    expect(await venue.injectFault(l, '/fault/clock?offsetMs=x')).toBe(400);
+    expect(await venue.adminPost(l, '/fault/clock?offsetMs=0')).toBe(200);
+    expect(await venue.adminPost(l, '/fault/clock?offsetMs=x')).toBe(400);
     const f = await c.follower();
     expect(await c.caughtUp(f)).toBe(true);
     await venue.kill(f);

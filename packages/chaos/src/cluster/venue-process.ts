@@ -238,8 +238,8 @@ export class VenueProcess {
     return join(this.dataDir, `node-${id}`);
   }
 
-  /** A test-only fault through the member's admin port (needs VENUE_FAULT_HOOKS=1); the HTTP status. */
-  async injectFault(id: number, pathAndQuery: string): Promise<number> {
+  /** POST to a member's admin port (e.g. /snapshot, or a /fault/... hook with VENUE_FAULT_HOOKS=1); the HTTP status. */
+  async adminPost(id: number, pathAndQuery: string): Promise<number> {
     const m = this.members.find((x) => x.id === id);
     if (m === undefined) return 0;
     try {

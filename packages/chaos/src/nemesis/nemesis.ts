@@ -183,8 +183,7 @@ async function inject(
       // hold (a restarted process has the whole disk again).
       const target = rng.next() < 0.5 ? leader : follower;
       const afterBytes = rng.int(0, 64 * 1024);
-      if ((await venue.injectFault(target, `/fault/disk-full?afterBytes=${afterBytes}`)) !== 200)
-        return false;
+      if ((await venue.adminPost(target, `/fault/disk-full?afterBytes=${afterBytes}`)) !== 200) return false;
       record('start', [target], `ENOSPC after ${afterBytes} bytes`);
       const stopped = await venue.waitExited(target, holdMs * 3);
       await sleep(holdMs);
@@ -200,10 +199,10 @@ async function inject(
       // The member's clock leaps 2..8 s forward or back, then returns: log time must stay monotonic.
       const target = rng.next() < 0.5 ? leader : follower;
       const offsetMs = (rng.next() < 0.5 ? -1 : 1) * rng.int(2_000, 8_000);
-      if ((await venue.injectFault(target, `/fault/clock?offsetMs=${offsetMs}`)) !== 200) return false;
+      if ((await venue.adminPost(target, `/fault/clock?offsetMs=${offsetMs}`)) !== 200) return false;
       record('start', [target], `clock ${offsetMs > 0 ? '+' : ''}${offsetMs} ms`);
       await sleep(holdMs);
-      await venue.injectFault(target, '/fault/clock?offsetMs=0');
+      await venue.adminPost(target, '/fault/clock?offsetMs=0');
       record('stop', [target], 'clock back to real time');
       return true;
     }
