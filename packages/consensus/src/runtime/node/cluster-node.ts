@@ -190,6 +190,8 @@ export class ClusterNode {
 
   // Observability.
   private lastRole: Role = 'follower';
+  /** When this node last became leader (wall clock): session time-outs wait a grace period after it. */
+  private leaderSinceMs = 0;
   private lastLeader: NodeId = 0;
   private lastElectionMs = 0;
   private elections = 0;
@@ -414,7 +416,13 @@ export class ClusterNode {
     }
     for (const key of [...this.proposedTimers.keys()]) if (!live.has(key)) this.proposedTimers.delete(key);
     const expired = new Set(sessions);
-    for (const id of sessions) {
+    // Time without a leader is not a client's idle time: after an outage longer than the session
+    // time-out (all members down, no quorum) every session looks idle to the new leader's clock, and
+    // closing them at once would cut off gateways that are reconnecting. Like etcd extending leases on
+    // a leader change: a full time-out after becoming leader for clients to re-attach and be heard.
+    const graceMs = this.opts.host?.sessionTimeoutMs ?? defaultServiceHostConfig.sessionTimeoutMs;
+    const due = nowMs() - this.leaderSinceMs < graceMs ? [] : sessions;
+    for (const id of due) {
       if (this.proposedTimeouts.has(id)) continue;
       const ok = this.propose({
         type: 'session-timeout',
@@ -550,6 +558,7 @@ export class ClusterNode {
     const was = this.lastRole;
     this.lastRole = role;
     this.postWorker({ t: 'role', role });
+    if (role === 'leader') this.leaderSinceMs = nowMs();
     this.proposedTimers.clear();
     this.proposedTimeouts.clear();
     this.log(`node ${this.id}: ${role} in term ${rd.term} (leader ${rd.leaderId || 'unknown'})`);
