@@ -1,6 +1,7 @@
 export { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 export { type CliResult, runCli, USAGE } from './cli.js';
 export { type OfflineOrder, type OfflineState, readOfflineState } from './cluster/offline-orders.js';
+export { formatOrders, runOrders } from './commands/orders.js';
 export {
   type AccountConfig,
   type ClusterConfig,
@@ -13,9 +14,11 @@ export {
   type MemberConfig,
   type VenueConfig,
 } from './config/config.js';
+export { ENV_OVERRIDES } from './config/env.js';
 export { FixClient, type FixClientOptions } from './fix-client/fix-client.js';
 export { InProcessLog } from './local/in-process-log.js';
 export { createVenueServices, TeedMatchingService, type VenueServices } from './local/services.js';
+export { ProgressBar, type ProgressOut, progressLine } from './progress/progress.js';
 export {
   type Divergence,
   type DivergenceKind,
@@ -32,3 +35,4 @@ export {
   startCluster,
   startSingleProcess,
 } from './start.js';
+export { type RunningWeb, startWebOnly } from './web/web-command.js';

@@ -44,8 +44,24 @@ export class RealCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  logText(): string {
-    return readFileSync(join(this.dir, 'venue.log'), 'utf8');
+  /** Member `id`'s log messages (its JSON-lines log under the data directory), one per line. */
+  memberLog(id: number): string {
+    let text = '';
+    try {
+      text = readFileSync(join(this.dir, 'data', 'logs', `node-${id}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+    const lines: string[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        lines.push(String((JSON.parse(line) as { msg?: unknown }).msg ?? ''));
+      } catch {
+        lines.push(line);
+      }
+    }
+    return lines.join('\n');
   }
 
   async leader(): Promise<number> {

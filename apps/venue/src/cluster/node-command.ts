@@ -2,7 +2,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
-import { MD_HOST_ENV, MD_PORT_ENV } from './services-module.js';
+import { createProcessLogger, runtimeLogger } from '../logging/logger.js';
+import { secretsOf } from '../logging/secrets.js';
+import { showRecoveryProgress } from '../progress/recovery-progress.js';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
+import { MD_HOST_ENV, MD_PORT_ENV, MEMBER_ID_ENV } from './services-module.js';
 
 const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.meta.url));
 
@@ -19,7 +23,9 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
   }
   process.env[MD_PORT_ENV] = String(self.mdPort);
   process.env[MD_HOST_ENV] = self.host;
-  await runNode({
+  process.env[MEMBER_ID_ENV] = String(id);
+  const logger = createProcessLogger({ process: 'node', nodeId: id, secrets: secretsOf(config) });
+  const node = await runNode({
     id,
     members: config.cluster.members.map((m) => ({
       id: m.id,
@@ -32,7 +38,15 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     dataDir: join(resolve(config.dataDir), `node-${id}`),
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,
+    // The service version is decided through the log; this build runs up to serviceVersionMax().
+    host: venueHostConfig(),
     snapshotEveryEntries: config.cluster.snapshotEveryEntries,
-    log: (line) => process.stdout.write(`${line}\n`),
+    raft: {
+      electionTimeoutMs: config.cluster.electionTimeoutMs,
+      heartbeatIntervalMs: config.cluster.heartbeatIntervalMs,
+    },
+    logger: runtimeLogger(logger),
   });
+  // On a terminal: how far the re-application of the log since the snapshot has come.
+  showRecoveryProgress(node, process.stderr).catch(() => {}); // a bar is never worth a crash
 }

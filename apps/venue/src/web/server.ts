@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { type FixGateway, serveFixWebSocket } from '@venue/gateway';
-import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
+import { type FeedSource, type MarketDataHub, marketDataPlugin } from '@venue/marketdata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
 import { counter, gauge } from '../metrics/metrics.js';
-import { type FeedMember, registerMarketDataRelay } from './md-relay.js';
+import { registerFixRelay } from './fix-relay.js';
+import { type FeedMember, type RelayStats, registerMarketDataRelay } from './md-relay.js';
 
 /** One member as the cluster panel shows it. */
 export interface MemberStatus {
@@ -30,16 +31,25 @@ export interface ClusterView {
   /** Demo mode only. Resolves false when the member is unknown. */
   kill?(id: number): Promise<boolean>;
   restart?(id: number): Promise<boolean>;
+  /**
+   * Rolling restart (an upgrade of the members' build): one member at a time, followers first, the
+   * leader after handing leadership away; each restarted with `env` and waited for until caught up.
+   */
+  rollingRestart?(env: Readonly<Record<string, string>>): Promise<string[]>;
 }
 
 export interface WebServerOptions {
   readonly config: VenueConfig;
-  readonly gateway: FixGateway;
+  /** The FIX gateway in this process; without one (`venue web`) /fix is relayed to `fixRelay`. */
+  readonly gateway?: FixGateway;
+  readonly fixRelay?: () => string | undefined;
   /** The feed in this process (single mode), or where to relay /md (cluster mode). */
   readonly feed: { readonly local: FeedSource } | { readonly relay: () => FeedMember | undefined };
   readonly cluster: ClusterView;
   /** More Prometheus text for /metrics (e.g. the order round-trip histogram). */
   readonly metrics?: () => string;
+  /** Receives the local market-data hub (single mode), e.g. for its stats. */
+  readonly onMarketDataHub?: (hub: MarketDataHub) => void;
   /** Built web UI; served at / when it exists. */
   readonly webRoot?: string;
 }
@@ -67,9 +77,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // One upgrade router for both WebSocket endpoints (two independent upgrade listeners would
   // answer each other's paths with 404). Each endpoint bounds its own frames below this cap.
   await app.register(websocket, { options: { maxPayload: 256 * 1024, perMessageDeflate: false } });
-  app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(opts.gateway, socket, req.raw));
-  if ('local' in opts.feed) await app.register(marketDataPlugin, { source: opts.feed.local, path: '/md' });
-  else registerMarketDataRelay(app, opts.feed.relay);
+  const gateway = opts.gateway;
+  if (gateway !== undefined)
+    app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(gateway, socket, req.raw));
+  else registerFixRelay(app, opts.fixRelay ?? (() => undefined));
+  let relay: RelayStats | undefined;
+  if ('local' in opts.feed)
+    await app.register(marketDataPlugin, {
+      source: opts.feed.local,
+      path: '/md',
+      ...(opts.onMarketDataHub === undefined ? {} : { onHub: opts.onMarketDataHub }),
+    });
+  else relay = registerMarketDataRelay(app, opts.feed.relay);
 
   app.get(
     '/api/config',
@@ -180,18 +199,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   app.get('/status', async () => ({ venue: 'up', demo: config.demo, cluster: opts.cluster.status() }));
 
   app.get('/metrics', async (_req, reply) => {
-    const c = opts.gateway.acceptor.counters();
+    const c = opts.gateway?.acceptor.counters();
     const cluster = opts.cluster.status();
     const parts = [
-      gauge('venue_gateway_connections', 'FIX connections open (TCP and WebSocket)', c.connections),
-      gauge('venue_gateway_sessions_logged_on', 'FIX sessions logged on', c.loggedOn),
-      counter('venue_gateway_connections_total', 'FIX connections accepted', c.connectionsTotal),
-      counter('venue_gateway_messages_received_total', 'FIX messages received', c.received),
-      counter('venue_gateway_messages_sent_total', 'FIX messages sent', c.sent),
-      counter('venue_gateway_session_rejects_total', 'Session-level Reject(3) sent', c.rejects),
-      counter('venue_gateway_business_rejects_total', 'BusinessMessageReject(j) sent', c.businessRejects),
-      counter('venue_gateway_throttled_total', 'Messages refused by the per-session throttle', c.throttled),
-      counter('venue_gateway_garbled_total', 'Garbled frames ignored', c.garbled),
+      ...(c === undefined ? [] : gatewayMetrics(c)),
       gauge('venue_cluster_leader_id', 'Current leader (0 = none known)', cluster.leaderId),
       ...cluster.members.map((m) =>
         [
@@ -202,6 +213,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           `venue_cluster_member_lag_entries{member="${m.id}"} ${m.lagEntries}`,
         ].join('\n'),
       ),
+      relay === undefined ? '' : relayMetrics(relay),
       opts.metrics?.() ?? '',
     ];
     return reply.type('text/plain; version=0.0.4').send(`${parts.filter((p) => p !== '').join('\n')}\n`);
@@ -228,6 +240,28 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       await app.close();
     },
   };
+}
+
+function gatewayMetrics(c: ReturnType<FixGateway['acceptor']['counters']>): string[] {
+  return [
+    gauge('venue_gateway_connections', 'FIX connections open (TCP and WebSocket)', c.connections),
+    gauge('venue_gateway_sessions_logged_on', 'FIX sessions logged on', c.loggedOn),
+    counter('venue_gateway_connections_total', 'FIX connections accepted', c.connectionsTotal),
+    counter('venue_gateway_messages_received_total', 'FIX messages received', c.received),
+    counter('venue_gateway_messages_sent_total', 'FIX messages sent', c.sent),
+    counter('venue_gateway_session_rejects_total', 'Session-level Reject(3) sent', c.rejects),
+    counter('venue_gateway_business_rejects_total', 'BusinessMessageReject(j) sent', c.businessRejects),
+    counter('venue_gateway_throttled_total', 'Messages refused by the per-session throttle', c.throttled),
+    counter('venue_gateway_garbled_total', 'Garbled frames ignored', c.garbled),
+  ];
+}
+
+function relayMetrics(r: RelayStats): string {
+  return [
+    gauge('venue_md_relay_connections', '/md browser connections relayed to a member feed', r.connections),
+    counter('venue_md_relay_connections_total', '/md connections relayed since start', r.connectionsTotal),
+    counter('venue_md_relay_dropped_slow_total', '/md connections closed as slow consumers', r.droppedSlow),
+  ].join('\n');
 }
 
 function isAdmin(config: VenueConfig, header: string | string[] | undefined): boolean {

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckResult, check } from '../checker/checker.js';
 import { VenueProcess } from '../cluster/venue-process.js';
@@ -183,6 +183,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     join(runDir, 'latency.svg'),
     latencySvg(history.events, `seed ${options.seed}, ${options.seconds} s, ${faultText}`),
   );
+  // The members' and the venue's JSON-lines logs live under data/logs: kept when the run is.
+  if (!result.valid || options.keep) {
+    try {
+      renameSync(join(runDir, 'data', 'logs'), join(runDir, 'logs'));
+    } catch {
+      // no logs folder (an older venue build): venue.log holds everything
+    }
+  }
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
     rmSync(join(runDir, 'history.jsonl'), { force: true });

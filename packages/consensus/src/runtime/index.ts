@@ -17,6 +17,14 @@ export {
   type ClusterBackupStatus,
   seedMemberFromBackup,
 } from './backup/cluster-backup.js';
+export {
+  type MemberLogChunk,
+  MemberLogError,
+  type MemberRequestOptions,
+  type MemberSnapshot,
+  readMemberLog,
+  readMemberSnapshot,
+} from './backup/member-log.js';
 export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
 export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
 export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';
@@ -30,6 +38,14 @@ export {
   openOfflineLogWriter,
 } from './node/offline-log.js';
 export { runNode } from './node/run-node.js';
+export type { ServiceMetricsContext } from './node/worker-protocol.js';
+export { METRICS_EXPORT } from './node/worker-protocol.js';
+export type { LogFields, LogLevel, RuntimeLogger } from './observe/logger.js';
+export { lineLogger } from './observe/logger.js';
+export type { HealthEvent, ServiceHealthOptions } from './observe/service-health.js';
+export { ServiceHealth } from './observe/service-health.js';
+export type { TrendChange, TrendOptions } from './observe/trend.js';
+export { TrendWatch } from './observe/trend.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';
 export { PeerTransport } from './transport/peer-transport.js';

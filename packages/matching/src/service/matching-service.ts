@@ -16,6 +16,11 @@ import { type Command, CommandType } from '../types/commands.js';
 import { CommandKind, ExecType } from '../types/enums.js';
 import { Reason } from '../types/reasons.js';
 import {
+  ACCOUNT_ORDERS_TEMPLATE_ID,
+  appendAccountOrders,
+  decodeAccountOrdersQuery,
+} from './account-orders.js';
+import {
   appendAdmin,
   appendExecution,
   appendMassCancel,
@@ -32,6 +37,13 @@ export interface MatchingServiceOptions {
   /** Principals allowed to send admin commands; undefined = any principal (demo). */
   adminPrincipals?: readonly string[];
   engine?: Partial<EngineConfig>;
+  /**
+   * Service version (decided through the log, `ServiceContext.serviceVersion`) from which
+   * SetTradingSchedule is accepted. Default 1: always. A venue doing a rolling upgrade from a build
+   * without trading phases sets the version that introduces them, so no replica applies a schedule
+   * before every replica can (an old build would not understand it and diverge).
+   */
+  tradingPhasesFromVersion?: number;
 }
 
 const EXPIRY_TIMER_ID = 1;
@@ -99,6 +111,23 @@ export class MatchingService implements ClusteredService, EventSink {
     payload: Uint8Array,
   ): void {
     this.current = session.id;
+    const queried = decodeAccountOrdersQuery(payload);
+    if (queried !== undefined) {
+      // Read-only: it may show any account's orders, so it needs an admin principal.
+      if (this.adminAllowed(session.principal))
+        appendAccountOrders(this.out(session.id), this.eng, queried, timestampMs);
+      else
+        appendReject(
+          this.out(session.id),
+          timestampMs,
+          Reason.NotAuthorized,
+          ACCOUNT_ORDERS_TEMPLATE_ID,
+          CommandKind.OrderStatus,
+          `principal ${session.principal} may not query accounts`,
+        );
+      this.finish();
+      return;
+    }
     let cmd: Command | undefined;
     try {
       cmd = decodeCommand(payload, timestampMs, session.id);
@@ -107,7 +136,18 @@ export class MatchingService implements ClusteredService, EventSink {
       appendReject(this.out(session.id), timestampMs, Reason.InvalidCommand, e.templateId ?? 0, 0, e.message);
     }
     if (cmd !== undefined) {
-      if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
+      const version = this.ctx?.serviceVersion?.() ?? 1;
+      const phasesFrom = this.options.tradingPhasesFromVersion ?? 1;
+      if (cmd.type === CommandType.SetTradingSchedule && version < phasesFrom) {
+        appendReject(
+          this.out(session.id),
+          timestampMs,
+          Reason.InvalidCommand,
+          0,
+          CommandKind.Admin,
+          `trading schedules need service version ${phasesFrom} (active: ${version}); activate it first`,
+        );
+      } else if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
         appendReject(
           this.out(session.id),
           timestampMs,
@@ -183,7 +223,8 @@ export class MatchingService implements ClusteredService, EventSink {
       cmd.type === CommandType.AddInstrument ||
       cmd.type === CommandType.SetInstrumentStatus ||
       cmd.type === CommandType.AddAccount ||
-      cmd.type === CommandType.SetRiskLimits
+      cmd.type === CommandType.SetRiskLimits ||
+      cmd.type === CommandType.SetTradingSchedule
     );
   }
 
