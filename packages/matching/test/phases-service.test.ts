@@ -116,9 +116,9 @@ describe('trading phases through MatchingService', () => {
     expect(ctx.timers.get(1)).toBe(17 * H);
   });
 
-  it('with tradingPhasesFromVersion, schedules are refused until that service version is active', () => {
+  it('with newCommandsFromVersion, schedules are unknown (as to an older build) until that version is active', () => {
     let version = 1;
-    const svc = new MatchingService({ tradingPhasesFromVersion: 2 });
+    const svc = new MatchingService({ newCommandsFromVersion: 2 });
     const ctx = new FakeContext();
     const withVersion: ServiceContext = {
       reply: (id, p) => ctx.reply(id, p),
@@ -131,7 +131,7 @@ describe('trading phases through MatchingService', () => {
     expect(ctx.replies[0]!.messages[0]).toMatchObject({
       type: 'reject',
       reason: Reason.InvalidCommand,
-      text: 'trading schedules need service version 2 (active: 1); activate it first',
+      text: 'not a matching command (schema 2, template 14)',
     });
     expect(svc.engine.instrument(ZVZZT)!.phase).toBe(TradingPhase.Continuous);
     version = 2;

@@ -15,7 +15,8 @@ import {
  */
 export class TeedMatchingService extends MatchingService {
   constructor(private readonly tee: EventSink) {
-    super({ genesis: false });
+    // Commands added in service version 2 exist only once the log activated it (rolling upgrades).
+    super({ genesis: false, newCommandsFromVersion: 2 });
   }
   override onExecution(e: ExecutionEvent): void {
     super.onExecution(e);

@@ -38,15 +38,17 @@ export interface MatchingServiceOptions {
   adminPrincipals?: readonly string[];
   engine?: Partial<EngineConfig>;
   /**
-   * Service version (decided through the log, `ServiceContext.serviceVersion`) from which
-   * SetTradingSchedule is accepted. Default 1: always. A venue doing a rolling upgrade from a build
-   * without trading phases sets the version that introduces them, so no replica applies a schedule
-   * before every replica can (an old build would not understand it and diverge).
+   * Service version (decided through the log, `ServiceContext.serviceVersion`) from which the
+   * commands this build added are known: SetTradingSchedule (trading phases) and AccountOrdersQuery.
+   * Below it they are answered exactly as a build without them answers them (an unknown template),
+   * so a cluster in the middle of a rolling upgrade stays in agreement. Default 1: always known.
    */
-  tradingPhasesFromVersion?: number;
+  newCommandsFromVersion?: number;
 }
 
 const EXPIRY_TIMER_ID = 1;
+/** Templates of the commands service version 2 introduced: AccountOrdersQuery (7), SetTradingSchedule (14). */
+const VERSION_2_TEMPLATES: ReadonlySet<number> = new Set([7, 14]);
 
 /**
  * The matching engine as a clustered service. Each log entry carries one SBE command (schema 2);
@@ -111,6 +113,21 @@ export class MatchingService implements ClusteredService, EventSink {
     payload: Uint8Array,
   ): void {
     this.current = session.id;
+    const template = payload.length >= 8 ? payload[2]! | (payload[3]! << 8) : 0;
+    const version = this.ctx?.serviceVersion?.() ?? 1;
+    if (VERSION_2_TEMPLATES.has(template) && version < (this.options.newCommandsFromVersion ?? 1)) {
+      // Byte for byte what a build without these commands replies (matching's decode of an unknown template).
+      appendReject(
+        this.out(session.id),
+        timestampMs,
+        Reason.InvalidCommand,
+        template,
+        0,
+        `not a matching command (schema ${payload[4]! | (payload[5]! << 8)}, template ${template})`,
+      );
+      this.finish();
+      return;
+    }
     const queried = decodeAccountOrdersQuery(payload);
     if (queried !== undefined) {
       // Read-only: it may show any account's orders, so it needs an admin principal.
@@ -136,18 +153,7 @@ export class MatchingService implements ClusteredService, EventSink {
       appendReject(this.out(session.id), timestampMs, Reason.InvalidCommand, e.templateId ?? 0, 0, e.message);
     }
     if (cmd !== undefined) {
-      const version = this.ctx?.serviceVersion?.() ?? 1;
-      const phasesFrom = this.options.tradingPhasesFromVersion ?? 1;
-      if (cmd.type === CommandType.SetTradingSchedule && version < phasesFrom) {
-        appendReject(
-          this.out(session.id),
-          timestampMs,
-          Reason.InvalidCommand,
-          0,
-          CommandKind.Admin,
-          `trading schedules need service version ${phasesFrom} (active: ${version}); activate it first`,
-        );
-      } else if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
+      if (this.isAdmin(cmd) && !this.adminAllowed(session.principal)) {
         appendReject(
           this.out(session.id),
           timestampMs,
