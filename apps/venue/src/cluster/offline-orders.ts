@@ -2,6 +2,7 @@ import { type Entry, ServiceHost } from '@venue/consensus';
 import { openOfflineLog } from '@venue/consensus/runtime';
 import { Side, unitsToDecimal } from '@venue/matching';
 import { createVenueServices, type VenueServices } from '../local/services.js';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
 
 /** One live order in a rebuilt state (terminal orders have left the book). */
 export interface OfflineOrder {
@@ -42,10 +43,11 @@ export async function readOfflineState(dataDir: string, toIndex?: number): Promi
     if (snap !== undefined && to < snap.index)
       throw new Error(`position ${to} is before the newest snapshot (${snap.index}) of ${dataDir}`);
     let services: VenueServices | undefined;
+    // The same host config as the members (service versions this build supports), as `venue replay`.
     const host = new ServiceHost(() => {
       services = createVenueServices();
       return services.list;
-    });
+    }, venueHostConfig());
     host.start(snap?.data);
     // Timestamps are checked over every entry kept (also those before the snapshot); only the
     // entries after the snapshot are applied.
