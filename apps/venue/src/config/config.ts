@@ -39,6 +39,8 @@ export interface MemberConfig {
   readonly id: number;
   readonly host: string;
   readonly peerPort: number;
+  /** Where the member listens for peers if not on `peerPort` (which peers dial), e.g. behind a proxy. */
+  readonly peerListenPort?: number;
   readonly clientPort: number;
   readonly adminPort: number;
   readonly mdPort: number;
@@ -424,7 +426,15 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
     }
     members = list.map((item, i) => {
       const m = object(`cluster.members[${i}]`, item);
-      knownKeys(`cluster.members[${i}]`, m, ['id', 'host', 'peerPort', 'clientPort', 'adminPort', 'mdPort']);
+      knownKeys(`cluster.members[${i}]`, m, [
+        'id',
+        'host',
+        'peerPort',
+        'clientPort',
+        'adminPort',
+        'mdPort',
+        'peerListenPort',
+      ]);
       const k = (name: string) => `cluster.members[${i}].${name}`;
       const id = int(k('id'), m['id'] ?? null, 1, 255);
       // Ports default to the demo convention of the id, so a multi-host list needs only id and host.
@@ -435,6 +445,9 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
         clientPort: int(k('clientPort'), m['clientPort'] ?? 9120 + id, 1, 65535),
         adminPort: int(k('adminPort'), m['adminPort'] ?? 8100 + id, 1, 65535),
         mdPort: int(k('mdPort'), m['mdPort'] ?? 8110 + id, 1, 65535),
+        ...(m['peerListenPort'] === undefined
+          ? {}
+          : { peerListenPort: int(k('peerListenPort'), m['peerListenPort'], 1, 65535) }),
       };
     });
     if (new Set(members.map((m) => m.id)).size !== members.length) {
