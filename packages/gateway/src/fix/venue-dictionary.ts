@@ -67,6 +67,7 @@ export const VENUE_MESSAGES: ReadonlyArray<DictMessage> = [
       f(6, true),
       f(60),
       f(58),
+      f(797), // CopyMsgIndicator: Y on drop-copy sessions' copies
     ],
   },
   {
