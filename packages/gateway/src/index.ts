@@ -70,8 +70,33 @@ export {
   venueDictionaryXml,
 } from './fix/venue-dictionary.js';
 export { FixGateway, type FixGatewayOptions } from './gateway/gateway.js';
+export {
+  lastSentMs,
+  resetIfNewPeriod,
+  storeIsFromEarlierPeriod,
+} from './schedule/period-store.js';
+export {
+  ALWAYS_OPEN,
+  closedText,
+  DAY_SECONDS,
+  describeSchedule,
+  isoUtc,
+  nextOpenMs,
+  parseSchedule,
+  periodAt,
+  type SessionPeriod,
+  type SessionSchedule,
+  WEEK_SECONDS,
+  WEEKDAYS,
+} from './schedule/schedule.js';
 export { SessionAcceptor, type SessionAcceptorOptions } from './session/acceptor.js';
-export { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig, systemClock } from './session/config.js';
+export {
+  type Clock,
+  DEFAULT_SESSION_CONFIG,
+  type SessionConfig,
+  scheduleFor,
+  systemClock,
+} from './session/config.js';
 export {
   type AccountConfig,
   type AuthenticatedUser,
