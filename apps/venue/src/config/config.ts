@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ALWAYS_OPEN_FIX_SCHEDULE, type FixScheduleConfig, parseFixSchedule } from './fix-schedule.js';
 
 /** One instrument of the genesis reference data, in human units (decimal strings). */
 export interface InstrumentConfig {
@@ -57,6 +58,8 @@ export interface VenueConfig {
   readonly cluster: ClusterConfig;
   readonly instruments: readonly InstrumentConfig[];
   readonly accounts: readonly AccountConfig[];
+  /** FIX trading-session schedules in UTC (`fixSchedule`); the demo default is always open. */
+  readonly fixSchedule: FixScheduleConfig;
 }
 
 export const DEMO_INSTRUMENTS: readonly InstrumentConfig[] = [
@@ -145,6 +148,7 @@ export const DEFAULT_CONFIG: VenueConfig = {
   cluster: { mode: 'cluster', members: DEMO_MEMBERS, durability: 'fsync', snapshotEveryEntries: 50_000 },
   instruments: DEMO_INSTRUMENTS,
   accounts: DEMO_ACCOUNTS,
+  fixSchedule: ALWAYS_OPEN_FIX_SCHEDULE,
 };
 
 /** A configuration problem: names the key and what was expected. */
@@ -193,6 +197,7 @@ export function loadConfig(options: {
     'cluster',
     'instruments',
     'accounts',
+    'fixSchedule',
   ]);
   for (const key of Object.keys(raw)) {
     if (!known.has(key))
@@ -244,6 +249,7 @@ export function loadConfig(options: {
     instruments:
       raw['instruments'] === undefined ? DEFAULT_CONFIG.instruments : instruments(raw['instruments']),
     accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
+    fixSchedule: fixSchedule(raw['fixSchedule']),
   };
   if (!demo) {
     for (const a of config.accounts) {
@@ -255,6 +261,14 @@ export function loadConfig(options: {
     }
   }
   return config;
+}
+
+function fixSchedule(v: Json | undefined): FixScheduleConfig {
+  try {
+    return parseFixSchedule(v);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function str(key: string, v: Json): string {
