@@ -11,7 +11,7 @@ import { makeGateway } from './fakes/net-clients.js';
 // QuickFIX C++ interop: needs Debian's libquickfix-dev (headers + libquickfix.so) and g++.
 const QUICKFIX_HEADER = '/usr/include/quickfix/Application.h';
 const source = fileURLToPath(new URL('./interop/qf_initiator.cpp', import.meta.url));
-const dictionary = fileURLToPath(new URL('../spec/FIX44-venue.xml', import.meta.url));
+const dictionary = fileURLToPath(new URL('../dictionary/VENUE-FIX44.xml', import.meta.url));
 const hasCompiler = (() => {
   try {
     execFileSync('g++', ['--version'], { stdio: 'ignore' });
