@@ -110,6 +110,32 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
     ]);
   });
 
+  it('accepts the ready-made initiator config examples/quickfix/venue.cfg (dictionary, credentials)', async () => {
+    const examples = fileURLToPath(new URL('../../../examples/quickfix/', import.meta.url));
+    const qfStore = mkdtempSync(join(tmpdir(), 'gw-qf-cfg-'));
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        // Run from the config's directory, as its README says: DataDictionary is relative to it.
+        execFile(
+          bin,
+          [String(server.port), qfStore, 'config', join(examples, 'venue.cfg')],
+          { timeout: 30_000, cwd: examples },
+          (err, stdout, stderr) => {
+            if (err) reject(new Error(`initiator failed: ${err.message}\n${stdout}\n${stderr}`));
+            else resolve(stdout);
+          },
+        );
+      });
+      expect(out).toContain(
+        'STEP config FIX.4.4:CLIENT1->VENUE host=127.0.0.1 port=9878 dictionary=../../packages/gateway/dictionary/VENUE-FIX44.xml',
+      );
+      expect(out).toMatch(/STEP new clOrdId=cfg-1 150=0/);
+      expect(out).toContain('\nOK');
+    } finally {
+      rmSync(qfStore, { recursive: true, force: true });
+    }
+  });
+
   it('resumes without a reset across a gateway restart; the offline report arrives by ResendRequest', async () => {
     const fixDir = mkdtempSync(join(tmpdir(), 'gw-qf-venue-'));
     const qfDir = mkdtempSync(join(tmpdir(), 'gw-qf-client-'));
