@@ -273,7 +273,6 @@ export function parseOrderStatus(
 export const MassCancelRejectReason = {
   NotSupported: 0,
   UnknownSecurity: 1,
-  InvalidRequestType: 6,
   Other: 99,
 } as const;
 
@@ -309,7 +308,7 @@ export function parseMassCancel(
   }
   return bad(
     `MassCancelRequestType(530)=${(type ?? '').slice(0, 4)} is not supported (1 by security, 7 all orders)`,
-    MassCancelRejectReason.InvalidRequestType,
+    MassCancelRejectReason.NotSupported, // 0; 6 would mean 'unknown trading session'
   );
 }
 
