@@ -14,6 +14,16 @@ export {
 } from './config/config.js';
 export { FixClient, type FixClientOptions } from './fix-client/fix-client.js';
 export { InProcessLog } from './local/in-process-log.js';
+export { createVenueServices, TeedMatchingService, type VenueServices } from './local/services.js';
+export {
+  type Divergence,
+  type DivergenceKind,
+  formatShadowReport,
+  runShadow,
+  type ServicesBuild,
+  type ShadowOptions,
+  type ShadowReport,
+} from './shadow/shadow.js';
 export {
   type MemberArgs,
   memberArgsFor,

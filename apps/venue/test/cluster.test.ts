@@ -54,6 +54,17 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** The leader as the supervisor sees it (its poll may lag an election by a few hundred ms). */
+  const waitLeader = async (notId = 0): Promise<number> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const id = venue.cluster.status().leaderId;
+      if (id > 0 && id !== notId) return id;
+      if (Date.now() > deadline) throw new Error(`no leader other than ${notId} within 15 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   const adminStatus = async (m: MemberConfig): Promise<AdminStatus | undefined> => {
     try {
       const res = await fetch(`http://127.0.0.1:${m.adminPort}/status`, {
@@ -75,8 +86,7 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
         acks.set(m.get(11) ?? '', (acks.get(m.get(11) ?? '') ?? 0) + 1);
     });
 
-    const leaderBefore = venue.cluster.status().leaderId;
-    expect(leaderBefore).toBeGreaterThan(0);
+    const leaderBefore = await waitLeader();
     const total = 40;
     for (let i = 0; i < total; i++) {
       // Distinct prices inside the band (100.00 .. 100.39): every order rests, none trades.
@@ -110,6 +120,38 @@ describe('replicated venue: three member processes, FIX through the gateway, kil
     const keys = hashes.map((h) => `${h?.hashIndex}:${h?.stateHash}`);
     expect(new Set(keys).size, keys.join(' | ')).toBe(1);
   }, 90_000);
+
+  it('a paused (SIGSTOP) leader does not stall the gateway: orders are acknowledged during the pause', async () => {
+    const trader = await FixClient.tcp('127.0.0.1', venue.fixPort, { username: 'CLIENT2', password: 'demo' });
+    clients.push(trader);
+    expect((await trader.logon()).msgType).toBe('A');
+    const leader = await waitLeader();
+    const pid = venue.cluster.status().members.find((m) => m.id === leader)?.pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid as number, 'SIGSTOP');
+    try {
+      const acked = trader.waitFor(
+        (m) => m.msgType === '8' && m.get(11) === 'P1' && m.get(150) === '0',
+        15_000,
+      );
+      trader.send('D', order('P1', 2, '1', '101.00'));
+      await acked; // while the old leader is still stopped
+    } finally {
+      process.kill(pid as number, 'SIGCONT');
+    }
+    const canceled = trader.waitFor(
+      (m) => m.msgType === '8' && m.get(11) === 'P1X' && m.get(150) === '4',
+      15_000,
+    );
+    trader.send('F', [
+      [11, 'P1X'],
+      [41, 'P1'],
+      [55, 'ZVZZT'],
+      [54, 2],
+      [60, '20261126-12:00:00.000'],
+    ]);
+    await canceled;
+  }, 60_000);
 
   it('relays /md to a live member and says which one', async () => {
     const ws = new WebSocket(`${venue.httpUrl.replace('http', 'ws')}/md`);

@@ -13,7 +13,7 @@ import {
  * Matching with market data teed into its event sink: for each entry matching applies the command,
  * market data notes what changed, then (as the next service on the same entry) reads the book.
  */
-class TeedMatchingService extends MatchingService {
+export class TeedMatchingService extends MatchingService {
   constructor(private readonly tee: EventSink) {
     super({ genesis: false });
   }
@@ -42,10 +42,16 @@ export interface VenueServices {
   readonly list: readonly ClusteredService[];
 }
 
-/** Builds the venue's services for one replica (a fresh set per start or snapshot restore). */
-export function createVenueServices(): VenueServices {
+/**
+ * Builds the venue's services for one replica (a fresh set per start or snapshot restore).
+ * `makeMatching` replaces the matching service (a candidate build in a shadow run): it must pass
+ * every event on to `tee` as TeedMatchingService does.
+ */
+export function createVenueServices(
+  makeMatching: (tee: EventSink) => MatchingService = (tee) => new TeedMatchingService(tee),
+): VenueServices {
   let matching: MatchingService | undefined;
   const marketdata = new MarketDataService({ books: { book: (id) => matching?.engine.book(id) } });
-  matching = new TeedMatchingService(marketdata.sink);
+  matching = makeMatching(marketdata.sink);
   return { matching, marketdata, list: [matching, marketdata] };
 }

@@ -10,13 +10,25 @@ export {
   requestSnapshot,
   requestStepDown,
 } from './admin/cluster-admin.js';
+export {
+  BackupError,
+  ClusterBackup,
+  type ClusterBackupOptions,
+  type ClusterBackupStatus,
+  seedMemberFromBackup,
+} from './backup/cluster-backup.js';
 export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
 export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
 export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';
 export { ClusterNode } from './node/cluster-node.js';
 export type { MemberAddress } from './node/members.js';
 export { formatMembers, parseMembers } from './node/members.js';
-export { type OfflineLog, openOfflineLog } from './node/offline-log.js';
+export {
+  type OfflineLog,
+  type OfflineLogWriter,
+  openOfflineLog,
+  openOfflineLogWriter,
+} from './node/offline-log.js';
 export { runNode } from './node/run-node.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';

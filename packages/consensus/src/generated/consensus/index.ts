@@ -8,6 +8,7 @@ import { EntryBodyDecoder } from './EntryBody.js';
 import { HeartbeatDecoder } from './Heartbeat.js';
 import { IngressRequestDecoder } from './IngressRequest.js';
 import { KeepAliveDecoder } from './KeepAlive.js';
+import { KeepAliveAckDecoder } from './KeepAliveAck.js';
 import { NotLeaderDecoder } from './NotLeader.js';
 import { PeerHelloDecoder } from './PeerHello.js';
 import { PreVoteDecoder } from './PreVote.js';
@@ -49,9 +50,10 @@ export * from './SessionCloseRequest.js';
 export * from './NotLeader.js';
 export * from './RequestRejected.js';
 export * from './SessionClosed.js';
+export * from './KeepAliveAck.js';
 
 /** Any decoder MessageDispatcher returns; switch on `sbeTemplateId` or `sbeName` to narrow. */
-export type AnyMessageDecoder = PreVoteDecoder | PreVoteResponseDecoder | VoteDecoder | VoteResponseDecoder | AppendDecoder | AppendResponseDecoder | HeartbeatDecoder | SnapshotChunkDecoder | SnapshotResponseDecoder | TimeoutNowDecoder | PeerHelloDecoder | EntryBodyDecoder | SessionOpenRequestDecoder | SessionOpenResponseDecoder | IngressRequestDecoder | EgressResponseDecoder | EgressEventDecoder | KeepAliveDecoder | SessionCloseRequestDecoder | NotLeaderDecoder | RequestRejectedDecoder | SessionClosedDecoder;
+export type AnyMessageDecoder = PreVoteDecoder | PreVoteResponseDecoder | VoteDecoder | VoteResponseDecoder | AppendDecoder | AppendResponseDecoder | HeartbeatDecoder | SnapshotChunkDecoder | SnapshotResponseDecoder | TimeoutNowDecoder | PeerHelloDecoder | EntryBodyDecoder | SessionOpenRequestDecoder | SessionOpenResponseDecoder | IngressRequestDecoder | EgressResponseDecoder | EgressEventDecoder | KeepAliveDecoder | SessionCloseRequestDecoder | NotLeaderDecoder | RequestRejectedDecoder | SessionClosedDecoder | KeepAliveAckDecoder;
 
 /** Decodes any message of this schema with one reusable decoder per message type. */
 export class MessageDispatcher {
@@ -78,6 +80,7 @@ export class MessageDispatcher {
   readonly notLeader = new NotLeaderDecoder();
   readonly requestRejected = new RequestRejectedDecoder();
   readonly sessionClosed = new SessionClosedDecoder();
+  readonly keepAliveAck = new KeepAliveAckDecoder();
 
   /** Reads the header at offset and wraps the matching decoder; null for another schema or an unknown template. */
   wrap(buffer: SbeBuffer, offset: number): AnyMessageDecoder | null {
@@ -129,6 +132,8 @@ export class MessageDispatcher {
         return this.requestRejected.wrap(buffer, body, header.blockLength(), header.version());
       case 39:
         return this.sessionClosed.wrap(buffer, body, header.blockLength(), header.version());
+      case 40:
+        return this.keepAliveAck.wrap(buffer, body, header.blockLength(), header.version());
       default:
         return null;
     }

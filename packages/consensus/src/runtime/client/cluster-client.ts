@@ -32,6 +32,14 @@ export interface ClusterClientOptions {
   readonly keepAliveIntervalMs?: number;
   /** Pause between connection attempts (default 20 ms, doubling to 500 ms while nothing answers). */
   readonly retryDelayMs?: number;
+  /**
+   * Drop the connection when the member has been silent this long while requests are outstanding, or
+   * has not answered the session open (default 2000 ms). A paused (SIGSTOPped) leader keeps its TCP
+   * connections open and its kernel still accepts new ones; without this the client would wait on it
+   * for the whole pause while the other members have already elected a new leader. Reconnecting is
+   * safe: resends are deduplicated by the session.
+   */
+  readonly silenceTimeoutMs?: number;
   /** Give up (reject everything pending, close) when no leader was reachable for this long (default 30 s). */
   readonly failoverTimeoutMs?: number;
   readonly onEvent?: (payload: Uint8Array) => void;
@@ -85,11 +93,16 @@ export class ClusterClient {
   private retryTimer: NodeJS.Timeout | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private lastSendMs = 0;
+  /** Last time a byte arrived, or the time the first outstanding request was sent (silence detection). */
+  private lastReceiveMs = 0;
+  /** When the current connection attempt started (an unanswered open is given up after silenceTimeoutMs). */
+  private dialStartedMs = 0;
+  private lastProbeMs = 0;
   private retryDelayMs: number;
   private disconnectedSinceMs = 0;
   private opened: { resolve: () => void; reject: (e: Error) => void } | null = null;
   /** Counters for tests and metrics. */
-  readonly stats = { connects: 0, redirects: 0, resends: 0, rejections: 0, failovers: 0 };
+  readonly stats = { connects: 0, redirects: 0, resends: 0, rejections: 0, failovers: 0, silenceDrops: 0 };
 
   private constructor(opts: ClusterClientOptions) {
     if (opts.members.length === 0) throw new ClusterClientError('ClusterClient: no member addresses');
@@ -104,12 +117,13 @@ export class ClusterClient {
   /** Connects, finds the leader and opens the session; rejects after `failoverTimeoutMs`. */
   static async connect(opts: ClusterClientOptions): Promise<ClusterClient> {
     const c = new ClusterClient(opts);
+    // Started before the first open so that a silent first member is given up on too.
+    c.keepAliveTimer = setInterval(() => c.keepAlive(), Math.max(50, (opts.keepAliveIntervalMs ?? 1000) / 2));
     await new Promise<void>((resolve, reject) => {
       c.opened = { resolve, reject };
       c.disconnectedSinceMs = Date.now();
       c.dial();
     });
-    c.keepAliveTimer = setInterval(() => c.keepAlive(), Math.max(50, (opts.keepAliveIntervalMs ?? 1000) / 2));
     return c;
   }
 
@@ -135,6 +149,8 @@ export class ClusterClient {
   offer(payload: Uint8Array): Promise<ClusterResponse> | false {
     if (this.state === 'closed') return Promise.reject(new ClusterClientError('client closed'));
     if (this.unacked.size >= this.windowMax) return false;
+    // Silence is measured from the moment something is outstanding, not from the last idle byte.
+    if (this.unacked.size === 0) this.lastReceiveMs = Date.now();
     const seq = this.nextSeq++;
     const promise = new Promise<ClusterResponse>((resolve, reject) => {
       this.unacked.set(seq, { seq, payload: payload.slice(), resolve, reject });
@@ -211,6 +227,7 @@ export class ClusterClient {
     const host = address.slice(0, colon);
     const port = Number(address.slice(colon + 1));
     this.state = 'connecting';
+    this.dialStartedMs = Date.now();
     const socket = net.connect({ host, port });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -222,6 +239,7 @@ export class ClusterClient {
       this.send({ type: 'open', nonce: this.nonce, principal: this.opts.principal });
     });
     socket.on('data', (chunk: Buffer) => {
+      this.lastReceiveMs = Date.now();
       try {
         reader.push(chunk, (body) => this.onEgress(socket, decodeClientEgress(body)));
       } catch (err) {
@@ -337,7 +355,18 @@ export class ClusterClient {
       case 'session-closed':
         if (m.sessionId === this.sessionIdValue) this.shutdown(`session closed by the cluster: ${m.reason}`);
         return;
+      case 'keep-alive-ack':
+        return; // its arrival (lastReceiveMs) is all that matters
     }
+  }
+
+  /** Gives up on the current member (it may be paused or partitioned away) and looks for the leader again. */
+  private dropSilent(why: string): void {
+    this.stats.silenceDrops++;
+    this.opts.log?.(`cluster client: leaving ${this.leaderAddress || 'member'}: ${why}`);
+    // Do not dial the same member first again: ask the others who leads now.
+    this.leaderAddress = '';
+    this.socket?.destroy();
   }
 
   private resendAll(fromSeq: number): void {
@@ -360,9 +389,26 @@ export class ClusterClient {
   }
 
   private keepAlive(): void {
-    if (this.state !== 'ready') {
-      if (this.state !== 'closed' && this.socket === null) this.scheduleDial();
+    const silenceMs = this.opts.silenceTimeoutMs ?? 2_000;
+    const now = Date.now();
+    if (this.state === 'connecting' || this.state === 'opening') {
+      if (this.socket !== null && now - this.dialStartedMs > silenceMs) this.dropSilent('no answer to open');
+      else if (this.socket === null) this.scheduleDial();
       return;
+    }
+    if (this.state !== 'ready') return;
+    if (this.unacked.size > 0) {
+      const silentMs = now - this.lastReceiveMs;
+      if (silentMs > silenceMs) {
+        this.dropSilent(`silent for ${silentMs} ms with ${this.unacked.size} requests outstanding`);
+        return;
+      }
+      // A slow service is not a dead leader: the leader's consensus thread answers a keep-alive at once.
+      if (silentMs > silenceMs / 4 && now - this.lastProbeMs > silenceMs / 4) {
+        this.lastProbeMs = now;
+        this.send({ type: 'keep-alive', sessionId: this.sessionIdValue });
+        return;
+      }
     }
     const interval = this.opts.keepAliveIntervalMs ?? 1000;
     if (Date.now() - this.lastSendMs >= interval)

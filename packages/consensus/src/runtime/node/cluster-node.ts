@@ -25,6 +25,7 @@ import {
   decodeEntryBody,
   encodeClientEgress,
   encodeEntryBody,
+  encodeMessage,
   entryKindOf,
 } from '../wire/codec.js';
 import { FrameReader, frame } from '../wire/frames.js';
@@ -119,6 +120,10 @@ function nowMs(): number {
   // nondeterminism-ok: I/O shell
   return Math.floor(performance.timeOrigin + performance.now());
 }
+
+/** Bounds of one GET /log answer. */
+const LOG_SERVE_ENTRIES_MAX = 4096;
+const LOG_SERVE_BYTES_MAX = 8 * 1024 * 1024;
 
 function toLogEntry(e: Entry): LogEntry {
   return {
@@ -773,7 +778,14 @@ export class ClusterNode {
         return;
       }
       case 'keep-alive':
+        // Answered by this (consensus) thread at once, whatever the services are doing: the client
+        // uses the answer to tell a slow service from a paused or deposed leader.
+        if (this.node.role !== 'leader') {
+          this.sendClient(conn, { type: 'not-leader', ...this.leaderClientAddress() });
+          return;
+        }
         if (conn.sessionId === m.sessionId) {
+          this.sendClient(conn, { type: 'keep-alive-ack', sessionId: m.sessionId });
           this.propose({
             type: 'session-keepalive',
             sessionId: m.sessionId,
@@ -882,6 +894,8 @@ export class ClusterNode {
       res.end(await this.metricsText());
       return;
     }
+    if (req.method === 'GET' && url === '/log') return this.serveLog(req, res, json);
+    if (req.method === 'GET' && url === '/snapshot/latest') return this.serveLatestSnapshot(res, json);
     if (req.method === 'POST' && url === '/snapshot') {
       const r = await this.takeSnapshot();
       return json(
@@ -894,7 +908,75 @@ export class ClusterNode {
       const r = this.stepDown(Number.isSafeInteger(to) && to > 0 ? to : undefined);
       return json(r.ok ? 200 : 409, r);
     }
-    json(404, { error: 'GET /status, GET /metrics, POST /snapshot, POST /step-down[?to=<id>]' });
+    json(404, {
+      error:
+        'GET /status, GET /metrics, GET /log?from=<index>[&max=<n>], GET /snapshot/latest, POST /snapshot, POST /step-down[?to=<id>]',
+    });
+  }
+
+  /**
+   * Committed entries from `from` (at most `max`, and LOG_SERVE_BYTES_MAX), SBE-encoded as one Append
+   * message (prevIndex/prevTerm let the reader check continuity; commitIndex says how far the cluster
+   * is). Only committed entries: a copy (the backup member) must never hold what may still be
+   * truncated. 410 when `from` was compacted away: fetch /snapshot/latest first.
+   */
+  private serveLog(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    json: (code: number, body: unknown) => void,
+  ): void {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    const from = Number(q.get('from'));
+    const max = Number(q.get('max') ?? LOG_SERVE_ENTRIES_MAX);
+    if (!Number.isSafeInteger(from) || from < 1) {
+      json(400, { error: 'from must be a log index (an integer >= 1)' });
+      return;
+    }
+    if (!Number.isSafeInteger(max) || max < 1 || max > LOG_SERVE_ENTRIES_MAX) {
+      json(400, { error: `max must be an integer 1..${LOG_SERVE_ENTRIES_MAX}` });
+      return;
+    }
+    const log = this.storage.log;
+    if (from < log.firstIndex) {
+      json(410, {
+        error: `entries before ${log.firstIndex} were compacted into a snapshot: fetch GET /snapshot/latest`,
+        firstIndex: log.firstIndex,
+      });
+      return;
+    }
+    const commit = Math.min(this.node.commitIndex, log.lastIndex);
+    const count = Math.max(0, Math.min(max, commit - from + 1));
+    const entries =
+      count === 0 ? [] : log.read(from, count, LOG_SERVE_BYTES_MAX).map((e) => decodeEntryBody(e, e.payload));
+    const body = encodeMessage({
+      type: 'append',
+      from: this.id,
+      to: 0,
+      term: this.node.term,
+      prevIndex: from - 1,
+      prevTerm: from - 1 === 0 ? 0 : (log.termAt(from - 1) ?? 0),
+      entries,
+      commitIndex: commit,
+    });
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/octet-stream');
+    res.end(body);
+  }
+
+  /** The newest valid snapshot's bytes; its position in headers (404 when there is none). */
+  private async serveLatestSnapshot(
+    res: http.ServerResponse,
+    json: (code: number, body: unknown) => void,
+  ): Promise<void> {
+    const loaded = await this.storage.snapshots.loadNewest();
+    const snap = loaded.snapshot;
+    if (snap === null) return json(404, { error: 'no snapshot yet' });
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('x-snapshot-index', String(snap.info.lastIndex));
+    res.setHeader('x-snapshot-term', String(snap.info.lastTerm));
+    res.setHeader('x-snapshot-timestamp-ms', String(snap.info.timestampMs));
+    res.end(snap.data);
   }
 
   /** Leadership transfer to `target`, or by default to the most caught-up connected follower. */

@@ -6,7 +6,7 @@
 import type { Entry, Snapshot } from '../../core/types.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import type { LoadedSnapshot } from '../storage/snapshot-store.js';
-import { decodeEntryBody } from '../wire/codec.js';
+import { decodeEntryBody, encodeEntryBody, entryKindOf } from '../wire/codec.js';
 
 export interface OfflineLog {
   /** Newest valid snapshot (the log before it was compacted), if any. */
@@ -61,5 +61,65 @@ export async function openOfflineLog(dataDir: string, print?: (line: string) => 
         .map((e) => decodeEntryBody(e, e.payload));
     },
     close: () => storage.close(),
+  };
+}
+
+export interface OfflineLogWriter {
+  /** Index the next appended entry must have. */
+  readonly nextIndex: number;
+  /** Appends entries (consecutive indexes from `nextIndex`, terms and timestamps non-decreasing). */
+  append(entries: readonly Entry[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const WRITE_BATCH_MAX = 1024;
+
+/**
+ * Appends entries to a (stopped or new) member's data directory, as a member would have: for tools
+ * that seed a directory (restore, tests, benchmarks of recovery). The entries are not replicated or
+ * committed by anybody: only use it on a directory no running member uses (the lock refuses otherwise).
+ */
+export async function openOfflineLogWriter(dataDir: string): Promise<OfflineLogWriter> {
+  const storage = await NodeStorage.open(dataDir, { durability: 'fsync' });
+  let nextIndex = storage.log.lastIndex + 1;
+  let lastTerm = storage.log.termAt(storage.log.lastIndex) ?? 0;
+  return {
+    get nextIndex() {
+      return nextIndex;
+    },
+    async append(entries) {
+      for (let i = 0; i < entries.length; i += WRITE_BATCH_MAX) {
+        const batch = entries.slice(i, i + WRITE_BATCH_MAX).map((e, k) => {
+          if (e.index !== nextIndex + k)
+            throw new Error(`offline append: expected index ${nextIndex + k}, got ${e.index}`);
+          if (e.term < lastTerm)
+            throw new Error(`offline append: term ${e.term} below ${lastTerm} at ${e.index}`);
+          lastTerm = e.term;
+          return {
+            index: e.index,
+            term: e.term,
+            timestampMs: e.timestampMs,
+            type: entryKindOf(e.type),
+            payload: encodeEntryBody(e),
+          };
+        });
+        for (;;) {
+          const r = storage.log.append(batch);
+          if (r !== false) {
+            await r;
+            break;
+          }
+          await storage.log.whenWritable(batch.length);
+        }
+        nextIndex += batch.length;
+      }
+    },
+    async close() {
+      await storage.log.flushed();
+      // Raft: a member's current term is never below its last entry's term.
+      const hs = storage.hardState.current;
+      if (hs.term < lastTerm) await storage.hardState.save({ term: lastTerm, votedFor: null });
+      await storage.close();
+    },
   };
 }

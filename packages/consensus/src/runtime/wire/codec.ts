@@ -15,6 +15,7 @@ import {
   EntryKind,
   HeartbeatEncoder,
   IngressRequestEncoder,
+  KeepAliveAckEncoder,
   KeepAliveEncoder,
   MESSAGE_HEADER_LENGTH,
   MessageDispatcher,
@@ -98,6 +99,7 @@ const enc = {
   egressResponse: new EgressResponseEncoder(),
   egressEvent: new EgressEventEncoder(),
   keepAlive: new KeepAliveEncoder(),
+  keepAliveAck: new KeepAliveAckEncoder(),
   sessionCloseRequest: new SessionCloseRequestEncoder(),
   notLeader: new NotLeaderEncoder(),
   requestRejected: new RequestRejectedEncoder(),
@@ -457,7 +459,8 @@ export type ClientEgress =
       readonly code: RejectCodeName;
       readonly detail: string;
     }
-  | { readonly type: 'session-closed'; readonly sessionId: number; readonly reason: string };
+  | { readonly type: 'session-closed'; readonly sessionId: number; readonly reason: string }
+  | { readonly type: 'keep-alive-ack'; readonly sessionId: number };
 
 const OPEN_STATUS = {
   opened: OpenStatus.Opened,
@@ -542,6 +545,11 @@ export function encodeClientEgress(m: ClientEgress): Uint8Array {
       e.sessionIdAsNumber(m.sessionId).reason(m.reason);
       return buf.subarray(0, HEADER + e.encodedLength());
     }
+    case 'keep-alive-ack': {
+      const buf = new Uint8Array(HEADER + 8);
+      enc.keepAliveAck.wrapAndApplyHeader(buf, 0).sessionIdAsNumber(m.sessionId);
+      return buf;
+    }
   }
 }
 
@@ -617,6 +625,8 @@ export function decodeClientEgress(bytes: Uint8Array): ClientEgress {
       }
       case 'SessionClosed':
         return { type: 'session-closed', sessionId: d.sessionIdAsNumber(), reason: d.reason() };
+      case 'KeepAliveAck':
+        return { type: 'keep-alive-ack', sessionId: d.sessionIdAsNumber() };
       default:
         throw new WireError(`${d.sbeName} is not a client egress message`);
     }

@@ -135,6 +135,7 @@ const egress: fc.Arbitrary<ClientEgress> = fc.oneof(
     detail: text,
   }),
   fc.record({ type: fc.constant('session-closed' as const), sessionId: u53, reason: text }),
+  fc.record({ type: fc.constant('keep-alive-ack' as const), sessionId: u53 }),
 );
 
 describe('wire codec', () => {
