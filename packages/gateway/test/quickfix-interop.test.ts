@@ -113,12 +113,17 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
   it('accepts the ready-made initiator config examples/quickfix/venue.cfg (dictionary, credentials)', async () => {
     const examples = fileURLToPath(new URL('../../../examples/quickfix/', import.meta.url));
     const qfStore = mkdtempSync(join(tmpdir(), 'gw-qf-cfg-'));
+    // A fresh venue: the config does not reset sequence numbers, as a first-time user's would not.
+    const fresh = makeGateway();
+    fresh.gateway.start();
+    const freshServer = new FixTcpServer({ gateway: fresh.gateway, port: 0, host: '127.0.0.1' });
+    await freshServer.listen();
     try {
       const out = await new Promise<string>((resolve, reject) => {
         // Run from the config's directory, as its README says: DataDictionary is relative to it.
         execFile(
           bin,
-          [String(server.port), qfStore, 'config', join(examples, 'venue.cfg')],
+          [String(freshServer.port), qfStore, 'config', join(examples, 'venue.cfg')],
           { timeout: 30_000, cwd: examples },
           (err, stdout, stderr) => {
             if (err) reject(new Error(`initiator failed: ${err.message}\n${stdout}\n${stderr}`));
@@ -131,7 +136,10 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
       );
       expect(out).toMatch(/STEP new clOrdId=cfg-1 150=0/);
       expect(out).toContain('\nOK');
+      expect(fresh.handler().received.map((r) => r.kind)).toEqual(['new']);
     } finally {
+      fresh.gateway.stop();
+      await freshServer.close();
       rmSync(qfStore, { recursive: true, force: true });
     }
   });
