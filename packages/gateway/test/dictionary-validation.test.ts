@@ -226,6 +226,33 @@ function validate(bin: string, wires: string[]): Promise<string[]> {
   });
 }
 
+describe('emitted repeating groups follow the published field order (QuickFIX/J validates it)', () => {
+  it('every entry of every group the gateway sends lists its fields in dictionary order', () => {
+    let entries = 0;
+    for (const wire of emittedMessages()) {
+      const d = decodeFix(wire);
+      if (d.kind !== 'ok') throw new Error('undecodable');
+      const def = VENUE_MESSAGES.find((m) => m.msgType === d.msg.msgType);
+      for (const item of def?.items ?? []) {
+        if ('tag' in item) continue;
+        const order = item.items.flatMap((i) => ('tag' in i ? [i.tag] : []));
+        const fields = d.msg.fields;
+        const at = fields.findIndex((f) => f.tag === item.group);
+        if (at < 0) continue;
+        let last = Number.POSITIVE_INFINITY;
+        for (const f of fields.slice(at + 1)) {
+          const pos = order.indexOf(f.tag);
+          if (pos < 0) break; // past the group
+          if (pos === 0) entries++;
+          else expect(pos, `${d.msg.msgType}: ${f.tag} out of order`).toBeGreaterThan(last);
+          last = pos;
+        }
+      }
+    }
+    expect(entries).toBeGreaterThan(5);
+  });
+});
+
 describe.skipIf(missing !== undefined)(
   'every message the gateway emits passes QuickFIX C++ validation',
   () => {

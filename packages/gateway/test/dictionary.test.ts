@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   type DictItem,
+  fieldName,
   fieldType,
   isPublishedValue,
   REQUIRED_BODY_TAGS,
@@ -31,26 +32,35 @@ function parseQuickfixXml(xml: string) {
   for (const m of compXml.matchAll(/<component name='(\w+)'>([\s\S]*?)\n {1,2}<\/component>/g)) {
     components.set(m[1]!, m[2]!);
   }
-  /** Every field name reachable in a body (components expanded, groups included). */
-  const reachable = (body: string, depth = 0): Set<string> => {
+  /** Every field and group name in a body in document order (components expanded). */
+  const inOrder = (body: string, depth = 0): string[] => {
     if (depth > 10) throw new Error('component nesting too deep');
-    const out = new Set<string>();
+    const out: string[] = [];
     for (const m of body.matchAll(/<(field|group|component) name='(\w+)'/g)) {
-      if (m[1] === 'component') for (const n of reachable(components.get(m[2]!) ?? '', depth + 1)) out.add(n);
-      else out.add(m[2]!);
+      if (m[1] === 'component') out.push(...inOrder(components.get(m[2]!) ?? '', depth + 1));
+      else out.push(m[2]!);
     }
     return out;
   };
-  const messages = new Map<string, { name: string; fields: Set<string> }>();
+  const messages = new Map<string, { name: string; fields: Set<string>; order: string[] }>();
   for (const m of xml.matchAll(/<message name='(\w+)' msgtype='(\w+)' msgcat='\w+'>([\s\S]*?)<\/message>/g)) {
-    messages.set(m[2]!, { name: m[1]!, fields: reachable(m[3]!) });
+    const order = inOrder(m[3]!);
+    messages.set(m[2]!, { name: m[1]!, fields: new Set(order), order });
   }
-  const header = reachable(xml.slice(xml.indexOf('<header>'), xml.indexOf('</header>')));
+  const header = new Set(inOrder(xml.slice(xml.indexOf('<header>'), xml.indexOf('</header>'))));
   return { fields, messages, header };
 }
 
 /** Fields the venue accepts beyond FIX 4.4's message definition (documented in the README). */
 const EXTENSIONS = new Set(['OrderMassCancelRequest.Account']);
+
+/** Names of a group's delimiter and fields (FIX 4.4 names), in our order. */
+const venueGroupNames = (group: DictItem): string[] => {
+  const name = fieldName;
+  return 'tag' in group
+    ? [name(group.tag)]
+    : [name(group.group), ...group.items.flatMap((i) => ('tag' in i ? [name(i.tag)] : venueGroupNames(i)))];
+};
 
 const flat = (items: ReadonlyArray<DictItem>): DictItem[] =>
   items.flatMap((i) => ('tag' in i ? [i] : [{ tag: i.group, required: i.required }, ...flat(i.items)]));
@@ -86,6 +96,26 @@ describe('published QuickFIX dictionary (dictionary/VENUE-FIX44.xml)', () => {
         expect(std?.values.get(v)?.startsWith(desc), `${name}=${v} ${desc}`).toBe(true);
       }
     }
+  });
+
+  it('orders the fields of each repeating group as FIX44.xml does (QuickFIX/J checks group order)', () => {
+    let groups = 0;
+    for (const m of VENUE_MESSAGES) {
+      const std = fix44.messages.get(m.msgType)!.order;
+      for (const item of m.items) {
+        if ('tag' in item) continue;
+        groups++;
+        const names = venueGroupNames(item);
+        const start = std.indexOf(names[0]!);
+        const positions = names.map((n) => std.indexOf(n, start));
+        expect(
+          positions.every((p) => p >= 0),
+          `${m.name} ${names.join(',')}`,
+        ).toBe(true);
+        expect(positions, `${m.name} ${names.join(',')}`).toEqual([...positions].sort((a, b) => a - b));
+      }
+    }
+    expect(groups).toBe(5);
   });
 
   it('publishes every value the parser accepts and the renderer emits', () => {
