@@ -4,8 +4,10 @@ import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
+import { commandLog, startCommandLog } from './logging/process-logs.js';
 import { runShadowCommand } from './shadow/shadow-command.js';
 import { memberArgsFor, type RunningVenue, startCluster, startGateway, startSingleProcess } from './start.js';
+import { runUpgradeCommand } from './upgrade/upgrade-command.js';
 
 export const USAGE = `venue <command> [options]
 
@@ -32,7 +34,12 @@ Commands:
   replay --data DIR [--to POSITION]
            Rebuild the book offline from a stopped member's data directory (e.g. data/node-1):
            newest snapshot, then the log up to POSITION; prints the state hash and the books.
-${BACKUP_USAGE}  shadow --data DIR --service matching@<module|current> [--to POSITION] [--hash-every N]
+${BACKUP_USAGE}  upgrade status | upgrade activate --version V
+           The service version (behaviour of the state machines) is decided through the log: after
+           every member runs a build that supports V (rolling restart, one member at a time), one
+           log entry activates V and every replica switches at that position. Refused while a
+           member's build cannot run V.
+  shadow --data DIR --service matching@<module|current> [--to POSITION] [--hash-every N]
            Canary: a candidate build of the services applies the same log beside production;
            reports the first entry whose outputs or state hash differ, and how many differ.
   help     Show this text.
@@ -60,6 +67,7 @@ export async function runCli(
   }
   if (command === 'shadow') return runShadowCommand(rest, io.out ?? process.stdout);
   if (command === 'backup' || command === 'restore') return runBackupOrRestore(command, rest, io);
+  if (command === 'upgrade') return runUpgrade(rest);
   const commands = ['start', 'node', 'gateway', 'bots', 'cluster', 'replay'];
   if (!commands.includes(command)) {
     return { exitCode: 2, output: `unknown command '${command}': run 'venue --help' for the list\n` };
@@ -75,7 +83,11 @@ export async function runCli(
     throw e;
   }
   if (command === 'gateway' || command === 'bots') {
-    const log = (line: string) => console.log(line);
+    const { log } = commandLog(
+      config,
+      command,
+      command === 'gateway' ? `gateway-${parsed.name ?? 'g2'}` : command,
+    );
     let stop: () => Promise<void>;
     if (command === 'gateway') {
       const withBots = { ...config, bots: { ...config.bots, enabled: parsed.bots === true } };
@@ -150,7 +162,7 @@ export async function runCli(
     await new Promise<never>(() => {}); // runNode exits the process on SIGTERM/SIGINT
   }
   if (command === 'start') {
-    const log = (line: string) => console.log(line);
+    const { log, where: logWhere } = startCommandLog(config);
     let venue: RunningVenue;
     try {
       venue =
@@ -181,6 +193,7 @@ export async function runCli(
               )
               .join('\n                 ')}`
           : '  cluster:       none (--single: one process, no replication)',
+        `  logs:          ${logWhere} (JSON lines; members: node-N.log beside it; warnings also here)`,
         `  pid ${process.pid}; Ctrl-C to stop`,
       ]
         .filter((l) => l !== '')
@@ -318,7 +331,7 @@ async function runBackupOrRestore(
         ...(b.backupDir === undefined ? {} : { backupDir: b.backupDir }),
         ...(b.port === undefined ? {} : { port: b.port }),
       },
-      (line) => console.log(line),
+      commandLog(config, 'backup').log,
     );
   } catch (e) {
     return { exitCode: 1, output: `venue backup: ${(e as Error).message}\n` };
@@ -332,4 +345,34 @@ async function runBackupOrRestore(
   const s = running.backup.status();
   await running.stop();
   return { exitCode: 0, output: `venue backup stopped at position ${s.position} (lag ${s.lagEntries})\n` };
+}
+
+/** `venue upgrade status | activate --version V [--config F]`. */
+async function runUpgrade(argv: readonly string[]): Promise<CliResult> {
+  const [sub, ...rest] = argv;
+  let version: number | undefined;
+  const others: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--version') {
+      const v = Number(rest[i + 1]);
+      if (!Number.isSafeInteger(v) || v < 1)
+        return { exitCode: 2, output: `--version expects a positive integer, got '${rest[i + 1] ?? ''}'\n` };
+      version = v;
+      i++;
+    } else others.push(rest[i] as string);
+  }
+  const parsed = parseStartOptions(others);
+  if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
+  let config: VenueConfig;
+  try {
+    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
+  } catch (e) {
+    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+    throw e;
+  }
+  try {
+    return await runUpgradeCommand(config, sub, version);
+  } catch (e) {
+    return { exitCode: 1, output: `venue upgrade: ${(e as Error).message}\n` };
+  }
 }

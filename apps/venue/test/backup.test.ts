@@ -69,13 +69,20 @@ describe('venue backup and venue restore', () => {
 
     await placeResting(venue, 'B', 30, 100.0); // 100.00 .. 100.29
     // The backup catches up with the cluster's commit position; its lag is on /metrics.
+    // Every acknowledged order is committed at or below the leader's commit position now.
+    const leaderId = venue.cluster.status().leaderId;
+    const leaderAdmin = members.find((m) => m.id === leaderId)?.adminPort;
+    const committed = (
+      (await (await fetch(`http://127.0.0.1:${leaderAdmin}/status`)).json()) as { commitIndex: number }
+    ).commitIndex;
     const deadline = Date.now() + 20_000;
     let status = { position: 0, lagEntries: 1, clusterCommitPosition: 0 };
     while (Date.now() < deadline) {
       status = (await (await fetch(`${running.url}/status`)).json()) as typeof status;
-      if (status.clusterCommitPosition > 0 && status.lagEntries === 0) break;
+      if (status.position >= committed && status.lagEntries === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    expect(status.position).toBeGreaterThanOrEqual(committed);
     expect(status.lagEntries).toBe(0);
     expect(await (await fetch(`${running.url}/metrics`)).text()).toMatch(/^venue_backup_lag_entries 0$/m);
     await running.stop();
@@ -122,7 +129,7 @@ describe('venue backup and venue restore', () => {
     // Replayed offline: the 30 backed-up orders and the new one rest; the 10 after the backup do not.
     const replay = await runCli(['replay', '--data', join(dataDir, 'node-1')], { out: { write: () => {} } });
     expect(replay.exitCode, replay.output).toBe(0);
-    expect(replay.output).toMatch(/ZVZZT: 31 resting orders/);
+    expect(replay.output, replay.output).toMatch(/ZVZZT: 31 resting orders/);
     console.log(
       `disaster recovery: backup at position ${status.position}; restore + start until a leader serves: ${restoreMs.toFixed(0)} ms; ` +
         '10 orders acknowledged after the backup stopped were lost (the recovery point)',

@@ -31,8 +31,16 @@ export type {
   SnapshotWriter,
 } from './service.js';
 export { ByteReader, ByteWriter, hashHex } from './service-host/bytes.js';
-export type { Egress, ServiceHostConfig } from './service-host/host.js';
-export { defaultServiceHostConfig, ServiceHost } from './service-host/host.js';
+export type { Egress, ServiceControlOutcome, ServiceHostConfig } from './service-host/host.js';
+export {
+  decodeServiceControlResponse,
+  defaultServiceHostConfig,
+  encodeActivateServiceVersion,
+  SERVICE_CONTROL_INDEX,
+  ServiceHost,
+  SnapshotFormatError,
+  UnsupportedServiceVersionError,
+} from './service-host/host.js';
 export type { ReplicaConfig, ReplicaOutput } from './service-host/replica.js';
 export { Replica } from './service-host/replica.js';
 

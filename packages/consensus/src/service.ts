@@ -36,6 +36,12 @@ export interface ServiceContext {
   scheduleTimer(correlationId: number, deadlineMs: number): void;
   /** Cancels a timer; returns whether one was pending. */
   cancelTimer(correlationId: number): boolean;
+  /**
+   * The service version in force for the entry being applied, decided through the log (a control
+   * entry activates a new version at its position on every replica): gate behaviour changes on it,
+   * never on the build that happens to run. Always provided by the service host.
+   */
+  serviceVersion?(): number;
 }
 
 export interface SnapshotWriter {
@@ -60,4 +66,6 @@ export interface ClusteredService {
   onRoleChange(role: Role): void;
   /** A hash of the whole service state; equal on every replica at the same log position. */
   stateHash(): string;
+  /** A control entry activated `version` at this position (every replica, same entry). */
+  onServiceVersion?(version: number, timestampMs: number): void;
 }

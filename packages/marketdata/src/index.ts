@@ -40,6 +40,8 @@ export {
   LevelAction,
   OrderAction,
 } from './messages/messages.js';
+export type { MarketDataMetricsInput } from './metrics/marketdata-metrics.js';
+export { renderMarketDataMetrics } from './metrics/marketdata-metrics.js';
 export { FeedRing, StreamRing } from './ring/ring.js';
 export type { FeedListener, MarketDataServiceOptions } from './service/service.js';
 export { BAR_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';

@@ -36,6 +36,7 @@ export {
 export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
+export { MatchingMetrics } from './metrics/matching-metrics.js';
 export type {
   AdminAckMessage,
   ExecutionReportMessage,

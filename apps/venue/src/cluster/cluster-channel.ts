@@ -1,8 +1,11 @@
 import { ClusterClient, type ClusterResponse } from '@venue/consensus/runtime';
 import type { CommandChannel } from '../bridge/order-entry.js';
+import { ClusterClientMetrics } from '../metrics/client-metrics.js';
 
 export interface ClusterChannel extends CommandChannel {
   readonly client: ClusterClient;
+  /** Round trip and outcome of every request offered on this channel (for /metrics). */
+  readonly metrics: ClusterClientMetrics;
   close(): Promise<void>;
 }
 
@@ -26,18 +29,29 @@ export async function openClusterChannel(options: {
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   let nextTag = 1;
+  const metrics = new ClusterClientMetrics();
   return {
     client,
+    metrics,
     offer(payload) {
+      const offeredAtMs = performance.now();
       const promise = client.offer(payload);
-      if (promise === false) return undefined;
+      if (promise === false) {
+        metrics.refusedWindowFull++;
+        return undefined;
+      }
+      metrics.offered++;
       const tag = nextTag++;
       promise.then(
         (r: ClusterResponse) => {
+          metrics.responded(r.status, performance.now() - offeredAtMs);
           for (const reply of r.replies) options.onReply(tag, reply);
           if (r.replies.length === 0) options.onFailed(tag, `no answer recorded (${r.status})`);
         },
-        (e: unknown) => options.onFailed(tag, `venue unavailable: ${(e as Error).message}`),
+        (e: unknown) => {
+          metrics.failed++;
+          options.onFailed(tag, `venue unavailable: ${(e as Error).message}`);
+        },
       );
       return tag;
     },

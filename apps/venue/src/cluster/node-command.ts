@@ -2,7 +2,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
-import { MD_HOST_ENV, MD_PORT_ENV } from './services-module.js';
+import { createProcessLogger, runtimeLogger } from '../logging/logger.js';
+import { secretsOf } from '../logging/secrets.js';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
+import { MD_HOST_ENV, MD_PORT_ENV, MEMBER_ID_ENV } from './services-module.js';
 
 const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.meta.url));
 
@@ -19,6 +22,8 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
   }
   process.env[MD_PORT_ENV] = String(self.mdPort);
   process.env[MD_HOST_ENV] = self.host;
+  process.env[MEMBER_ID_ENV] = String(id);
+  const logger = createProcessLogger({ process: 'node', nodeId: id, secrets: secretsOf(config) });
   await runNode({
     id,
     members: config.cluster.members.map((m) => ({
@@ -31,7 +36,9 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     dataDir: join(resolve(config.dataDir), `node-${id}`),
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,
+    // The service version is decided through the log; this build runs up to serviceVersionMax().
+    host: venueHostConfig(),
     snapshotEveryEntries: config.cluster.snapshotEveryEntries,
-    log: (line) => process.stdout.write(`${line}\n`),
+    logger: runtimeLogger(logger),
   });
 }

@@ -3,6 +3,7 @@ import { openOfflineLog } from '@venue/consensus/runtime';
 import { Side, unitsToDecimal } from '@venue/matching';
 import type { VenueConfig } from '../config/config.js';
 import { createVenueServices, type VenueServices } from '../local/services.js';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
 
 const BATCH_ENTRIES = 4096;
 const LEVELS_SHOWN = 5;
@@ -32,7 +33,7 @@ export async function runReplay(
     const host = new ServiceHost(() => {
       services = createVenueServices();
       return services.list;
-    });
+    }, venueHostConfig());
     host.start(snap?.data);
     const total = to - (snap?.index ?? 0);
     let from = (snap?.index ?? 0) + 1;

@@ -5,6 +5,7 @@
  * between them by sequence number.
  */
 import type { ClusteredService } from '@venue/consensus';
+import type { ServiceMetricsContext } from '@venue/consensus/runtime';
 import type {
   ChannelName,
   FeedMessage,
@@ -14,10 +15,14 @@ import type {
 } from '@venue/marketdata';
 import { startMarketDataServer } from '@venue/marketdata';
 import { createVenueServices } from '../local/services.js';
+import { createProcessLogger, type VenueLogger } from '../logging/logger.js';
+import { ServiceMetrics } from '../metrics/service-metrics.js';
 
 /** Environment of the member process: where this member serves its feed (unset: no feed server). */
 export const MD_PORT_ENV = 'VENUE_MD_PORT';
 export const MD_HOST_ENV = 'VENUE_MD_HOST';
+/** This member's id, for the service thread's log lines. */
+export const MEMBER_ID_ENV = 'VENUE_MEMBER_ID';
 
 /** The feed of whichever MarketDataService instance is current (a snapshot install replaces it). */
 class CurrentFeed implements FeedSource {
@@ -55,10 +60,27 @@ class CurrentFeed implements FeedSource {
 
 const feed = new CurrentFeed();
 let serverStarted = false;
+const metrics = new ServiceMetrics();
+// The service thread's own lines (the feed server); same destination rules as the member's main thread.
+// Created on first use: the main thread imports this module for its constants only.
+let logger: VenueLogger | undefined;
+function log(): VenueLogger {
+  const memberId = Number(process.env[MEMBER_ID_ENV] ?? 0);
+  logger ??= createProcessLogger({ process: 'node', ...(memberId > 0 ? { nodeId: memberId } : {}) }).child({
+    component: 'services',
+  });
+  return logger;
+}
+
+/** This member's services' series, appended by the consensus runtime to the member's /metrics. */
+export function metricsText(ctx: ServiceMetricsContext): string {
+  return metrics.render(ctx.appliedIndex);
+}
 
 export function createServices(): readonly ClusteredService[] {
   const services = createVenueServices();
   feed.setTarget(services.marketdata);
+  metrics.attach(services);
   const port = process.env[MD_PORT_ENV];
   if (!serverStarted && port !== undefined && port !== '') {
     serverStarted = true;
@@ -67,9 +89,15 @@ export function createServices(): readonly ClusteredService[] {
       host: process.env[MD_HOST_ENV] ?? '127.0.0.1',
       port: Number(port),
     }).then(
-      (s) => process.stdout.write(`market data: ${s.url}\n`),
+      (s) => {
+        metrics.addHub(s.hub.stats);
+        log().info({ event: 'md-listening', url: s.url }, `market data: ${s.url}`);
+      },
       (e: unknown) =>
-        process.stdout.write(`market data: cannot listen on ${port}: ${(e as Error).message}\n`),
+        log().error(
+          { event: 'md-listen-failed', port },
+          `market data: cannot listen on ${port}: ${(e as Error).message}`,
+        ),
     );
   }
   return services.list;

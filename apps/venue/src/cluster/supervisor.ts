@@ -23,6 +23,8 @@ interface Member {
   lastSeenMs: number;
   lastRole: string;
   lastTerm: number;
+  /** Extra environment for this member's next start (a rolling upgrade's new build). */
+  env?: Readonly<Record<string, string>>;
 }
 
 const POLL_INTERVAL_MS = 250;
@@ -39,6 +41,8 @@ export interface SupervisorOptions {
   /** argv (after the node executable) that starts member `id`; undefined: watch members run elsewhere. */
   readonly memberArgs: ((id: number) => string[]) | undefined;
   readonly log: (line: string) => void;
+  /** Environment of the member processes (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -132,6 +136,58 @@ export class ClusterSupervisor implements ClusterView {
     return true;
   }
 
+  async rollingRestart(env: Readonly<Record<string, string>>, caughtUpTimeoutMs = 30_000): Promise<string[]> {
+    const steps: string[] = [];
+    const leader = this.leaderId();
+    const ids = [...this.members.keys()].sort((a, b) => Number(a === leader) - Number(b === leader));
+    for (const id of ids) {
+      const m = this.members.get(id) as Member;
+      if (m.external || m.child === undefined) throw new Error(`member ${id} is not run by this process`);
+      if (this.leaderId() === id) {
+        const res = await fetch(`http://${m.config.host}:${m.config.adminPort}/step-down`, {
+          method: 'POST',
+          signal: AbortSignal.timeout(2_000),
+        });
+        if (!res.ok) throw new Error(`member ${id} refused to step down: ${await res.text()}`);
+        await this.until(caughtUpTimeoutMs, () => {
+          const l = this.leaderId();
+          return l !== 0 && l !== id;
+        });
+        steps.push(`member ${id} handed leadership to ${this.leaderId()}`);
+      }
+      const child = m.child;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+      m.env = env;
+      this.spawn(m);
+      this.event(id, 'restarted with the new build');
+      await this.until(caughtUpTimeoutMs, () => {
+        const l = this.members.get(this.leaderId())?.status;
+        const s = m.status;
+        return l !== undefined && s !== undefined && s.commitIndex >= l.commitIndex - 10;
+      });
+      steps.push(`member ${id} restarted and caught up`);
+    }
+    return steps;
+  }
+
+  private async until(timeoutMs: number, ok: () => boolean): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.poll();
+      if (ok()) return;
+      if (Date.now() > deadline)
+        throw new Error(`rolling restart: condition not reached within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Addresses gateways connect to. */
   clientAddresses(): string[] {
     return [...this.members.values()].map((m) => `${m.config.host}:${m.config.clientPort}`);
@@ -173,7 +229,10 @@ export class ClusterSupervisor implements ClusterView {
       m.external = true;
       return;
     }
-    const child = spawn(process.execPath, args(id), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args(id), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...(this.options.env ?? process.env), ...m.env },
+    });
     m.child = child;
     const prefix = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n'))
@@ -232,6 +291,7 @@ export class ClusterSupervisor implements ClusterView {
   }
 
   private event(nodeId: number, text: string): void {
+    this.options.log(`cluster: node ${nodeId} ${text}`);
     this.events.push({ timestampMs: Date.now(), nodeId, text });
     if (this.events.length > EVENTS_MAX) this.events.shift();
   }

@@ -1,5 +1,6 @@
 import { type Entry, type EntryType, ServiceHost } from '@venue/consensus';
 import type { CommandChannel } from '../bridge/order-entry.js';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
 import { createVenueServices, type VenueServices } from './services.js';
 
 const QUEUE_MAX = 10_000;
@@ -25,7 +26,7 @@ export class InProcessLog {
     this.host = new ServiceHost(() => {
       this.services = createVenueServices();
       return this.services.list;
-    });
+    }, venueHostConfig());
     this.host.start(undefined);
     this.host.roleChange('leader');
   }

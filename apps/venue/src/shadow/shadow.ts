@@ -13,6 +13,7 @@ import { type ClusteredService, type Entry, ServiceHost } from '@venue/consensus
 import { openOfflineLog } from '@venue/consensus/runtime';
 import type { FeedListener, FeedMessage } from '@venue/marketdata';
 import { decodeCommand, decodeReply } from '@venue/matching';
+import { venueHostConfig } from '../upgrade/upgrade-command.js';
 
 /** What a services build provides (the production build: `createVenueServices`). */
 export interface ServicesBuild {
@@ -22,6 +23,8 @@ export interface ServicesBuild {
     /** Its market-data publisher, when the build has one (its messages are compared too). */
     readonly marketdata?: { subscribe(listener: FeedListener): () => void };
   };
+  /** Highest service version the build runs (default: this build's). */
+  readonly serviceVersionMax?: number;
 }
 
 export interface ShadowOptions {
@@ -105,12 +108,18 @@ class Replica {
   constructor(build: ServicesBuild) {
     const listener: FeedListener = { message: (m: FeedMessage) => this.feedLines.push(`md ${show(m)}`) };
     let unsubscribe: (() => void) | undefined;
-    this.host = new ServiceHost(() => {
-      unsubscribe?.();
-      const s = build.createServices();
-      unsubscribe = s.marketdata?.subscribe(listener);
-      return s.list;
-    });
+    this.host = new ServiceHost(
+      () => {
+        unsubscribe?.();
+        const s = build.createServices();
+        unsubscribe = s.marketdata?.subscribe(listener);
+        return s.list;
+      },
+      {
+        ...venueHostConfig(),
+        ...(build.serviceVersionMax === undefined ? {} : { serviceVersionMax: build.serviceVersionMax }),
+      },
+    );
   }
 
   /** Applies one entry; returns its client outputs and its market-data messages. */

@@ -3,6 +3,15 @@ import WebSocket from 'ws';
 
 const PENDING_FRAMES_MAX = 64;
 
+/** Relay counters for /metrics. */
+export interface RelayStats {
+  /** Browser connections relayed now. */
+  connections: number;
+  connectionsTotal: number;
+  /** Closed for a slow consumer. */
+  droppedSlow: number;
+}
+
 /** The member a connection is relayed to. */
 export interface FeedMember {
   readonly url: string;
@@ -16,7 +25,11 @@ const BUFFERED_BYTES_MAX = 4 * 1024 * 1024;
  * relay closes the browser's socket (code 1012) and the client reconnects and resumes from its
  * last sequence number on another member.
  */
-export function registerMarketDataRelay(app: FastifyInstance, upstream: () => FeedMember | undefined): void {
+export function registerMarketDataRelay(
+  app: FastifyInstance,
+  upstream: () => FeedMember | undefined,
+): RelayStats {
+  const stats: RelayStats = { connections: 0, connectionsTotal: 0, droppedSlow: 0 };
   app.get('/md', { websocket: true }, (client) => {
     const member = upstream();
     if (member === undefined) {
@@ -24,6 +37,11 @@ export function registerMarketDataRelay(app: FastifyInstance, upstream: () => Fe
       return;
     }
     const up = new WebSocket(member.url, { perMessageDeflate: false });
+    stats.connections++;
+    stats.connectionsTotal++;
+    client.once('close', () => {
+      stats.connections--;
+    });
     const pending: { data: WebSocket.RawData; binary: boolean }[] = [];
     client.on('message', (data, isBinary) => {
       if (up.readyState === WebSocket.OPEN) up.send(data, { binary: isBinary });
@@ -39,6 +57,7 @@ export function registerMarketDataRelay(app: FastifyInstance, upstream: () => Fe
     up.on('message', (data, isBinary) => {
       if (client.readyState !== WebSocket.OPEN) return;
       if (client.bufferedAmount > BUFFERED_BYTES_MAX) {
+        stats.droppedSlow++;
         client.close(4008, `slow consumer: more than ${BUFFERED_BYTES_MAX} bytes queued`);
         return;
       }
@@ -51,4 +70,5 @@ export function registerMarketDataRelay(app: FastifyInstance, upstream: () => Fe
     client.on('close', () => up.terminate());
     client.on('error', () => up.terminate());
   });
+  return stats;
 }

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { type FixGateway, serveFixWebSocket } from '@venue/gateway';
-import { type FeedSource, marketDataPlugin } from '@venue/marketdata';
+import { type FeedSource, type MarketDataHub, marketDataPlugin } from '@venue/marketdata';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
 import { counter, gauge } from '../metrics/metrics.js';
-import { type FeedMember, registerMarketDataRelay } from './md-relay.js';
+import { type FeedMember, type RelayStats, registerMarketDataRelay } from './md-relay.js';
 
 /** One member as the cluster panel shows it. */
 export interface MemberStatus {
@@ -30,6 +30,11 @@ export interface ClusterView {
   /** Demo mode only. Resolves false when the member is unknown. */
   kill?(id: number): Promise<boolean>;
   restart?(id: number): Promise<boolean>;
+  /**
+   * Rolling restart (an upgrade of the members' build): one member at a time, followers first, the
+   * leader after handing leadership away; each restarted with `env` and waited for until caught up.
+   */
+  rollingRestart?(env: Readonly<Record<string, string>>): Promise<string[]>;
 }
 
 export interface WebServerOptions {
@@ -40,6 +45,8 @@ export interface WebServerOptions {
   readonly cluster: ClusterView;
   /** More Prometheus text for /metrics (e.g. the order round-trip histogram). */
   readonly metrics?: () => string;
+  /** Receives the local market-data hub (single mode), e.g. for its stats. */
+  readonly onMarketDataHub?: (hub: MarketDataHub) => void;
   /** Built web UI; served at / when it exists. */
   readonly webRoot?: string;
 }
@@ -68,8 +75,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // answer each other's paths with 404). Each endpoint bounds its own frames below this cap.
   await app.register(websocket, { options: { maxPayload: 256 * 1024, perMessageDeflate: false } });
   app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(opts.gateway, socket, req.raw));
-  if ('local' in opts.feed) await app.register(marketDataPlugin, { source: opts.feed.local, path: '/md' });
-  else registerMarketDataRelay(app, opts.feed.relay);
+  let relay: RelayStats | undefined;
+  if ('local' in opts.feed)
+    await app.register(marketDataPlugin, {
+      source: opts.feed.local,
+      path: '/md',
+      ...(opts.onMarketDataHub === undefined ? {} : { onHub: opts.onMarketDataHub }),
+    });
+  else relay = registerMarketDataRelay(app, opts.feed.relay);
 
   app.get(
     '/api/config',
@@ -202,6 +215,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           `venue_cluster_member_lag_entries{member="${m.id}"} ${m.lagEntries}`,
         ].join('\n'),
       ),
+      relay === undefined ? '' : relayMetrics(relay),
       opts.metrics?.() ?? '',
     ];
     return reply.type('text/plain; version=0.0.4').send(`${parts.filter((p) => p !== '').join('\n')}\n`);
@@ -228,6 +242,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       await app.close();
     },
   };
+}
+
+function relayMetrics(r: RelayStats): string {
+  return [
+    gauge('venue_md_relay_connections', '/md browser connections relayed to a member feed', r.connections),
+    counter('venue_md_relay_connections_total', '/md connections relayed since start', r.connectionsTotal),
+    counter('venue_md_relay_dropped_slow_total', '/md connections closed as slow consumers', r.droppedSlow),
+  ].join('\n');
 }
 
 function isAdmin(config: VenueConfig, header: string | string[] | undefined): boolean {

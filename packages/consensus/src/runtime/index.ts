@@ -30,6 +30,14 @@ export {
   openOfflineLogWriter,
 } from './node/offline-log.js';
 export { runNode } from './node/run-node.js';
+export type { ServiceMetricsContext } from './node/worker-protocol.js';
+export { METRICS_EXPORT } from './node/worker-protocol.js';
+export type { LogFields, LogLevel, RuntimeLogger } from './observe/logger.js';
+export { lineLogger } from './observe/logger.js';
+export type { HealthEvent, ServiceHealthOptions } from './observe/service-health.js';
+export { ServiceHealth } from './observe/service-health.js';
+export type { TrendChange, TrendOptions } from './observe/trend.js';
+export { TrendWatch } from './observe/trend.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';
 export { PeerTransport } from './transport/peer-transport.js';

@@ -1,4 +1,11 @@
 import type { Entry } from '../core/types.js';
+import {
+  ServiceControlAction,
+  ServiceControlDecoder,
+  ServiceControlEncoder,
+  ServiceControlResponseDecoder,
+  ServiceControlResponseEncoder,
+} from '../generated/consensus/index.js';
 import type {
   ClientSession,
   ClusteredService,
@@ -38,6 +45,10 @@ export interface ServiceHostConfig {
    */
   readonly responsesRetainedPerSession: number;
   readonly timersMax: number;
+  /** Highest service version this build can run (default 1). A log that activates a higher one stops it. */
+  readonly serviceVersionMax?: number;
+  /** Principals allowed to send service-control requests (undefined = any). */
+  readonly controlPrincipals?: readonly string[];
   /** Test-only: apply retried requests again (a deliberately broken variant). */
   readonly mutations?: { readonly skipSessionDedup?: boolean };
 }
@@ -65,7 +76,60 @@ interface SessionState {
   lastActivityMs: number;
 }
 
-const SNAPSHOT_MAGIC = 0x56534e31; // "VSN1"
+const SNAPSHOT_MAGIC_V1 = 0x56534e31; // "VSN1": no service version (it was 1)
+const SNAPSHOT_MAGIC = 0x56534e32; // "VSN2": + active service version and its position
+const SNAPSHOT_MAGIC_PREFIX = 0x56534e00;
+
+/** `serviceIndex` of a request for the service host itself (payload: SBE ServiceControl). */
+export const SERVICE_CONTROL_INDEX = 0xffff_ffff;
+
+/** The log activates a service version this build cannot run: the replica must stop, not diverge. */
+export class UnsupportedServiceVersionError extends Error {
+  constructor(
+    readonly version: number,
+    readonly supportedMax: number,
+    readonly index: number,
+  ) {
+    super(
+      `log position ${index} activates service version ${version}, this build runs versions 1..${supportedMax}: ` +
+        'replace this member with a build that supports it (the entry stays in the log; nothing after it was applied)',
+    );
+    this.name = 'UnsupportedServiceVersionError';
+  }
+}
+
+/** A snapshot written by a newer build in a format this one cannot read. */
+export class SnapshotFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotFormatError';
+  }
+}
+
+/** Encodes a request that activates `version` (send it with serviceIndex SERVICE_CONTROL_INDEX). */
+export function encodeActivateServiceVersion(version: number): Uint8Array {
+  const buf = new Uint8Array(64);
+  const e = new ServiceControlEncoder().wrapAndApplyHeader(buf, 0);
+  e.action(ServiceControlAction.ActivateVersion).serviceVersion(version);
+  return buf.subarray(0, 8 + e.encodedLength());
+}
+
+export interface ServiceControlOutcome {
+  readonly accepted: boolean;
+  readonly serviceVersion: number;
+  readonly sinceIndex: number;
+  readonly detail: string;
+}
+
+export function decodeServiceControlResponse(payload: Uint8Array): ServiceControlOutcome {
+  const d = new ServiceControlResponseDecoder().wrapWithHeader(payload, 0);
+  return {
+    accepted: d.accepted() === 1,
+    serviceVersion: d.serviceVersion(),
+    sinceIndex: d.sinceIndexAsNumber(),
+    detail: d.detail(),
+  };
+}
 const DUE_ITEMS_MAX = 64;
 
 /**
@@ -86,6 +150,8 @@ export class ServiceHost {
   /** The request being applied: replies to it are recorded for duplicates. */
   private current: { sessionId: number; requestSeq: number } | undefined;
   private egress: Egress[] = [];
+  private version = 1;
+  private versionSince = 0;
 
   constructor(
     private readonly serviceFactory: () => readonly ClusteredService[],
@@ -115,6 +181,16 @@ export class ServiceHost {
   get timerCount(): number {
     return this.timers.size;
   }
+  /** The service version in force, and the log position that activated it (0: from the start). */
+  get serviceVersion(): number {
+    return this.version;
+  }
+  get serviceVersionSince(): number {
+    return this.versionSince;
+  }
+  get serviceVersionMax(): number {
+    return this.config.serviceVersionMax ?? 1;
+  }
   session(id: number): ClientSession | undefined {
     const s = this.sessions.get(id);
     return s && { id: s.id, principal: s.principal };
@@ -130,6 +206,8 @@ export class ServiceHost {
     this.timerHeap.clear();
     this.applied = 0;
     this.lastTimestamp = 0;
+    this.version = 1;
+    this.versionSince = 0;
     this.services = this.serviceFactory();
     const names = new Set(this.services.map((s) => s.name));
     if (names.size !== this.services.length) throw new Error('ServiceHost: service names must be unique');
@@ -243,12 +321,58 @@ export class ServiceHost {
     const session = { id: s.id, principal: s.principal };
     this.current = { sessionId: s.id, requestSeq: entry.requestSeq };
     try {
+      if (entry.serviceIndex === SERVICE_CONTROL_INDEX) {
+        this.applyControl(session.principal, entry);
+        return;
+      }
       for (const service of this.services) {
         service.onSessionMessage(session, entry.timestampMs, entry.index, entry.payload);
       }
     } finally {
       this.current = undefined;
     }
+  }
+
+  /** A request for the host itself: today, activating a service version at this position. */
+  private applyControl(principal: string, entry: Entry): void {
+    const answer = (accepted: boolean, detail: string) => {
+      const buf = new Uint8Array(64 + detail.length * 3);
+      const e = new ServiceControlResponseEncoder().wrapAndApplyHeader(buf, 0);
+      e.accepted(accepted ? 1 : 0)
+        .serviceVersion(this.version)
+        .sinceIndexAsNumber(this.versionSince)
+        .detail(detail);
+      this.recordReply(entry.sessionId, buf.subarray(0, 8 + e.encodedLength()));
+    };
+    const allowed = this.config.controlPrincipals;
+    if (allowed !== undefined && !allowed.includes(principal)) {
+      answer(false, `principal ${principal} may not send service-control requests`);
+      return;
+    }
+    let action: number;
+    let version: number;
+    try {
+      const d = new ServiceControlDecoder().wrapWithHeader(entry.payload, 0);
+      action = d.actionRaw();
+      version = d.serviceVersion();
+    } catch {
+      answer(false, 'malformed service-control request');
+      return;
+    }
+    if (action !== ServiceControlAction.ActivateVersion) {
+      answer(false, `unknown service-control action ${action}`);
+      return;
+    }
+    if (version <= this.version) {
+      answer(false, `service version ${version} is not above the active version ${this.version}`);
+      return;
+    }
+    const max = this.config.serviceVersionMax ?? 1;
+    if (version > max) throw new UnsupportedServiceVersionError(version, max, entry.index);
+    this.version = version;
+    this.versionSince = entry.index;
+    for (const service of this.services) service.onServiceVersion?.(version, entry.timestampMs);
+    answer(true, `service version ${version} in force from log position ${entry.index + 1}`);
   }
 
   private applyTimer(entry: Entry): void {
@@ -282,24 +406,8 @@ export class ServiceHost {
 
   private contextFor(serviceIndex: number): ServiceContext {
     return {
-      reply: (sessionId, payload) => {
-        const cur = this.current;
-        if (cur && cur.sessionId === sessionId) {
-          const s = this.sessions.get(sessionId);
-          const record = s?.recent[s.recent.length - 1];
-          if (record && record.seq === cur.requestSeq) {
-            if (record.responses.length >= this.config.repliesPerRequestMax) {
-              throw new Error(
-                `service replied more than ${this.config.repliesPerRequestMax} times to one request`,
-              );
-            }
-            record.responses.push(payload.slice());
-          }
-          this.pushEgress('response', sessionId, cur.requestSeq, 0, payload, false);
-        } else if (this.sessions.has(sessionId)) {
-          this.pushEgress('response', sessionId, 0, 0, payload, false);
-        }
-      },
+      reply: (sessionId, payload) => this.recordReply(sessionId, payload),
+      serviceVersion: () => this.version,
       scheduleTimer: (correlationId, deadlineMs) => {
         if (!Number.isSafeInteger(correlationId) || correlationId < 0 || !Number.isSafeInteger(deadlineMs)) {
           throw new Error('scheduleTimer: correlationId and deadlineMs must be safe integers');
@@ -316,6 +424,26 @@ export class ServiceHost {
       },
       cancelTimer: (correlationId) => this.timers.delete(timerKey(serviceIndex, correlationId)),
     };
+  }
+
+  /** Sends `payload` to a session; an answer to the request being applied is recorded for retries. */
+  private recordReply(sessionId: number, payload: Uint8Array): void {
+    const cur = this.current;
+    if (cur && cur.sessionId === sessionId) {
+      const s = this.sessions.get(sessionId);
+      const record = s?.recent[s.recent.length - 1];
+      if (record && record.seq === cur.requestSeq) {
+        if (record.responses.length >= this.config.repliesPerRequestMax) {
+          throw new Error(
+            `service replied more than ${this.config.repliesPerRequestMax} times to one request`,
+          );
+        }
+        record.responses.push(payload.slice());
+      }
+      this.pushEgress('response', sessionId, cur.requestSeq, 0, payload, false);
+    } else if (this.sessions.has(sessionId)) {
+      this.pushEgress('response', sessionId, 0, 0, payload, false);
+    }
   }
 
   /** Timers due by `nowMs` (leader's clock), earliest first, bounded. */
@@ -338,6 +466,8 @@ export class ServiceHost {
   private writeClusterState(w: ByteWriter): void {
     w.u53(this.applied);
     w.u53(this.lastTimestamp);
+    w.u32(this.version);
+    w.u53(this.versionSince);
     const sessions = [...this.sessions.values()].sort((a, b) => a.id - b.id);
     w.u32(sessions.length);
     for (const s of sessions) {
@@ -380,9 +510,22 @@ export class ServiceHost {
 
   private decodeSnapshot(snapshot: Uint8Array): (Uint8Array | undefined)[] {
     const r = new ByteReader(snapshot);
-    if (r.u32() !== SNAPSHOT_MAGIC) throw new Error('ServiceHost: not a service-host snapshot');
+    const magic = r.u32();
+    if (magic !== SNAPSHOT_MAGIC && magic !== SNAPSHOT_MAGIC_V1) {
+      if ((magic & 0xffffff00) === SNAPSHOT_MAGIC_PREFIX)
+        throw new SnapshotFormatError(
+          `snapshot format VSN${String.fromCharCode(magic & 0xff)} is newer than this build reads (VSN1, VSN2): run a newer build`,
+        );
+      throw new SnapshotFormatError('not a service-host snapshot');
+    }
     this.applied = r.u53();
     this.lastTimestamp = r.u53();
+    if (magic === SNAPSHOT_MAGIC) {
+      this.version = r.u32();
+      this.versionSince = r.u53();
+      const max = this.config.serviceVersionMax ?? 1;
+      if (this.version > max) throw new UnsupportedServiceVersionError(this.version, max, this.versionSince);
+    }
     const sessionCount = r.u32();
     for (let i = 0; i < sessionCount; i++) {
       const id = r.u53();

@@ -96,7 +96,7 @@ export class IngressRequestDecoder {
     return hi * 4294967296 + lo;
   }
 
-  /** Reserved (0): every service sees every message */
+  /** 0: for the services (every service sees every message); 4294967295: a control message for the service host (ServiceControl) */
   serviceIndex(): number {
     return this._view.getUint32(this._offset + 16, true);
   }
@@ -228,7 +228,7 @@ export class IngressRequestEncoder {
     return this;
   }
 
-  /** Reserved (0): every service sees every message */
+  /** 0: for the services (every service sees every message); 4294967295: a control message for the service host (ServiceControl) */
   serviceIndex(value: number): this {
     this._view.setUint32(this._offset + 16, value, true);
     return this;

@@ -15,6 +15,8 @@ import { PreVoteDecoder } from './PreVote.js';
 import { PreVoteResponseDecoder } from './PreVoteResponse.js';
 import { RequestRejectedDecoder } from './RequestRejected.js';
 import type { SbeBuffer } from './runtime.js';
+import { ServiceControlDecoder } from './ServiceControl.js';
+import { ServiceControlResponseDecoder } from './ServiceControlResponse.js';
 import { SessionClosedDecoder } from './SessionClosed.js';
 import { SessionCloseRequestDecoder } from './SessionCloseRequest.js';
 import { SessionOpenRequestDecoder } from './SessionOpenRequest.js';
@@ -50,10 +52,12 @@ export * from './SessionCloseRequest.js';
 export * from './NotLeader.js';
 export * from './RequestRejected.js';
 export * from './SessionClosed.js';
+export * from './ServiceControl.js';
+export * from './ServiceControlResponse.js';
 export * from './KeepAliveAck.js';
 
 /** Any decoder MessageDispatcher returns; switch on `sbeTemplateId` or `sbeName` to narrow. */
-export type AnyMessageDecoder = PreVoteDecoder | PreVoteResponseDecoder | VoteDecoder | VoteResponseDecoder | AppendDecoder | AppendResponseDecoder | HeartbeatDecoder | SnapshotChunkDecoder | SnapshotResponseDecoder | TimeoutNowDecoder | PeerHelloDecoder | EntryBodyDecoder | SessionOpenRequestDecoder | SessionOpenResponseDecoder | IngressRequestDecoder | EgressResponseDecoder | EgressEventDecoder | KeepAliveDecoder | SessionCloseRequestDecoder | NotLeaderDecoder | RequestRejectedDecoder | SessionClosedDecoder | KeepAliveAckDecoder;
+export type AnyMessageDecoder = PreVoteDecoder | PreVoteResponseDecoder | VoteDecoder | VoteResponseDecoder | AppendDecoder | AppendResponseDecoder | HeartbeatDecoder | SnapshotChunkDecoder | SnapshotResponseDecoder | TimeoutNowDecoder | PeerHelloDecoder | EntryBodyDecoder | SessionOpenRequestDecoder | SessionOpenResponseDecoder | IngressRequestDecoder | EgressResponseDecoder | EgressEventDecoder | KeepAliveDecoder | SessionCloseRequestDecoder | NotLeaderDecoder | RequestRejectedDecoder | SessionClosedDecoder | ServiceControlDecoder | ServiceControlResponseDecoder | KeepAliveAckDecoder;
 
 /** Decodes any message of this schema with one reusable decoder per message type. */
 export class MessageDispatcher {
@@ -80,6 +84,8 @@ export class MessageDispatcher {
   readonly notLeader = new NotLeaderDecoder();
   readonly requestRejected = new RequestRejectedDecoder();
   readonly sessionClosed = new SessionClosedDecoder();
+  readonly serviceControl = new ServiceControlDecoder();
+  readonly serviceControlResponse = new ServiceControlResponseDecoder();
   readonly keepAliveAck = new KeepAliveAckDecoder();
 
   /** Reads the header at offset and wraps the matching decoder; null for another schema or an unknown template. */
@@ -132,6 +138,10 @@ export class MessageDispatcher {
         return this.requestRejected.wrap(buffer, body, header.blockLength(), header.version());
       case 39:
         return this.sessionClosed.wrap(buffer, body, header.blockLength(), header.version());
+      case 41:
+        return this.serviceControl.wrap(buffer, body, header.blockLength(), header.version());
+      case 42:
+        return this.serviceControlResponse.wrap(buffer, body, header.blockLength(), header.version());
       case 40:
         return this.keepAliveAck.wrap(buffer, body, header.blockLength(), header.version());
       default:

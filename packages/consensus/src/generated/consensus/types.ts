@@ -346,6 +346,29 @@ export class VarStringEncodingEncoder {
   }
 }
 
+export const ServiceControlAction = {
+  ActivateVersion: 1,
+} as const;
+export type ServiceControlAction = (typeof ServiceControlAction)[keyof typeof ServiceControlAction];
+/** The raw value when no value is set (the null value of uint8). */
+export const SERVICE_CONTROL_ACTION_NULL = 255;
+
+export function isServiceControlAction(value: number): value is ServiceControlAction {
+  switch (value) {
+    case 1:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function serviceControlActionName(value: ServiceControlAction): keyof typeof ServiceControlAction {
+  switch (value) {
+    case 1:
+      return 'ActivateVersion';
+  }
+}
+
 export const EntryKind = {
   Noop: 0,
   SessionOpen: 1,

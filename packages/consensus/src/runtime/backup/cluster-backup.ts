@@ -64,6 +64,7 @@ export class ClusterBackup {
   private clusterCommit = 0;
   private snapshotIndex: number;
   private source = '';
+  private leaderCheckedAtMs = 0;
 
   private constructor(opts: ClusterBackupOptions, storage: NodeStorage) {
     this.opts = opts;
@@ -157,14 +158,41 @@ export class ClusterBackup {
     while (!this.stopped) {
       let copied = 0;
       try {
+        // The leader's commit position is the cluster's: a follower's may trail it by a heartbeat.
+        if (Date.now() - this.leaderCheckedAtMs > LEADER_CHECK_INTERVAL_MS) await this.followLeader();
         copied = await this.step();
       } catch (err) {
         this.counters.fetchErrors++;
         this.opts.log?.(`backup: ${this.source || 'member'}: ${(err as Error).message}`);
         this.memberCursor++; // try another member next time
+        this.leaderCheckedAtMs = 0;
       }
       if (copied === 0 && !this.stopped) await sleep(idleMs);
     }
+  }
+
+  /** Points the cursor at the member that says it leads (highest term); keeps it when none does. */
+  private async followLeader(): Promise<void> {
+    this.leaderCheckedAtMs = Date.now();
+    let best = -1;
+    let bestTerm = -1;
+    await Promise.all(
+      this.opts.members.map(async (address, i) => {
+        try {
+          const res = await this.fetch(`http://${address}/status`);
+          const s = (await res.json()) as { role?: string; term?: number; commitIndex?: number };
+          if (typeof s.commitIndex === 'number')
+            this.clusterCommit = Math.max(this.clusterCommit, s.commitIndex);
+          if (s.role === 'leader' && (s.term ?? 0) > bestTerm) {
+            best = i;
+            bestTerm = s.term ?? 0;
+          }
+        } catch {
+          // unreachable members are skipped; the fetch loop rotates past them
+        }
+      }),
+    );
+    if (best >= 0) this.memberCursor = best;
   }
 
   private member(): string {
@@ -267,6 +295,8 @@ export class ClusterBackup {
     this.opts.log?.(`backup: copied snapshot @${meta.lastIndex} (${data.length} bytes) from ${member}`);
   }
 }
+
+const LEADER_CHECK_INTERVAL_MS = 1_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

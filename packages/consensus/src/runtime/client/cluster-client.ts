@@ -69,6 +69,7 @@ export class ClusterClientError extends Error {
 interface Pending {
   readonly seq: number;
   readonly payload: Uint8Array;
+  readonly serviceIndex: number;
   readonly resolve: (r: ClusterResponse) => void;
   readonly reject: (err: Error) => void;
 }
@@ -146,23 +147,23 @@ export class ClusterClient {
    * Sends a request without waiting for room: returns its promise, or false when `windowMax` requests
    * are already unacknowledged (back-pressure: retry later or use `request`).
    */
-  offer(payload: Uint8Array): Promise<ClusterResponse> | false {
+  offer(payload: Uint8Array, serviceIndex = 0): Promise<ClusterResponse> | false {
     if (this.state === 'closed') return Promise.reject(new ClusterClientError('client closed'));
     if (this.unacked.size >= this.windowMax) return false;
     // Silence is measured from the moment something is outstanding, not from the last idle byte.
     if (this.unacked.size === 0) this.lastReceiveMs = Date.now();
     const seq = this.nextSeq++;
     const promise = new Promise<ClusterResponse>((resolve, reject) => {
-      this.unacked.set(seq, { seq, payload: payload.slice(), resolve, reject });
+      this.unacked.set(seq, { seq, payload: payload.slice(), serviceIndex, resolve, reject });
     });
-    if (this.state === 'ready' && this.resendTimer === null) this.sendRequest(seq, payload);
+    if (this.state === 'ready' && this.resendTimer === null) this.sendRequest(seq, payload, serviceIndex);
     return promise;
   }
 
   /** Sends a request, waiting for room in the window first; resolves with its outcome. */
-  async request(payload: Uint8Array): Promise<ClusterResponse> {
+  async request(payload: Uint8Array, serviceIndex = 0): Promise<ClusterResponse> {
     for (;;) {
-      const p = this.offer(payload);
+      const p = this.offer(payload, serviceIndex);
       if (p !== false) return p;
       await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
     }
@@ -373,12 +374,12 @@ export class ClusterClient {
     for (const p of this.unacked.values()) {
       if (p.seq < fromSeq) continue;
       this.stats.resends++;
-      this.sendRequest(p.seq, p.payload);
+      this.sendRequest(p.seq, p.payload, p.serviceIndex);
     }
   }
 
-  private sendRequest(seq: number, payload: Uint8Array): void {
-    this.send({ type: 'request', sessionId: this.sessionIdValue, requestSeq: seq, payload });
+  private sendRequest(seq: number, payload: Uint8Array, serviceIndex: number): void {
+    this.send({ type: 'request', sessionId: this.sessionIdValue, requestSeq: seq, payload, serviceIndex });
   }
 
   private send(m: ClientIngress): void {

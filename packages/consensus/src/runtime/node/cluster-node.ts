@@ -13,7 +13,13 @@ import { RaftNode } from '../../core/node.js';
 import { Prng } from '../../core/prng.js';
 import type { Entry, Message, NodeId, Proposal, Ready, RestartState, Snapshot } from '../../core/types.js';
 import type { Role } from '../../service.js';
-import { defaultServiceHostConfig, type ServiceHostConfig } from '../../service-host/host.js';
+import {
+  defaultServiceHostConfig,
+  SERVICE_CONTROL_INDEX,
+  type ServiceHostConfig,
+} from '../../service-host/host.js';
+import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '../observe/logger.js';
+import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
@@ -62,7 +68,15 @@ export interface ClusterNodeOptions {
    * the leader refuses client requests (back-pressure) and a follower ignores new appends.
    */
   readonly serviceLagEntriesMax?: number;
+  /** Plain-line output (`node N: ...`) when no `logger` is given. */
   readonly log?: (line: string) => void;
+  /** Structured events (role changes, snapshots, recovery, truncation, sessions, warnings). */
+  readonly logger?: RuntimeLogger;
+  /**
+   * Service-health sampling (backlog = committed - applied by the services, processing time per
+   * entry): interval and the trend window; a warning is logged when either keeps growing.
+   */
+  readonly health?: { readonly sampleIntervalMs?: number; readonly windowSamples?: number };
 }
 
 export interface FollowerStatus {
@@ -95,6 +109,11 @@ export interface NodeStatus {
   /** Service host state hash at `hashIndex` (null if the service thread did not answer in time). */
   readonly stateHash: string | null;
   readonly hashIndex: number;
+  /** Service version in force (decided through the log) and the position that activated it. */
+  readonly serviceVersion: number | null;
+  readonly serviceVersionSince: number;
+  /** Highest service version this member's build runs. */
+  readonly serviceVersionMax: number;
   readonly durability: Durability;
   readonly uptimeMs: number;
   /** Process memory: resident set and V8 heap in use (both threads share the process). */
@@ -114,6 +133,12 @@ const CLIENT_SOCKET_BYTES_MAX = 16 * 1024 * 1024;
 const READY_ROUNDS_PER_TURN = 64;
 const HOUSEKEEPING_INTERVAL_MS = 100;
 const WORKER_ANSWER_TIMEOUT_MS = 1000;
+const HEALTH_SAMPLE_INTERVAL_MS = 1000;
+const HEALTH_WINDOW_SAMPLES = 10;
+/** Service-thread time per entry, 1 µs .. 1 s. */
+const PER_ENTRY_BUCKETS_S = [
+  0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.01, 0.1, 1,
+];
 
 /** Monotonic wall clock in ms (the core's tick must never go backwards). */
 function nowMs(): number {
@@ -138,7 +163,7 @@ function toLogEntry(e: Entry): LogEntry {
 export class ClusterNode {
   readonly id: NodeId;
   private readonly opts: ClusterNodeOptions;
-  private readonly log: (line: string) => void;
+  private readonly logger: RuntimeLogger;
   private readonly self: MemberAddress;
   private readonly started = nowMs();
   private node!: RaftNode;
@@ -148,6 +173,7 @@ export class ClusterNode {
   private clientServer: net.Server | null = null;
   private adminServer: http.Server | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
   private housekeepingTimer: NodeJS.Timeout | null = null;
   private processScheduled = false;
   private closing = false;
@@ -193,6 +219,14 @@ export class ClusterNode {
     'Leader: proposal until commit',
     LATENCY_BUCKETS_S,
   );
+  readonly serviceEntryTime = new Histogram(
+    'venue_service_entry_seconds',
+    'Service thread: processing time per entry (batch average)',
+    PER_ENTRY_BUCKETS_S,
+  );
+  // Service health: backlog and time-per-entry trends (warnings), total service-thread time.
+  private readonly health: ServiceHealth;
+  private serviceBusyMsTotal = 0;
   private readonly counters = {
     proposals: 0,
     proposalsRefused: 0,
@@ -207,10 +241,40 @@ export class ClusterNode {
   private constructor(opts: ClusterNodeOptions) {
     this.opts = opts;
     this.id = opts.id;
-    this.log = opts.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.logger =
+      opts.logger ??
+      lineLogger(opts.log ?? ((line) => process.stdout.write(`${line}\n`)), `node ${opts.id}: `);
     const self = opts.members.find((m) => m.id === opts.id);
     if (!self) throw new Error(`ClusterNode: id ${opts.id} is not in the member list`);
     this.self = self;
+    this.health = new ServiceHealth({ windowSamples: opts.health?.windowSamples ?? HEALTH_WINDOW_SAMPLES });
+  }
+
+  /**
+   * One structured event. Every event carries this member's id, term and log positions (last,
+   * commit, applied by the services), so any line can be placed on the log.
+   */
+  private emit(level: LogLevel, event: string, msg: string, extra: LogFields = {}): void {
+    const n = this.node as RaftNode | undefined;
+    const st = this.storage as NodeStorage | undefined;
+    const fields: LogFields =
+      n === undefined
+        ? {
+            nodeId: this.id,
+            // null while the storage is being opened (the recovery lines say what they found).
+            term: st?.hardState.current.term ?? null,
+            logPosition: st?.log.lastIndex ?? null,
+            ...extra,
+          }
+        : {
+            nodeId: this.id,
+            term: n.term,
+            logPosition: n.lastIndex(),
+            commitPosition: n.commitIndex,
+            appliedPosition: this.serviceApplied,
+            ...extra,
+          };
+    this.logger.log(level, event, fields, msg);
   }
 
   /** Opens storage (refusing a corrupt log), starts the service thread, listens, and starts ticking. */
@@ -226,7 +290,7 @@ export class ClusterNode {
     const durability = opts.durability ?? 'fsync';
     this.storage = await NodeStorage.open(opts.dataDir, {
       durability,
-      print: (line) => this.log(`node ${this.id}: ${line}`),
+      print: (line) => this.emit('info', 'storage', line),
       log: { onFsync: (ms) => this.fsyncLatency.observe(ms / 1000) },
     });
     const restart = this.restartState();
@@ -242,10 +306,13 @@ export class ClusterNode {
     this.lastSnapshotIndex = restart.snapshot?.index ?? 0;
     this.serviceApplied = this.lastSnapshotIndex;
     await this.startWorker(restart.snapshot?.data ?? null);
-    this.log(
-      `node ${this.id}: restart state: snapshot ${restart.snapshot ? `@${restart.snapshot.index}` : 'none'}, ` +
+    this.emit(
+      'info',
+      'recovery',
+      `restart state: snapshot ${restart.snapshot ? `@${restart.snapshot.index}` : 'none'}, ` +
         `${restart.entries.length} log entries after it, term ${restart.hardState.term}; ` +
         `started in ${(performance.now() - t0).toFixed(1)} ms`,
+      { snapshotPosition: restart.snapshot?.index ?? 0, replayEntries: restart.entries.length },
     );
     const bindHost = opts.bindHost ?? this.self.host;
     this.transport = new PeerTransport({
@@ -256,7 +323,7 @@ export class ClusterNode {
         .filter((m) => m.id !== this.id)
         .map((m) => ({ id: m.id, host: m.host, port: m.peerPort })),
       onMessage: (m) => this.onPeerMessage(m),
-      log: (line) => this.log(`node ${this.id}: ${line}`),
+      log: (line) => this.emit('warn', 'peer', line),
     });
     await this.transport.start();
     await this.startClientServer(bindHost);
@@ -274,8 +341,15 @@ export class ClusterNode {
       if (this.node.role === 'leader' && this.node.transferTarget === 0)
         this.postWorker({ t: 'housekeeping', nowMs: nowMs() });
     }, HOUSEKEEPING_INTERVAL_MS);
-    this.log(
-      `node ${this.id}: listening peers ${bindHost}:${this.self.peerPort}, clients ${this.self.clientPort}, ` +
+    this.healthTimer = setInterval(
+      () => this.sampleHealth(),
+      opts.health?.sampleIntervalMs ?? HEALTH_SAMPLE_INTERVAL_MS,
+    );
+    this.healthTimer.unref();
+    this.emit(
+      'info',
+      'listening',
+      `listening peers ${bindHost}:${this.self.peerPort}, clients ${this.self.clientPort}, ` +
         `admin ${this.self.adminPort}; durability ${durability}`,
     );
   }
@@ -311,7 +385,14 @@ export class ClusterNode {
     return new Promise((resolve, reject) => {
       const onReady = (m: FromWorker) => {
         if (m.t === 'ready') {
-          this.log(`node ${this.id}: services started at index ${m.applied} in ${m.startMs.toFixed(1)} ms`);
+          this.emit(
+            'info',
+            'services-started',
+            `services started at index ${m.applied} in ${m.startMs.toFixed(1)} ms`,
+            {
+              servicePosition: m.applied,
+            },
+          );
           this.worker.off('message', onReady);
           this.worker.on('message', (x: FromWorker) => this.onWorkerMessage(x));
           resolve();
@@ -350,11 +431,19 @@ export class ClusterNode {
   private onWorkerMessage(m: FromWorker): void {
     switch (m.t) {
       case 'applied':
+        if (m.busyMs > 0 && m.index > this.serviceApplied) {
+          const entries = m.index - this.serviceApplied;
+          this.health.recordApplied(entries, m.busyMs);
+          this.serviceBusyMsTotal += m.busyMs;
+          this.serviceEntryTime.observe(m.busyMs / entries / 1000);
+        }
         this.serviceApplied = m.index;
+        this.logSessions(m.egress);
         if (this.node.role === 'leader') for (const e of m.egress) this.deliverEgress(e);
         this.maybeSnapshot();
         break;
       case 'snapshot':
+      case 'metrics':
       case 'status': {
         const w = this.workerWaiters.get(m.id);
         this.workerWaiters.delete(m.id);
@@ -370,6 +459,35 @@ export class ClusterNode {
       case 'ready':
         break;
     }
+  }
+
+  /** Session open/close as applied from the log (every member logs them, at their log position). */
+  private logSessions(egress: readonly WorkerEgress[]): void {
+    for (const e of egress) {
+      if (e.type === 'opened')
+        this.emit('info', 'session-open', `session ${e.sessionId} opened by ${e.principal}`, {
+          sessionId: e.sessionId,
+          principal: e.principal,
+          entryPosition: e.index,
+        });
+      else if (e.type === 'session-closed')
+        this.emit('info', 'session-close', `session ${e.sessionId} closed: ${e.reason}`, {
+          sessionId: e.sessionId,
+          reason: e.reason,
+          entryPosition: e.index,
+        });
+    }
+  }
+
+  /**
+   * Once per sampling interval: the services' backlog (committed, not yet applied by the service
+   * thread) and their mean processing time per entry. A warning when either keeps growing over the
+   * window; the `venue_service_*_growing` gauges say the same to a scraper.
+   */
+  private sampleHealth(): void {
+    if (this.closed) return;
+    for (const e of this.health.sample(this.node.commitIndex - this.serviceApplied))
+      this.emit(e.level, e.event, e.msg, e.fields);
   }
 
   private proposeHousekeeping(
@@ -437,14 +555,17 @@ export class ClusterNode {
       if (snap.index > this.node.snapshotIndex && this.node.termAt(snap.index) === snap.term)
         this.node.compact(snap);
       this.counters.snapshotsTaken++;
-      this.log(
-        `node ${this.id}: snapshot @${snap.index} (${snap.data.length} bytes, services ${m.tookMs.toFixed(1)} ms, ` +
+      this.emit(
+        'info',
+        'snapshot-taken',
+        `snapshot @${snap.index} (${snap.data.length} bytes, services ${m.tookMs.toFixed(1)} ms, ` +
           `store ${(performance.now() - t0).toFixed(1)} ms, ${saved.segmentsDeleted} segment(s) compacted)`,
+        { snapshotPosition: snap.index, snapshotTerm: snap.term, bytes: snap.data.length },
       );
       this.scheduleProcess();
       return { index: snap.index, bytes: snap.data.length };
     } catch (err) {
-      this.log(`node ${this.id}: snapshot failed: ${(err as Error).message}`);
+      this.emit('error', 'snapshot-failed', `snapshot failed: ${(err as Error).message}`);
       return null;
     } finally {
       this.snapshotInFlight = false;
@@ -500,7 +621,10 @@ export class ClusterNode {
         this.counters.snapshotsInstalled++;
         this.postWorker({ t: 'install', index: rd.snapshot.index, data: rd.snapshot.data });
         this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, rd.snapshot.index);
-        this.log(`node ${this.id}: installing snapshot @${rd.snapshot.index} from the leader`);
+        this.emit('info', 'snapshot-install', `installing snapshot @${rd.snapshot.index} from the leader`, {
+          snapshotPosition: rd.snapshot.index,
+          snapshotTerm: rd.snapshot.term,
+        });
       }
       if (rd.committedEntries.length > 0) this.postWorker({ t: 'apply', entries: rd.committedEntries });
       this.observeRoles(rd);
@@ -532,7 +656,11 @@ export class ClusterNode {
     this.postWorker({ t: 'role', role });
     this.proposedTimers.clear();
     this.proposedTimeouts.clear();
-    this.log(`node ${this.id}: ${role} in term ${rd.term} (leader ${rd.leaderId || 'unknown'})`);
+    this.emit('info', 'role-change', `${role} in term ${rd.term} (leader ${rd.leaderId || 'unknown'})`, {
+      role,
+      previousRole: was,
+      leaderId: rd.leaderId,
+    });
     if (was === 'leader') {
       // Clients must find the new leader; their unacknowledged requests are resent there.
       this.proposeTimes.length = 0;
@@ -587,8 +715,11 @@ export class ClusterNode {
     );
     await this.storage.log.reset(s.index + 1, s.term);
     this.node.appendPersisted(s.index, s.term);
-    this.log(
-      `node ${this.id}: snapshot @${s.index} (${s.data.length} bytes) installed durably in ${(performance.now() - t0).toFixed(1)} ms`,
+    this.emit(
+      'info',
+      'snapshot-installed',
+      `snapshot @${s.index} (${s.data.length} bytes) installed durably in ${(performance.now() - t0).toFixed(1)} ms`,
+      { snapshotPosition: s.index, snapshotTerm: s.term, bytes: s.data.length },
     );
     this.scheduleProcess();
   }
@@ -602,6 +733,12 @@ export class ClusterNode {
     if (first.index <= log.lastIndex) {
       // Check capacity before truncating, so a refusal changes nothing.
       if (log.pendingEntries + entries.length > 65_536) return false;
+      this.emit(
+        'warn',
+        'log-truncate',
+        `truncating the log from ${first.index} (conflicting suffix ${first.index}..${log.lastIndex} replaced by the leader's entries)`,
+        { truncateFrom: first.index, truncatedLast: log.lastIndex },
+      );
       log
         .truncateSuffix(first.index)
         .catch((err: unknown) => this.fatal(`truncate failed: ${(err as Error).message}`));
@@ -654,8 +791,10 @@ export class ClusterNode {
       try {
         reader.push(chunk, (body) => this.onClientMessage(conn, decodeClientIngress(body)));
       } catch (err) {
-        this.log(
-          `node ${this.id}: client ${socket.remoteAddress}:${socket.remotePort} dropped: ${(err as Error).message}`,
+        this.emit(
+          'warn',
+          'client-dropped',
+          `client ${socket.remoteAddress}:${socket.remotePort} dropped: ${(err as Error).message}`,
         );
         socket.destroy();
       }
@@ -674,7 +813,9 @@ export class ClusterNode {
     if (s.destroyed) return;
     if (s.writableLength > CLIENT_SOCKET_BYTES_MAX) {
       // A client that does not read is cut off rather than buffered without bound; it reconnects.
-      this.log(`node ${this.id}: client session ${conn.sessionId} too slow, disconnecting`);
+      this.emit('warn', 'client-slow', `client session ${conn.sessionId} too slow, disconnecting`, {
+        sessionId: conn.sessionId,
+      });
       s.destroy();
       return;
     }
@@ -748,7 +889,8 @@ export class ClusterNode {
           sessionId: m.sessionId,
           requestSeq: m.requestSeq,
           correlationId: 0,
-          serviceIndex: 0,
+          // 0: the services; SERVICE_CONTROL_INDEX: the service host (anything else it ignores).
+          serviceIndex: m.serviceIndex === SERVICE_CONTROL_INDEX ? SERVICE_CONTROL_INDEX : 0,
           payload: m.payload,
         });
         if (r.ok) {
@@ -1037,6 +1179,9 @@ export class ClusterNode {
       clientConnections: this.conns.size,
       stateHash: w?.t === 'status' ? w.hash : null,
       hashIndex: w?.t === 'status' ? w.applied : 0,
+      serviceVersion: w?.t === 'status' ? w.serviceVersion : null,
+      serviceVersionSince: w?.t === 'status' ? w.serviceVersionSince : 0,
+      serviceVersionMax: this.opts.host?.serviceVersionMax ?? 1,
       durability: this.opts.durability ?? 'fsync',
       uptimeMs: nowMs() - this.started,
       rssBytes: process.memoryUsage.rss(),
@@ -1048,7 +1193,70 @@ export class ClusterNode {
     const s = this.transport.stats;
     const c = this.counters;
     const node = this.node;
+    const fromServices = await this.askWorker((id) => ({ t: 'metrics', id }), 500);
+    const followerLines: string[] = [];
+    if (node.role === 'leader') {
+      for (const m of this.opts.members) {
+        if (m.id === this.id) continue;
+        const p = node.followerProgress(m.id);
+        followerLines.push(
+          `venue_follower_lag_entries{follower="${m.id}"} ${p ? node.lastIndex() - p.match : node.lastIndex()}`,
+          `venue_follower_match_index{follower="${m.id}"} ${p?.match ?? 0}`,
+          `venue_follower_connected{follower="${m.id}"} ${this.transport.isConnected(m.id) ? 1 : 0}`,
+        );
+      }
+    }
     const parts = [
+      renderScalar('venue_node_id', 'This member', 'gauge', this.id),
+      renderScalar(
+        'venue_process_resident_memory_bytes',
+        'Resident set size',
+        'gauge',
+        process.memoryUsage.rss(),
+      ),
+      [
+        '# HELP venue_raft_role 1 for the role this member has now',
+        '# TYPE venue_raft_role gauge',
+        ...(['leader', 'follower', 'candidate'] as const).map(
+          (r) => `venue_raft_role{role="${r}"} ${this.lastRole === r ? 1 : 0}`,
+        ),
+      ].join('\n'),
+      [
+        "# HELP venue_follower_lag_entries Leader only: last log index minus the follower's match index",
+        '# TYPE venue_follower_lag_entries gauge',
+        ...followerLines,
+      ].join('\n'),
+      renderScalar(
+        'venue_last_election_timestamp_seconds',
+        'Wall time of the last leader change seen (0 = none)',
+        'gauge',
+        this.lastElectionMs / 1000,
+      ),
+      renderScalar(
+        'venue_service_backlog_entries',
+        'Committed entries not yet applied by the services',
+        'gauge',
+        node.commitIndex - this.serviceApplied,
+      ),
+      renderScalar(
+        'venue_service_busy_seconds_total',
+        'Service thread time spent applying entries',
+        'counter',
+        this.serviceBusyMsTotal / 1000,
+      ),
+      renderScalar(
+        'venue_service_backlog_growing',
+        '1 while the service backlog keeps growing over the health window',
+        'gauge',
+        this.health.backlogGrowing ? 1 : 0,
+      ),
+      renderScalar(
+        'venue_service_entry_time_growing',
+        '1 while the processing time per entry keeps growing over the health window',
+        'gauge',
+        this.health.entryTimeGrowing ? 1 : 0,
+      ),
+      this.serviceEntryTime.render(),
       renderScalar('venue_raft_term', 'Current term', 'gauge', node.term),
       renderScalar('venue_raft_is_leader', '1 if this node leads', 'gauge', node.role === 'leader' ? 1 : 0),
       renderScalar('venue_raft_leader_id', 'Known leader (0 = none)', 'gauge', node.leaderId),
@@ -1105,13 +1313,16 @@ export class ClusterNode {
       this.fsyncLatency.render(),
       this.commitLatency.render(),
     ];
+    if (fromServices?.t === 'metrics' && fromServices.text !== '') parts.push(fromServices.text.trimEnd());
+    else if (fromServices === null)
+      parts.push('# service metrics: the service thread did not answer in time');
     return `${parts.join('\n')}\n`;
   }
 
   // ---- Shutdown ----
 
   private fatal(message: string): void {
-    this.log(`node ${this.id}: FATAL ${message}`);
+    this.emit('fatal', 'fatal', `FATAL ${message}`);
     process.exit(1);
   }
 
@@ -1126,19 +1337,23 @@ export class ClusterNode {
       for (let i = 0; i < 600 && this.snapshotInFlight; i++) await new Promise((r) => setTimeout(r, 100));
       const snap = await this.takeSnapshot();
       if (snap === null)
-        this.log(
-          `node ${this.id}: no snapshot on close (snapshot @${this.lastSnapshotIndex} is the newest; nothing newer was taken)`,
+        this.emit(
+          'info',
+          'snapshot-skipped',
+          `no snapshot on close (snapshot @${this.lastSnapshotIndex} is the newest; nothing newer was taken)`,
+          { snapshotPosition: this.lastSnapshotIndex },
         );
     }
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.housekeepingTimer) clearInterval(this.housekeepingTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
     this.adminServer?.close();
     await this.transport.close();
     await this.storageChain;
     await this.storage.close();
     await this.worker.terminate();
-    this.log(`node ${this.id}: closed`);
+    this.emit('info', 'closed', 'closed');
   }
 }
 

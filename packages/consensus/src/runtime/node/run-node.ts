@@ -1,5 +1,6 @@
 /** Process entry: start a ClusterNode and shut it down cleanly on SIGTERM / SIGINT. */
 
+import { type LogLevel, lineLogger } from '../observe/logger.js';
 import { ClusterNode, type ClusterNodeOptions } from './cluster-node.js';
 
 /**
@@ -8,23 +9,27 @@ import { ClusterNode, type ClusterNodeOptions } from './cluster-node.js';
  * refusal (corrupt log, locked directory, ...) is printed and exits 2.
  */
 export async function runNode(options: ClusterNodeOptions): Promise<ClusterNode> {
-  const print = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const logger =
+    options.logger ??
+    lineLogger(options.log ?? ((line: string) => process.stdout.write(`${line}\n`)), `node ${options.id}: `);
+  const print = (level: LogLevel, event: string, msg: string) =>
+    logger.log(level, event, { nodeId: options.id }, msg);
   let node: ClusterNode;
   try {
     node = await ClusterNode.start(options);
   } catch (err) {
-    print(`node ${options.id}: REFUSING TO START: ${(err as Error).message}`);
+    print('fatal', 'refusing-to-start', `REFUSING TO START: ${(err as Error).message}`);
     process.exit(2);
   }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    print(`node ${options.id}: ${signal}: shutting down`);
+    print('info', 'shutdown', `${signal}: shutting down`);
     node.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        print(`node ${options.id}: shutdown failed: ${(err as Error).message}`);
+        print('error', 'shutdown-failed', `shutdown failed: ${(err as Error).message}`);
         process.exit(1);
       },
     );

@@ -10,7 +10,14 @@ import type { Entry } from '../../core/types.js';
 import type { ClusteredService } from '../../service.js';
 import { ServiceHost } from '../../service-host/host.js';
 import type { ResponseStatusName } from '../wire/codec.js';
-import type { FromWorker, ServiceWorkerData, ToWorker, WorkerEgress } from './worker-protocol.js';
+import {
+  type FromWorker,
+  METRICS_EXPORT,
+  type ServiceMetricsContext,
+  type ServiceWorkerData,
+  type ToWorker,
+  type WorkerEgress,
+} from './worker-protocol.js';
 
 const decoder = new TextDecoder();
 
@@ -60,6 +67,12 @@ async function main(): Promise<void> {
     throw new Error(`${data.serviceModule} does not export a function '${data.serviceExport}'`);
   }
   const create = factory as (args: unknown) => readonly ClusteredService[];
+  // Optional: the module's own Prometheus text (service counters, feed subscribers), read on /metrics.
+  const metricsFn = mod[METRICS_EXPORT];
+  const metricsText =
+    typeof metricsFn === 'function'
+      ? (metricsFn as (ctx: ServiceMetricsContext) => string)
+      : (_ctx: ServiceMetricsContext) => '';
   const host = new ServiceHost(() => create(data.serviceArgs), data.host);
   host.start(data.snapshot ?? undefined);
   let lastTerm = 0;
@@ -84,7 +97,13 @@ async function main(): Promise<void> {
           break;
         case 'session-opened': {
           const principal = decoder.decode(entry.payload);
-          out.push({ type: 'opened', sessionId: e.sessionId, nonce: e.correlationId, principal });
+          out.push({
+            type: 'opened',
+            index: entry.index,
+            sessionId: e.sessionId,
+            nonce: e.correlationId,
+            principal,
+          });
           break;
         }
         case 'session-rejected':
@@ -95,7 +114,12 @@ async function main(): Promise<void> {
           });
           break;
         case 'session-closed':
-          out.push({ type: 'session-closed', sessionId: e.sessionId, reason: decoder.decode(e.payload) });
+          out.push({
+            type: 'session-closed',
+            index: entry.index,
+            sessionId: e.sessionId,
+            reason: decoder.decode(e.payload),
+          });
           break;
         case 'session-unknown':
           break;
@@ -177,6 +201,9 @@ async function main(): Promise<void> {
         case 'role':
           host.roleChange(m.role);
           break;
+        case 'metrics':
+          post({ t: 'metrics', id: m.id, text: metricsText({ appliedIndex: host.appliedIndex }) });
+          break;
         case 'status':
           post({
             t: 'status',
@@ -185,6 +212,8 @@ async function main(): Promise<void> {
             hash: host.stateHash(),
             sessions: host.sessionCount,
             timers: host.timerCount,
+            serviceVersion: host.serviceVersion,
+            serviceVersionSince: host.serviceVersionSince,
           });
           break;
       }

@@ -8,6 +8,18 @@ import type { Role } from '../../service.js';
 import type { ServiceHostConfig } from '../../service-host/host.js';
 import type { ResponseStatusName } from '../wire/codec.js';
 
+/**
+ * Name of the optional export of the service module that renders its own Prometheus text; the
+ * member appends it to `/metrics`. Called between entries on the service thread.
+ */
+export const METRICS_EXPORT = 'metricsText';
+
+/** What the service module's `metricsText(ctx)` is told. */
+export interface ServiceMetricsContext {
+  /** Last log position the service host applied. */
+  readonly appliedIndex: number;
+}
+
 export interface ServiceWorkerData {
   /** Absolute path or file URL of an ES module exporting the service factory. */
   readonly serviceModule: string;
@@ -26,7 +38,9 @@ export type ToWorker =
   | { readonly t: 'take-snapshot'; readonly id: number }
   | { readonly t: 'housekeeping'; readonly nowMs: number }
   | { readonly t: 'role'; readonly role: Role }
-  | { readonly t: 'status'; readonly id: number };
+  | { readonly t: 'status'; readonly id: number }
+  /** Prometheus text from the service module's optional `metricsText` export. */
+  | { readonly t: 'metrics'; readonly id: number };
 
 /** What applying produced for clients (only the leader sends it). */
 export type WorkerEgress =
@@ -40,12 +54,20 @@ export type WorkerEgress =
   | { readonly type: 'event'; readonly sessionId: number; readonly payload: Uint8Array }
   | {
       readonly type: 'opened';
+      /** Log position of the session-open entry. */
+      readonly index: number;
       readonly sessionId: number;
       readonly nonce: number;
       readonly principal: string;
     }
   | { readonly type: 'open-rejected'; readonly nonce: number; readonly principal: string }
-  | { readonly type: 'session-closed'; readonly sessionId: number; readonly reason: string };
+  | {
+      readonly type: 'session-closed';
+      /** Log position of the entry that closed it. */
+      readonly index: number;
+      readonly sessionId: number;
+      readonly reason: string;
+    };
 
 export type FromWorker =
   | { readonly t: 'ready'; readonly applied: number; readonly startMs: number }
@@ -77,5 +99,8 @@ export type FromWorker =
       readonly hash: string;
       readonly sessions: number;
       readonly timers: number;
+      readonly serviceVersion: number;
+      readonly serviceVersionSince: number;
     }
+  | { readonly t: 'metrics'; readonly id: number; readonly text: string }
   | { readonly t: 'fatal'; readonly message: string };

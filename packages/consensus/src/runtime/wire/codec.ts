@@ -429,6 +429,8 @@ export type ClientIngress =
       readonly sessionId: number;
       readonly requestSeq: number;
       readonly payload: Uint8Array;
+      /** 0 (default): for the services; SERVICE_CONTROL_INDEX: for the service host. */
+      readonly serviceIndex?: number;
     }
   | { readonly type: 'keep-alive'; readonly sessionId: number }
   | { readonly type: 'close'; readonly sessionId: number };
@@ -484,7 +486,10 @@ export function encodeClientIngress(m: ClientIngress): Uint8Array {
     case 'request': {
       const buf = new Uint8Array(HEADER + 20 + 4 + m.payload.length);
       const e = enc.ingressRequest.wrapAndApplyHeader(buf, 0);
-      e.sessionIdAsNumber(m.sessionId).requestSeqAsNumber(m.requestSeq).serviceIndex(0).putPayload(m.payload);
+      e.sessionIdAsNumber(m.sessionId)
+        .requestSeqAsNumber(m.requestSeq)
+        .serviceIndex(m.serviceIndex ?? 0)
+        .putPayload(m.payload);
       return buf.subarray(0, HEADER + e.encodedLength());
     }
     case 'keep-alive': {
@@ -569,8 +574,11 @@ export function decodeClientIngress(bytes: Uint8Array): ClientIngress {
       case 'IngressRequest': {
         const sessionId = d.sessionIdAsNumber();
         const requestSeq = d.requestSeqAsNumber();
-        d.serviceIndex();
-        return { type: 'request', sessionId, requestSeq, payload: d.payloadBytes().slice() };
+        const serviceIndex = d.serviceIndex();
+        const payload = d.payloadBytes().slice();
+        return serviceIndex === 0
+          ? { type: 'request', sessionId, requestSeq, payload }
+          : { type: 'request', sessionId, requestSeq, payload, serviceIndex };
       }
       case 'KeepAlive':
         return { type: 'keep-alive', sessionId: d.sessionIdAsNumber() };

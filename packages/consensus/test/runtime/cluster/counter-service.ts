@@ -1,7 +1,7 @@
 /**
  * Test service for the process tests: counts requests by client-chosen id, so a test can check that
  * every acknowledged request was applied exactly once. Payloads are JSON (test only).
- *   {"op":"inc","id":N}     -> reply {"total":T}
+ *   {"op":"inc","id":N}     -> reply {"total":T} (adds 1; 2 from service version 2 on)
  *   {"op":"stall","ms":M}   -> busy-waits M ms on the LEADER only (a slow service where it hurts most:
  *                              a single-threaded node would miss its heartbeats), reply {"stalled":M};
  *                              with "on":"followers" on the followers only
@@ -42,7 +42,9 @@ export class CounterService implements ClusteredService {
   onSessionMessage(session: ClientSession, _t: number, _pos: number, payload: Uint8Array): void {
     const m = JSON.parse(dec.decode(payload)) as { op: string; id?: number; ms?: number; on?: string };
     if (m.op === 'inc') {
-      this.total++;
+      // Service version 2 (activated through the log) counts each increment twice: a behaviour change
+      // that every replica must switch to at the same log position.
+      this.total += (this.ctx.serviceVersion?.() ?? 1) >= 2 ? 2 : 1;
       if (this.ids.has(m.id ?? -1)) this.dups++;
       this.ids.add(m.id ?? -1);
       this.ctx.reply(session.id, enc.encode(JSON.stringify({ total: this.total })));

@@ -53,6 +53,9 @@ export interface Status {
   stateHash: string | null;
   hashIndex: number;
   elections: number;
+  serviceVersion: number | null;
+  serviceVersionSince: number;
+  serviceVersionMax: number;
 }
 
 interface Proc {
@@ -97,8 +100,9 @@ export class TestCluster {
     return path.join(this.dataRoot, `node-${id}`);
   }
 
-  start(id: number): Proc {
-    const opts = { id, members: this.members, dataDir: this.dataDir(id), ...this.extra };
+  /** Starts member `id`; `override` replaces options for this start only (e.g. another build's limits). */
+  start(id: number, override: Record<string, unknown> = {}): Proc {
+    const opts = { id, members: this.members, dataDir: this.dataDir(id), ...this.extra, ...override };
     const child = spawn(process.execPath, ['--import', 'tsx', NODE_MAIN, JSON.stringify(opts)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
