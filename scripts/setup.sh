@@ -8,7 +8,8 @@ PNPM_VERSION=12.21.0
 # libquickfix-dev + g++: the FIX interop test builds a real QuickFIX C++ initiator.
 # chromium: the web UI's end-to-end tests drive Debian's chromium with playwright-core.
 # etcd-server: the benchmark's baseline (a 3-member etcd started by `pnpm bench`).
-APT_PACKAGES=(libquickfix-dev g++ chromium etcd-server)
+# iproute2 + iptables: the venue's multi-host test (members in network namespaces, links cut with DROP).
+APT_PACKAGES=(libquickfix-dev g++ chromium etcd-server iproute2 iptables)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -3,6 +3,7 @@ import { DemoBots } from './bots/bots.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
+import { OWN_COMMANDS, runOwnCommand } from './commands/commands.js';
 import { ConfigError, loadConfig, type VenueConfig } from './config/config.js';
 import { commandLog, startCommandLog } from './logging/process-logs.js';
 import { runShadowCommand } from './shadow/shadow-command.js';
@@ -24,6 +25,10 @@ Commands:
   gateway  One more gateway on a running cluster: venue gateway --name G --http-port P --fix-port P
            (FIX over TCP and WebSocket, web UI, /md; its own FIX store in DATA/gateway-G; --bots
            to run the demo bots through it).
+  web      The web UI server alone: venue web --http-port P [--gateway-url ws://H:P/fix]
+           (static UI; /fix relayed to a gateway's FIX WebSocket, by default the configured
+           host:httpPort; /md relayed to a live member's feed; cluster panel from the members'
+           admin /status). Holds no session: restart it freely.
   bots     The demo bots alone: venue bots [--rate N] [--url ws://127.0.0.1:8080/fix]
            (a market maker and a taker over FIX/WebSocket; never ZVZZT).
   cluster status      Each member: role, term, leader, log/commit/applied/snapshot positions,
@@ -31,6 +36,9 @@ Commands:
   cluster snapshot    Ask every member to take a snapshot now.
   cluster step-down [--to N]   Ask the leader to hand leadership to member N (default: its most
                       caught-up follower).
+  orders --account A  The open orders of account A (a login of the config or an account id), read
+           through the cluster: a read-only query entry in the log, so it reflects every order
+           acknowledged before it. Prints a table; exit 2 for an unknown account.
   replay --data DIR [--to POSITION]
            Rebuild the book offline from a stopped member's data directory (e.g. data/node-1):
            newest snapshot, then the log up to POSITION; prints the state hash and the books.
@@ -45,7 +53,9 @@ ${BACKUP_USAGE}  upgrade status | upgrade activate --version V
   help     Show this text.
 
 Options of every command:
-  --config FILE   JSON config (see apps/venue/README.md); environment VENUE_* overrides it
+  --config FILE   config file, JSON or TOML (*.toml; default: $VENUE_CONFIG); keys in
+                  apps/venue/README.md; every key
+                  has a VENUE_* environment override (e.g. VENUE_MEMBERS, VENUE_ADMIN_TOKEN)
   --data DIR      data directory (default ./data; member N uses DIR/node-N)
 `;
 
@@ -66,6 +76,8 @@ export async function runCli(
     return { exitCode: 0, output: USAGE };
   }
   if (command === 'shadow') return runShadowCommand(rest, io.out ?? process.stdout);
+  const own = OWN_COMMANDS.find((c) => c === command);
+  if (own !== undefined) return runOwnCommand(own, rest, io);
   if (command === 'backup' || command === 'restore') return runBackupOrRestore(command, rest, io);
   if (command === 'upgrade') return runUpgrade(rest);
   const commands = ['start', 'node', 'gateway', 'bots', 'cluster', 'replay'];

@@ -1,5 +1,6 @@
 export { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 export { type CliResult, runCli, USAGE } from './cli.js';
+export { formatOrders, runOrders } from './commands/orders.js';
 export {
   type AccountConfig,
   type ClusterConfig,
@@ -12,9 +13,11 @@ export {
   type MemberConfig,
   type VenueConfig,
 } from './config/config.js';
+export { ENV_OVERRIDES } from './config/env.js';
 export { FixClient, type FixClientOptions } from './fix-client/fix-client.js';
 export { InProcessLog } from './local/in-process-log.js';
 export { createVenueServices, TeedMatchingService, type VenueServices } from './local/services.js';
+export { ProgressBar, type ProgressOut, progressLine } from './progress/progress.js';
 export {
   type Divergence,
   type DivergenceKind,
@@ -31,3 +34,4 @@ export {
   startCluster,
   startSingleProcess,
 } from './start.js';
+export { type RunningWeb, startWebOnly } from './web/web-command.js';

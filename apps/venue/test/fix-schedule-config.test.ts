@@ -41,6 +41,15 @@ describe('config key fixSchedule (FIX trading sessions, UTC)', () => {
     });
   });
 
+  it('reads VENUE_FIX_SCHEDULE (JSON, or the word always) and names the variable on bad input', () => {
+    expect(loadConfig({ env: { VENUE_FIX_SCHEDULE: 'always' } }).fixSchedule.default).toEqual({
+      kind: 'always',
+    });
+    expect(() => loadConfig({ env: { VENUE_FIX_SCHEDULE: 'weekdays' } })).toThrow(
+      /fixSchedule: expected "always" or an object .*\(from VENUE_FIX_SCHEDULE\)/,
+    );
+  });
+
   it('names the key on bad input', () => {
     const bad = (json: unknown) => {
       try {
@@ -58,5 +67,8 @@ describe('config key fixSchedule (FIX trading sessions, UTC)', () => {
       /fixSchedule.logins.CLIENT1: startTime and endTime are both required/,
     );
     expect(bad({ fixSchedule: 3 })).toMatch(/fixSchedule: expected "always" or an object/);
+    expect(bad({ fixSchedule: { start: '08:00:00' } })).toMatch(
+      /fixSchedule: unknown key 'start' \(known: startTime, endTime, startDay, endDay, logins\)/,
+    );
   });
 });

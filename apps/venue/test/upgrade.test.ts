@@ -69,6 +69,15 @@ describe('rolling upgrade of a live venue', () => {
     expect(steps?.filter((s) => /restarted and caught up/.test(s))).toHaveLength(3);
     expect(steps?.some((s) => /handed leadership/.test(s))).toBe(true);
 
+    // A shadow run follows a live member (non-voting, never answering clients): same build, no divergence.
+    const shadow = await runCli(
+      ['shadow', '--member', `127.0.0.1:${members[0]?.adminPort}`, '--service', 'matching@current'],
+      { out: { write: () => {} } },
+    );
+    expect(shadow.exitCode, shadow.output).toBe(0);
+    expect(shadow.output).toMatch(/no divergence/);
+    expect(Number(/applied entries \d+\.\.(\d+)/.exec(shadow.output)?.[1])).toBeGreaterThan(100);
+
     const activated = await runCli(['upgrade', 'activate', '--version', '2', ...cfg]);
     expect(activated.exitCode, activated.output).toBe(0);
     const position = Number(/from log position (\d+)/.exec(activated.output)?.[1]);

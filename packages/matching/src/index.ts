@@ -37,6 +37,11 @@ export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
 export { MatchingMetrics } from './metrics/matching-metrics.js';
+export {
+  ACCOUNT_ORDERS_MAX,
+  decodeAccountOrdersQuery,
+  encodeAccountOrdersQuery,
+} from './service/account-orders.js';
 export type {
   AdminAckMessage,
   ExecutionReportMessage,

@@ -4,6 +4,7 @@ import { runNode } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
 import { createProcessLogger, runtimeLogger } from '../logging/logger.js';
 import { secretsOf } from '../logging/secrets.js';
+import { showRecoveryProgress } from '../progress/recovery-progress.js';
 import { venueHostConfig } from '../upgrade/upgrade-command.js';
 import { MD_HOST_ENV, MD_PORT_ENV, MEMBER_ID_ENV } from './services-module.js';
 
@@ -24,7 +25,7 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
   process.env[MD_HOST_ENV] = self.host;
   process.env[MEMBER_ID_ENV] = String(id);
   const logger = createProcessLogger({ process: 'node', nodeId: id, secrets: secretsOf(config) });
-  await runNode({
+  const node = await runNode({
     id,
     members: config.cluster.members.map((m) => ({
       id: m.id,
@@ -39,6 +40,12 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     // The service version is decided through the log; this build runs up to serviceVersionMax().
     host: venueHostConfig(),
     snapshotEveryEntries: config.cluster.snapshotEveryEntries,
+    raft: {
+      electionTimeoutMs: config.cluster.electionTimeoutMs,
+      heartbeatIntervalMs: config.cluster.heartbeatIntervalMs,
+    },
     logger: runtimeLogger(logger),
   });
+  // On a terminal: how far the re-application of the log since the snapshot has come.
+  showRecoveryProgress(node, process.stderr).catch(() => {}); // a bar is never worth a crash
 }

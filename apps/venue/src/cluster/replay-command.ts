@@ -3,6 +3,7 @@ import { openOfflineLog } from '@venue/consensus/runtime';
 import { Side, unitsToDecimal } from '@venue/matching';
 import type { VenueConfig } from '../config/config.js';
 import { createVenueServices, type VenueServices } from '../local/services.js';
+import { ProgressBar } from '../progress/progress.js';
 import { venueHostConfig } from '../upgrade/upgrade-command.js';
 
 const BATCH_ENTRIES = 4096;
@@ -36,22 +37,16 @@ export async function runReplay(
     }, venueHostConfig());
     host.start(snap?.data);
     const total = to - (snap?.index ?? 0);
+    const bar = new ProgressBar(out, 'replay', total);
     let from = (snap?.index ?? 0) + 1;
-    let lastDrawn = 0;
     while (from <= to) {
       const batch = log.read(from, Math.min(BATCH_ENTRIES, to - from + 1));
       if (batch.length === 0) break;
       for (const e of batch) host.apply(e);
       from += batch.length;
-      if (out.isTTY === true && from - lastDrawn >= 10_000) {
-        lastDrawn = from;
-        const done = from - 1 - (snap?.index ?? 0);
-        const pct = total === 0 ? 100 : Math.floor((100 * done) / total);
-        const bar = '#'.repeat(Math.floor(pct / 4)).padEnd(25, '.');
-        out.write(`\rreplay [${bar}] ${done}/${total} entries (${pct}%)`);
-      }
+      bar.update(from - 1 - (snap?.index ?? 0));
     }
-    if (out.isTTY === true && lastDrawn > 0) out.write('\n');
+    bar.finish();
     const s = services;
     if (s === undefined) throw new Error('services were not created');
     const lines = [

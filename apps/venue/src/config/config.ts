@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { defaultRaftTuning } from '@venue/consensus';
+import { applyEnv, blameEnv } from './env.js';
+import { ConfigError, type Json, type JsonObject, readConfigFile } from './file.js';
 import { ALWAYS_OPEN_FIX_SCHEDULE, type FixScheduleConfig, parseFixSchedule } from './fix-schedule.js';
+
+export { ConfigError } from './file.js';
 
 /** One instrument of the genesis reference data, in human units (decimal strings). */
 export interface InstrumentConfig {
@@ -41,6 +45,10 @@ export interface ClusterConfig {
   /** `fsync` (an entry counts once fsynced) or `none` (benchmarks only). */
   readonly durability: 'fsync' | 'none';
   readonly snapshotEveryEntries: number;
+  /** Raft: a follower that hears no leader for [T, 2T) starts an election. */
+  readonly electionTimeoutMs: number;
+  /** Raft: the leader's heartbeat period (at most half the election timeout). */
+  readonly heartbeatIntervalMs: number;
 }
 
 export interface VenueConfig {
@@ -58,6 +66,8 @@ export interface VenueConfig {
   readonly cluster: ClusterConfig;
   readonly instruments: readonly InstrumentConfig[];
   readonly accounts: readonly AccountConfig[];
+  /** Operator secret for admin actions (kill/restart/snapshot/step-down); undefined = none set. */
+  readonly adminToken: string | undefined;
   /** FIX trading-session schedules in UTC (`fixSchedule`); the demo default is always open. */
   readonly fixSchedule: FixScheduleConfig;
 }
@@ -145,46 +155,33 @@ export const DEFAULT_CONFIG: VenueConfig = {
   fixThrottleMsgsPerSec: 200,
   dataDir: './data',
   bots: { enabled: true, ratePerSecond: 5 },
-  cluster: { mode: 'cluster', members: DEMO_MEMBERS, durability: 'fsync', snapshotEveryEntries: 50_000 },
+  cluster: {
+    mode: 'cluster',
+    members: DEMO_MEMBERS,
+    durability: 'fsync',
+    snapshotEveryEntries: 50_000,
+    electionTimeoutMs: defaultRaftTuning.electionTimeoutMs,
+    heartbeatIntervalMs: defaultRaftTuning.heartbeatIntervalMs,
+  },
   instruments: DEMO_INSTRUMENTS,
   accounts: DEMO_ACCOUNTS,
+  adminToken: undefined,
   fixSchedule: ALWAYS_OPEN_FIX_SCHEDULE,
 };
 
-/** A configuration problem: names the key and what was expected. */
-export class ConfigError extends Error {}
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 /**
- * Builds the config: defaults, then the JSON file (if any), then environment variables
- * (VENUE_HOST, VENUE_HTTP_PORT, VENUE_FIX_PORT, VENUE_DATA_DIR, VENUE_DEMO, VENUE_BOTS), then CLI
- * overrides. Every value is validated; the first problem throws a ConfigError naming the key.
+ * Builds the config: defaults, then the file (JSON, or TOML if it ends in .toml), then environment
+ * variables (`ENV_OVERRIDES` in env.ts: every key has a VENUE_* override), then CLI overrides. Every
+ * value is validated; the first problem throws a ConfigError naming the key (and the variable).
  */
 export function loadConfig(options: {
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
   overrides?: Partial<Record<'host' | 'httpPort' | 'fixTcpPort' | 'dataDir' | 'bots' | 'mode', string>>;
 }): VenueConfig {
-  let raw: { [k: string]: Json } = {};
-  if (options.file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(options.file, 'utf8');
-    } catch (e) {
-      throw new ConfigError(`cannot read config file ${options.file}: ${(e as Error).message}`);
-    }
-    let parsed: Json;
-    try {
-      parsed = JSON.parse(text) as Json;
-    } catch (e) {
-      throw new ConfigError(`config file ${options.file} is not valid JSON: ${(e as Error).message}`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ConfigError(`config file ${options.file}: expected a JSON object at the top level`);
-    }
-    raw = parsed;
-  }
+  // VENUE_CONFIG names the file when no --config is given (e.g. in a service unit).
+  const path = options.file ?? options.env?.['VENUE_CONFIG'];
+  const file: JsonObject = path === undefined || path === '' ? {} : readConfigFile(path);
   const known = new Set([
     'demo',
     'host',
@@ -197,20 +194,29 @@ export function loadConfig(options: {
     'cluster',
     'instruments',
     'accounts',
+    'adminToken',
     'fixSchedule',
   ]);
-  for (const key of Object.keys(raw)) {
+  for (const key of Object.keys(file)) {
     if (!known.has(key))
       throw new ConfigError(`unknown config key '${key}' (known: ${[...known].join(', ')})`);
   }
-  const env = options.env ?? {};
-  const o = options.overrides ?? {};
-  const pick = (key: string, envName: string, override: string | undefined): Json | undefined =>
-    override ?? env[envName] ?? raw[key];
+  const { raw, sources } = applyEnv(file, options.env ?? {});
+  try {
+    return validate(raw, options.overrides ?? {});
+  } catch (e) {
+    throw e instanceof ConfigError ? blameEnv(e, sources) : e;
+  }
+}
 
-  const demo = bool('demo', pick('demo', 'VENUE_DEMO', undefined) ?? DEFAULT_CONFIG.demo);
+function validate(
+  raw: JsonObject,
+  o: NonNullable<Parameters<typeof loadConfig>[0]['overrides']>,
+): VenueConfig {
+  const pick = (key: string, override: string | undefined): Json | undefined => override ?? raw[key];
+
+  const demo = bool('demo', raw['demo'] ?? DEFAULT_CONFIG.demo);
   const botsRaw = raw['bots'];
-  const botsEnabledRaw = o.bots ?? env['VENUE_BOTS'];
   let bots = DEFAULT_CONFIG.bots;
   if (botsRaw !== undefined) {
     const b = object('bots', botsRaw);
@@ -219,23 +225,13 @@ export function loadConfig(options: {
       ratePerSecond: int('bots.ratePerSecond', b['ratePerSecond'] ?? bots.ratePerSecond, 0, 10_000),
     };
   }
-  if (botsEnabledRaw !== undefined) bots = { ...bots, enabled: bool('bots', botsEnabledRaw) };
+  if (o.bots !== undefined) bots = { ...bots, enabled: bool('bots', o.bots) };
 
   const config: VenueConfig = {
     demo,
-    host: str('host', pick('host', 'VENUE_HOST', o.host) ?? DEFAULT_CONFIG.host),
-    httpPort: int(
-      'httpPort',
-      pick('httpPort', 'VENUE_HTTP_PORT', o.httpPort) ?? DEFAULT_CONFIG.httpPort,
-      0,
-      65535,
-    ),
-    fixTcpPort: int(
-      'fixTcpPort',
-      pick('fixTcpPort', 'VENUE_FIX_PORT', o.fixTcpPort) ?? DEFAULT_CONFIG.fixTcpPort,
-      0,
-      65535,
-    ),
+    host: str('host', pick('host', o.host) ?? DEFAULT_CONFIG.host),
+    httpPort: int('httpPort', pick('httpPort', o.httpPort) ?? DEFAULT_CONFIG.httpPort, 0, 65535),
+    fixTcpPort: int('fixTcpPort', pick('fixTcpPort', o.fixTcpPort) ?? DEFAULT_CONFIG.fixTcpPort, 0, 65535),
     targetCompId: str('targetCompId', raw['targetCompId'] ?? DEFAULT_CONFIG.targetCompId),
     fixThrottleMsgsPerSec: int(
       'fixThrottleMsgsPerSec',
@@ -243,12 +239,13 @@ export function loadConfig(options: {
       1,
       1_000_000,
     ),
-    dataDir: str('dataDir', pick('dataDir', 'VENUE_DATA_DIR', o.dataDir) ?? DEFAULT_CONFIG.dataDir),
+    dataDir: str('dataDir', pick('dataDir', o.dataDir) ?? DEFAULT_CONFIG.dataDir),
     bots: demo ? bots : { ...bots, enabled: false },
-    cluster: cluster(raw['cluster'], o.mode ?? env['VENUE_MODE']),
+    cluster: cluster(raw['cluster'], o.mode),
     instruments:
       raw['instruments'] === undefined ? DEFAULT_CONFIG.instruments : instruments(raw['instruments']),
     accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
+    adminToken: raw['adminToken'] === undefined ? undefined : adminToken(raw['adminToken']),
     fixSchedule: fixSchedule(raw['fixSchedule']),
   };
   if (!demo) {
@@ -358,6 +355,14 @@ function accounts(v: Json): AccountConfig[] {
 function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
   const d = DEFAULT_CONFIG.cluster;
   const o = v === undefined ? {} : object('cluster', v);
+  knownKeys('cluster', o, [
+    'mode',
+    'members',
+    'durability',
+    'snapshotEveryEntries',
+    'electionTimeoutMs',
+    'heartbeatIntervalMs',
+  ]);
   const modeValue = mode ?? o['mode'] ?? d.mode;
   if (modeValue !== 'cluster' && modeValue !== 'single') {
     throw new ConfigError(`cluster.mode: expected "cluster" or "single", got ${JSON.stringify(modeValue)}`);
@@ -376,19 +381,39 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
     }
     members = list.map((item, i) => {
       const m = object(`cluster.members[${i}]`, item);
+      knownKeys(`cluster.members[${i}]`, m, ['id', 'host', 'peerPort', 'clientPort', 'adminPort', 'mdPort']);
       const k = (name: string) => `cluster.members[${i}].${name}`;
+      const id = int(k('id'), m['id'] ?? null, 1, 255);
+      // Ports default to the demo convention of the id, so a multi-host list needs only id and host.
       return {
-        id: int(k('id'), m['id'] ?? null, 1, 255),
+        id,
         host: str(k('host'), m['host'] ?? null),
-        peerPort: int(k('peerPort'), m['peerPort'] ?? null, 1, 65535),
-        clientPort: int(k('clientPort'), m['clientPort'] ?? null, 1, 65535),
-        adminPort: int(k('adminPort'), m['adminPort'] ?? null, 1, 65535),
-        mdPort: int(k('mdPort'), m['mdPort'] ?? null, 1, 65535),
+        peerPort: int(k('peerPort'), m['peerPort'] ?? 9100 + id, 1, 65535),
+        clientPort: int(k('clientPort'), m['clientPort'] ?? 9120 + id, 1, 65535),
+        adminPort: int(k('adminPort'), m['adminPort'] ?? 8100 + id, 1, 65535),
+        mdPort: int(k('mdPort'), m['mdPort'] ?? 8110 + id, 1, 65535),
       };
     });
     if (new Set(members.map((m) => m.id)).size !== members.length) {
       throw new ConfigError('cluster.members: member ids must be unique');
     }
+  }
+  const heartbeatIntervalMs = int(
+    'cluster.heartbeatIntervalMs',
+    o['heartbeatIntervalMs'] ?? d.heartbeatIntervalMs,
+    5,
+    10_000,
+  );
+  const electionTimeoutMs = int(
+    'cluster.electionTimeoutMs',
+    o['electionTimeoutMs'] ?? d.electionTimeoutMs,
+    50,
+    60_000,
+  );
+  if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
+    throw new ConfigError(
+      `cluster.electionTimeoutMs: expected at least 2 x cluster.heartbeatIntervalMs (${2 * heartbeatIntervalMs}), got ${electionTimeoutMs}`,
+    );
   }
   return {
     mode: modeValue,
@@ -400,5 +425,23 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
       0,
       1e9,
     ),
+    electionTimeoutMs,
+    heartbeatIntervalMs,
   };
+}
+
+function knownKeys(key: string, o: JsonObject, known: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new ConfigError(`${key}: unknown key '${k}' (known: ${known.join(', ')})`);
+  }
+}
+
+const ADMIN_TOKEN = /^[\x21-\x7e]{16,256}$/;
+
+function adminToken(v: Json): string {
+  if (typeof v !== 'string' || !ADMIN_TOKEN.test(v)) {
+    // Never echo the value: it is a secret.
+    throw new ConfigError('adminToken: expected 16..256 printable characters without spaces');
+  }
+  return v;
 }

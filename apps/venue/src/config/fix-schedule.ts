@@ -19,6 +19,10 @@ export function parseFixSchedule(v: unknown): FixScheduleConfig {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     return { default: parseSchedule('fixSchedule', v), logins: {} };
   }
+  const known = ['startTime', 'endTime', 'startDay', 'endDay', 'logins'];
+  for (const k of Object.keys(v)) {
+    if (!known.includes(k)) throw new Error(`fixSchedule: unknown key '${k}' (known: ${known.join(', ')})`);
+  }
   const { logins, ...rest } = v as Record<string, unknown>;
   const out: Record<string, SessionSchedule> = {};
   if (logins !== undefined) {

@@ -3,9 +3,12 @@ import { pathToFileURL } from 'node:url';
 import { createVenueServices } from '../local/services.js';
 import { formatShadowReport, runShadow, type ServicesBuild } from './shadow.js';
 
-export const SHADOW_USAGE = `venue shadow --data DIR --service matching@<module|current> [--to POSITION] [--hash-every N]
+export const SHADOW_USAGE = `venue shadow (--data DIR | --member HOST:ADMINPORT) --service matching@<module|current>
+             [--to POSITION] [--hash-every N]
   Runs a candidate build of the services beside production over a stopped member's log (or a copy
-  of a live member's data directory) and compares every entry's outputs (client replies and events,
+  of a live member's data directory), or following a live member like a non-voting follower (its
+  committed log over the admin endpoint, up to its commit position at the start), never answering
+  clients, and compares every entry's outputs (client replies and events,
   market-data messages) and the state hash. Prints the first divergence (log position, the input
   decoded, both outputs side by side) and how many entries differ. Exit code 0 = no divergence,
   1 = divergence, 2 = bad input.
@@ -32,6 +35,7 @@ export async function runShadowCommand(
   out: { write(text: string): void; isTTY?: boolean },
 ): Promise<{ exitCode: number; output: string }> {
   let dataDir: string | undefined;
+  let member: string | undefined;
   let service: string | undefined;
   let to: number | undefined;
   let hashEvery: number | undefined;
@@ -43,6 +47,7 @@ export async function runShadowCommand(
       return v !== undefined && Number.isSafeInteger(n) && n >= 1 ? n : `${name} expects a positive integer`;
     };
     if (a === '--data' && v !== undefined) dataDir = v;
+    else if (a === '--member' && v !== undefined) member = v;
     else if (a === '--service' && v !== undefined) service = v;
     else if (a === '--to' || a === '--hash-every') {
       const n = num(a);
@@ -52,10 +57,10 @@ export async function runShadowCommand(
     } else return { exitCode: 2, output: `unknown or incomplete option '${a}'\n\n${SHADOW_USAGE}` };
     i++;
   }
-  if (dataDir === undefined || service === undefined)
+  if ((dataDir === undefined) === (member === undefined) || service === undefined)
     return {
       exitCode: 2,
-      output: `venue shadow needs --data DIR and --service name@module\n\n${SHADOW_USAGE}`,
+      output: `venue shadow needs --data DIR or --member HOST:ADMINPORT (one of them) and --service name@module\n\n${SHADOW_USAGE}`,
     };
   let candidate: ServicesBuild;
   try {
@@ -66,7 +71,8 @@ export async function runShadowCommand(
   try {
     let drawn = 0;
     const report = await runShadow({
-      dataDir,
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(member === undefined ? {} : { member }),
       production,
       candidate,
       ...(to === undefined ? {} : { toPosition: to }),

@@ -10,7 +10,7 @@
  * bug. It runs over a stopped member's data directory, or a copy of a live member's.
  */
 import { type ClusteredService, type Entry, ServiceHost } from '@venue/consensus';
-import { openOfflineLog } from '@venue/consensus/runtime';
+import { MemberLogError, openOfflineLog, readMemberLog, readMemberSnapshot } from '@venue/consensus/runtime';
 import type { FeedListener, FeedMessage } from '@venue/marketdata';
 import { decodeCommand, decodeReply } from '@venue/matching';
 import { venueHostConfig } from '../upgrade/upgrade-command.js';
@@ -28,7 +28,13 @@ export interface ServicesBuild {
 }
 
 export interface ShadowOptions {
-  readonly dataDir: string;
+  /** Where the log comes from: a stopped member's data directory (or a copy of a live one's)... */
+  readonly dataDir?: string;
+  /**
+   * ...or a live member's admin address (host:port): the run follows the cluster like a non-voting
+   * member (committed entries over GET /log, starting from its snapshot if the log was compacted).
+   */
+  readonly member?: string;
   readonly production: ServicesBuild;
   readonly candidate: ServicesBuild;
   /** Last position to apply (default: the end of the log). */
@@ -147,12 +153,52 @@ interface Pass {
   finalHashes: { production: string; candidate: string };
 }
 
+/** Committed entries and the snapshot to start from: a data directory or a live member. */
+interface EntrySource {
+  readonly snapshot: { readonly index: number; readonly data: Uint8Array } | undefined;
+  /** Last position available (a live member: its commit position when the run started). */
+  readonly lastIndex: number;
+  read(from: number, max: number): Promise<readonly Entry[]>;
+  close(): Promise<void>;
+}
+
+async function openSource(o: ShadowOptions): Promise<EntrySource> {
+  if (o.dataDir !== undefined) {
+    const log = await openOfflineLog(o.dataDir);
+    return {
+      snapshot: log.snapshot,
+      lastIndex: log.lastIndex,
+      read: async (from, max) => log.read(from, max),
+      close: () => log.close(),
+    };
+  }
+  const member = o.member;
+  if (member === undefined) throw new Error('shadow: give a data directory or a live member');
+  let snapshot: EntrySource['snapshot'];
+  let commit: number;
+  try {
+    commit = (await readMemberLog(member, 1, 1)).commitIndex;
+  } catch (err) {
+    if (!(err instanceof MemberLogError && err.compacted)) throw err;
+    const snap = await readMemberSnapshot(member);
+    if (snap === undefined) throw new Error(`${member} compacted its log but serves no snapshot`);
+    snapshot = { index: snap.index, data: snap.data };
+    commit = (await readMemberLog(member, snap.index + 1, 1)).commitIndex;
+  }
+  return {
+    snapshot,
+    lastIndex: commit,
+    read: async (from, max) => (await readMemberLog(member, from, max)).entries,
+    close: async () => {},
+  };
+}
+
 async function runPass(
   o: ShadowOptions,
   hashAt: (position: number) => boolean,
   stopAt: number | undefined,
 ): Promise<Pass & { from: number; to: number }> {
-  const log = await openOfflineLog(o.dataDir);
+  const log = await openSource(o);
   try {
     const snap = log.snapshot;
     const to = Math.min(stopAt ?? o.toPosition ?? log.lastIndex, log.lastIndex);
@@ -174,7 +220,7 @@ async function runPass(
     };
     let next = from;
     while (next <= to) {
-      const batch = log.read(next, Math.min(READ_BATCH_ENTRIES, to - next + 1));
+      const batch = await log.read(next, Math.min(READ_BATCH_ENTRIES, to - next + 1));
       if (batch.length === 0) break;
       for (const e of batch) {
         const a = prod.apply(e);

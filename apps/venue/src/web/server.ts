@@ -6,6 +6,7 @@ import { type FeedSource, type MarketDataHub, marketDataPlugin } from '@venue/ma
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { VenueConfig } from '../config/config.js';
 import { counter, gauge } from '../metrics/metrics.js';
+import { registerFixRelay } from './fix-relay.js';
 import { type FeedMember, type RelayStats, registerMarketDataRelay } from './md-relay.js';
 
 /** One member as the cluster panel shows it. */
@@ -39,7 +40,9 @@ export interface ClusterView {
 
 export interface WebServerOptions {
   readonly config: VenueConfig;
-  readonly gateway: FixGateway;
+  /** The FIX gateway in this process; without one (`venue web`) /fix is relayed to `fixRelay`. */
+  readonly gateway?: FixGateway;
+  readonly fixRelay?: () => string | undefined;
   /** The feed in this process (single mode), or where to relay /md (cluster mode). */
   readonly feed: { readonly local: FeedSource } | { readonly relay: () => FeedMember | undefined };
   readonly cluster: ClusterView;
@@ -74,7 +77,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // One upgrade router for both WebSocket endpoints (two independent upgrade listeners would
   // answer each other's paths with 404). Each endpoint bounds its own frames below this cap.
   await app.register(websocket, { options: { maxPayload: 256 * 1024, perMessageDeflate: false } });
-  app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(opts.gateway, socket, req.raw));
+  const gateway = opts.gateway;
+  if (gateway !== undefined)
+    app.get('/fix', { websocket: true }, (socket, req) => serveFixWebSocket(gateway, socket, req.raw));
+  else registerFixRelay(app, opts.fixRelay ?? (() => undefined));
   let relay: RelayStats | undefined;
   if ('local' in opts.feed)
     await app.register(marketDataPlugin, {
@@ -193,18 +199,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   app.get('/status', async () => ({ venue: 'up', demo: config.demo, cluster: opts.cluster.status() }));
 
   app.get('/metrics', async (_req, reply) => {
-    const c = opts.gateway.acceptor.counters();
+    const c = opts.gateway?.acceptor.counters();
     const cluster = opts.cluster.status();
     const parts = [
-      gauge('venue_gateway_connections', 'FIX connections open (TCP and WebSocket)', c.connections),
-      gauge('venue_gateway_sessions_logged_on', 'FIX sessions logged on', c.loggedOn),
-      counter('venue_gateway_connections_total', 'FIX connections accepted', c.connectionsTotal),
-      counter('venue_gateway_messages_received_total', 'FIX messages received', c.received),
-      counter('venue_gateway_messages_sent_total', 'FIX messages sent', c.sent),
-      counter('venue_gateway_session_rejects_total', 'Session-level Reject(3) sent', c.rejects),
-      counter('venue_gateway_business_rejects_total', 'BusinessMessageReject(j) sent', c.businessRejects),
-      counter('venue_gateway_throttled_total', 'Messages refused by the per-session throttle', c.throttled),
-      counter('venue_gateway_garbled_total', 'Garbled frames ignored', c.garbled),
+      ...(c === undefined ? [] : gatewayMetrics(c)),
       gauge('venue_cluster_leader_id', 'Current leader (0 = none known)', cluster.leaderId),
       ...cluster.members.map((m) =>
         [
@@ -242,6 +240,20 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       await app.close();
     },
   };
+}
+
+function gatewayMetrics(c: ReturnType<FixGateway['acceptor']['counters']>): string[] {
+  return [
+    gauge('venue_gateway_connections', 'FIX connections open (TCP and WebSocket)', c.connections),
+    gauge('venue_gateway_sessions_logged_on', 'FIX sessions logged on', c.loggedOn),
+    counter('venue_gateway_connections_total', 'FIX connections accepted', c.connectionsTotal),
+    counter('venue_gateway_messages_received_total', 'FIX messages received', c.received),
+    counter('venue_gateway_messages_sent_total', 'FIX messages sent', c.sent),
+    counter('venue_gateway_session_rejects_total', 'Session-level Reject(3) sent', c.rejects),
+    counter('venue_gateway_business_rejects_total', 'BusinessMessageReject(j) sent', c.businessRejects),
+    counter('venue_gateway_throttled_total', 'Messages refused by the per-session throttle', c.throttled),
+    counter('venue_gateway_garbled_total', 'Garbled frames ignored', c.garbled),
+  ];
 }
 
 function relayMetrics(r: RelayStats): string {

@@ -185,7 +185,7 @@ describe('venue shadow: a candidate build beside production on the same log', ()
     expect(ok.output).toMatch(/no divergence/);
     const noService = await runCli(['shadow', '--data', dir]);
     expect(noService.exitCode).toBe(2);
-    expect(noService.output).toMatch(/needs --data DIR and --service/);
+    expect(noService.output).toMatch(/needs --data DIR or --member HOST:ADMINPORT/);
     const changed = await runCli(
       ['shadow', '--data', dir, '--service', `matching@${join(import.meta.dirname, 'rounded-candidate.ts')}`],
       { out: { write: () => {} } },

@@ -17,6 +17,14 @@ export {
   type ClusterBackupStatus,
   seedMemberFromBackup,
 } from './backup/cluster-backup.js';
+export {
+  type MemberLogChunk,
+  MemberLogError,
+  type MemberRequestOptions,
+  type MemberSnapshot,
+  readMemberLog,
+  readMemberSnapshot,
+} from './backup/member-log.js';
 export type { ClusterClientOptions, ClusterResponse } from './client/cluster-client.js';
 export { ClusterClient, ClusterClientError } from './client/cluster-client.js';
 export type { ClusterNodeOptions, FollowerStatus, NodeStatus } from './node/cluster-node.js';

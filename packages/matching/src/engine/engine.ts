@@ -274,6 +274,18 @@ export class MatchingEngine {
     };
   }
 
+  /**
+   * Calls `fn` with the id of each live order of the account (pending stops included), ascending,
+   * at most `max` of them; returns the account's live order count, or -1 for an unknown account.
+   */
+  forEachAccountOrder(accountId: number, max: number, fn: (orderId: number) => void): number {
+    const a = this.accounts.get(accountId);
+    if (a === undefined) return -1;
+    let n = 0;
+    for (let o = a.headOrder; o !== null && n < max; o = o.acctNext, n++) fn(o.id);
+    return a.openOrders;
+  }
+
   get liveOrderCount(): number {
     return this.orders.size;
   }

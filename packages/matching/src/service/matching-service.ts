@@ -16,6 +16,11 @@ import { type Command, CommandType } from '../types/commands.js';
 import { CommandKind, ExecType } from '../types/enums.js';
 import { Reason } from '../types/reasons.js';
 import {
+  ACCOUNT_ORDERS_TEMPLATE_ID,
+  appendAccountOrders,
+  decodeAccountOrdersQuery,
+} from './account-orders.js';
+import {
   appendAdmin,
   appendExecution,
   appendMassCancel,
@@ -99,6 +104,23 @@ export class MatchingService implements ClusteredService, EventSink {
     payload: Uint8Array,
   ): void {
     this.current = session.id;
+    const queried = decodeAccountOrdersQuery(payload);
+    if (queried !== undefined) {
+      // Read-only: it may show any account's orders, so it needs an admin principal.
+      if (this.adminAllowed(session.principal))
+        appendAccountOrders(this.out(session.id), this.eng, queried, timestampMs);
+      else
+        appendReject(
+          this.out(session.id),
+          timestampMs,
+          Reason.NotAuthorized,
+          ACCOUNT_ORDERS_TEMPLATE_ID,
+          CommandKind.OrderStatus,
+          `principal ${session.principal} may not query accounts`,
+        );
+      this.finish();
+      return;
+    }
     let cmd: Command | undefined;
     try {
       cmd = decodeCommand(payload, timestampMs, session.id);

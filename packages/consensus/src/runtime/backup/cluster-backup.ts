@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import type { Entry } from '../../core/types.js';
 import { renderScalar } from '../node/metrics.js';
 import { NodeStorage } from '../storage/node-storage.js';
-import { decodePeerFrame, encodeEntryBody, entryKindOf } from '../wire/codec.js';
+import { encodeEntryBody, entryKindOf } from '../wire/codec.js';
+import { MemberLogError, readMemberLog, readMemberSnapshot } from './member-log.js';
 
 export interface ClusterBackupOptions {
   readonly dataDir: string;
@@ -211,15 +212,14 @@ export class ClusterBackup {
     this.source = member;
     const from = this.position + 1;
     const max = this.opts.batchEntriesMax ?? 4096;
-    const res = await this.fetch(`http://${member}/log?from=${from}&max=${max}`);
-    if (res.status === 410) {
-      await res.body?.cancel();
+    let m: Awaited<ReturnType<typeof readMemberLog>>;
+    try {
+      m = await readMemberLog(member, from, max, this.requestOptions());
+    } catch (err) {
+      if (!(err instanceof MemberLogError && err.compacted)) throw err;
       await this.copySnapshot(member, true);
       return 1;
     }
-    if (res.status !== 200) throw new BackupError(`GET /log answered ${res.status}`);
-    const m = decodePeerFrame(new Uint8Array(await res.arrayBuffer()));
-    if (m.type !== 'append') throw new BackupError(`GET /log returned ${m.type}, expected append`);
     this.counters.fetches++;
     this.counters.lastFetchAtMs = Date.now();
     this.clusterCommit = Math.max(this.clusterCommit, m.commitIndex);
@@ -235,6 +235,13 @@ export class ClusterBackup {
     const behindSnapshot = this.position - this.snapshotIndex;
     if (behindSnapshot >= (this.opts.snapshotEveryEntries ?? 10_000)) await this.copySnapshot(member, false);
     return m.entries.length;
+  }
+
+  private requestOptions(): { timeoutMs?: number; adminToken?: string } {
+    return {
+      ...(this.opts.requestTimeoutMs === undefined ? {} : { timeoutMs: this.opts.requestTimeoutMs }),
+      ...(this.opts.adminToken === undefined ? {} : { adminToken: this.opts.adminToken }),
+    };
   }
 
   private async append(entries: readonly Entry[]): Promise<void> {
@@ -262,22 +269,14 @@ export class ClusterBackup {
    * (and compacts it) only when we hold its position.
    */
   private async copySnapshot(member: string, replaceLog: boolean): Promise<void> {
-    const res = await this.fetch(`http://${member}/snapshot/latest`);
-    if (res.status === 404) {
-      await res.body?.cancel();
+    const snap = await readMemberSnapshot(member, this.requestOptions());
+    if (snap === undefined) {
       if (replaceLog) throw new BackupError('the member compacted its log but has no snapshot');
       this.snapshotIndex = this.position; // nothing to copy yet; look again later
       return;
     }
-    if (res.status !== 200) throw new BackupError(`GET /snapshot/latest answered ${res.status}`);
-    const meta = {
-      lastIndex: Number(res.headers.get('x-snapshot-index')),
-      lastTerm: Number(res.headers.get('x-snapshot-term')),
-      timestampMs: Number(res.headers.get('x-snapshot-timestamp-ms')),
-    };
-    const data = new Uint8Array(await res.arrayBuffer());
-    if (!Number.isSafeInteger(meta.lastIndex) || meta.lastIndex < 1)
-      throw new BackupError('snapshot without a valid x-snapshot-index');
+    const meta = { lastIndex: snap.index, lastTerm: snap.term, timestampMs: snap.timestampMs };
+    const data = snap.data;
     if (meta.lastIndex <= this.snapshotIndex) {
       this.snapshotIndex = Math.max(this.snapshotIndex, this.position - 1); // member has nothing newer
       return;
