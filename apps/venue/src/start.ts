@@ -1,6 +1,11 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  decodeServiceControlResponse,
+  encodeActivateServiceVersion,
+  SERVICE_CONTROL_INDEX,
+} from '@venue/consensus';
+import {
   ConfiguredCredentials,
   FileSessionStoreFactory,
   FixGateway,
@@ -21,6 +26,7 @@ import { InProcessLog } from './local/in-process-log.js';
 import { logFileFor } from './logging/logger.js';
 import { ProcessMetrics } from './metrics/process-metrics.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
+import { serviceVersionMax } from './upgrade/upgrade-command.js';
 import type { FeedMember } from './web/md-relay.js';
 import { type ClusterView, startWebServer } from './web/server.js';
 
@@ -177,6 +183,8 @@ export async function startSingleProcess(
   venueLog.start();
   const serviceMetrics = new ServiceMetrics();
   serviceMetrics.attach(venueLog.venueServices);
+  // A fresh venue runs the newest service version this build has (before genesis: schedules need it).
+  venueLog.activateServiceVersion(serviceVersionMax());
   const admin = venueLog.openSession('venue-admin', () => {});
   for (const p of genesisPayloads(config)) admin.offer(p);
   const cluster: ClusterView = {
@@ -319,6 +327,15 @@ async function sendGenesis(
     onFailed: (_tag, reason) => log(`genesis: ${reason}`),
   });
   try {
+    // `venue start` runs every member on this build, so it brings the cluster to this build's newest
+    // service version (refused harmlessly when already there) before genesis, whose trading
+    // schedules need it. Members started elsewhere are upgraded with `venue upgrade activate`.
+    const r = await admin.client.request(
+      encodeActivateServiceVersion(serviceVersionMax()),
+      SERVICE_CONTROL_INDEX,
+    );
+    const outcome = r.replies[0] === undefined ? undefined : decodeServiceControlResponse(r.replies[0]);
+    if (outcome?.accepted) log(`service version: ${outcome.detail}`);
     await Promise.all(genesisPayloads(config).map((p) => admin.client.request(p)));
   } finally {
     await admin.close();

@@ -1,5 +1,7 @@
 /**
- * Rolling upgrade of a live 3-member venue while a FIX client keeps trading: `venue upgrade
+ * Rolling upgrade of a live 3-member venue while a FIX client keeps trading (this build runs
+ * service versions 1..2 and starts at 2; the "new build" is the same binary told it runs 1..3 by
+ * VENUE_SERVICE_VERSION_MAX, a rehearsal hook): `venue upgrade
  * activate` is refused while old builds run; the members are replaced one at a time (the leader
  * after handing over); then one log entry activates the new service version on every replica at
  * the same position. No acknowledged order is lost (checked by replaying a member's log).
@@ -60,12 +62,12 @@ describe('rolling upgrade of a live venue', () => {
 
     const cfg = ['--config', launcher.configFile];
     const status = await runCli(['upgrade', 'status', ...cfg]);
-    expect(status.output.match(/build runs 1\.\.1/g)).toHaveLength(3);
-    const refused = await runCli(['upgrade', 'activate', '--version', '2', ...cfg]);
+    expect(status.output.match(/service version 2 .*build runs 1\.\.2/g)).toHaveLength(3);
+    const refused = await runCli(['upgrade', 'activate', '--version', '3', ...cfg]);
     expect(refused.exitCode).toBe(1);
-    expect(refused.output).toMatch(/refused: node 1 runs a build that supports service versions up to 1/);
+    expect(refused.output).toMatch(/refused: node 1 runs a build that supports service versions up to 2/);
 
-    const steps = await venue.cluster.rollingRestart?.({ [SERVICE_VERSION_MAX_ENV]: '2' });
+    const steps = await venue.cluster.rollingRestart?.({ [SERVICE_VERSION_MAX_ENV]: '3' });
     expect(steps?.filter((s) => /restarted and caught up/.test(s))).toHaveLength(3);
     expect(steps?.some((s) => /handed leadership/.test(s))).toBe(true);
 
@@ -78,7 +80,7 @@ describe('rolling upgrade of a live venue', () => {
     expect(shadow.output).toMatch(/no divergence/);
     expect(Number(/applied entries \d+\.\.(\d+)/.exec(shadow.output)?.[1])).toBeGreaterThan(100);
 
-    const activated = await runCli(['upgrade', 'activate', '--version', '2', ...cfg]);
+    const activated = await runCli(['upgrade', 'activate', '--version', '3', ...cfg]);
     expect(activated.exitCode, activated.output).toBe(0);
     const position = Number(/from log position (\d+)/.exec(activated.output)?.[1]);
     expect(position).toBeGreaterThan(1);
@@ -109,7 +111,7 @@ describe('rolling upgrade of a live venue', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(new Set(rows.map((r) => `${r.hashIndex}:${r.stateHash}`)).size).toBe(1);
-    for (const r of rows) expect([r.serviceVersion, r.serviceVersionSince]).toEqual([2, position - 1]);
+    for (const r of rows) expect([r.serviceVersion, r.serviceVersionSince]).toEqual([3, position - 1]);
 
     trader.close();
     await venue.stop();
@@ -117,8 +119,8 @@ describe('rolling upgrade of a live venue', () => {
     // The old build cannot replay past the activation: it says so instead of computing another state.
     const old = await runCli(['replay', '--data', join(dataDir, 'node-1')], { out: { write: () => {} } });
     expect(old.exitCode).toBe(2);
-    expect(old.output).toMatch(/activates service version 2, this build runs versions 1\.\.1/);
-    process.env[SERVICE_VERSION_MAX_ENV] = '2';
+    expect(old.output).toMatch(/activates service version 3, this build runs versions 1\.\.2/);
+    process.env[SERVICE_VERSION_MAX_ENV] = '3';
     try {
       const replay = await runCli(['replay', '--data', join(dataDir, 'node-1')], {
         out: { write: () => {} },

@@ -4,7 +4,7 @@ export type { ApplyResult, BookLevel, BookOrder } from './client/book.js';
 export { L2Book, L3Book } from './client/book.js';
 export type { ClientOptions, ClientStream } from './client/client.js';
 export { CLIENT_STREAMS_MAX, MarketDataClient } from './client/client.js';
-export type { BookSource, FeedConfig } from './feed/feed.js';
+export type { AuctionView, BookSource, FeedConfig } from './feed/feed.js';
 export { DEFAULT_FEED_CONFIG, MarketDataFeed } from './feed/feed.js';
 export { feedStateHash, readFeedSnapshot, writeFeedSnapshot } from './feed/snapshot.js';
 export {
@@ -24,12 +24,14 @@ export type {
   OrderActionCode,
   OrderMessage,
   OrderSnapshotMessage,
+  PhaseCode,
   SideCode,
   SnapshotLevel,
   SnapshotMessage,
   SnapshotOrder,
   Stamp,
   StatsMessage,
+  StatusMessage,
   TradeMessage,
 } from './messages/messages.js';
 export {
@@ -39,12 +41,13 @@ export {
   isFullStateChannel,
   LevelAction,
   OrderAction,
+  PHASE_NAMES,
 } from './messages/messages.js';
 export type { MarketDataMetricsInput } from './metrics/marketdata-metrics.js';
 export { renderMarketDataMetrics } from './metrics/marketdata-metrics.js';
 export { FeedRing, StreamRing } from './ring/ring.js';
 export type { FeedListener, MarketDataServiceOptions } from './service/service.js';
-export { BAR_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';
+export { BAR_TIMER_ID, FOLLOW_TIMER_ID, LISTENERS_MAX, MarketDataService } from './service/service.js';
 export { teeSink } from './service/tee.js';
 export type { FeedSource, FeedSourceListener, HubLimits, HubStats, WireFormat } from './ws/hub.js';
 export { CloseCode, DEFAULT_HUB_LIMITS, MarketDataHub } from './ws/hub.js';

@@ -1,6 +1,8 @@
 export const PACKAGE_NAME = '@venue/matching';
 
 export type { AccountView } from './accounts/account.js';
+export type { UncrossResult } from './auction/uncross.js';
+export { findUncross } from './auction/uncross.js';
 export type { LastTradeView } from './book/book.js';
 export { BookView } from './book/book.js';
 export type { LevelView } from './book/level.js';
@@ -37,6 +39,17 @@ export { stateHash } from './hash/hash.js';
 export type { InstrumentView } from './instruments/instrument.js';
 export { bandHigh, bandLow } from './instruments/instrument.js';
 export { MatchingMetrics } from './metrics/matching-metrics.js';
+export type { TradingSchedule } from './phases/phases.js';
+export {
+  isCallPhase,
+  nextBoundaryAfter,
+  publishesIndicative,
+  scheduledPhaseAt,
+  TradingPhase,
+  VOL_AUCTION_MS_MAX,
+} from './phases/phases.js';
+export type { TradingSpec } from './phases/spec.js';
+export { timeOfDayMs, tradingScheduleCommand } from './phases/spec.js';
 export {
   ACCOUNT_ORDERS_MAX,
   decodeAccountOrdersQuery,
@@ -75,6 +88,7 @@ export type {
   SetCancelOnDisconnectCommand,
   SetInstrumentStatusCommand,
   SetRiskLimitsCommand,
+  SetTradingScheduleCommand,
   TickCommand,
 } from './types/commands.js';
 export { CLORDID_LENGTH_MAX, CommandType, LOGIN_LENGTH_MAX, SYMBOL_LENGTH_MAX } from './types/commands.js';

@@ -11,6 +11,7 @@ import {
   Side,
   StpMode,
   TimeInForce,
+  type TradingSchedule,
 } from '@venue/matching';
 import { describe, expect, it } from 'vitest';
 import { ALICE, BOB, cancel, execs, order, replace, setup, ZVZZT } from './helpers.js';
@@ -57,6 +58,16 @@ const addAccount = (p: Record<string, unknown> = {}): Command =>
     ...p,
   }) as Command;
 
+const H = 3_600_000;
+const schedule = (sc: TradingSchedule): Command => ({
+  type: CommandType.SetTradingSchedule,
+  timestampMs: 1,
+  instrumentId: ZVZZT,
+  schedule: sc,
+  volBandBps: 0,
+  volAuctionMs: 0,
+});
+
 interface Case {
   name: string;
   reason: Reason;
@@ -92,6 +103,48 @@ const CASES: Case[] = [
       },
     ],
     cmd: order(),
+  },
+  {
+    name: 'instrument closed (outside its schedule)',
+    reason: Reason.InstrumentClosed,
+    kind: CommandKind.NewOrder,
+    before: [
+      schedule({
+        preOpenMs: 8 * H,
+        openingAuctionMs: 8 * H,
+        continuousMs: 9 * H,
+        closingAuctionMs: 17 * H,
+        closeMs: 18 * H,
+      }),
+    ],
+    cmd: order(),
+  },
+  {
+    name: 'IOC during an auction call',
+    reason: Reason.NotAllowedInPhase,
+    kind: CommandKind.NewOrder,
+    before: [
+      schedule({
+        preOpenMs: 0,
+        openingAuctionMs: 0,
+        continuousMs: 9 * H,
+        closingAuctionMs: 17 * H,
+        closeMs: 18 * H,
+      }),
+    ],
+    cmd: order({ tif: TimeInForce.IOC }),
+  },
+  {
+    name: 'trading schedule not in time order',
+    reason: Reason.InvalidTradingSchedule,
+    kind: CommandKind.Admin,
+    cmd: schedule({
+      preOpenMs: 8 * H,
+      openingAuctionMs: 9 * H,
+      continuousMs: 8 * H,
+      closingAuctionMs: 17 * H,
+      closeMs: 18 * H,
+    }),
   },
   {
     name: 'bad side',

@@ -1,4 +1,5 @@
 import { defaultRaftTuning } from '@venue/consensus';
+import { type TradingSpec, tradingScheduleCommand } from '@venue/matching';
 import { applyEnv, blameEnv } from './env.js';
 import { ConfigError, type Json, type JsonObject, readConfigFile } from './file.js';
 import { ALWAYS_OPEN_FIX_SCHEDULE, type FixScheduleConfig, parseFixSchedule } from './fix-schedule.js';
@@ -17,6 +18,8 @@ export interface InstrumentConfig {
   readonly bandPercent: string;
   readonly description: string;
   readonly currency: string;
+  /** Trading phases (UTC schedule, volatility interruption); absent: continuous all day. */
+  readonly trading?: TradingSpec;
 }
 
 /** One trading login: FIX Username(553) = SenderCompID, its password and venue account id. */
@@ -321,6 +324,7 @@ function instruments(v: Json): InstrumentConfig[] {
       bandPercent: decimal(k('bandPercent'), o['bandPercent'] ?? null),
       description: typeof o['description'] === 'string' ? o['description'] : '',
       currency: typeof o['currency'] === 'string' ? o['currency'] : 'USD',
+      ...(o['trading'] === undefined ? {} : { trading: trading(k('trading'), o['trading'] ?? null) }),
     };
     if (ids.has(inst.instrumentId))
       throw new ConfigError(`${k('instrumentId')}: duplicate ${inst.instrumentId}`);
@@ -329,6 +333,17 @@ function instruments(v: Json): InstrumentConfig[] {
     symbols.add(inst.symbol);
     return inst;
   });
+}
+
+/** Trading rules as in `TradingSpec`; validated by building the command matching will get. */
+function trading(key: string, v: Json): TradingSpec {
+  const spec = object(key, v) as unknown as TradingSpec;
+  try {
+    tradingScheduleCommand(1, spec);
+  } catch (err) {
+    throw new ConfigError(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return spec;
 }
 
 function accounts(v: Json): AccountConfig[] {

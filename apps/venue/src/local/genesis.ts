@@ -1,4 +1,10 @@
-import { CommandType, encodeCommand, instrumentCommand, StpMode } from '@venue/matching';
+import {
+  CommandType,
+  encodeCommand,
+  instrumentCommand,
+  StpMode,
+  tradingScheduleCommand,
+} from '@venue/matching';
 import type { VenueConfig } from '../config/config.js';
 
 /**
@@ -9,6 +15,11 @@ import type { VenueConfig } from '../config/config.js';
 export function genesisPayloads(config: VenueConfig): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const i of config.instruments) out.push(encodeCommand(instrumentCommand(i)));
+  // Schedules (issue 13) after the instruments; re-sent on every start, which is harmless: the
+  // same schedule again moves nothing (the instrument is already in the phase it gives).
+  for (const i of config.instruments) {
+    if (i.trading !== undefined) out.push(encodeCommand(tradingScheduleCommand(i.instrumentId, i.trading)));
+  }
   for (const a of config.accounts) {
     out.push(
       encodeCommand({

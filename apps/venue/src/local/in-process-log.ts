@@ -1,6 +1,13 @@
-import { type Entry, type EntryType, ServiceHost } from '@venue/consensus';
+import {
+  decodeServiceControlResponse,
+  type Entry,
+  type EntryType,
+  encodeActivateServiceVersion,
+  SERVICE_CONTROL_INDEX,
+  ServiceHost,
+} from '@venue/consensus';
 import type { CommandChannel } from '../bridge/order-entry.js';
-import { venueHostConfig } from '../upgrade/upgrade-command.js';
+import { ADMIN_PRINCIPAL, venueHostConfig } from '../upgrade/upgrade-command.js';
 import { createVenueServices, type VenueServices } from './services.js';
 
 const QUEUE_MAX = 10_000;
@@ -75,7 +82,34 @@ export class InProcessLog {
     return this.lastTimestampMs;
   }
 
-  private entry(type: EntryType, sessionId: number, requestSeq: number, payload: Uint8Array): Entry {
+  /**
+   * Activates `version` of the services (a control entry, as `venue upgrade activate` appends on a
+   * cluster), in a session of its own. Returns whether the host accepted it.
+   */
+  activateServiceVersion(version: number): boolean {
+    const opened = this.applyNow('session-open', 0, 0, new TextEncoder().encode(ADMIN_PRINCIPAL)).find(
+      (e) => e.kind === 'session-opened',
+    );
+    if (opened === undefined) return false;
+    const out = this.applyNow(
+      'session-message',
+      opened.sessionId,
+      1,
+      encodeActivateServiceVersion(version),
+      SERVICE_CONTROL_INDEX,
+    );
+    const reply = out.find((e) => e.kind === 'response');
+    this.applyNow('session-close', opened.sessionId, 0, new Uint8Array(0));
+    return reply !== undefined && decodeServiceControlResponse(reply.payload).accepted;
+  }
+
+  private entry(
+    type: EntryType,
+    sessionId: number,
+    requestSeq: number,
+    payload: Uint8Array,
+    serviceIndex = 0,
+  ): Entry {
     this.index += 1;
     return {
       term: 1,
@@ -85,14 +119,20 @@ export class InProcessLog {
       sessionId,
       requestSeq,
       correlationId: 0,
-      serviceIndex: 0,
+      serviceIndex,
       payload,
     };
   }
 
-  private applyNow(type: EntryType, sessionId: number, requestSeq: number, payload: Uint8Array) {
+  private applyNow(
+    type: EntryType,
+    sessionId: number,
+    requestSeq: number,
+    payload: Uint8Array,
+    serviceIndex = 0,
+  ) {
     this.flush();
-    return this.host.apply(this.entry(type, sessionId, requestSeq, payload));
+    return this.host.apply(this.entry(type, sessionId, requestSeq, payload, serviceIndex));
   }
 
   private enqueue(type: EntryType, sessionId: number, requestSeq: number, payload: Uint8Array): void {

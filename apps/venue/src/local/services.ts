@@ -15,7 +15,8 @@ import {
  */
 export class TeedMatchingService extends MatchingService {
   constructor(private readonly tee: EventSink) {
-    super({ genesis: false });
+    // Commands added in service version 2 exist only once the log activated it (rolling upgrades).
+    super({ genesis: false, newCommandsFromVersion: 2 });
   }
   override onExecution(e: ExecutionEvent): void {
     super.onExecution(e);
@@ -51,7 +52,14 @@ export function createVenueServices(
   makeMatching: (tee: EventSink) => MatchingService = (tee) => new TeedMatchingService(tee),
 ): VenueServices {
   let matching: MatchingService | undefined;
-  const marketdata = new MarketDataService({ books: { book: (id) => matching?.engine.book(id) } });
+  const marketdata = new MarketDataService({
+    books: {
+      book: (id) => matching?.engine.book(id),
+      // Trading phase and indicative uncross for the md `status` channel (issue 13).
+      auction: (id) => matching?.engine.auctionInfo(id),
+      nextDeadlineMs: () => matching?.engine.nextDeadlineMs() ?? 0,
+    },
+  });
   matching = makeMatching(marketdata.sink);
   return { matching, marketdata, list: [matching, marketdata] };
 }

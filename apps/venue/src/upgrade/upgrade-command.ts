@@ -16,8 +16,12 @@ import {
 import { ClusterClient, clusterStatus } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
 
-/** The highest service version this build of the venue's services runs. */
-export const VENUE_SERVICE_VERSION_MAX = 1;
+/**
+ * The highest service version this build of the venue's services runs. Version 2 added the trading
+ * schedules (auctions, phases) and the account orders query: below it, matching answers those
+ * commands as a build without them did (see `newCommandsFromVersion`).
+ */
+export const VENUE_SERVICE_VERSION_MAX = 2;
 /**
  * Overrides VENUE_SERVICE_VERSION_MAX for a member: rehearsing an upgrade with one binary (a test or
  * a staging run "pretends" to be the newer build). Never set in production.

@@ -8,7 +8,7 @@ import type {
   OrderView,
   TradeEvent,
 } from '@venue/matching';
-import { AdminEventKind, ExecType, OrdStatus } from '@venue/matching';
+import { AdminEventKind, ExecType, OrdStatus, publishesIndicative } from '@venue/matching';
 import type {
   BarMessage,
   BboMessage,
@@ -19,10 +19,12 @@ import type {
   OrderActionCode,
   OrderMessage,
   OrderSnapshotMessage,
+  PhaseCode,
   SideCode,
   SnapshotLevel,
   SnapshotMessage,
   StatsMessage,
+  StatusMessage,
   TradeMessage,
 } from '../messages/messages.js';
 import { BAR_INTERVALS_MS, CHANNELS } from '../messages/messages.js';
@@ -42,6 +44,25 @@ export interface BookSource {
    * A resting order has visibleLots > 0; a pending stop has 0.
    */
   order?(orderId: number): OrderView | undefined;
+  /**
+   * Optional trading phase and indicative uncross of an instrument (matching's
+   * `engine.auctionInfo(id)`); without it the feed publishes no `status` channel.
+   */
+  auction?(instrumentId: number): AuctionView | undefined;
+  /**
+   * Optional: matching's next log-timer deadline (`engine.nextDeadlineMs()`, 0 = none). The
+   * service then follows matching's timers, so what they change (expiries, phase changes,
+   * auctions) is published at once instead of at the next entry.
+   */
+  nextDeadlineMs?(): number;
+}
+
+/** Phase and indicative uncross as matching reports them (`surplusLots` > 0: buy surplus). */
+export interface AuctionView {
+  readonly phase: number;
+  readonly priceTicks: number;
+  readonly volumeLots: number;
+  readonly surplusLots: number;
 }
 
 export interface FeedConfig {
@@ -72,6 +93,7 @@ const CH_TRADES = 3;
 const CH_BARS = 4;
 const CH_STATS = 5;
 const CH_L3 = 6;
+const CH_STATUS = 7;
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
 // Comparators allocated once (sorting runs for every entry).
 const DESCENDING = (a: number, b: number): number => b - a;
@@ -163,6 +185,8 @@ export class MarketDataFeed implements EventSink {
 
   onAdmin(a: AdminEvent): void {
     if (a.kind === AdminEventKind.InstrumentAdded) this.ensure(a.id);
+    else if (a.kind === AdminEventKind.TradingPhaseChanged)
+      this.touch(a.id, a.timestampMs).statusDirty = true;
   }
 
   /** True when matching emitted events that no endEntry has published yet. */
@@ -272,6 +296,11 @@ export class MarketDataFeed implements EventSink {
     if (bidsTouched) s.topBids = this.diffTop(s, 1, book, s.topBids);
     if (asksTouched) s.topAsks = this.diffTop(s, 2, book, s.topAsks);
     if (bidsTouched || asksTouched) this.diffBbo(s);
+    // Status last: a phase change, or during a call any book change (the indicative may move).
+    if (s.statusDirty || ((bidsTouched || asksTouched) && publishesIndicative(s.status.phase))) {
+      this.diffStatus(s);
+    }
+    s.statusDirty = false;
     s.touchedBids.length = 0;
     s.touchedAsks.length = 0;
   }
@@ -627,6 +656,42 @@ export class MarketDataFeed implements EventSink {
     this.emit(m);
   }
 
+  private diffStatus(s: InstrumentState): void {
+    const a = this.books.auction?.(s.id);
+    if (a === undefined) return;
+    if (!Number.isInteger(a.phase) || a.phase < 1 || a.phase > 7) {
+      throw new Error(`invariant: trading phase ${a.phase} out of range`);
+    }
+    const phase = a.phase as PhaseCode;
+    const show = publishesIndicative(phase) && a.volumeLots > 0;
+    const px = show ? a.priceTicks : null;
+    const vol = show ? a.volumeLots : 0;
+    const imb = show ? a.surplusLots : 0;
+    const old = s.status;
+    if (
+      old.phase === phase &&
+      old.indicativePriceTicks === px &&
+      old.indicativeVolumeLots === vol &&
+      old.imbalanceLots === imb
+    ) {
+      return;
+    }
+    const m: StatusMessage = {
+      type: 'status',
+      channel: 'status',
+      instrumentId: s.id,
+      seq: this.nextSeq(s, CH_STATUS),
+      logPosition: this.logPosition,
+      timestampMs: this.timestampMs,
+      phase,
+      indicativePriceTicks: px,
+      indicativeVolumeLots: vol,
+      imbalanceLots: imb,
+    };
+    s.status = m;
+    this.emit(m);
+  }
+
   // ------------------------------------------------------------------ reads (between entries)
 
   /** Instrument ids the feed knows, ascending. */
@@ -654,6 +719,7 @@ export class MarketDataFeed implements EventSink {
     if (s === undefined) return undefined;
     if (channel === 'l1') return s.bbo;
     if (channel === 'stats') return s.stats;
+    if (channel === 'status') return s.status;
     if (channel === 'l3') {
       if (!this.config.l3) return undefined;
       const orders = sortedOrders(s.l3).map((o) => ({

@@ -1,4 +1,4 @@
-import type { BboMessage, StatsMessage } from '../messages/messages.js';
+import type { BboMessage, StatsMessage, StatusMessage } from '../messages/messages.js';
 
 /** One price level as the feed last published it. */
 export interface ShadowLevel {
@@ -135,7 +135,7 @@ export class StatsState {
 /** Everything the feed keeps for one instrument (part of the replicated state). */
 export class InstrumentState {
   /** Last seq per channel, indexed as CHANNELS. */
-  readonly seqs: number[] = [0, 0, 0, 0, 0, 0, 0];
+  readonly seqs: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /** Full depth as last published (l2full), keyed by price. */
   readonly bids = new Map<number, ShadowLevel>();
   readonly asks = new Map<number, ShadowLevel>();
@@ -146,11 +146,15 @@ export class InstrumentState {
   readonly l3 = new Map<number, L3Order>();
   bbo: BboMessage;
   stats: StatsMessage;
+  /** Trading status as last published (seq 0: never; continuous is the default). */
+  status: StatusMessage;
   readonly statsState = new StatsState();
   readonly bars: BarState[];
 
   // Per-entry scratch (empty between entries).
   dirty = false;
+  /** The entry changed the trading phase: re-read the status at the entry's end. */
+  statusDirty = false;
   readonly touchedBids: number[] = [];
   readonly touchedAsks: number[] = [];
   /** (orderId, side, priceTicks) triples, one per execution event, in event order. */
@@ -191,6 +195,18 @@ export class InstrumentState {
       volumeLots: 0,
       notional: 0,
       tradeCount: 0,
+    };
+    this.status = {
+      type: 'status',
+      channel: 'status',
+      instrumentId: id,
+      seq: 0,
+      logPosition: 0,
+      timestampMs: 0,
+      phase: 3,
+      indicativePriceTicks: null,
+      indicativeVolumeLots: 0,
+      imbalanceLots: 0,
     };
   }
 }

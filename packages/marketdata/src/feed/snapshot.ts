@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ByteReader, ByteWriter } from '@venue/consensus';
-import type { BboMessage, StatsMessage } from '../messages/messages.js';
-import { BAR_INTERVALS_MS } from '../messages/messages.js';
+import type { BboMessage, PhaseCode, StatsMessage, StatusMessage } from '../messages/messages.js';
+import { BAR_INTERVALS_MS, CHANNELS } from '../messages/messages.js';
 import { type BookSource, type FeedConfig, MarketDataFeed, sortedLevels } from './feed.js';
 import { InstrumentState, type ShadowLevel, STATS_BUCKETS_MAX } from './instrument-state.js';
 
-const MAGIC = 0x4d444631; // "MDF1"
+/** "MDF1": before the status channel (7 seqs, no status); "MDF2": adds the status channel. */
+const MAGIC_V1 = 0x4d444631; // "MDF1"
+const MAGIC = 0x4d444632; // "MDF2"
+const CHANNELS_V1 = 7;
 
 function nullable(w: ByteWriter, v: number | null): void {
   if (v === null) w.u32(0);
@@ -38,7 +41,10 @@ function writeLevels(w: ByteWriter, levels: readonly ShadowLevel[]): void {
 export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
   const st = feed.stateForSnapshot();
   const w = new ByteWriter();
-  w.u32(MAGIC);
+  // Until a status message exists the old format is written (same bytes and hash as a build
+  // without the status channel, e.g. during a rolling upgrade).
+  const withStatus = st.list.some((s) => s.status.seq > 0 || s.statusDirty);
+  w.u32(withStatus ? MAGIC : MAGIC_V1);
   w.u32(feed.config.depthTop);
   w.u32(feed.config.l3 ? 1 : 0);
   w.u53(feed.logPosition);
@@ -68,7 +74,7 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
       w.u53(t.takerOrderId);
       w.u53(t.timestampMs);
     }
-    for (const seq of s.seqs) w.u53(seq);
+    for (let c = 0; c < (withStatus ? s.seqs.length : CHANNELS_V1); c++) w.u53(s.seqs[c]!);
     writeLevels(w, sortedLevels(s.bids, 1));
     writeLevels(w, sortedLevels(s.asks, 2));
     const b = s.bbo;
@@ -118,6 +124,17 @@ export function writeFeedSnapshot(feed: MarketDataFeed): Uint8Array {
       w.u53(k.notional);
       w.u32(k.tradeCount);
     }
+    if (!withStatus) continue;
+    const st2 = s.status;
+    w.u32(s.statusDirty ? 1 : 0);
+    w.u53(st2.seq);
+    w.u53(st2.logPosition);
+    w.u53(st2.timestampMs);
+    w.u32(st2.phase);
+    nullable(w, st2.indicativePriceTicks);
+    w.u53(st2.indicativeVolumeLots);
+    w.u32(st2.imbalanceLots < 0 ? 1 : 0);
+    w.u53(Math.abs(st2.imbalanceLots));
   }
   return w.finish();
 }
@@ -144,7 +161,9 @@ export function readFeedSnapshot(
   config: Partial<FeedConfig> = {},
 ): MarketDataFeed {
   const r = new ByteReader(bytes);
-  if (r.u32() !== MAGIC) throw new Error('not a market-data feed snapshot');
+  const magic = r.u32();
+  if (magic !== MAGIC && magic !== MAGIC_V1) throw new Error('not a market-data feed snapshot');
+  const channels = magic === MAGIC_V1 ? CHANNELS_V1 : CHANNELS.length;
   const depthTop = r.u32();
   const l3 = r.u32() === 1;
   const feed = new MarketDataFeed(books, { ...config, depthTop, l3 });
@@ -184,7 +203,7 @@ export function readFeedSnapshot(
         timestampMs: r.u53(),
       });
     }
-    for (let c = 0; c < s.seqs.length; c++) s.seqs[c] = r.u53();
+    for (let c = 0; c < channels; c++) s.seqs[c] = r.u53();
     s.topBids = readLevels(r, s.bids).slice(0, depthTop);
     s.topAsks = readLevels(r, s.asks).slice(0, depthTop);
     const bbo: BboMessage = {
@@ -264,10 +283,40 @@ export function readFeedSnapshot(
       tradeCount: ss.tradeCount,
     };
     s.stats = stats;
+    if (magic === MAGIC) readStatus(r, s);
     feed.restoreInstrument(s);
   }
   if (!r.done()) throw new Error('market-data snapshot: trailing bytes');
   return feed;
+}
+
+function readStatus(r: ByteReader, s: InstrumentState): void {
+  const dirty = r.u32();
+  if (dirty > 1) throw new Error('market-data snapshot corrupt: bad status flag');
+  s.statusDirty = dirty === 1;
+  const seq = r.u53();
+  const logPosition = r.u53();
+  const timestampMs = r.u53();
+  const phase = r.u32();
+  if (phase < 1 || phase > 7) throw new Error('market-data snapshot corrupt: bad trading phase');
+  const indicativePriceTicks = readNullable(r);
+  const indicativeVolumeLots = r.u53();
+  const negative = r.u32();
+  if (negative > 1) throw new Error('market-data snapshot corrupt: bad imbalance sign');
+  const abs = r.u53();
+  const m: StatusMessage = {
+    type: 'status',
+    channel: 'status',
+    instrumentId: s.id,
+    seq,
+    logPosition,
+    timestampMs,
+    phase: phase as PhaseCode,
+    indicativePriceTicks,
+    indicativeVolumeLots,
+    imbalanceLots: negative === 1 ? -abs : abs,
+  };
+  s.status = m;
 }
 
 /** sha256 (hex) of the canonical state: equal on replicas at equal log positions. */

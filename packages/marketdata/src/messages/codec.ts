@@ -12,6 +12,7 @@ import {
   SnapshotLevelsEncoder,
   StatsEncoder,
   TradeEncoder,
+  TradingStatusEncoder,
 } from '../generated/marketdata/index.js';
 import type {
   ChannelName,
@@ -19,11 +20,13 @@ import type {
   LevelAction,
   OrderActionCode,
   OrderSnapshotMessage,
+  PhaseCode,
   SideCode,
   SnapshotLevel,
   SnapshotMessage,
   SnapshotOrder,
 } from './messages.js';
+import { PHASE_NAMES } from './messages.js';
 
 /** Most levels one SBE snapshot can carry (the group count is a uint16; 65535 is its null). */
 export const SNAPSHOT_LEVELS_MAX = 65_534;
@@ -36,6 +39,7 @@ const CHANNEL_CODE: Readonly<Record<ChannelName, Channel>> = {
   bars: Channel.Bars,
   stats: Channel.Stats,
   l3: Channel.L3,
+  status: Channel.Status,
 };
 const CHANNEL_BY_CODE: readonly (ChannelName | undefined)[] = [
   undefined,
@@ -46,6 +50,7 @@ const CHANNEL_BY_CODE: readonly (ChannelName | undefined)[] = [
   'bars',
   'stats',
   'l3',
+  'status',
 ];
 
 // Encoders are flyweights: one each, reused (encoding is synchronous).
@@ -57,6 +62,7 @@ const statsEnc = new StatsEncoder();
 const snapEnc = new SnapshotEncoder();
 const orderEnc = new OrderUpdateEncoder();
 const orderSnapEnc = new OrderSnapshotEncoder();
+const statusEnc = new TradingStatusEncoder();
 const dispatcher = new MessageDispatcher();
 const SCRATCH = new Uint8Array(64 * 1024);
 
@@ -75,6 +81,8 @@ export function sbeLength(m: FeedMessage): number {
       return MESSAGE_HEADER_LENGTH + StatsEncoder.BLOCK_LENGTH;
     case 'order':
       return MESSAGE_HEADER_LENGTH + OrderUpdateEncoder.BLOCK_LENGTH;
+    case 'status':
+      return MESSAGE_HEADER_LENGTH + TradingStatusEncoder.BLOCK_LENGTH;
     case 'orders':
       return (
         MESSAGE_HEADER_LENGTH +
@@ -193,6 +201,18 @@ export function encodeSbe(m: FeedMessage): Uint8Array {
         .side(m.side)
         .action(m.action);
       break;
+    case 'status':
+      statusEnc
+        .wrapAndApplyHeader(buf, 0)
+        .seqAsNumber(m.seq)
+        .logPositionAsNumber(m.logPosition)
+        .timestampMsAsNumber(m.timestampMs)
+        .indicativePriceTicksAsNumber(m.indicativePriceTicks)
+        .indicativeVolumeLotsAsNumber(m.indicativeVolumeLots)
+        .imbalanceLotsAsNumber(m.imbalanceLots)
+        .instrumentId(m.instrumentId)
+        .phase(m.phase);
+      break;
     case 'orders': {
       const g = orderSnapEnc
         .wrapAndApplyHeader(buf, 0)
@@ -230,6 +250,11 @@ export function encodeSbe(m: FeedMessage): Uint8Array {
     }
   }
   return buf.slice(0, length);
+}
+
+function phaseCode(raw: number): PhaseCode {
+  if (!Number.isInteger(raw) || raw < 1 || raw > 7) throw new Error(`bad trading phase ${raw}`);
+  return raw as PhaseCode;
 }
 
 function side(raw: number): SideCode {
@@ -370,6 +395,19 @@ export function decodeSbe(bytes: Uint8Array): FeedMessage {
         notional: d.notionalAsNumber(),
         tradeCount: d.tradeCount(),
       };
+    case 'TradingStatus':
+      return {
+        type: 'status',
+        channel: 'status',
+        instrumentId: d.instrumentId(),
+        seq: d.seqAsNumber(),
+        logPosition: d.logPositionAsNumber(),
+        timestampMs: d.timestampMsAsNumber(),
+        phase: phaseCode(d.phaseRaw()),
+        indicativePriceTicks: d.indicativePriceTicksAsNumber(),
+        indicativeVolumeLots: d.indicativeVolumeLotsAsNumber(),
+        imbalanceLots: d.imbalanceLotsAsNumber(),
+      };
     case 'Snapshot': {
       const levels: SnapshotLevel[] = [];
       const head = {
@@ -411,6 +449,8 @@ export function encodeJson(m: FeedMessage): string {
       return JSON.stringify({ ...m, side: SIDE_TEXT[m.side], action: ORDER_ACTION_TEXT[m.action] });
     case 'orders':
       return JSON.stringify({ ...m, orders: m.orders.map((o) => ({ ...o, side: SIDE_TEXT[o.side] })) });
+    case 'status':
+      return JSON.stringify({ ...m, phase: PHASE_NAMES[m.phase] });
     case 'snapshot':
       return JSON.stringify({
         ...m,
@@ -459,6 +499,11 @@ export function decodeJson(text: string): FeedMessage {
         side: sideFromText(l.side),
       }));
       return { ...(o as unknown as SnapshotMessage), levels };
+    }
+    case 'status': {
+      const phase = PHASE_NAMES.indexOf(o.phase as (typeof PHASE_NAMES)[number]);
+      if (phase < 1) throw new Error(`bad trading phase ${String(o.phase)}`);
+      return { ...(o as unknown as FeedMessage), phase: phase as PhaseCode } as FeedMessage;
     }
     case 'bbo':
     case 'bar':

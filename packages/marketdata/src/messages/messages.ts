@@ -4,10 +4,19 @@
  * 1 = buy (bid), 2 = sell (ask); level actions 0 = new, 1 = change, 2 = delete (as the SBE schema).
  */
 
-export type ChannelName = 'l1' | 'l2' | 'l2full' | 'trades' | 'bars' | 'stats' | 'l3';
+export type ChannelName = 'l1' | 'l2' | 'l2full' | 'trades' | 'bars' | 'stats' | 'l3' | 'status';
 
 /** Every channel, in the fixed order used for hashing and snapshots. */
-export const CHANNELS: readonly ChannelName[] = ['l1', 'l2', 'l2full', 'trades', 'bars', 'stats', 'l3'];
+export const CHANNELS: readonly ChannelName[] = [
+  'l1',
+  'l2',
+  'l2full',
+  'trades',
+  'bars',
+  'stats',
+  'l3',
+  'status',
+];
 
 export function isChannelName(v: unknown): v is ChannelName {
   return typeof v === 'string' && (CHANNELS as readonly string[]).includes(v);
@@ -15,7 +24,7 @@ export function isChannelName(v: unknown): v is ChannelName {
 
 /** Channels whose every message is the full state (their snapshot is the latest message). */
 export function isFullStateChannel(c: ChannelName): boolean {
-  return c === 'l1' || c === 'stats';
+  return c === 'l1' || c === 'stats' || c === 'status';
 }
 
 export type SideCode = 1 | 2;
@@ -96,6 +105,36 @@ export interface StatsMessage extends Stamp {
   readonly tradeCount: number;
 }
 
+/** Trading phase codes (matching's `TradingPhase`) and their JSON names. */
+export type PhaseCode = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+export const PHASE_NAMES = [
+  '',
+  'pre-open',
+  'opening-auction',
+  'continuous',
+  'closing-auction',
+  'closed',
+  'volatility-auction',
+  'halted',
+] as const;
+
+/**
+ * Trading status (full state): the phase and, during an auction call (opening, closing,
+ * volatility), the indicative uncross: the price an uncross would trade at now, its quantity and
+ * the surplus left at that price. Published on every phase change and, during a call, whenever
+ * an entry changed the book and with it the indicative values.
+ */
+export interface StatusMessage extends Stamp {
+  readonly type: 'status';
+  readonly channel: 'status';
+  readonly phase: PhaseCode;
+  /** null outside a call, or when the book does not cross. */
+  readonly indicativePriceTicks: number | null;
+  readonly indicativeVolumeLots: number;
+  /** Surplus at the indicative price: > 0 buy surplus, < 0 sell surplus, 0 balanced or none. */
+  readonly imbalanceLots: number;
+}
+
 export interface SnapshotLevel {
   readonly side: SideCode;
   readonly priceTicks: number;
@@ -152,7 +191,8 @@ export type FeedMessage =
   | TradeMessage
   | BarMessage
   | StatsMessage
-  | SnapshotMessage;
+  | SnapshotMessage
+  | StatusMessage;
 
 /** Bars the feed publishes: 1 s and 1 min. */
 export const BAR_INTERVALS_MS: readonly number[] = [1_000, 60_000];

@@ -15,6 +15,12 @@ import { FeedRing } from '../ring/ring.js';
 
 /** Timer correlation id the service uses to close bars in a quiet market. */
 export const BAR_TIMER_ID = 1;
+/**
+ * Follows matching's own log timer (Day/GTD expiry, trading phase boundaries, volatility auction
+ * ends; `BookSource.nextDeadlineMs`). Timers fire in (deadline, service index) order, so this one
+ * fires right after matching's (matching is the first service) and publishes what it changed.
+ */
+export const FOLLOW_TIMER_ID = 2;
 
 export interface MarketDataServiceOptions {
   /** The matching engine (its `book(id)` gives the BookView read at each log position). */
@@ -50,6 +56,7 @@ export class MarketDataService implements ClusteredService {
   private feedImpl: MarketDataFeed;
   private ctx: ServiceContext | undefined;
   private barTimerMs = 0;
+  private followTimerMs = 0;
   private readonly listeners: FeedListener[] = [];
   /** Errors thrown by listeners (counted, never propagated into the log apply). */
   listenerErrors = 0;
@@ -129,6 +136,7 @@ export class MarketDataService implements ClusteredService {
   onStart(ctx: ServiceContext, snapshot: Uint8Array | undefined): void {
     this.ctx = ctx;
     this.barTimerMs = 0;
+    this.followTimerMs = 0;
     this.feedImpl = this.newFeed(snapshot !== undefined && snapshot.length > 0 ? snapshot : undefined);
   }
 
@@ -147,6 +155,11 @@ export class MarketDataService implements ClusteredService {
       this.ctx.scheduleTimer(BAR_TIMER_ID, deadline);
       this.barTimerMs = deadline;
     }
+    const follow = this.options.books.nextDeadlineMs?.() ?? 0;
+    if (follow !== 0 && follow !== this.followTimerMs && this.ctx !== undefined) {
+      this.ctx.scheduleTimer(FOLLOW_TIMER_ID, follow);
+      this.followTimerMs = follow;
+    }
   }
 
   onSessionOpen(_session: ClientSession, timestampMs: number): void {
@@ -164,6 +177,7 @@ export class MarketDataService implements ClusteredService {
 
   onTimerEvent(correlationId: number, timestampMs: number): void {
     if (correlationId === BAR_TIMER_ID) this.barTimerMs = 0;
+    if (correlationId === FOLLOW_TIMER_ID) this.followTimerMs = 0;
     this.end(this.feedImpl.logPosition, timestampMs);
   }
 

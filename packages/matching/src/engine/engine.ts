@@ -1,4 +1,5 @@
 import { Account, type AccountView } from '../accounts/account.js';
+import { findUncross, type UncrossResult } from '../auction/uncross.js';
 import { BookView, OrderBook } from '../book/book.js';
 import type { Level } from '../book/level.js';
 import { LevelPool } from '../book/level.js';
@@ -16,6 +17,14 @@ import {
 } from '../events/events.js';
 import { bandHigh, bandLow, Instrument, type InstrumentView } from '../instruments/instrument.js';
 import { ExpiryQueue } from '../orders/expiry.js';
+import { TradingController } from '../phases/controller.js';
+import {
+  NO_DEADLINE_MS,
+  nextCloseAfter,
+  TradingPhase,
+  VOL_AUCTION_MS_MAX,
+  validSchedule,
+} from '../phases/phases.js';
 import {
   type AddAccountCommand,
   type AddInstrumentCommand,
@@ -34,6 +43,7 @@ import {
   type SetCancelOnDisconnectCommand,
   type SetInstrumentStatusCommand,
   type SetRiskLimitsCommand,
+  type SetTradingScheduleCommand,
   SYMBOL_LENGTH_MAX,
 } from '../types/commands.js';
 import {
@@ -109,6 +119,8 @@ export class MatchingEngine {
   readonly codSessions = new Set<number>();
   /** @internal */
   readonly expiry = new ExpiryQueue();
+  /** @internal Trading phases, schedules and volatility auctions (src/phases/). */
+  readonly trading: TradingController;
   readonly config: Readonly<EngineConfig>;
 
   private sink: EventSink;
@@ -128,6 +140,7 @@ export class MatchingEngine {
     this.config = { ...DEFAULT_ENGINE_CONFIG, ...config };
     this.orderPool = new OrderPool(this.config.poolFreeMax);
     this.levelPool = new LevelPool(this.config.poolFreeMax);
+    this.trading = new TradingController(this);
   }
 
   setSink(sink: EventSink): void {
@@ -139,6 +152,8 @@ export class MatchingEngine {
   apply(cmd: Command): void {
     const ts = cmd.timestampMs;
     if (Number.isSafeInteger(ts) && ts > this.nowMs) this.nowMs = ts;
+    // Phase transitions first (an opening/closing uncross), then Day/GTD expiries.
+    if (this.trading.deadlineMs <= this.nowMs) this.trading.advance();
     if (this.expiry.size > 0) this.expireDue();
     switch (cmd.type) {
       case CommandType.NewOrder:
@@ -176,20 +191,32 @@ export class MatchingEngine {
         return;
       case CommandType.Tick:
         return;
+      case CommandType.SetTradingSchedule:
+        this.setTradingSchedule(cmd);
+        return;
       default:
         this.rejectAdmin(Reason.InvalidCommand, 0);
     }
   }
 
-  /** Earliest pending Day/GTD deadline (log ms), or 0 if none: the service schedules a timer for it. */
+  /**
+   * Earliest pending deadline (log ms): Day/GTD expiry, phase boundary or end of a volatility
+   * auction; 0 if none. The service schedules its log timer for it.
+   */
   nextDeadlineMs(): number {
     const q = this.expiry;
+    let d = 0;
     while (q.size > 0) {
       const o = this.orders.get(q.peekId());
-      if (o !== undefined && o.expireAtMs === q.peekDeadline()) return q.peekDeadline();
+      if (o !== undefined && o.expireAtMs === q.peekDeadline()) {
+        d = q.peekDeadline();
+        break;
+      }
       q.pop();
     }
-    return 0;
+    const p = this.trading.deadlineMs;
+    if (p !== NO_DEADLINE_MS && (d === 0 || p < d)) d = p;
+    return d;
   }
 
   /** First session end strictly after `tsMs`. */
@@ -466,7 +493,20 @@ export class MatchingEngine {
     const isMarketLike = t === OrderType.Market || t === OrderType.Stop;
     if (isMarketLike && (tif === TimeInForce.GTC || tif === TimeInForce.GTD))
       return Reason.InvalidTimeInForce;
-    if (inst.status !== InstrumentStatus.Open) return Reason.InstrumentHalted;
+    const phase = inst.trading.phase;
+    if (phase !== TradingPhase.Continuous) {
+      if (phase === TradingPhase.Halted) return Reason.InstrumentHalted;
+      if (phase === TradingPhase.Closed) return Reason.InstrumentClosed;
+      // A call: only orders that can rest take part in the uncross.
+      if (
+        t === OrderType.Market ||
+        tif === TimeInForce.IOC ||
+        tif === TimeInForce.FOK ||
+        cmd.postOnly === true
+      ) {
+        return Reason.NotAllowedInPhase;
+      }
+    }
     const qty = cmd.qtyLots;
     if (!isPosInt(qty)) return Reason.InvalidQuantity;
     if (qty < inst.minQtyLots) return Reason.QuantityBelowMin;
@@ -583,7 +623,7 @@ export class MatchingEngine {
       cmd.tif === TimeInForce.GTD
         ? cmd.expireAtMs
         : cmd.tif === TimeInForce.Day
-          ? this.sessionEndAfter(this.nowMs)
+          ? this.dayEndAfter(inst, this.nowMs)
           : 0;
     o.prioritySeq = ++this.prioritySeq;
     this.register(o);
@@ -683,19 +723,39 @@ export class MatchingEngine {
       limitPx = o.priceTicks;
     }
     o.state = OrderState.Working;
-    if (o.tif === TimeInForce.FOK && !this.fokFillable(o, limitPx)) {
-      this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.FokNotFillable);
+    const tr = inst.trading;
+    if (tr.phase !== TradingPhase.Continuous) {
+      // A call phase: no matching (validation let only restable orders in).
+      if (isMarket || o.tif === TimeInForce.IOC || o.tif === TimeInForce.FOK) {
+        this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.IocRemainder);
+      } else this.rest(o);
       return;
     }
-    if (!this.match(o, limitPx)) return;
+    // Volatility interruption: trades may print only within the band around the last price
+    // (fixed for the whole order); beyond it the instrument goes into a volatility auction.
+    let matchPx = limitPx;
+    if (tr.volBandBps > 0) {
+      const ref = this.referencePx(inst);
+      matchPx =
+        o.side === Side.Buy
+          ? Math.min(limitPx, bandHigh(ref, tr.volBandBps))
+          : Math.max(limitPx, bandLow(ref, tr.volBandBps));
+    }
+    if (o.tif === TimeInForce.FOK && !this.fokFillable(o, matchPx)) {
+      const interrupt = matchPx !== limitPx && this.fokFillable(o, limitPx);
+      this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.FokNotFillable);
+      if (interrupt) this.trading.startVolatilityAuction(inst);
+      return;
+    }
+    if (!this.match(o, matchPx)) return;
+    const interrupt = matchPx !== limitPx && o.leavesLots > 0 && this.wouldCross(inst.book, o.side, limitPx);
     if (o.leavesLots === 0) {
       this.release(o);
-      return;
-    }
-    if (isMarket) this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.MarketRemainder);
+    } else if (isMarket) this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.MarketRemainder);
     else if (o.tif === TimeInForce.IOC || o.tif === TimeInForce.FOK) {
       this.terminate(o, ExecType.Canceled, OrdStatus.Canceled, Reason.IocRemainder);
     } else this.rest(o);
+    if (interrupt) this.trading.startVolatilityAuction(inst);
   }
 
   /**
@@ -888,6 +948,8 @@ export class MatchingEngine {
     const stops = book.stops;
     if (stops.size === 0) return;
     for (;;) {
+      // Stops trigger only in continuous trading (a volatility auction may start on the way).
+      if (inst.trading.phase !== TradingPhase.Continuous) return;
       const last = book.lastTradePxTicks;
       if (last === 0) return;
       const s = stops.nextTriggered(last);
@@ -936,7 +998,9 @@ export class MatchingEngine {
   private validateReplace(cmd: ReplaceCommand, o: Order): Reason {
     const inst = o.instrument!;
     const acct = o.account!;
-    if (inst.status !== InstrumentStatus.Open) return Reason.InstrumentHalted;
+    const phase = inst.trading.phase;
+    if (phase === TradingPhase.Halted) return Reason.InstrumentHalted;
+    if (phase === TradingPhase.Closed) return Reason.InstrumentClosed;
     if (typeof cmd.clOrdId !== 'string' || cmd.clOrdId.length > CLORDID_LENGTH_MAX)
       return Reason.InvalidCommand;
     if (cmd.clOrdId !== '' && cmd.clOrdId !== o.clOrdId && acct.byClOrdId.has(cmd.clOrdId)) {
@@ -968,7 +1032,12 @@ export class MatchingEngine {
       const r = this.checkRisk(acct, inst, o.side, delta, px);
       if (r !== Reason.None && r !== Reason.RiskMaxOrderQty && r !== Reason.RiskMaxNotional) return r;
     }
-    if (o.postOnly && o.state === OrderState.Resting && price !== o.priceTicks) {
+    if (
+      o.postOnly &&
+      o.state === OrderState.Resting &&
+      price !== o.priceTicks &&
+      phase === TradingPhase.Continuous
+    ) {
       if (this.wouldCross(inst.book, o.side, price)) return Reason.PostOnlyWouldTake;
     }
     return Reason.None;
@@ -1175,6 +1244,7 @@ export class MatchingEngine {
       cmd.status,
       new OrderBook(id),
     );
+    if (cmd.status === InstrumentStatus.Halted) inst.trading.phase = TradingPhase.Halted;
     this.instruments.set(id, inst);
     this.instrumentList.push(inst);
     for (const a of this.accountList) a.ensureInstruments(this.instrumentList.length);
@@ -1191,8 +1261,10 @@ export class MatchingEngine {
       this.rejectAdmin(Reason.InvalidInstrumentDefinition, cmd.instrumentId);
       return;
     }
-    inst.status = cmd.status;
+    // Halt/resume are trading phase changes (the controller keeps `status` in step).
     this.emitAdmin(AdminEventKind.InstrumentStatusChanged, inst.id);
+    if (cmd.status === InstrumentStatus.Halted) this.trading.halt(inst);
+    else this.trading.resume(inst);
   }
 
   private validLimits(l: RiskLimits, stpMode: number): boolean {
@@ -1268,6 +1340,264 @@ export class MatchingEngine {
     this.emitAdmin(AdminEventKind.RiskLimitsChanged, a.id);
   }
 
+  // ---------------------------------------------------------------- trading phases and auctions
+
+  /** When a Day order entered at `tMs` expires: the instrument's close, else the session end. */
+  private dayEndAfter(inst: Instrument, tMs: number): number {
+    const s = inst.trading.schedule;
+    return s === null ? this.sessionEndAfter(tMs) : nextCloseAfter(s, tMs);
+  }
+
+  private setTradingSchedule(cmd: SetTradingScheduleCommand): void {
+    const inst = this.instruments.get(cmd.instrumentId);
+    if (inst === undefined) {
+      this.rejectAdmin(Reason.UnknownInstrument, cmd.instrumentId);
+      return;
+    }
+    const volOk =
+      isNonNegInt(cmd.volBandBps) &&
+      cmd.volBandBps <= 10_000 &&
+      isNonNegInt(cmd.volAuctionMs) &&
+      cmd.volAuctionMs <= VOL_AUCTION_MS_MAX &&
+      (cmd.volBandBps === 0 || cmd.volAuctionMs > 0);
+    if (!volOk || (cmd.schedule !== null && !validSchedule(cmd.schedule))) {
+      this.rejectAdmin(Reason.InvalidTradingSchedule, cmd.instrumentId);
+      return;
+    }
+    this.trading.setSchedule(inst, cmd.schedule, cmd.volBandBps, cmd.volAuctionMs);
+    this.emitAdmin(AdminEventKind.TradingScheduleSet, inst.id);
+  }
+
+  /** @internal The controller reports a phase change (consumers read `instrument(id).phase`). */
+  emitPhaseChanged(inst: Instrument): void {
+    this.emitAdmin(AdminEventKind.TradingPhaseChanged, inst.id);
+  }
+
+  /** @internal After an uncross into continuous trading: stops triggered by the auction price run. */
+  runStopsAfterPhase(inst: Instrument): void {
+    this.runStops(inst);
+  }
+
+  /**
+   * @internal Expires the instrument's orders whose deadline is <= `atMs` (Day orders at the
+   * close), in (deadline, order id) order like the expiry heap; their heap entries are then stale.
+   */
+  expireOrdersDue(inst: Instrument, atMs: number): void {
+    const due: Order[] = [];
+    const b = inst.book;
+    for (const side of [b.bids, b.asks]) {
+      for (const level of side.levels) {
+        for (let o = level.head; o !== null; o = o.next) {
+          if (o.expireAtMs > 0 && o.expireAtMs <= atMs) due.push(o);
+        }
+      }
+    }
+    for (const arr of [b.stops.buys, b.stops.sells]) {
+      for (const o of arr) if (o.expireAtMs > 0 && o.expireAtMs <= atMs) due.push(o);
+    }
+    due.sort((x, y) => x.expireAtMs - y.expireAtMs || x.id - y.id);
+    for (const o of due) {
+      const reason = o.tif === TimeInForce.Day ? Reason.DayExpired : Reason.GtdExpired;
+      this.terminate(o, ExecType.Expired, OrdStatus.Expired, reason);
+    }
+  }
+
+  // Scratch arrays for the uncross (grown on demand, never part of the state).
+  private auctionBidPx: number[] = [];
+  private auctionBidQty: number[] = [];
+  private auctionAskPx: number[] = [];
+  private auctionAskQty: number[] = [];
+
+  /** The uncross of the current book (iceberg reserve included; pending stops excluded), or null. */
+  private uncrossOf(inst: Instrument): UncrossResult | null {
+    const b = inst.book;
+    const bid = b.bids.best();
+    const ask = b.asks.best();
+    if (bid === undefined || ask === undefined || bid.priceTicks < ask.priceTicks) return null;
+    let nb = 0;
+    for (let i = b.bids.levels.length - 1; i >= 0; i--) {
+      const l = b.bids.levels[i]!;
+      if (l.priceTicks < ask.priceTicks) break;
+      this.auctionBidPx[nb] = l.priceTicks;
+      this.auctionBidQty[nb++] = l.totalLots;
+    }
+    let na = 0;
+    for (let i = b.asks.levels.length - 1; i >= 0; i--) {
+      const l = b.asks.levels[i]!;
+      if (l.priceTicks > bid.priceTicks) break;
+      this.auctionAskPx[na] = l.priceTicks;
+      this.auctionAskQty[na++] = l.totalLots;
+    }
+    return findUncross(
+      this.auctionBidPx,
+      this.auctionBidQty,
+      nb,
+      this.auctionAskPx,
+      this.auctionAskQty,
+      na,
+      this.referencePx(inst),
+    );
+  }
+
+  /**
+   * Indicative uncross of an instrument: its phase and, when the book crosses, the price, the
+   * executable volume and the surplus (D - S: > 0 buy surplus) an uncross would give right now.
+   * Market data publishes it during call phases. O(crossed levels).
+   */
+  auctionInfo(
+    instrumentId: number,
+  ): { phase: TradingPhase; priceTicks: number; volumeLots: number; surplusLots: number } | undefined {
+    const inst = this.instruments.get(instrumentId);
+    if (inst === undefined) return undefined;
+    const r = this.uncrossOf(inst);
+    return {
+      phase: inst.trading.phase,
+      priceTicks: r === null ? 0 : r.priceTicks,
+      volumeLots: r === null ? 0 : r.volumeLots,
+      surplusLots: r === null ? 0 : r.surplusLots,
+    };
+  }
+
+  /**
+   * @internal Uncrosses a crossed book at the single auction price (src/auction/uncross.ts):
+   * buys priced >= P and sells priced <= P execute in price-time priority until the executable
+   * volume is done; every trade prints at P. An iceberg takes part with its whole quantity at its
+   * queue position. Of each pair the earlier order (time priority) is reported as the maker.
+   * Self-trade prevention does not apply in the uncross.
+   */
+  uncross(inst: Instrument): void {
+    const r = this.uncrossOf(inst);
+    if (r === null) return;
+    const px = r.priceTicks;
+    const buys: Order[] = [];
+    const sells: Order[] = [];
+    const b = inst.book;
+    let need = r.volumeLots;
+    for (let i = b.bids.levels.length - 1; i >= 0 && need > 0; i--) {
+      const l = b.bids.levels[i]!;
+      for (let o = l.head; o !== null && need > 0; o = o.next) {
+        buys.push(o);
+        need -= o.leavesLots;
+      }
+    }
+    need = r.volumeLots;
+    for (let i = b.asks.levels.length - 1; i >= 0 && need > 0; i--) {
+      const l = b.asks.levels[i]!;
+      for (let o = l.head; o !== null && need > 0; o = o.next) {
+        sells.push(o);
+        need -= o.leavesLots;
+      }
+    }
+    let left = r.volumeLots;
+    let bi = 0;
+    let si = 0;
+    while (left > 0) {
+      const buy = buys[bi];
+      const sell = sells[si];
+      if (buy === undefined || sell === undefined) throw new Error('invariant: uncross ran out of orders');
+      // At most the displayed slices: an iceberg fills slice by slice (each refresh is shown),
+      // as in continuous trading, so an execution never exceeds what market data displayed.
+      const q = Math.min(buy.visibleLots, sell.visibleLots, left);
+      const buyDone = q === buy.leavesLots;
+      const sellDone = q === sell.leavesLots;
+      this.auctionTrade(inst, buy, sell, q, px);
+      left -= q;
+      if (buyDone) bi++;
+      if (sellDone) si++;
+    }
+  }
+
+  /** Takes `qty` off a resting order in an uncross (displayed slice first, then the reserve). */
+  private fillResting(o: Order, qty: number, notional: number): void {
+    const level = o.level!;
+    o.leavesLots -= qty;
+    o.cumQtyLots += qty;
+    o.cumNotional += notional;
+    level.totalLots -= qty;
+    const vis = Math.max(0, Math.min(o.visibleLots - qty, o.leavesLots));
+    level.visibleLots += vis - o.visibleLots;
+    o.visibleLots = vis;
+  }
+
+  /** After the reports: drop a filled order, or show an iceberg's next slice at the back. */
+  private settleResting(o: Order, side: BookSide): void {
+    const level = o.level!;
+    const book = o.instrument!.book;
+    if (o.leavesLots === 0) {
+      level.unlink(o);
+      book.restingCount--;
+      if (level.orderCount === 0) this.dropLevel(side, level);
+      this.release(o);
+    } else if (o.visibleLots === 0) {
+      const show = Math.min(o.displayLots > 0 ? o.displayLots : o.leavesLots, o.leavesLots);
+      const total = level.totalLots;
+      const vis = level.visibleLots + show;
+      o.visibleLots = show;
+      o.prioritySeq = ++this.prioritySeq;
+      level.unlink(o);
+      level.pushBack(o);
+      level.totalLots = total;
+      level.visibleLots = vis;
+    }
+  }
+
+  private auctionTrade(inst: Instrument, buy: Order, sell: Order, qty: number, px: number): void {
+    const notional = px * qty;
+    this.fillResting(buy, qty, notional);
+    this.fillResting(sell, qty, notional);
+    const i = inst.index;
+    const buyer = buy.account!;
+    const seller = sell.account!;
+    buyer.positionLots[i]! += qty;
+    buyer.cash[i]! -= notional;
+    buyer.openBuyLots[i]! -= qty;
+    seller.positionLots[i]! -= qty;
+    seller.cash[i]! += notional;
+    seller.openSellLots[i]! -= qty;
+    if (!Number.isSafeInteger(buyer.cash[i]!) || !Number.isSafeInteger(seller.cash[i]!)) {
+      throw new Error('invariant: cash outside the exact integer range');
+    }
+    const makerIsBuy = buy.prioritySeq < sell.prioritySeq;
+    const maker = makerIsBuy ? buy : sell;
+    const taker = makerIsBuy ? sell : buy;
+    const book = inst.book;
+    const tradeId = ++this.tradeSeq;
+    book.lastTradePxTicks = px;
+    book.lastTradeQtyLots = qty;
+    book.lastTradeId = tradeId;
+    book.lastTradeAggressorSide = taker.side;
+    book.lastTradeTimestampMs = this.nowMs;
+    const t = this.tr;
+    t.tradeId = tradeId;
+    t.instrumentId = inst.id;
+    t.priceTicks = px;
+    t.qtyLots = qty;
+    t.aggressorSide = taker.side as Side;
+    t.makerOrderId = maker.id;
+    t.takerOrderId = taker.id;
+    t.makerAccountId = maker.account!.id;
+    t.takerAccountId = taker.account!.id;
+    t.makerSessionId = maker.sessionId;
+    t.takerSessionId = taker.sessionId;
+    t.timestampMs = this.nowMs;
+    this.sink.onTrade(t);
+    for (const o of [maker, taker]) {
+      const e = this.fillEvent(
+        o,
+        ExecType.Trade,
+        o.leavesLots === 0 ? OrdStatus.Filled : OrdStatus.PartiallyFilled,
+        Reason.None,
+      );
+      e.lastPxTicks = px;
+      e.lastQtyLots = qty;
+      e.tradeId = tradeId;
+      e.aggressor = o === taker;
+      this.sink.onExecution(e);
+    }
+    this.settleResting(buy, book.bids);
+    this.settleResting(sell, book.asks);
+  }
+
   // ---------------------------------------------------------------- snapshot support (@internal)
 
   /** @internal Used by restore: allocates an order from the pool. */
@@ -1305,6 +1635,7 @@ export class MatchingEngine {
       cmd.status,
       new OrderBook(cmd.instrumentId),
     );
+    if (cmd.status === InstrumentStatus.Halted) inst.trading.phase = TradingPhase.Halted;
     this.instruments.set(inst.id, inst);
     this.instrumentList.push(inst);
   }

@@ -77,6 +77,9 @@ export const AdminEventKind = {
   AccountAdded: 3,
   RiskLimitsChanged: 4,
   CancelOnDisconnectSet: 5,
+  /** An instrument's trading phase changed (id = instrument); read it from `engine.instrument(id).phase`. */
+  TradingPhaseChanged: 6,
+  TradingScheduleSet: 7,
 } as const;
 export type AdminEventKind = (typeof AdminEventKind)[keyof typeof AdminEventKind];
 

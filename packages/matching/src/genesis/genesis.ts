@@ -1,5 +1,10 @@
 import { decimalToUnits } from '../decimal/decimal.js';
-import type { AddAccountCommand, AddInstrumentCommand } from '../types/commands.js';
+import { type TradingSpec, tradingScheduleCommand } from '../phases/spec.js';
+import type {
+  AddAccountCommand,
+  AddInstrumentCommand,
+  SetTradingScheduleCommand,
+} from '../types/commands.js';
 import { CommandType } from '../types/commands.js';
 import { InstrumentStatus, StpMode } from '../types/enums.js';
 
@@ -15,6 +20,8 @@ export interface InstrumentSpec {
   refPrice: string;
   /** Band in percent of the reference price, e.g. '10' (integer basis points inside). */
   bandPercent: string;
+  /** Phases, schedule and volatility interruption; absent: continuous all day. */
+  trading?: TradingSpec;
 }
 
 export function instrumentCommand(spec: InstrumentSpec, timestampMs = 0): AddInstrumentCommand {
@@ -102,9 +109,15 @@ function demoLimits() {
 }
 
 /** The commands that define the genesis reference data, in log order. */
-export function genesisCommands(timestampMs = 0): Array<AddInstrumentCommand | AddAccountCommand> {
+export function genesisCommands(
+  timestampMs = 0,
+): Array<AddInstrumentCommand | SetTradingScheduleCommand | AddAccountCommand> {
   return [
     ...GENESIS_INSTRUMENTS.map((s) => instrumentCommand(s, timestampMs)),
+    // None of the demo instruments has a schedule (they trade continuously all day).
+    ...GENESIS_INSTRUMENTS.filter((s) => s.trading !== undefined).map((s) =>
+      tradingScheduleCommand(s.instrumentId, s.trading!, timestampMs),
+    ),
     ...GENESIS_ACCOUNTS.map((a) => ({ type: CommandType.AddAccount, timestampMs, ...a })),
   ];
 }

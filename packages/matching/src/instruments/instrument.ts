@@ -1,4 +1,5 @@
 import type { OrderBook } from '../book/book.js';
+import { type TradingPhase, TradingState } from '../phases/phases.js';
 import type { InstrumentStatus } from '../types/enums.js';
 
 /** Reference data for one tradable instrument (integer units inside; decimal strings for the edge). */
@@ -17,6 +18,13 @@ export class Instrument {
     public status: InstrumentStatus,
     readonly book: OrderBook,
   ) {}
+
+  /** Trading phase, schedule and volatility auction state (src/phases/). */
+  readonly trading = new TradingState();
+
+  get phase(): TradingPhase {
+    return this.trading.phase;
+  }
 }
 
 /** Read-only view of an instrument for other packages. */
@@ -30,6 +38,8 @@ export interface InstrumentView {
   readonly refPriceTicks: number;
   readonly bandBps: number;
   readonly status: InstrumentStatus;
+  /** Current trading phase (`TradingPhase`). */
+  readonly phase: TradingPhase;
 }
 
 export const BPS_PER_UNIT = 10_000;

@@ -38,6 +38,7 @@ const enc = {
   setStatus: new sbe.SetInstrumentStatusEncoder(),
   addAccount: new sbe.AddAccountEncoder(),
   setLimits: new sbe.SetRiskLimitsEncoder(),
+  schedule: new sbe.SetTradingScheduleEncoder(),
 };
 
 /**
@@ -155,6 +156,22 @@ export function encodeCommand(cmd: Command): Uint8Array {
         .stpMode(cmd.stpMode)
         .encodedLength();
       break;
+    case CommandType.SetTradingSchedule: {
+      const sc = cmd.schedule;
+      body = enc.schedule
+        .wrapAndApplyHeader(buf, 0)
+        .instrumentId(cmd.instrumentId)
+        .preOpenMs(sc?.preOpenMs ?? 0)
+        .openingAuctionMs(sc?.openingAuctionMs ?? 0)
+        .continuousMs(sc?.continuousMs ?? 0)
+        .closingAuctionMs(sc?.closingAuctionMs ?? 0)
+        .closeMs(sc?.closeMs ?? 0)
+        .volBandBps(cmd.volBandBps)
+        .volAuctionMs(cmd.volAuctionMs)
+        .scheduled(sc === null ? 0 : 1)
+        .encodedLength();
+      break;
+    }
     default:
       throw new RangeError(`command type ${cmd.type} is internal to the service and has no wire form`);
   }
@@ -292,6 +309,23 @@ export function decodeCommand(payload: Uint8Array, timestampMs: number, sessionI
           maxOrderNotional: m.maxOrderNotionalAsNumber(),
           maxOpenOrders: m.maxOpenOrders(),
           maxPositionLots: m.maxPositionLotsAsNumber(),
+        };
+      case 'SetTradingSchedule':
+        return {
+          type: CommandType.SetTradingSchedule,
+          timestampMs,
+          instrumentId: m.instrumentId(),
+          schedule: bool(m.scheduledRaw(), 'scheduled', templateId)
+            ? {
+                preOpenMs: m.preOpenMs(),
+                openingAuctionMs: m.openingAuctionMs(),
+                continuousMs: m.continuousMs(),
+                closingAuctionMs: m.closingAuctionMs(),
+                closeMs: m.closeMs(),
+              }
+            : null,
+          volBandBps: m.volBandBps(),
+          volAuctionMs: m.volAuctionMs(),
         };
       default:
         throw new CommandDecodeError(`template ${templateId} (${m.sbeName}) is not a command`, templateId);

@@ -37,9 +37,18 @@ export interface MatchingServiceOptions {
   /** Principals allowed to send admin commands; undefined = any principal (demo). */
   adminPrincipals?: readonly string[];
   engine?: Partial<EngineConfig>;
+  /**
+   * Service version (decided through the log, `ServiceContext.serviceVersion`) from which the
+   * commands this build added are known: SetTradingSchedule (trading phases) and AccountOrdersQuery.
+   * Below it they are answered exactly as a build without them answers them (an unknown template),
+   * so a cluster in the middle of a rolling upgrade stays in agreement. Default 1: always known.
+   */
+  newCommandsFromVersion?: number;
 }
 
 const EXPIRY_TIMER_ID = 1;
+/** Templates of the commands service version 2 introduced: AccountOrdersQuery (7), SetTradingSchedule (14). */
+const VERSION_2_TEMPLATES: ReadonlySet<number> = new Set([7, 14]);
 
 /**
  * The matching engine as a clustered service. Each log entry carries one SBE command (schema 2);
@@ -104,6 +113,21 @@ export class MatchingService implements ClusteredService, EventSink {
     payload: Uint8Array,
   ): void {
     this.current = session.id;
+    const template = payload.length >= 8 ? payload[2]! | (payload[3]! << 8) : 0;
+    const version = this.ctx?.serviceVersion?.() ?? 1;
+    if (VERSION_2_TEMPLATES.has(template) && version < (this.options.newCommandsFromVersion ?? 1)) {
+      // Byte for byte what a build without these commands replies (matching's decode of an unknown template).
+      appendReject(
+        this.out(session.id),
+        timestampMs,
+        Reason.InvalidCommand,
+        template,
+        0,
+        `not a matching command (schema ${payload[4]! | (payload[5]! << 8)}, template ${template})`,
+      );
+      this.finish();
+      return;
+    }
     const queried = decodeAccountOrdersQuery(payload);
     if (queried !== undefined) {
       // Read-only: it may show any account's orders, so it needs an admin principal.
@@ -205,7 +229,8 @@ export class MatchingService implements ClusteredService, EventSink {
       cmd.type === CommandType.AddInstrument ||
       cmd.type === CommandType.SetInstrumentStatus ||
       cmd.type === CommandType.AddAccount ||
-      cmd.type === CommandType.SetRiskLimits
+      cmd.type === CommandType.SetRiskLimits ||
+      cmd.type === CommandType.SetTradingSchedule
     );
   }
 

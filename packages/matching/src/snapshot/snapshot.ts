@@ -4,12 +4,19 @@ import { OrderState } from '../book/order.js';
 import { type EngineConfig, MatchingEngine } from '../engine/engine.js';
 import type { EventSink } from '../events/events.js';
 import type { Instrument } from '../instruments/instrument.js';
+import { NO_DEADLINE_MS, TradingPhase, type TradingState, validSchedule } from '../phases/phases.js';
 import { CommandType } from '../types/commands.js';
-import type { InstrumentStatus, StpMode } from '../types/enums.js';
+import { InstrumentStatus, type StpMode } from '../types/enums.js';
 import { ByteReader, ByteWriter, SnapshotError } from './bytes.js';
 
 const MAGIC = 0x564d5331; // 'VMS1'
-const VERSION = 1;
+/**
+ * 2: adds each instrument's trading phase state (version 1 snapshots load as continuous, no
+ * schedule). While no instrument uses phases (the default) version 1 is written: the bytes, and so
+ * the state hash, stay those of a build without phases (a rolling upgrade sees equal hashes).
+ */
+const VERSION = 2;
+const VERSION_NO_PHASES = 1;
 
 function writeOrder(w: ByteWriter, o: Order): void {
   w.num(o.id);
@@ -32,6 +39,64 @@ function writeOrder(w: ByteWriter, o: Order): void {
   w.num(o.prioritySeq);
 }
 
+/** The state a version 1 snapshot restores: no schedule, no band, continuous (or halted by status). */
+function tradingIsDefault(t: TradingState, status: number): boolean {
+  return (
+    t.schedule === null &&
+    t.volBandBps === 0 &&
+    t.volAuctionMs === 0 &&
+    t.volAuctionEndMs === NO_DEADLINE_MS &&
+    t.nextBoundaryMs === NO_DEADLINE_MS &&
+    t.scheduled === TradingPhase.Continuous &&
+    t.phase === (status === InstrumentStatus.Halted ? TradingPhase.Halted : TradingPhase.Continuous)
+  );
+}
+
+function writeTrading(w: ByteWriter, t: TradingState): void {
+  w.u8(t.phase);
+  w.u8(t.scheduled);
+  const s = t.schedule;
+  w.u8(s === null ? 0 : 1);
+  if (s !== null) {
+    w.num(s.preOpenMs);
+    w.num(s.openingAuctionMs);
+    w.num(s.continuousMs);
+    w.num(s.closingAuctionMs);
+    w.num(s.closeMs);
+  }
+  w.num(t.nextBoundaryMs);
+  w.num(t.volBandBps);
+  w.num(t.volAuctionMs);
+  w.num(t.volAuctionEndMs);
+}
+
+function phase(v: number): TradingPhase {
+  if (v < TradingPhase.PreOpen || v > TradingPhase.Halted) throw new SnapshotError(`bad trading phase ${v}`);
+  return v as TradingPhase;
+}
+
+function readTrading(r: ByteReader, t: TradingState): void {
+  t.phase = phase(r.u8());
+  t.scheduled = phase(r.u8());
+  const has = r.u8();
+  if (has > 1) throw new SnapshotError('bad schedule flag');
+  if (has === 1) {
+    const s = {
+      preOpenMs: r.num(),
+      openingAuctionMs: r.num(),
+      continuousMs: r.num(),
+      closingAuctionMs: r.num(),
+      closeMs: r.num(),
+    };
+    if (!validSchedule(s)) throw new SnapshotError('bad trading schedule');
+    t.schedule = s;
+  }
+  t.nextBoundaryMs = r.num();
+  t.volBandBps = r.num();
+  t.volAuctionMs = r.num();
+  t.volAuctionEndMs = r.num();
+}
+
 /**
  * Canonical binary image of the whole engine state: counters, instruments (definition order),
  * accounts (id order) with positions and cash, cancel-on-disconnect sessions (sorted), and every
@@ -40,8 +105,9 @@ function writeOrder(w: ByteWriter, o: Order): void {
  */
 export function writeSnapshot(engine: MatchingEngine): Uint8Array {
   const w = new ByteWriter();
+  const phases = engine.instrumentList.some((i) => !tradingIsDefault(i.trading, i.status));
   w.u32(MAGIC);
-  w.u32(VERSION);
+  w.u32(phases ? VERSION : VERSION_NO_PHASES);
   w.num(engine.config.sessionEndMsOfDay);
   w.num(engine.nowMs);
   w.num(engine.orderSeq);
@@ -65,6 +131,7 @@ export function writeSnapshot(engine: MatchingEngine): Uint8Array {
     w.num(b.lastTradeId);
     w.u8(b.lastTradeAggressorSide);
     w.num(b.lastTradeTimestampMs);
+    if (phases) writeTrading(w, inst.trading);
   }
   w.u32(engine.accountList.length);
   for (const a of engine.accountList) {
@@ -138,7 +205,8 @@ export function readSnapshot(
 ): MatchingEngine {
   const r = new ByteReader(bytes);
   if (r.u32() !== MAGIC) throw new SnapshotError('not a matching snapshot');
-  if (r.u32() !== VERSION) throw new SnapshotError('unsupported snapshot version');
+  const version = r.u32();
+  if (version !== 1 && version !== VERSION) throw new SnapshotError('unsupported snapshot version');
   const engine = new MatchingEngine(sink, { ...config, sessionEndMsOfDay: r.num() });
   engine.nowMs = r.num();
   engine.orderSeq = r.num();
@@ -166,6 +234,7 @@ export function readSnapshot(
     b.lastTradeId = r.num();
     b.lastTradeAggressorSide = r.u8();
     b.lastTradeTimestampMs = r.num();
+    if (version >= 2) readTrading(r, inst.trading);
   }
   const nAcct = r.u32();
   for (let k = 0; k < nAcct; k++) {
@@ -221,5 +290,6 @@ export function readSnapshot(
   const sorted = [...all].sort((x, y) => x.id - y.id);
   for (const o of sorted) engine.restoreOrder(o);
   for (const place of placements) place();
+  engine.trading.recompute();
   return engine;
 }

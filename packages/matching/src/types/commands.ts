@@ -1,3 +1,4 @@
+import type { TradingSchedule } from '../phases/phases.js';
 import type { InstrumentStatus, OrderType, Side, StpMode, TimeInForce } from './enums.js';
 
 /**
@@ -19,6 +20,7 @@ export const CommandType = {
   SessionClosed: 15,
   /** Advances log time only (from a timer): expires Day/GTD orders whose deadline passed. */
   Tick: 16,
+  SetTradingSchedule: 17,
 } as const;
 export type CommandType = (typeof CommandType)[keyof typeof CommandType];
 
@@ -150,6 +152,19 @@ export interface SessionClosedCommand {
   sessionId: number;
 }
 
+/** Admin: an instrument's phase schedule and volatility interruption (see src/phases/). */
+export interface SetTradingScheduleCommand {
+  type: typeof CommandType.SetTradingSchedule;
+  timestampMs: number;
+  instrumentId: number;
+  /** null: no schedule, continuous all day. */
+  schedule: TradingSchedule | null;
+  /** Volatility band around the last trade price in basis points; 0 = no interruption. */
+  volBandBps: number;
+  /** Volatility auction length (log ms), 1..VOL_AUCTION_MS_MAX when volBandBps > 0. */
+  volAuctionMs: number;
+}
+
 export interface TickCommand {
   type: typeof CommandType.Tick;
   timestampMs: number;
@@ -167,7 +182,8 @@ export type Command =
   | SetRiskLimitsCommand
   | SetCancelOnDisconnectCommand
   | SessionClosedCommand
-  | TickCommand;
+  | TickCommand
+  | SetTradingScheduleCommand;
 
 export const CLORDID_LENGTH_MAX = 32;
 export const SYMBOL_LENGTH_MAX = 16;

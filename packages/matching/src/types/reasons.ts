@@ -35,6 +35,11 @@ export const Reason = {
   InvalidRiskLimits: 28,
   /** Service level: the session's principal may not send admin commands. */
   NotAuthorized: 29,
+  /** The instrument's trading phase is Closed (outside its schedule). */
+  InstrumentClosed: 30,
+  /** Market, IOC, FOK and post-only orders are not accepted during an auction call. */
+  NotAllowedInPhase: 31,
+  InvalidTradingSchedule: 32,
   // Unsolicited cancels / expiries (40..)
   CanceledByUser: 40,
   IocRemainder: 41,
@@ -80,6 +85,9 @@ const TEXTS: Record<Reason, string> = {
   [Reason.CashLimit]: 'cash would exceed the exact integer range',
   [Reason.InvalidRiskLimits]: 'risk limits must be non-negative integers',
   [Reason.NotAuthorized]: 'not authorized for admin commands',
+  [Reason.InstrumentClosed]: 'instrument closed (outside its trading schedule)',
+  [Reason.NotAllowedInPhase]: 'market, IOC, FOK and post-only orders are not accepted during an auction call',
+  [Reason.InvalidTradingSchedule]: 'invalid trading schedule (times must be non-decreasing ms of day)',
   [Reason.CanceledByUser]: 'canceled by user',
   [Reason.IocRemainder]: 'IOC remainder canceled',
   [Reason.FokNotFillable]: 'FOK order could not be filled completely',

@@ -9,6 +9,7 @@ import type { SbeBuffer } from './runtime.js';
 import { SnapshotDecoder } from './Snapshot.js';
 import { StatsDecoder } from './Stats.js';
 import { TradeDecoder } from './Trade.js';
+import { TradingStatusDecoder } from './TradingStatus.js';
 import { MESSAGE_HEADER_LENGTH, MessageHeaderDecoder, SCHEMA_ID } from './types.js';
 
 export type { SbeBuffer } from './runtime.js';
@@ -19,11 +20,12 @@ export * from './Trade.js';
 export * from './Bar.js';
 export * from './Snapshot.js';
 export * from './Stats.js';
+export * from './TradingStatus.js';
 export * from './OrderUpdate.js';
 export * from './OrderSnapshot.js';
 
 /** Any decoder MessageDispatcher returns; switch on `sbeTemplateId` or `sbeName` to narrow. */
-export type AnyMessageDecoder = BookLevelUpdateDecoder | BestBidOfferDecoder | TradeDecoder | BarDecoder | SnapshotDecoder | StatsDecoder | OrderUpdateDecoder | OrderSnapshotDecoder;
+export type AnyMessageDecoder = BookLevelUpdateDecoder | BestBidOfferDecoder | TradeDecoder | BarDecoder | SnapshotDecoder | StatsDecoder | TradingStatusDecoder | OrderUpdateDecoder | OrderSnapshotDecoder;
 
 /** Decodes any message of this schema with one reusable decoder per message type. */
 export class MessageDispatcher {
@@ -34,6 +36,7 @@ export class MessageDispatcher {
   readonly bar = new BarDecoder();
   readonly snapshot = new SnapshotDecoder();
   readonly stats = new StatsDecoder();
+  readonly tradingStatus = new TradingStatusDecoder();
   readonly orderUpdate = new OrderUpdateDecoder();
   readonly orderSnapshot = new OrderSnapshotDecoder();
 
@@ -55,6 +58,8 @@ export class MessageDispatcher {
         return this.snapshot.wrap(buffer, body, header.blockLength(), header.version());
       case 6:
         return this.stats.wrap(buffer, body, header.blockLength(), header.version());
+      case 9:
+        return this.tradingStatus.wrap(buffer, body, header.blockLength(), header.version());
       case 7:
         return this.orderUpdate.wrap(buffer, body, header.blockLength(), header.version());
       case 8:

@@ -264,6 +264,7 @@ export const Channel = {
   Bars: 5,
   Stats: 6,
   L3: 7,
+  Status: 8,
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 /** The raw value when no value is set (the null value of uint8). */
@@ -278,6 +279,7 @@ export function isChannel(value: number): value is Channel {
     case 5:
     case 6:
     case 7:
+    case 8:
       return true;
     default:
       return false;
@@ -300,6 +302,56 @@ export function channelName(value: Channel): keyof typeof Channel {
       return 'Stats';
     case 7:
       return 'L3';
+    case 8:
+      return 'Status';
+  }
+}
+
+/** Matching's trading phase (FIX TradingSessionSubID 625 values; 7 = halted) */
+export const TradingPhase = {
+  PreOpen: 1,
+  OpeningAuction: 2,
+  Continuous: 3,
+  ClosingAuction: 4,
+  Closed: 5,
+  VolatilityAuction: 6,
+  Halted: 7,
+} as const;
+export type TradingPhase = (typeof TradingPhase)[keyof typeof TradingPhase];
+/** The raw value when no value is set (the null value of uint8). */
+export const TRADING_PHASE_NULL = 255;
+
+export function isTradingPhase(value: number): value is TradingPhase {
+  switch (value) {
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function tradingPhaseName(value: TradingPhase): keyof typeof TradingPhase {
+  switch (value) {
+    case 1:
+      return 'PreOpen';
+    case 2:
+      return 'OpeningAuction';
+    case 3:
+      return 'Continuous';
+    case 4:
+      return 'ClosingAuction';
+    case 5:
+      return 'Closed';
+    case 6:
+      return 'VolatilityAuction';
+    case 7:
+      return 'Halted';
   }
 }
 

@@ -89,7 +89,7 @@ export class AdminAckDecoder {
     return this._view.getUint32(this._offset + 8, true);
   }
 
-  /** 1 instrument added, 2 status changed, 3 account added, 4 limits changed, 5 cancel-on-disconnect set */
+  /** 1 instrument added, 2 status changed, 3 account added, 4 limits changed, 5 cancel-on-disconnect set, 6 trading phase changed (id = instrument), 7 trading schedule set */
   kind(): number {
     return this._view.getUint8(this._offset + 12);
   }
@@ -171,7 +171,7 @@ export class AdminAckEncoder {
     return this;
   }
 
-  /** 1 instrument added, 2 status changed, 3 account added, 4 limits changed, 5 cancel-on-disconnect set */
+  /** 1 instrument added, 2 status changed, 3 account added, 4 limits changed, 5 cancel-on-disconnect set, 6 trading phase changed (id = instrument), 7 trading schedule set */
   kind(value: number): this {
     this._view.setUint8(this._offset + 12, value);
     return this;

@@ -16,6 +16,7 @@ import type { SbeBuffer } from './runtime.js';
 import { SetCancelOnDisconnectDecoder } from './SetCancelOnDisconnect.js';
 import { SetInstrumentStatusDecoder } from './SetInstrumentStatus.js';
 import { SetRiskLimitsDecoder } from './SetRiskLimits.js';
+import { SetTradingScheduleDecoder } from './SetTradingSchedule.js';
 import { TradeDecoder } from './Trade.js';
 import { MESSAGE_HEADER_LENGTH, MessageHeaderDecoder, SCHEMA_ID } from './types.js';
 
@@ -32,6 +33,7 @@ export * from './AddInstrument.js';
 export * from './SetInstrumentStatus.js';
 export * from './AddAccount.js';
 export * from './SetRiskLimits.js';
+export * from './SetTradingSchedule.js';
 export * from './ExecutionReport.js';
 export * from './Trade.js';
 export * from './Reject.js';
@@ -39,7 +41,7 @@ export * from './MassCancelReport.js';
 export * from './AdminAck.js';
 
 /** Any decoder MessageDispatcher returns; switch on `sbeTemplateId` or `sbeName` to narrow. */
-export type AnyMessageDecoder = NewOrderDecoder | CancelOrderDecoder | ReplaceOrderDecoder | MassCancelDecoder | OrderStatusRequestDecoder | SetCancelOnDisconnectDecoder | AccountOrdersQueryDecoder | AddInstrumentDecoder | SetInstrumentStatusDecoder | AddAccountDecoder | SetRiskLimitsDecoder | ExecutionReportDecoder | TradeDecoder | RejectDecoder | MassCancelReportDecoder | AdminAckDecoder;
+export type AnyMessageDecoder = NewOrderDecoder | CancelOrderDecoder | ReplaceOrderDecoder | MassCancelDecoder | OrderStatusRequestDecoder | SetCancelOnDisconnectDecoder | AccountOrdersQueryDecoder | AddInstrumentDecoder | SetInstrumentStatusDecoder | AddAccountDecoder | SetRiskLimitsDecoder | SetTradingScheduleDecoder | ExecutionReportDecoder | TradeDecoder | RejectDecoder | MassCancelReportDecoder | AdminAckDecoder;
 
 /** Decodes any message of this schema with one reusable decoder per message type. */
 export class MessageDispatcher {
@@ -55,6 +57,7 @@ export class MessageDispatcher {
   readonly setInstrumentStatus = new SetInstrumentStatusDecoder();
   readonly addAccount = new AddAccountDecoder();
   readonly setRiskLimits = new SetRiskLimitsDecoder();
+  readonly setTradingSchedule = new SetTradingScheduleDecoder();
   readonly executionReport = new ExecutionReportDecoder();
   readonly trade = new TradeDecoder();
   readonly reject = new RejectDecoder();
@@ -89,6 +92,8 @@ export class MessageDispatcher {
         return this.addAccount.wrap(buffer, body, header.blockLength(), header.version());
       case 13:
         return this.setRiskLimits.wrap(buffer, body, header.blockLength(), header.version());
+      case 14:
+        return this.setTradingSchedule.wrap(buffer, body, header.blockLength(), header.version());
       case 20:
         return this.executionReport.wrap(buffer, body, header.blockLength(), header.version());
       case 21:
