@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/run.ts [--quick] [--out DIR] [SCENARIO ...]
  *
- * SCENARIO filters by name: log-fsync, log-none, etcd, e2e, failover, matching, codec, fanout, gateway;
+ * SCENARIO filters by name: log-fsync, log-none, etcd, e2e, failover, matching, snapshot-stall, codec, fanout, gateway;
  * `profile` (opt-in: only when named) runs the log members under --cpu-prof and lists the hot functions.
  * --quick runs every scenario briefly (CI: the harness must not rot; figures are not asserted).
  */
@@ -144,6 +144,13 @@ const SCENARIOS: Scenario[] = [
       : ['--commands', '2000000', '--compare-commands', '500000', '--resting', '500000', '--repeat', '3'],
     'Matching core vs nodejs-order-book (packages/matching/bench)',
     QUICK ? 60_000 : 600_000,
+  ),
+  pkgBench(
+    'matching',
+    'snapshot-stall.bench.ts',
+    QUICK ? ['--quick'] : [],
+    'Snapshot stall: synchronous vs incremental snapshot of 1M resting orders (packages/matching/bench)',
+    QUICK ? 120_000 : 900_000,
   ),
   pkgBench(
     'sbe-ts',

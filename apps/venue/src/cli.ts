@@ -87,13 +87,9 @@ export async function runCli(
   // `venue cluster <sub>` takes its options after the subcommand.
   const parsed = parseStartOptions(command === 'cluster' ? rest.slice(1) : rest);
   if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-  let config: VenueConfig;
-  try {
-    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-  } catch (e) {
-    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-    throw e;
-  }
+  const loaded = configOf(parsed);
+  if ('exitCode' in loaded) return loaded;
+  const config = loaded.config;
   if (command === 'gateway' || command === 'bots') {
     const { log } = commandLog(
       config,
@@ -193,8 +189,8 @@ export async function runCli(
         `  market data:   ${venue.httpUrl.replace(/^http/, 'ws')}/md`,
         config.demo
           ? `  demo logins:   ${config.accounts
-              .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin)
-              .map((a) => `${a.login}/${a.password}`)
+              .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin || a.role === 'dropcopy')
+              .map((a) => `${a.login}/${a.password}${a.role === 'dropcopy' ? ' (drop copy)' : ''}`)
               .join(' ')}`
           : '',
         config.cluster.mode === 'cluster'
@@ -327,13 +323,9 @@ async function runBackupOrRestore(
   if (b.error !== undefined) return { exitCode: 2, output: `${b.error}\n\n${USAGE}` };
   const parsed = parseStartOptions(b.rest);
   if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-  let config: VenueConfig;
-  try {
-    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-  } catch (e) {
-    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-    throw e;
-  }
+  const loaded = configOf(parsed);
+  if ('exitCode' in loaded) return loaded;
+  const config = loaded.config;
   if (command === 'restore') return runRestore(config, b.from);
   let running: Awaited<ReturnType<typeof startBackup>>;
   try {
@@ -375,16 +367,22 @@ async function runUpgrade(argv: readonly string[]): Promise<CliResult> {
   }
   const parsed = parseStartOptions(others);
   if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-  let config: VenueConfig;
-  try {
-    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-  } catch (e) {
-    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-    throw e;
-  }
+  const loaded = configOf(parsed);
+  if ('exitCode' in loaded) return loaded;
+  const config = loaded.config;
   try {
     return await runUpgradeCommand(config, sub, version);
   } catch (e) {
     return { exitCode: 1, output: `venue upgrade: ${(e as Error).message}\n` };
+  }
+}
+
+/** The configuration the parsed options name (file, environment, options), or the CLI error to print. */
+function configOf(parsed: ParsedOptions): { config: VenueConfig } | CliResult {
+  try {
+    return { config: loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides }) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+    throw e;
   }
 }

@@ -7,22 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
-import { freeMembers, freePort } from './helpers.js';
+import { freeMembers, freePort, zvzztLimitOrder as order } from './helpers.js';
 
 // The built CLI (the test command builds it with `tsc -b` before vitest), run as real processes.
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
 
 interface Proc {
   readonly child: ChildProcess;

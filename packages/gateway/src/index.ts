@@ -35,6 +35,23 @@ export type {
 } from './app/types.js';
 export { InMemoryOrderEntry } from './demo/in-memory-handler.js';
 export {
+  type DropCopyCursorStore,
+  FileDropCopyCursors,
+  MemoryDropCopyCursors,
+} from './dropcopy/cursors.js';
+export {
+  ALL_ACCOUNTS,
+  type DropCopyUser,
+  isDropCopy,
+  isEntitled,
+  readOnlyText,
+} from './dropcopy/entitlements.js';
+export {
+  COPY_MSG_INDICATOR_TAG,
+  DropCopyPublisher,
+  type DropCopyPublisherOptions,
+} from './dropcopy/publisher.js';
+export {
   BEGIN_STRING,
   checksumOf,
   type DecodeResult,

@@ -21,6 +21,7 @@ export function genesisPayloads(config: VenueConfig): Uint8Array[] {
     if (i.trading !== undefined) out.push(encodeCommand(tradingScheduleCommand(i.instrumentId, i.trading)));
   }
   for (const a of config.accounts) {
+    if (a.role === 'dropcopy') continue; // read-only login: no trading account
     out.push(
       encodeCommand({
         type: CommandType.AddAccount,

@@ -30,6 +30,9 @@ export interface DictMessage {
   readonly items: ReadonlyArray<DictItem>;
 }
 
+/** CopyMsgIndicator(797): Y on every ExecutionReport a drop-copy session receives. */
+export const COPY_MSG_INDICATOR = 797;
+
 const f = (tag: number, requirement?: Requirement): DictItem =>
   requirement === undefined ? { tag, required: false } : { tag, required: true, requirement };
 const g = (group: number, required: boolean, items: DictItem[]): DictItem => ({ group, required, items });
@@ -112,6 +115,7 @@ export const VENUE_MESSAGES: ReadonlyArray<DictMessage> = [
       f(Tag.AvgPx, R),
       f(Tag.TransactTime),
       f(Tag.Text),
+      f(COPY_MSG_INDICATOR), // Y on drop-copy sessions' copies
     ],
   },
   {

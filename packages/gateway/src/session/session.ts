@@ -1,3 +1,4 @@
+import { readOnlyText } from '../dropcopy/entitlements.js';
 import { BEGIN_STRING, decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimestamp } from '../fix/codec.js';
 import { fieldName, isFix44MsgType, validateMessage } from '../fix/dictionary.js';
 import type { FixField, FixMessage } from '../fix/message.js';
@@ -266,6 +267,16 @@ export class FixSession {
       this.sendReject(seq, msgType, SessionRejectReason.Other, undefined, 'Session closed by schedule');
       return;
     }
+    if (this.user?.dropCopy !== undefined) {
+      // Drop-copy sessions are read-only: every application message is refused (session messages pass).
+      this.sendBusinessReject(
+        seq,
+        msgType,
+        BusinessRejectReason.NotAuthorized,
+        readOnlyText(this.user, msgType),
+      );
+      return;
+    }
     if (!this.dir.app.supportedMsgTypes.has(msgType)) {
       this.sendBusinessReject(
         seq,
@@ -377,7 +388,18 @@ export class FixSession {
       { tag: Tag.HeartBtInt, value: String(hb) },
     ];
     if (reset) logon.push({ tag: Tag.ResetSeqNumFlag, value: 'Y' });
+    // NextExpectedMsgSeqNum(789): answered in kind, and what the peer missed is resent at once.
+    const nextExpected = msg.getInt(Tag.NextExpectedMsgSeqNum);
+    if (nextExpected !== undefined) {
+      logon.push({
+        tag: Tag.NextExpectedMsgSeqNum,
+        value: String(seq === expected ? expected + 1 : expected),
+      });
+    }
     this.sendAdmin(MsgType.Logon, logon);
+    if (nextExpected !== undefined && nextExpected >= 1 && nextExpected < store.nextSenderSeq - 1) {
+      this.resend(nextExpected, store.nextSenderSeq - 2); // up to the message before our Logon
+    }
     if (seq > expected) {
       this.resendUpToSeq = seq;
       this.sendResendRequest(expected);
@@ -462,9 +484,12 @@ export class FixSession {
 
   /** Answers a ResendRequest from the journal: app messages replayed, admin ones gap-filled. */
   private onResendRequest(msg: FixMessage): void {
+    this.resend(msg.getInt(Tag.BeginSeqNo) ?? 0, msg.getInt(Tag.EndSeqNo) ?? 0);
+  }
+
+  /** Replays [begin, endReq] (0 = up to the last sent) from the journal. */
+  private resend(begin: number, endReq: number): void {
     const store = this.store!;
-    const begin = msg.getInt(Tag.BeginSeqNo) ?? 0;
-    const endReq = msg.getInt(Tag.EndSeqNo) ?? 0;
     const lastSent = store.nextSenderSeq - 1;
     const end = endReq === 0 || endReq > lastSent ? lastSent : endReq;
     if (begin < 1 || begin > end) {
