@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   DEMO_INSTRUMENTS,
+  DropCopyPublisher,
   decodeFix,
   demoCredentials,
   encodeFix,
@@ -10,6 +11,7 @@ import {
   type FixSession,
   formatUtcTimestamp,
   InMemoryOrderEntry,
+  MemoryDropCopyCursors,
   MemorySessionStoreFactory,
   parseSchedule,
   type SessionConfig,
@@ -203,6 +205,35 @@ function emittedMessages(): string[] {
   b.session.logout('venue shutting down'); // venue-initiated Logout with Text
   const c = new WireClient(gateway, clock, 'CLIENT3');
   c.logon('wrong'); // refused Logon: unsequenced Logout
+  // Drop copy: a copy of CLIENT1's ExecutionReport with CopyMsgIndicator(797)=Y.
+  const copies = new DropCopyPublisher({
+    acceptor: gateway.acceptor,
+    catalog: gateway.app.catalog,
+    users: [{ username: 'DROPCOPY', entitledAccounts: ['CLIENT1'] }],
+    cursors: new MemoryDropCopyCursors(),
+  });
+  const dc = new WireClient(gateway, clock, 'DROPCOPY');
+  dc.logon();
+  copies.publish(1, {
+    kind: 'executionReport',
+    orderId: '1001',
+    execId: 'E1',
+    clOrdId: 'O1',
+    execType: 'trade',
+    ordStatus: 'partiallyFilled',
+    account: 'CLIENT1',
+    symbol: 'BTC-USD',
+    side: 'buy',
+    ordType: 'limit',
+    timeInForce: 'gtc',
+    orderQtyLots: 10,
+    priceTicks: 6_000_000,
+    lastQtyLots: 4,
+    lastPxTicks: 6_000_000,
+    cumQtyLots: 4,
+    leavesQtyLots: 6,
+    cumNotionalTickLots: 24_000_000,
+  });
   // Trading-session schedule: refused outside, logged out at the end.
   const s = makeGateway({ schedule: parseSchedule('s', { startTime: '08:00:00', endTime: '17:00:00' }) });
   s.clock.t = Date.UTC(2026, 0, 5, 7, 0);
@@ -213,7 +244,7 @@ function emittedMessages(): string[] {
   open.logon();
   s.clock.t = Date.UTC(2026, 0, 5, 17);
   s.gateway.acceptor.onTimer();
-  return [...a.wires, ...b.wires, ...c.wires, ...closed.wires, ...open.wires];
+  return [...a.wires, ...b.wires, ...c.wires, ...dc.wires, ...closed.wires, ...open.wires];
 }
 
 function validate(bin: string, wires: string[]): Promise<string[]> {
@@ -282,6 +313,7 @@ describe.skipIf(missing !== undefined)(
       expect(wires.some((w) => w.includes('\x0135=0\x01') && w.includes('\x01112=ping\x01'))).toBe(true);
       expect(wires.some((w) => w.includes('Session closed by schedule'))).toBe(true);
       expect(wires.some((w) => w.includes('Session is closed'))).toBe(true);
+      expect(wires.some((w) => w.includes('\x0135=8\x01') && w.includes('\x01797=Y\x01'))).toBe(true);
     });
 
     it('validates against the published dictionary and the standard FIX44.xml', async () => {
