@@ -1,5 +1,6 @@
 import { BACKUP_USAGE, runRestore, startBackup, takeBackupArgs } from './backup/backup-command.js';
 import { DemoBots } from './bots/bots.js';
+import { serveBotsMetrics } from './bots/bots-metrics.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
@@ -122,12 +123,19 @@ export async function runCli(
         ratePerSecond: parsed.rate ?? config.bots.ratePerSecond,
         log,
       });
+      let metrics: Awaited<ReturnType<typeof serveBotsMetrics>>;
       try {
         await bots.start();
+        metrics = await serveBotsMetrics(bots, config.host);
       } catch (e) {
+        bots.stop();
         return { exitCode: 1, output: `venue bots: ${(e as Error).message}\n` };
       }
-      stop = async () => bots.stop();
+      if (metrics.url !== undefined) log(`bots: metrics at ${metrics.url}`);
+      stop = async () => {
+        bots.stop();
+        await metrics.close();
+      };
     }
     if (io.waitForSignal === false) {
       await stop();

@@ -85,7 +85,12 @@ async function startFront(
       description: i.description,
     })),
     createHandler,
-    session: { throttleMsgsPerSec: config.fixThrottleMsgsPerSec, venueCompId: config.targetCompId },
+    session: {
+      throttleMsgsPerSec: config.fixThrottleMsgsPerSec,
+      venueCompId: config.targetCompId,
+      schedule: config.fixSchedule.default,
+      loginSchedules: config.fixSchedule.logins,
+    },
     log: (line) => log(`gateway: ${line}`),
   });
   gateway.start();

@@ -2,6 +2,7 @@ import { defaultRaftTuning } from '@venue/consensus';
 import { type TradingSpec, tradingScheduleCommand } from '@venue/matching';
 import { applyEnv, blameEnv } from './env.js';
 import { ConfigError, type Json, type JsonObject, readConfigFile } from './file.js';
+import { ALWAYS_OPEN_FIX_SCHEDULE, type FixScheduleConfig, parseFixSchedule } from './fix-schedule.js';
 
 export { ConfigError } from './file.js';
 
@@ -76,6 +77,8 @@ export interface VenueConfig {
   readonly accounts: readonly AccountConfig[];
   /** Operator secret for admin actions (kill/restart/snapshot/step-down); undefined = none set. */
   readonly adminToken: string | undefined;
+  /** FIX trading-session schedules in UTC (`fixSchedule`); the demo default is always open. */
+  readonly fixSchedule: FixScheduleConfig;
 }
 
 export const DEMO_INSTRUMENTS: readonly InstrumentConfig[] = [
@@ -181,6 +184,7 @@ export const DEFAULT_CONFIG: VenueConfig = {
   instruments: DEMO_INSTRUMENTS,
   accounts: DEMO_ACCOUNTS,
   adminToken: undefined,
+  fixSchedule: ALWAYS_OPEN_FIX_SCHEDULE,
 };
 
 /**
@@ -209,6 +213,7 @@ export function loadConfig(options: {
     'instruments',
     'accounts',
     'adminToken',
+    'fixSchedule',
   ]);
   for (const key of Object.keys(file)) {
     if (!known.has(key))
@@ -259,6 +264,7 @@ function validate(
       raw['instruments'] === undefined ? DEFAULT_CONFIG.instruments : instruments(raw['instruments']),
     accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
     adminToken: raw['adminToken'] === undefined ? undefined : adminToken(raw['adminToken']),
+    fixSchedule: fixSchedule(raw['fixSchedule']),
   };
   if (!demo) {
     for (const a of config.accounts) {
@@ -270,6 +276,14 @@ function validate(
     }
   }
   return config;
+}
+
+function fixSchedule(v: Json | undefined): FixScheduleConfig {
+  try {
+    return parseFixSchedule(v);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function str(key: string, v: Json): string {

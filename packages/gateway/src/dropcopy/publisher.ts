@@ -2,14 +2,15 @@ import type { InstrumentCatalog } from '../app/instruments.js';
 import { renderExecutionReport } from '../app/render.js';
 import type { ExecutionReportEvent } from '../app/types.js';
 import { decodeFix } from '../fix/codec.js';
+import { COPY_MSG_INDICATOR } from '../fix/definitions.js';
 import type { FixField } from '../fix/message.js';
 import { MsgType, Tag } from '../fix/tags.js';
 import type { SessionAcceptor } from '../session/acceptor.js';
 import type { DropCopyCursorStore } from './cursors.js';
 import { type DropCopyUser, isEntitled } from './entitlements.js';
 
-/** CopyMsgIndicator(797): set to Y on every drop-copy ExecutionReport. */
-export const COPY_MSG_INDICATOR_TAG = 797;
+/** CopyMsgIndicator(797): set to Y on every drop-copy ExecutionReport (from the FIX definitions). */
+export const COPY_MSG_INDICATOR_TAG = COPY_MSG_INDICATOR;
 
 export interface DropCopyPublisherOptions {
   readonly acceptor: SessionAcceptor;

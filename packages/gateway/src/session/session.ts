@@ -3,8 +3,10 @@ import { BEGIN_STRING, decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimesta
 import { fieldName, isFix44MsgType, validateMessage } from '../fix/dictionary.js';
 import type { FixField, FixMessage } from '../fix/message.js';
 import { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from '../fix/tags.js';
+import { storeIsFromEarlierPeriod } from '../schedule/period-store.js';
+import { closedText, isoUtc, nextOpenMs, periodAt } from '../schedule/schedule.js';
 import type { SessionStore, SessionStoreFactory } from '../store/store.js';
-import type { Clock, SessionConfig } from './config.js';
+import { type Clock, type SessionConfig, scheduleFor } from './config.js';
 import type { AuthenticatedUser, CredentialStore } from './credentials.js';
 
 /** Where a session's output goes: the transport (socket) of its connection. */
@@ -69,6 +71,10 @@ export class FixSession {
   private throttleRefillMs: number;
   private throttleRejectsWindowStartMs = 0;
   private throttleRejectsInWindow = 0;
+  /** End of the logged-on session's schedule period (Infinity when always open). */
+  private periodEndMs = Number.POSITIVE_INFINITY;
+  /** Set when the period ended while logged on: the store is reset when the connection ends. */
+  private periodEnded = false;
   /** Counters for tests and metrics. */
   readonly stats = { garbled: 0, rejects: 0, businessRejects: 0, throttled: 0, received: 0, sent: 0 };
 
@@ -139,6 +145,7 @@ export class FixSession {
       this.onFirstMessage(msg, decoded.kind === 'invalid' ? decoded.text : undefined);
       return;
     }
+    if (this.state === 'active' && now >= this.periodEndMs) this.endPeriod(now);
     const store = this.store!;
     const seq = msg.getInt(Tag.MsgSeqNum);
     if (seq === undefined || seq < 1) {
@@ -255,6 +262,11 @@ export class FixSession {
       );
       return;
     }
+    if (this.periodEnded) {
+      // Past the scheduled end (we are logging the session out): nothing reaches the application.
+      this.sendReject(seq, msgType, SessionRejectReason.Other, undefined, 'Session closed by schedule');
+      return;
+    }
     if (this.user?.dropCopy !== undefined) {
       // Drop-copy sessions are read-only: every application message is refused (session messages pass).
       this.sendBusinessReject(
@@ -340,6 +352,13 @@ export class FixSession {
       this.rejectLogon(msg, 'ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1');
       return;
     }
+    const schedule = scheduleFor(cfg, sender);
+    const nowMs = this.dir.clock.nowMs();
+    const period = periodAt(schedule, nowMs);
+    if (period === undefined) {
+      this.rejectLogon(msg, closedText(schedule, nowMs));
+      return;
+    }
     const key = `${cfg.venueCompId}-${sender}`;
     if (!this.dir.claim(key, this)) {
       this.rejectLogon(msg, `Session ${sender} is already logged on`);
@@ -351,6 +370,12 @@ export class FixSession {
     const store = this.dir.stores.open(key);
     this.store = store;
     if (reset) store.reset();
+    else if (storeIsFromEarlierPeriod(store, period)) {
+      // First Logon of a new schedule period: both sequence numbers restart at 1 (QuickFIX does the same).
+      this.log(`new session period from ${isoUtc(period.startMs)}: sequence numbers reset`);
+      store.reset();
+    }
+    this.periodEndMs = period.endMs;
     const expected = store.nextTargetSeq;
     if (seq < expected) {
       this.state = 'active';
@@ -622,6 +647,10 @@ export class FixSession {
       return;
     }
     if (this.state !== 'active') return;
+    if (now >= this.periodEndMs) {
+      this.endPeriod(now);
+      return;
+    }
     const hbMs = this.heartBtIntSec * 1000;
     // A ResendRequest the peer never answered is sent again (else the session would stall forever).
     const store = this.store!;
@@ -659,6 +688,16 @@ export class FixSession {
     this.logoutSentMs = this.dir.clock.nowMs();
   }
 
+  /** The schedule period ended while logged on: graceful Logout saying when the session reopens. */
+  private endPeriod(now: number): void {
+    this.periodEnded = true;
+    const next = nextOpenMs(scheduleFor(this.dir.config, this.counterpartyCompId), now);
+    this.logout(
+      `Session closed by schedule at ${isoUtc(this.periodEndMs)}` +
+        (next === undefined ? '' : `; it opens next at ${isoUtc(next)}`),
+    );
+  }
+
   /** Logout with a reason, then disconnect (FIX: too-low seq, CompID problem, timeouts...). */
   private fatal(text: string): void {
     if (this.state === 'active' || this.state === 'loggingOut') {
@@ -689,6 +728,8 @@ export class FixSession {
   private onClosed(reason: string, wasLoggedOn: boolean): void {
     if (this.released) return;
     this.released = true;
+    // The period is over: its sequence numbers are not used again (the next period starts at 1).
+    if (this.periodEnded) this.store?.reset();
     if (wasLoggedOn && this.sessionKey !== undefined) {
       this.dir.release(this.sessionKey, this);
       this.dir.app.onDisconnect(this, reason);
