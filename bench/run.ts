@@ -3,7 +3,7 @@
  * children when it ends or overruns), then writes report.md, report.json and SVG plots under
  * bench/results/<timestamp>/ and copies the report to bench/results/latest.md.
  *
- *   node --import tsx bench/run.ts [--quick] [--out DIR] [SCENARIO ...]
+ *   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/run.ts [--quick] [--out DIR] [SCENARIO ...]
  *
  * SCENARIO filters by name: log-fsync, log-none, etcd, e2e, failover, recovery, matching, snapshot-stall, codec,
  * fanout, gateway;
@@ -14,6 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ProgressBar } from '@venue/venue';
 import { machine } from './lib/machine.js';
 import { type Report, renderReport } from './lib/report.js';
 import type { Figure } from './lib/result.js';
@@ -290,7 +291,11 @@ function runProcess(s: Scenario): Promise<{ stdout: string; code: number | null;
     child.stdout?.on('data', (c: Buffer) => {
       if (stdout.length < 4_000_000) stdout += c.toString();
     });
-    child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
+    child.stderr?.on('data', (c: Buffer) => {
+      if (bar.active) process.stderr.write('\r\x1b[K'); // the scenario's own lines go above the bar
+      process.stderr.write(c);
+      drawBar();
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child);
@@ -332,9 +337,24 @@ console.error(
 const figures: Figure[] = [];
 const durations: Record<string, number> = {};
 let built: string | undefined | null = null;
+// On a terminal: which scenario runs, how many are done, how long this one has run (redrawn each second).
+const bar = new ProgressBar(process.stderr, 'bench', selected.length, 'scenarios');
+let barDone = 0;
+let barName = '';
+let barStartedMs = Date.now();
+function drawBar(): void {
+  bar.update(barDone, `  ${barName} ${Math.round((Date.now() - barStartedMs) / 1000)} s`);
+}
+const barTicker = setInterval(drawBar, 1_000);
+barTicker.unref();
 for (const s of selected) {
   const t0 = Date.now();
+  if (bar.active) process.stderr.write('\r\x1b[K');
   console.error(`\n== ${s.name}`);
+  barDone = selected.indexOf(s);
+  barName = s.name;
+  barStartedMs = t0;
+  drawBar();
   if (s.needsBuild && built === null) built = build();
   if (s.needsBuild && typeof built === 'string') {
     figures.push({ kind: 'skipped', id: s.name, title: s.name, reason: built });
@@ -384,6 +404,11 @@ for (const s of selected) {
       reason: r.timedOut ? `timed out after ${s.timeoutMs} ms` : `no result (exit code ${r.code})`,
     });
 }
+clearInterval(barTicker);
+barDone = selected.length;
+barName = 'done';
+drawBar();
+bar.finish();
 
 const report: Report = {
   startedAt: started.toISOString(),

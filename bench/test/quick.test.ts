@@ -19,6 +19,8 @@ function runQuick(): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // As `pnpm bench` runs it: the harness resolves @venue/* through bench/tsconfig.json's paths.
+      env: { ...process.env, TSX_TSCONFIG_PATH: 'bench/tsconfig.json' },
     });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => {
