@@ -15,6 +15,8 @@ interface Status {
   term: number;
   leaderId: number;
   commitIndex: number;
+  lastIndex: number;
+  serviceAppliedIndex: number;
 }
 
 export class LogCluster {
@@ -26,12 +28,18 @@ export class LogCluster {
     private readonly durability: 'fsync' | 'none',
     /** Extra node flags for the members (e.g. --cpu-prof). */
     readonly execArgv: readonly string[] = [],
+    /** Members' snapshot interval. */
+    private readonly snapshotEveryEntries = 100_000,
+    /** The service module the members run (default: the consensus package's no-op bench service). */
+    private readonly serviceModule?: string,
   ) {}
 
   static async create(
     size: number,
     durability: 'fsync' | 'none',
     execArgv: readonly string[] = [],
+    snapshotEveryEntries = 100_000,
+    serviceModule?: string,
   ): Promise<LogCluster> {
     const ports = await freePorts(size * 3);
     const members: MemberAddress[] = [];
@@ -43,7 +51,7 @@ export class LogCluster {
         clientPort: ports[i * 3 + 1] as number,
         adminPort: ports[i * 3 + 2] as number,
       });
-    return new LogCluster(members, durability, execArgv);
+    return new LogCluster(members, durability, execArgv, snapshotEveryEntries, serviceModule);
   }
 
   get clientAddresses(): string[] {
@@ -54,9 +62,10 @@ export class LogCluster {
     const opts = {
       id,
       members: this.members,
-      dataDir: path.join(this.dataRoot, `node-${id}`),
+      dataDir: this.dataDir(id),
       durability: this.durability,
-      snapshotEveryEntries: 100_000,
+      snapshotEveryEntries: this.snapshotEveryEntries,
+      ...(this.serviceModule === undefined ? {} : { serviceModule: this.serviceModule }),
     };
     this.procs.set(
       id,
@@ -109,6 +118,10 @@ export class LogCluster {
       timeoutMs,
       50,
     );
+  }
+
+  dataDir(id: number): string {
+    return path.join(this.dataRoot, `node-${id}`);
   }
 
   output(): string[] {

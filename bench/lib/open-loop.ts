@@ -16,6 +16,8 @@ export interface OpenLoopOptions {
   readonly drainMs: number;
   /** Sends request `i`; resolves when it is acknowledged (rejects on failure). */
   readonly issue: (i: number) => Promise<unknown>;
+  /** Checked every turn: true ends the load early (then the drain runs as usual). */
+  readonly stop?: () => boolean;
 }
 
 export interface OpenLoopResult {
@@ -73,7 +75,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   };
   for (;;) {
     const now = performance.now();
-    if (now >= end || sent >= total) break;
+    if (now >= end || sent >= total || o.stop?.() === true) break;
     const due = Math.min(total, Math.floor((now - start) / intervalMs) + 1);
     while (sent < due && inFlight < o.inFlightMax) send(sent++);
     await new Promise((r) => setTimeout(r, 1));

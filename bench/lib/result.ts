@@ -21,6 +21,18 @@ export type Figure =
       /** Per kill: kill -> first acknowledgement after it, ms. */
       readonly windowsMs: readonly number[];
       readonly windowMs: Spread;
+      /** Per kill: kill -> first entry committed in a later term (the new leader's first commit). */
+      readonly firstCommitMs?: readonly number[];
+      readonly firstCommit?: Spread;
+      /** After the kills: was every acknowledged request / order found in the final state? */
+      readonly noLoss?: NoLossCheck;
+    }
+  | {
+      readonly kind: 'recovery';
+      readonly id: string;
+      readonly title: string;
+      readonly setup: Setup;
+      readonly rows: readonly RecoveryRow[];
     }
   | {
       readonly kind: 'text';
@@ -30,6 +42,36 @@ export type Figure =
       readonly text: string;
     }
   | { readonly kind: 'skipped'; readonly id: string; readonly title: string; readonly reason: string };
+
+export interface NoLossCheck {
+  /** Acknowledged during the failover phase (the ones checked). */
+  readonly acknowledged: number;
+  /** Acknowledged but absent from the final state. */
+  readonly missing: number;
+  /** Acknowledged but not checked (the query did not complete): the check proves nothing about them. */
+  readonly unverified?: number;
+  /** How the final state was queried. */
+  readonly how: string;
+}
+
+export interface RecoveryRow {
+  readonly entries: number;
+  readonly snapshotIndex: number;
+  /** Entries after the snapshot, applied again at start-up. */
+  readonly replayEntries: number;
+  readonly logBytes: number;
+  readonly snapshotBytes: number;
+  /** Start-ups measured. */
+  readonly runs: number;
+  /** Generating the directory with the storage API. */
+  readonly writeMs: number;
+  /** The node's storage open (log recovery + snapshot load), as it reports it. */
+  readonly storageMs: Spread;
+  /** The node's whole init (storage, restart state, services restored). */
+  readonly startedMs: Spread;
+  /** Process spawn -> leader with every entry applied by the services. */
+  readonly servingMs: Spread;
+}
 
 export function emit(figures: readonly Figure[]): void {
   process.stdout.write(`RESULT ${JSON.stringify(figures)}\n`);

@@ -54,3 +54,12 @@ export async function sweep(
   }
   return rows;
 }
+
+/**
+ * The steady load during leader kills: the configured rate, or half the highest rate the sweep
+ * carried if that is lower (at least 50/s), so the failover window is not a saturated backlog.
+ */
+export function failoverRateFor(configured: number, rows: readonly RateRow[]): number {
+  const carried = Math.max(0, ...rows.filter((r) => !r.saturated).map((r) => r.offeredPerSecond));
+  return Math.max(50, Math.min(configured, Math.floor(carried / 2)));
+}

@@ -11,11 +11,13 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FixMessage } from '@venue/gateway';
 import { FixClient } from '@venue/venue';
+import { summarizeProfiles } from '../lib/cpuprofile.js';
+import { caughtUp, firstNewCommit } from '../lib/failover.js';
 import { openLoop } from '../lib/open-loop.js';
 import { freePorts, getJson, sleep, spawnChild, until } from '../lib/procs.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
 import { spread } from '../lib/stats.js';
-import { sweep } from '../lib/sweep.js';
+import { failoverRateFor, sweep } from '../lib/sweep.js';
 
 interface Args {
   rates: number[];
@@ -26,19 +28,33 @@ interface Args {
   budgetMs: number;
   kills: number;
   failoverRate: number;
+  /** The gateway's per-session throttle (venue config fixThrottleMsgsPerSec). */
+  throttleMsgsPerSec: number;
+  /** Profile mode (opt-in scenario profile-e2e): every venue process under --cpu-prof at one rate. */
+  profile?: { rate: number; seconds: number; top: number };
 }
 
+/** Ends the profile run early (not a failure). */
+class ProfileDone extends Error {}
+
 const a = args<Args>();
+const ORDER_ANSWER_TIMEOUT_MS = 10_000;
+const FAILOVER_IN_FLIGHT_MAX = 20_000;
+const RESTING_MAX = 4 * 9_000;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
 const figures: Figure[] = [];
+let failoverRate = a.failoverRate;
 const SESSIONS = ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'];
 interface Status {
   id: number;
   role: string;
   term: number;
   leaderId: number;
+  commitIndex: number;
+  lastIndex: number;
+  serviceAppliedIndex: number;
 }
 const clients: FixClient[] = [];
 const ports = await freePorts(14);
@@ -53,11 +69,18 @@ const members = [1, 2, 3].map((id, i) => ({
 const fixPort = ports[12] as number;
 const httpPort = ports[13] as number;
 const configFile = path.join(dataDir, 'venue.json');
-fs.writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
+const profDir = a.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-prof-e2e-')) : undefined;
+let profiled: { achieved: number; p50Us: number; p99Us: number } | undefined;
+fs.writeFileSync(
+  configFile,
+  JSON.stringify({ cluster: { members, durability: 'fsync' }, fixThrottleMsgsPerSec: a.throttleMsgsPerSec }),
+);
 const venue = spawnChild(
   'venue',
   process.execPath,
   [
+    // Profile mode: the venue process (FIX gateway, web, supervisor); its members are spawned without it.
+    ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     MAIN_JS,
     'start',
     '--no-bots',
@@ -70,7 +93,9 @@ const venue = spawnChild(
     '--data',
     dataDir,
   ],
-  { cwd: REPO_ROOT },
+  {
+    cwd: REPO_ROOT,
+  },
 );
 const setup = {
   system:
@@ -78,7 +103,7 @@ const setup = {
   nodes: 3,
   durability: 'fsync',
   message: 'NewOrderSingle (limit, 1 lot, ZVZZT), about 150 bytes of FIX',
-  clientBatch: '1 order per FIX message, 4 FIX sessions (gateway throttle 200 msg/s each: ceiling 800/s)',
+  clientBatch: `1 order per FIX message, ${SESSIONS.length} FIX sessions (gateway throttle fixThrottleMsgsPerSec ${a.throttleMsgsPerSec} msg/s each)`,
   concurrency: `${a.inFlightMax} orders in flight`,
   secondsPerRun: a.seconds,
   runs: a.runs,
@@ -103,21 +128,32 @@ try {
       90_000,
       250,
     );
-  // Four sessions: the gateway throttles each to 200 messages/s (its default; the venue config does
-  // not expose it), so the end-to-end ceiling here is 4 x 200 = 800 orders/s. Even orders buy
-  // (CLIENT1, CLIENT3), odd orders sell (CLIENT2, CLIENT4), so pairs trade and the book stays small.
+  // Four sessions (the gateway throttles each to fixThrottleMsgsPerSec, set high here). Even orders
+  // buy (CLIENT1, CLIENT3), odd orders sell (CLIENT2, CLIENT4), so pairs trade and the book stays small.
   for (const login of SESSIONS) clients.push(await connect(login));
-  const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    string,
+    { resolve: () => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   /** Per session: MsgSeqNum of each order still unanswered -> its ClOrdID (a BusinessReject names the seq). */
   const bySeq = clients.map(() => new Map<number, string>());
   let rejects = 0;
   let throttled = 0;
+  /** Failover phase: resting orders acknowledged (ExecutionReport New) -> their session. */
+  const restingAcked = new Map<string, number>();
+  /** Failover orders accepted (ExecutionReport New), until their promise looks them up. */
+  const acceptedNew = new Set<string>();
+  /** ClOrdIDs answered by an OrderStatusRequest (ExecType I). */
+  const statusAnswers = new Set<string>();
   // Everything the venue sent back, by MsgType (35) and, for ExecutionReports, ExecType (150).
   const received = new Map<string, number>();
+  /** Orders with no ExecutionReport (nor reject) within ORDER_ANSWER_TIMEOUT_MS: given up, counted. */
+  let unansweredOrders = 0;
   const settle = (id: string, ok: boolean) => {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
+    clearTimeout(p.timer);
     if (ok) p.resolve();
     else p.reject(new Error('rejected by the session'));
   };
@@ -127,7 +163,13 @@ try {
       const kind = m.msgType === '8' ? `8/${m.get(150)}` : m.msgType;
       if (received.size < 100 || received.has(kind)) received.set(kind, (received.get(kind) ?? 0) + 1);
       if (m.msgType === '8') {
-        if (m.get(150) === '8') rejects++;
+        const execType = m.get(150);
+        if (execType === '8') rejects++;
+        else if (execType === '0' && (m.get(11) ?? '').startsWith('F')) {
+          restingAcked.set(m.get(11) ?? '', session);
+          acceptedNew.add(m.get(11) ?? '');
+        } else if (execType === '0' && (m.get(11) ?? '').startsWith('T')) acceptedNew.add(m.get(11) ?? '');
+        else if (execType === 'I') statusAnswers.add(m.get(11) ?? '');
         settle(m.get(11) ?? '', true);
       } else if (m.msgType === 'j' || m.msgType === '3') {
         // Throttled or refused before reaching the venue: an error, not a latency sample.
@@ -142,20 +184,29 @@ try {
     });
   });
   let seq = 0;
-  const issue = () => {
+  /** Crossing orders (B<n>, 1 lot at 100.00: pairs trade) or, for the failover phase, resting ones (F<n>). */
+  const send = (kind: 'B' | 'F' | 'T') => {
+    const resting = kind === 'F';
     const n = seq++;
-    const id = `B${n}`;
+    const id = `${kind}${n}`;
     const side = n % 2 === 0 ? 1 : 2;
+    const price = resting ? (side === 1 ? '99.00' : '101.00') : '100.00';
     const session = n % clients.length;
     return new Promise<void>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      // An order the venue never answers must not hold an in-flight slot for ever (the load would stall).
+      const timer = setTimeout(() => {
+        if (!pending.delete(id)) return;
+        unansweredOrders++;
+        reject(new Error('no ExecutionReport'));
+      }, ORDER_ANSWER_TIMEOUT_MS);
+      pending.set(id, { resolve, reject, timer });
       const msgSeq = (clients[session] as FixClient).send('D', [
         [11, id],
         [55, 'ZVZZT'],
         [54, side],
         [38, '1'],
         [40, 2],
-        [44, '100.00'],
+        [44, price],
         [59, 1],
         [60, '20261126-12:00:00.000'],
       ]);
@@ -164,14 +215,20 @@ try {
       if (seqs.size > 10_000) seqs.delete(seqs.keys().next().value as number); // bounded
     });
   };
+  const issue = () => send('B');
   // For the failover window: when each order was sent, and the last ExecutionReport of an order sent
   // after the leader process was killed.
   let killedAt = Number.POSITIVE_INFINITY;
   let lastAckAfterKillAt = 0;
   const issueTimed = () => {
     const sentAt = performance.now();
-    return issue().then(() => {
-      if (sentAt > killedAt) lastAckAfterKillAt = performance.now();
+    // Resting orders (checked afterwards) up to RESTING_MAX, below the demo accounts' 10,000 open
+    // orders each; then crossing ones (T: they trade in pairs), so the load goes on.
+    const kind = restingAcked.size < RESTING_MAX ? 'F' : 'T';
+    const id = `${kind}${seq}`; // the id send() gives this order
+    return send(kind).then(() => {
+      // Only an acceptance (ExecutionReport New) counts: a fast reject during the election is no service.
+      if (acceptedNew.delete(id) && sentAt > killedAt) lastAckAfterKillAt = performance.now();
     });
   };
   const memberStatus = async (id: number) => {
@@ -186,7 +243,7 @@ try {
       async () => {
         const all = await Promise.all(members.map((m) => memberStatus(m.id)));
         const l = all.find((x) => x?.role === 'leader');
-        return l && all.every((x) => x?.leaderId === l.id && x.term === l.term) ? l.id : undefined;
+        return l && all.every((x) => x?.leaderId === l.id && x.term === l.term) ? l : undefined;
       },
       60_000,
       50,
@@ -200,24 +257,75 @@ try {
     });
     if (res.status !== 202) throw new Error(`${action} ${id}: HTTP ${res.status} ${await res.text()}`);
   };
-  const failover = async (issueOne: () => Promise<void>): Promise<Figure> => {
+  /**
+   * Asks the venue for the status of every acknowledged resting order (OrderStatusRequest, through the
+   * log). The venue stays silent about an order it does not know, so each batch ends with a canary:
+   * a resting order of that session acknowledged just before; answers to one session come back in log
+   * order, so once the canary's answer is in, every earlier answer that will ever come has come.
+   */
+  const readBack = async (): Promise<{ missing: number; unverified: number }> => {
+    let missing = 0;
+    let unverified = 0;
+    const bySession = clients.map(() => [] as string[]);
+    for (const [id, session] of restingAcked) bySession[session]?.push(id);
+    await Promise.all(
+      clients.map(async (c, session) => {
+        const ids = bySession[session] as string[];
+        // The canary: this session's last acknowledged order (a new one could hit the account's
+        // open-order limit and never be known to the venue).
+        const canary = ids.pop();
+        if (canary === undefined) return;
+        const side = Number(canary.slice(1)) % 2 === 0 ? 1 : 2;
+        for (let from = 0; from < ids.length; from += 500) {
+          const batch = ids.slice(from, from + 500);
+          for (const id of [...batch, canary]) {
+            statusAnswers.delete(id);
+            c.send('H', [
+              [11, id],
+              [55, 'ZVZZT'],
+              [54, id === canary ? side : Number(id.slice(1)) % 2 === 0 ? 1 : 2],
+            ]);
+          }
+          const done = await until(
+            'the canary status',
+            () => (statusAnswers.has(canary) ? true : undefined),
+            30_000,
+            5,
+          )
+            .then(() => true)
+            .catch(() => false);
+          if (!done) unverified += batch.length;
+          else for (const id of batch) if (!statusAnswers.has(id)) missing++;
+        }
+      }),
+    );
+    return { missing, unverified };
+  };
+  const failover = async (): Promise<Figure> => {
     const windows: number[] = [];
-    void openLoop({
-      ratePerSecond: a.failoverRate,
+    const commits: number[] = [];
+    let stop = false;
+    const load = openLoop({
+      ratePerSecond: failoverRate,
       durationMs: 600_000,
       warmupMs: 0,
-      inFlightMax: a.inFlightMax,
-      drainMs: 0,
-      issue: issueOne,
+      // Not the sweep's cap: orders the venue leaves unanswered across a kill would fill 128 slots,
+      // and no order would be sent after the kill until they time out (the window would measure that).
+      inFlightMax: FAILOVER_IN_FLIGHT_MAX,
+      drainMs: 30_000,
+      stop: () => stop,
+      issue: issueTimed,
     });
     for (let k = 0; k < a.kills; k++) {
-      const id = await leader();
+      const old = await leader();
       await sleep(500);
       const t0 = performance.now();
-      await control(id, 'kill');
+      await control(old.id, 'kill');
+      const survivors = members.filter((m) => m.id !== old.id).map((m) => () => memberStatus(m.id));
+      const commit = firstNewCommit(t0, old.term, survivors, 30_000);
       await until(
-        `member ${id} gone`,
-        async () => ((await memberStatus(id)) === undefined ? true : undefined),
+        `member ${old.id} gone`,
+        async () => ((await memberStatus(old.id)) === undefined ? true : undefined),
         10_000,
         5,
       );
@@ -229,29 +337,56 @@ try {
         1,
       );
       windows.push(lastAckAfterKillAt - t0);
+      commits.push(await commit);
       log(
-        `  venue kill ${k + 1}: leader ${id}, first ExecutionReport after ${(lastAckAfterKillAt - t0).toFixed(0)} ms`,
+        `  venue kill ${k + 1}: leader ${old.id}, first commit after ${(commits.at(-1) ?? 0).toFixed(0)} ms, first ExecutionReport after ${(lastAckAfterKillAt - t0).toFixed(0)} ms`,
       );
       killedAt = Number.POSITIVE_INFINITY;
       // The supervisor respawns a member only once it saw it exit.
       await until(
-        `restart of member ${id}`,
+        `restart of member ${old.id}`,
         async () => {
-          await control(id, 'restart');
-          return (await memberStatus(id)) !== undefined ? true : undefined;
+          await control(old.id, 'restart');
+          return (await memberStatus(old.id)) !== undefined ? true : undefined;
         },
         30_000,
         250,
       );
+      const next = await leader();
+      await caughtUp(
+        () => memberStatus(next.id),
+        members.map((m) => () => memberStatus(m.id)),
+        60_000,
+      );
     }
+    stop = true;
+    const result = await load;
+    await leader();
+    const acknowledged = restingAcked.size;
+    const back = await readBack();
     return {
       kind: 'failover',
       id: 'failover-e2e',
       title:
-        'Failover window, end to end (kill -9 leader -> first ExecutionReport of an order sent after it)',
-      setup: { ...setup, offeredPerSecond: a.failoverRate, kills: a.kills },
+        'Failover window, end to end (kill -9 leader -> first ExecutionReport New of an order sent after it)',
+      setup: {
+        ...setup,
+        message: 'NewOrderSingle (limit, 1 lot, ZVZZT, resting: buys 99.00, sells 101.00)',
+        offeredPerSecond: failoverRate,
+        kills: `${a.kills}, each once the previous victim restarted and caught up`,
+        concurrency: `up to ${FAILOVER_IN_FLIGHT_MAX} orders in flight`,
+        ordersNeverAnswered: `${unansweredOrders} (no ExecutionReport nor reject within ${ORDER_ANSWER_TIMEOUT_MS / 1000} s, whole scenario)`,
+      },
       windowsMs: windows,
       windowMs: spread(windows),
+      firstCommitMs: commits,
+      firstCommit: spread(commits),
+      noLoss: {
+        acknowledged,
+        missing: back.missing,
+        unverified: back.unverified,
+        how: `OrderStatusRequest (35=H) through the gateway for every order acknowledged New, after the kills, with a canary per batch (silence = unknown to the venue); ${back.unverified} not verified (canary timed out); ${result.lost} orders still unanswered at the end were not counted`,
+      },
     };
   };
   await openLoop({
@@ -262,6 +397,18 @@ try {
     drainMs: 10_000,
     issue,
   });
+  if (a.profile) {
+    const r = await openLoop({
+      ratePerSecond: a.profile.rate,
+      durationMs: a.profile.seconds * 1000,
+      warmupMs: 1_000,
+      inFlightMax: a.inFlightMax,
+      drainMs: 15_000,
+      issue,
+    });
+    profiled = { achieved: r.achievedPerSecond, p50Us: r.latency.p50Us, p99Us: r.latency.p99Us };
+    throw new ProfileDone();
+  }
   log('end to end:');
   const rows = await sweep(
     { rates: a.rates, runs: a.runs, budgetMs: a.budgetMs },
@@ -285,23 +432,52 @@ try {
       rejects,
       throttled,
       received: [...received].map(([k, n]) => `${k}: ${n}`).join(', '),
-      unanswered: pending.size,
+      unanswered: pending.size + unansweredOrders,
     },
     rows,
   });
-  if (a.kills > 0) figures.push(await failover(issueTimed));
+  emit(figures);
+  failoverRate = failoverRateFor(a.failoverRate, rows);
+  if (a.kills > 0) figures.push(await failover());
 } catch (e) {
-  log(`e2e scenario failed: ${(e as Error).message}\n${venue.output.slice(-30).join('\n')}`);
-  figures.push({
-    kind: 'skipped',
-    id: 'e2e',
-    title: 'End to end through FIX',
-    reason: `failed: ${(e as Error).message}`,
-  });
+  if (e instanceof ProfileDone) {
+    // not a failure: the profile run ends here
+  } else {
+    log(`e2e scenario failed: ${(e as Error).message}\n${venue.output.slice(-30).join('\n')}`);
+    figures.push({
+      kind: 'skipped',
+      id: 'e2e',
+      title: 'End to end through FIX',
+      reason: `failed: ${(e as Error).message}`,
+    });
+  }
 } finally {
   for (const c of clients) c.close();
-  await venue.kill('SIGTERM');
+  await venue.kill('SIGTERM'); // graceful: the venue stops its members, every process writes its profile
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+if (profDir !== undefined && a.profile) {
+  const venuePid = venue.child.pid;
+  figures.push({
+    kind: 'text',
+    id: 'profile-e2e',
+    title: 'Where the time goes end to end: the venue process (FIX gateway) under --cpu-prof',
+    setup: { nodes: 3, durability: 'fsync', offeredPerSecond: a.profile.rate, fixSessions: SESSIONS.length },
+    text: [
+      profiled
+        ? `${a.profile.rate}/s offered for ${a.profile.seconds} s (+1 s warm-up): achieved ${profiled.achieved.toFixed(0)}/s, p50 ${(profiled.p50Us / 1000).toFixed(2)} ms, p99 ${(profiled.p99Us / 1000).toFixed(2)} ms.`
+        : 'the load did not run',
+      "Self time per function (% of the thread's profiled time).",
+      '',
+      ...summarizeProfiles(
+        profDir,
+        (pid) =>
+          pid === venuePid ? 'venue process (FIX gateway, web, supervisor)' : `member process ${pid}`,
+        a.profile.top,
+      ),
+    ].join('\n'),
+  });
+  fs.rmSync(profDir, { recursive: true, force: true });
 }
 emit(figures);
 process.exit(0);

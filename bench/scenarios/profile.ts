@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterClient } from '@venue/consensus/runtime';
+import { summarizeProfiles } from '../lib/cpuprofile.js';
 import { LogCluster } from '../lib/log-cluster.js';
 import { openLoop } from '../lib/open-loop.js';
 import { args, emit, type Figure, log } from '../lib/result.js';
@@ -17,18 +18,6 @@ interface Args {
   payloadBytes: number;
   inFlightMax: number;
   top: number;
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  startTime: number;
-  endTime: number;
 }
 
 const a = args<Args>();
@@ -64,33 +53,16 @@ try {
     `Self time per function (% of the thread's profiled time); node ${leader.id} was the leader.`,
     '',
   ];
-  for (const file of fs.readdirSync(profDir).sort()) {
-    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile
-    const parts = file.split('.');
-    const node = pids.get(Number(parts[3]));
-    const p = JSON.parse(fs.readFileSync(path.join(profDir, file), 'utf8')) as Profile;
-    const totalUs = p.endTime - p.startTime;
-    const perSampleUs = p.samples.length > 0 ? totalUs / p.samples.length : 0;
-    const self = new Map<string, number>();
-    for (const n of p.nodes) {
-      const f = n.callFrame;
-      const where = f.url ? ` ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : '';
-      const key = `${f.functionName || '(anonymous)'}${where}`;
-      self.set(key, (self.get(key) ?? 0) + (n.hitCount ?? 0) * perSampleUs);
-    }
-    const busyUs = [...self].filter(([k]) => k !== '(idle)').reduce((s, [, v]) => s + v, 0);
-    // Threads that only loaded modules (tsx's loader, idle workers) are left out.
-    if (busyUs < 0.05 * totalUs) continue;
-    lines.push(
-      `node ${node ?? '?'}${node === leader.id ? ' (leader)' : ''}, thread ${parts[4]}: ${(totalUs / 1e6).toFixed(1)} s profiled, busy ${((100 * busyUs) / Math.max(1, totalUs)).toFixed(0)}%`,
-    );
-    for (const [k, v] of [...self]
-      .filter(([k]) => k !== '(idle)')
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, a.top))
-      lines.push(`  ${((100 * v) / Math.max(1, totalUs)).toFixed(1).padStart(5)}%  ${k}`);
-    lines.push('');
-  }
+  lines.push(
+    ...summarizeProfiles(
+      profDir,
+      (pid) => {
+        const node = pids.get(pid);
+        return `node ${node ?? '?'}${node === leader.id ? ' (leader)' : ''}`;
+      },
+      a.top,
+    ),
+  );
   figures.push({
     kind: 'text',
     id: 'profile',

@@ -1,5 +1,6 @@
 import { BACKUP_USAGE, runRestore, startBackup, takeBackupArgs } from './backup/backup-command.js';
 import { DemoBots } from './bots/bots.js';
+import { serveBotsMetrics } from './bots/bots-metrics.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
@@ -87,13 +88,9 @@ export async function runCli(
   // `venue cluster <sub>` takes its options after the subcommand.
   const parsed = parseStartOptions(command === 'cluster' ? rest.slice(1) : rest);
   if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-  let config: VenueConfig;
-  try {
-    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-  } catch (e) {
-    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-    throw e;
-  }
+  const loaded = configOf(parsed);
+  if ('exitCode' in loaded) return loaded;
+  const config = loaded.config;
   if (command === 'gateway' || command === 'bots') {
     const { log } = commandLog(
       config,
@@ -126,12 +123,19 @@ export async function runCli(
         ratePerSecond: parsed.rate ?? config.bots.ratePerSecond,
         log,
       });
+      let metrics: Awaited<ReturnType<typeof serveBotsMetrics>>;
       try {
         await bots.start();
+        metrics = await serveBotsMetrics(bots, config.host);
       } catch (e) {
+        bots.stop();
         return { exitCode: 1, output: `venue bots: ${(e as Error).message}\n` };
       }
-      stop = async () => bots.stop();
+      if (metrics.url !== undefined) log(`bots: metrics at ${metrics.url}`);
+      stop = async () => {
+        bots.stop();
+        await metrics.close();
+      };
     }
     if (io.waitForSignal === false) {
       await stop();
@@ -193,12 +197,11 @@ export async function runCli(
         `  market data:   ${venue.httpUrl.replace(/^http/, 'ws')}/md`,
         config.demo
           ? `  demo logins:   ${config.accounts
-              .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin)
+              .filter((a) => /^CLIENT\d+$/.test(a.login) || a.admin || a.role === 'dropcopy')
               // Only the shipped demo passwords are printed; configured ones stay secret.
-              .map((a) =>
-                DEMO_ACCOUNTS.some((d) => d.login === a.login && d.password === a.password)
-                  ? `${a.login}/${a.password}`
-                  : `${a.login}/(password from the config)`,
+              .map(
+                (a) =>
+                  `${a.login}/${DEMO_ACCOUNTS.some((d) => d.login === a.login && d.password === a.password) ? a.password : '(password from the config)'}${a.role === 'dropcopy' ? ' (drop copy)' : ''}`,
               )
               .join(' ')}`
           : '',
@@ -332,13 +335,9 @@ async function runBackupOrRestore(
   if (b.error !== undefined) return { exitCode: 2, output: `${b.error}\n\n${USAGE}` };
   const parsed = parseStartOptions(b.rest);
   if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-  let config: VenueConfig;
-  try {
-    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-  } catch (e) {
-    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-    throw e;
-  }
+  const loaded = configOf(parsed);
+  if ('exitCode' in loaded) return loaded;
+  const config = loaded.config;
   if (command === 'restore') return runRestore(config, b.from);
   let running: Awaited<ReturnType<typeof startBackup>>;
   try {
@@ -380,16 +379,22 @@ async function runUpgrade(argv: readonly string[]): Promise<CliResult> {
   }
   const parsed = parseStartOptions(others);
   if ('error' in parsed) return { exitCode: 2, output: `${parsed.error}\n\n${USAGE}` };
-  let config: VenueConfig;
-  try {
-    config = loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides });
-  } catch (e) {
-    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
-    throw e;
-  }
+  const loaded = configOf(parsed);
+  if ('exitCode' in loaded) return loaded;
+  const config = loaded.config;
   try {
     return await runUpgradeCommand(config, sub, version);
   } catch (e) {
     return { exitCode: 1, output: `venue upgrade: ${(e as Error).message}\n` };
+  }
+}
+
+/** The configuration the parsed options name (file, environment, options), or the CLI error to print. */
+function configOf(parsed: ParsedOptions): { config: VenueConfig } | CliResult {
+  try {
+    return { config: loadConfig({ file: parsed.file, env: process.env, overrides: parsed.overrides }) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { exitCode: 2, output: `config error: ${e.message}\n` };
+    throw e;
   }
 }

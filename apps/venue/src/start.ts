@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,9 +17,11 @@ import {
 import type { FeedSource } from '@venue/marketdata';
 import { webUiRoot } from '@venue/web-ui';
 import { DemoBots } from './bots/bots.js';
+import { type DropCopySource, followMemberExecutions, observeLocalExecutions } from './bridge/drop-copy.js';
 import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-market-data.js';
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 import { openClusterChannel } from './cluster/cluster-channel.js';
+import { EXEC_FEED_TOKEN_ENV, EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { adminTokenOf } from './config/security.js';
@@ -42,6 +45,7 @@ export interface RunningVenue {
 interface Front {
   readonly httpUrl: string;
   readonly fixPort: number;
+  readonly gateway: FixGateway;
   stop(): Promise<void>;
 }
 
@@ -64,6 +68,8 @@ async function startFront(
       account: a.login,
       admin: a.admin,
       cancelOnDisconnect: a.cancelOnDisconnect,
+      ...(a.role === undefined ? {} : { role: a.role }),
+      ...(a.entitledAccounts === undefined ? {} : { entitledAccounts: a.entitledAccounts }),
     })),
     { production: !config.demo },
   );
@@ -81,7 +87,12 @@ async function startFront(
       description: i.description,
     })),
     createHandler,
-    session: { throttleMsgsPerSec: config.fixThrottleMsgsPerSec, venueCompId: config.targetCompId },
+    session: {
+      throttleMsgsPerSec: config.fixThrottleMsgsPerSec,
+      venueCompId: config.targetCompId,
+      schedule: config.fixSchedule.default,
+      loginSchedules: config.fixSchedule.logins,
+    },
     ...gatewaySecurity(config),
     log: (line) => log(`gateway: ${line}`),
   });
@@ -139,6 +150,7 @@ async function startFront(
   return {
     httpUrl: web.url,
     fixPort: tcpAddress.port,
+    gateway,
     async stop() {
       bots?.stop();
       await web.close();
@@ -147,6 +159,11 @@ async function startFront(
       processMetrics.stop();
     },
   };
+}
+
+/** Prometheus text parts joined by newlines (parts carry no trailing newline). */
+function joinMetrics(...parts: (string | undefined)[]): string {
+  return parts.filter((p): p is string => p !== undefined && p !== '').join('\n');
 }
 
 /** Creates the bridge between FIX sessions and a command channel opened for it. */
@@ -204,6 +221,7 @@ export async function startSingleProcess(
       events: [],
     }),
   };
+  let dropCopy: DropCopySource | undefined;
   let front: Front;
   try {
     front = await startFront(
@@ -218,7 +236,7 @@ export async function startSingleProcess(
       log,
       'gateway',
       {
-        metrics: () => serviceMetrics.render(venueLog.appliedIndex),
+        metrics: () => joinMetrics(serviceMetrics.render(venueLog.appliedIndex), dropCopy?.metrics()),
         onMarketDataHub: (hub) => serviceMetrics.addHub(hub.stats),
       },
     );
@@ -226,11 +244,20 @@ export async function startSingleProcess(
     venueLog.stop();
     throw e;
   }
+  dropCopy = observeLocalExecutions({
+    gateway: front.gateway,
+    instruments: config.instruments,
+    accounts: config.accounts,
+    cursorDir: undefined,
+    log,
+    matching: venueLog.venueServices.matching,
+  });
   return {
     httpUrl: front.httpUrl,
     fixPort: front.fixPort,
     cluster,
     async stop() {
+      dropCopy?.stop();
       await front.stop();
       venueLog.stop();
     },
@@ -257,7 +284,7 @@ async function startGatewayOnCluster(
   view: ClusterSupervisor,
   principal: string,
   log: (line: string) => void,
-): Promise<{ front: Front; stop(): Promise<void> }> {
+): Promise<{ front: Front; dropCopy: DropCopySource | undefined; stop(): Promise<void> }> {
   let bridge: MatchingOrderEntry | undefined;
   const channel = await openClusterChannel({
     members: view.clientAddresses(),
@@ -281,6 +308,8 @@ async function startGatewayOnCluster(
     bridge = new MatchingOrderEntry(events, channel, config.instruments, config.accounts, marketData);
     return bridge;
   };
+  const storeName = principal === 'gateway-1' ? 'gateway' : principal;
+  let dropCopy: DropCopySource | undefined;
   let front: Front;
   try {
     front = await startFront(
@@ -294,17 +323,33 @@ async function startGatewayOnCluster(
       },
       view,
       log,
-      principal === 'gateway-1' ? 'gateway' : principal,
-      { metrics: () => channel.metrics.render() },
+      storeName,
+      { metrics: () => joinMetrics(channel.metrics.render(), dropCopy?.metrics()) },
     );
   } catch (e) {
     marketData.stop();
     await channel.close();
     throw e;
   }
+  // Drop copy follows a member's execution feed (log order), not this gateway's replies.
+  dropCopy = followMemberExecutions({
+    gateway: front.gateway,
+    instruments: config.instruments,
+    accounts: config.accounts,
+    cursorDir: join(resolve(config.dataDir), storeName, 'dropcopy'),
+    log,
+    member: (exclude) => {
+      const m = view.feedMember(exclude);
+      return m === undefined
+        ? undefined
+        : { id: m.id, url: `ws://${m.host}:${m.mdPort}${EXECUTION_FEED_PATH}` };
+    },
+  });
   return {
     front,
+    dropCopy,
     async stop() {
+      dropCopy?.stop();
       await front.stop();
       marketData.stop();
       await channel.close();
@@ -350,6 +395,8 @@ export async function startCluster(
   memberArgs: MemberArgs,
   log: (line: string) => void,
 ): Promise<RunningVenue> {
+  // The members it spawns inherit the execution feed's secret (drop copy); see execution-feed.ts.
+  process.env[EXEC_FEED_TOKEN_ENV] ||= randomBytes(16).toString('hex');
   const supervisor = new ClusterSupervisor({
     members: config.cluster.members,
     memberArgs,

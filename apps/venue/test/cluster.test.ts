@@ -8,19 +8,7 @@ import { runCli } from '../src/cli.js';
 import type { MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster, startGateway } from '../src/start.js';
-import { freeMembers, memberLauncher, testConfig } from './helpers.js';
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
+import { freeMembers, memberLauncher, zvzztLimitOrder as order, testConfig } from './helpers.js';
 
 interface AdminStatus {
   role: string;

@@ -90,6 +90,10 @@ const SAMPLES: Record<string, { text: string; value: unknown }> = {
       },
     ],
   },
+  VENUE_FIX_SCHEDULE: {
+    text: '{"startTime": "08:00:00", "endTime": "17:00:00"}',
+    value: { default: { kind: 'daily', startSec: 28_800, endSec: 61_200 }, logins: {} },
+  },
   VENUE_ACCOUNTS: {
     text: PRODUCTION_ACCOUNTS,
     value: [

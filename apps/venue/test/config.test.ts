@@ -74,6 +74,22 @@ describe('venue configuration', () => {
     expect(problem(() => loadConfig({ file: file('not json') }))).toMatch(/is not valid JSON/);
   });
 
+  it('a member may listen for peers on another port than the one it advertises (peerListenPort)', () => {
+    const member = (extra: string) =>
+      `{"id": 1, "host": "127.0.0.1", "peerPort": 9101, "clientPort": 9201, "adminPort": 9301, "mdPort": 9401${extra}}`;
+    const c = loadConfig({ file: file(`{"cluster": {"members": [${member(', "peerListenPort": 9501')}]}}`) });
+    expect(c.cluster.members[0]?.peerPort).toBe(9101);
+    expect(c.cluster.members[0]?.peerListenPort).toBe(9501);
+    expect(
+      loadConfig({ file: file(`{"cluster": {"members": [${member('')}]}}`) }).cluster.members[0],
+    ).not.toHaveProperty('peerListenPort');
+    expect(
+      problem(() =>
+        loadConfig({ file: file(`{"cluster": {"members": [${member(', "peerListenPort": 0')}]}}`) }),
+      ),
+    ).toMatch(/cluster\.members\[0\]\.peerListenPort: expected an integer 1\.\.65535/);
+  });
+
   it('refuses demo passwords in production', () => {
     expect(problem(() => loadConfig({ env: { VENUE_DEMO: 'false' } }))).toMatch(
       /production \(demo: false\) needs at least 12 characters/,

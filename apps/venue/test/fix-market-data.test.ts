@@ -13,7 +13,7 @@ import {
 import { DEFAULT_CONFIG, type MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster, startSingleProcess } from '../src/start.js';
-import { freeMembers, memberLauncher, testConfig } from './helpers.js';
+import { freeMembers, memberLauncher, zvzztLimitOrder as order, testConfig } from './helpers.js';
 
 interface Entry {
   action?: string;
@@ -44,18 +44,6 @@ function mdEntries(m: FixMessage): Entry[] {
   }
   return out;
 }
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
 
 const mdRequest = (
   mdReqId: string,

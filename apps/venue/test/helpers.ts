@@ -70,3 +70,16 @@ export function memberLauncher(
     memberArgs: (id) => [MAIN_JS, 'node', '--id', String(id), '--config', configFile, '--data', dataDir],
   };
 }
+
+/** FIX NewOrderSingle fields of a ZVZZT limit order (GTC): the quiet test symbol, never traded by the bots. */
+export const zvzztLimitOrder = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
+  [
+    [11, clOrdId],
+    [55, 'ZVZZT'],
+    [54, side],
+    [38, qty],
+    [40, 2],
+    [44, price],
+    [59, 1],
+    [60, '20261126-12:00:00.000'],
+  ] as const;

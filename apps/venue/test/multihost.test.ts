@@ -9,6 +9,7 @@ import { runCli } from '../src/cli.js';
 import { loadConfig, type VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startGateway } from '../src/start.js';
+import { zvzztLimitOrder as order } from './helpers.js';
 import { NetnsLab, netnsUnavailable } from './netns.js';
 
 // Members run the built CLI (the test command builds it with `tsc -b` before vitest).
@@ -23,18 +24,6 @@ interface AdminStatus {
   stateHash: string | null;
   hashIndex: number;
 }
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
 
 /**
  * Multi-host: the same binaries, one member per "machine". Each member is `venue node --id N` in its

@@ -7,19 +7,7 @@ import type { MemberConfig } from '../src/config/config.js';
 import { DEMO_ADMIN_TOKEN } from '../src/config/security.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startCluster } from '../src/start.js';
-import { freeMembers, memberLauncher, testConfig } from './helpers.js';
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
+import { freeMembers, memberLauncher, zvzztLimitOrder as order, testConfig } from './helpers.js';
 
 const isExec = (clOrdId: string, execType: string) => (m: FixMessage) =>
   m.msgType === '8' && m.get(11) === clOrdId && m.get(150) === execType;

@@ -9,25 +9,13 @@ import { FixClient } from '../src/fix-client/fix-client.js';
 import { createProcessLogger, lineLog } from '../src/logging/logger.js';
 import { secretsOf } from '../src/logging/secrets.js';
 import { type RunningVenue, startSingleProcess } from '../src/start.js';
-import { testConfig } from './helpers.js';
+import { zvzztLimitOrder as order, testConfig } from './helpers.js';
 
 const SECRET = 'Obs-Correct-Horse-42';
 const WRONG = 'Obs-Wrong-Battery-77';
 
 const isExec = (clOrdId: string, execType: string) => (m: FixMessage) =>
   m.msgType === '8' && m.get(11) === clOrdId && m.get(150) === execType;
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
 
 /** The value of a series line (exact labels), or undefined when absent. */
 function sample(text: string, series: string): number | undefined {

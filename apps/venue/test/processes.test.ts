@@ -7,22 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { MemberConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
-import { freeMembers, freePort } from './helpers.js';
+import { freeMembers, freePort, zvzztLimitOrder as order } from './helpers.js';
 
 // The built CLI (the test command builds it with `tsc -b` before vitest), run as real processes.
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-  [
-    [11, clOrdId],
-    [55, 'ZVZZT'],
-    [54, side],
-    [38, qty],
-    [40, 2],
-    [44, price],
-    [59, 1],
-    [60, '20261126-12:00:00.000'],
-  ] as const;
 
 interface Proc {
   readonly child: ChildProcess;
@@ -31,7 +19,11 @@ interface Proc {
 }
 
 function run(args: readonly string[]): Proc {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN_JS, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The bots' /metrics on any free port (its default 8140 may be taken on a test machine).
+    env: { ...process.env, VENUE_BOTS_METRICS_PORT: '0' },
+  });
   const out: string[] = [];
   const keep = (chunk: Buffer) => {
     if (out.length < 5_000) out.push(chunk.toString('utf8'));
@@ -231,6 +223,13 @@ describe('venue as processes: start, orders, web, Ctrl-C, a second start resumes
       const listed = await quoted();
       expect(listed).toMatch(/^BOTMM \(account 90\): \d+ open orders?/);
       expect(listed).not.toContain('ZVZZT'); // the quiet symbol is never quoted
+      // The bots process has its own /metrics, like every venue process.
+      const metricsUrl = /bots: metrics at (http:\/\/[^\s"]+\/metrics)/.exec(bots.out.join(''))?.[1];
+      expect(metricsUrl).toBeDefined();
+      const metrics = await (await fetch(metricsUrl as string)).text();
+      expect(Number(/^venue_bots_orders_sent_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(Number(/^venue_bots_execution_reports_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(metrics).toContain('venue_process_resident_memory_bytes');
       expect(await stop(bots)).toBe(0);
       expect(bots.out.join('')).toContain('venue bots stopped');
       // BOTMM has cancel-on-disconnect: its sessions closed, so its quotes are gone.

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import type { VenueConfig } from '../src/config/config.js';
 import { FixClient } from '../src/fix-client/fix-client.js';
 import { type RunningVenue, startSingleProcess } from '../src/start.js';
-import { testConfig } from './helpers.js';
+import { zvzztLimitOrder as order, testConfig } from './helpers.js';
 
 const isExec = (clOrdId: string, execType: string) => (m: FixMessage) =>
   m.msgType === '8' && m.get(11) === clOrdId && m.get(150) === execType;
@@ -45,17 +45,6 @@ describe('venue in one process: FIX in, matching, execution reports and market d
   it('crosses a sell from CLIENT1 with a buy from CLIENT2 on ZVZZT and reports fills to both', async () => {
     const seller = await tcpClient('CLIENT1');
     const buyer = await tcpClient('CLIENT2');
-    const order = (clOrdId: string, side: 1 | 2, qty: string, price: string) =>
-      [
-        [11, clOrdId],
-        [55, 'ZVZZT'],
-        [54, side],
-        [38, qty],
-        [40, 2],
-        [44, price],
-        [59, 1],
-        [60, '20261126-12:00:00.000'],
-      ] as const;
     const sellAck = seller.waitFor(isExec('S1', '0'));
     seller.send('D', order('S1', 2, '10', '100.00'));
     const ack = await sellAck;

@@ -2,10 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { fuzzMain } from './fuzz/run-fuzz.js';
 import { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
 import { recheckFile } from './run/recheck.js';
-import { type ChaosOptions, runChaos } from './run/run.js';
+import { type ChaosOptions, ciOptions, ciTable, runChaos } from './run/run.js';
 
-const USAGE = `pnpm chaos [--seconds N] [--nemesis ${NEMESES.join(',')}] [--seed S] [--clients C] [--faults F] [--keep]
+const USAGE = `pnpm chaos [--minutes N | --seconds N] [--nemesis L] [--seed S] [--clients C] [--faults F] [--keep]
+pnpm chaos --ci
+pnpm chaos --check FILE
 
+  --minutes N   workload duration in minutes (same as --seconds 60*N)
   --seconds N   workload duration (default 60)
   --nemesis L   comma-separated faults to draw from (default all: ${NEMESES.join(',')}); 'none' for no faults
   --seed S      PRNG seed for the workload and the fault schedule (default: time-based, printed)
@@ -13,8 +16,10 @@ const USAGE = `pnpm chaos [--seconds N] [--nemesis ${NEMESES.join(',')}] [--seed
   --faults F    at most F faults (default 1000)
   --keep        keep history and logs of a passing run too
   --check FILE  only re-run the checker on a kept history.jsonl and print its verdict
-pnpm chaos --fuzz [--mutations N] [--seed S]: FIX fuzzing of a live single-process venue (see README).
-Results: packages/chaos/results/<UTC timestamp>/ (summary.md; on failure also history.jsonl and venue.log).`;
+  --ci          the short CI run (kill leader, isolate leader, kill follower; ~25 s) and its table
+pnpm chaos --fuzz [--mutations N] [--seed S] [--cluster]: FIX fuzzing of a live venue (see README).
+Results: packages/chaos/results/<UTC timestamp>/ (report.md, latency.svg; on failure also
+history.jsonl and venue.log).`;
 
 function parse(argv: readonly string[]): ChaosOptions | string {
   let seconds = 60;
@@ -38,6 +43,9 @@ function parse(argv: readonly string[]): ChaosOptions | string {
     switch (key) {
       case '--seconds':
         seconds = n;
+        break;
+      case '--minutes':
+        seconds = n * 60;
         break;
       case '--nemesis':
         try {
@@ -89,6 +97,18 @@ async function main(): Promise<number> {
       return result.valid ? 0 : 1;
     } catch (e) {
       console.error(`chaos check: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  if (argv[0] === '--ci') {
+    const resultsDir = fileURLToPath(new URL('../results', import.meta.url));
+    try {
+      const report = await runChaos(ciOptions(resultsDir, (line) => console.log(line)));
+      console.log(ciTable(report));
+      console.log(report.result.valid ? 'chaos: PASS' : `chaos: FAIL, details in ${report.runDir}`);
+      return report.result.valid ? 0 : 1;
+    } catch (e) {
+      console.error(`chaos: run failed: ${(e as Error).stack ?? String(e)}`);
       return 2;
     }
   }

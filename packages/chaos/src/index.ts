@@ -7,6 +7,7 @@ export {
 } from './checker/checker.js';
 export { checkReads, ORDER_MODEL } from './checker/reads.js';
 export { type AdminStatus, type MemberPorts, VenueProcess } from './cluster/venue-process.js';
+export { type DiskFault, flipLogBit, flipSnapshotBit, frameSpans, tearTail } from './disk/disk-faults.js';
 export { type CaseInput, corpus, type Expectation, type FuzzCase } from './fuzz/corpus.js';
 export { type CaseResult, type FuzzOptions, type FuzzReport, runFuzz } from './fuzz/fuzzer.js';
 export { MUTATIONS, type MutationKind, mutate } from './fuzz/mutate.js';
@@ -20,11 +21,19 @@ export type {
   FinalState,
   HistoryEvent,
   InvokeEvent,
+  OfflineRebuild,
   OpKind,
   ReplicaState,
   ReportEvent,
 } from './history/history.js';
 export { History } from './history/history.js';
 export { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
+export {
+  FaultProxy,
+  type FaultProxyOptions,
+  type LinkFault,
+  type LinkStats,
+  type ProxyTarget,
+} from './proxy/fault-proxy.js';
 export { Prng } from './random/prng.js';
-export { type ChaosOptions, type ChaosReport, runChaos } from './run/run.js';
+export { type ChaosOptions, type ChaosReport, ciOptions, ciTable, runChaos } from './run/run.js';

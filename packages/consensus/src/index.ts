@@ -28,6 +28,7 @@ export type {
   Role,
   ServiceContext,
   SessionCloseReason,
+  SnapshotCursor,
   SnapshotWriter,
 } from './service.js';
 export { ByteReader, ByteWriter, hashHex } from './service-host/bytes.js';
@@ -41,6 +42,7 @@ export {
   SnapshotFormatError,
   UnsupportedServiceVersionError,
 } from './service-host/host.js';
+export { concatChunks, HostSnapshotCursor } from './service-host/incremental-snapshot.js';
 export type { ReplicaConfig, ReplicaOutput } from './service-host/replica.js';
 export { Replica } from './service-host/replica.js';
 

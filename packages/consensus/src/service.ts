@@ -48,6 +48,23 @@ export interface SnapshotWriter {
   write(bytes: Uint8Array): void;
 }
 
+/**
+ * An incremental snapshot in progress (optional `ClusteredService.beginSnapshot`): the service state
+ * at the position where it began, written in steps between entries while the service keeps applying
+ * entries. Its bytes must equal what `onTakeSnapshot` writes (in one `write`) at that position.
+ */
+export interface SnapshotCursor {
+  /** Does about `budget` units of work (a unit is about one small record); true when complete. */
+  step(budget: number): boolean;
+  /**
+   * The image, in order; only after `step` returned true. Handed over: the runtime moves these
+   * buffers to another thread, so they must not be kept, reused or shared with live state.
+   */
+  chunks(): readonly Uint8Array[];
+  /** Drops the snapshot (the host restarts or no longer wants it). */
+  abort(): void;
+}
+
 export interface ClusteredService {
   /** Stable name; snapshots and hashes are keyed by it. */
   readonly name: string;
@@ -63,6 +80,8 @@ export interface ClusteredService {
   onTimerEvent(correlationId: number, timestampMs: number): void;
   onSessionClose(session: ClientSession, timestampMs: number, reason: SessionCloseReason): void;
   onTakeSnapshot(writer: SnapshotWriter): void;
+  /** Optional: an incremental snapshot at this position (see SnapshotCursor); else `onTakeSnapshot`. */
+  beginSnapshot?(): SnapshotCursor;
   onRoleChange(role: Role): void;
   /** A hash of the whole service state; equal on every replica at the same log position. */
   stateHash(): string;

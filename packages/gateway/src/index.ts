@@ -35,6 +35,23 @@ export type {
 } from './app/types.js';
 export { InMemoryOrderEntry } from './demo/in-memory-handler.js';
 export {
+  type DropCopyCursorStore,
+  FileDropCopyCursors,
+  MemoryDropCopyCursors,
+} from './dropcopy/cursors.js';
+export {
+  ALL_ACCOUNTS,
+  type DropCopyUser,
+  isDropCopy,
+  isEntitled,
+  readOnlyText,
+} from './dropcopy/entitlements.js';
+export {
+  COPY_MSG_INDICATOR_TAG,
+  DropCopyPublisher,
+  type DropCopyPublisherOptions,
+} from './dropcopy/publisher.js';
+export {
   BEGIN_STRING,
   checksumOf,
   type DecodeResult,
@@ -49,27 +66,56 @@ export {
   withDelimiter,
 } from './fix/codec.js';
 export {
+  CXL_REJ_REASON_VALUES,
+  type DictItem,
+  type DictMessage,
+  type EnumValue,
+  EXEC_TYPE_VALUES,
+  isPublishedValue,
+  ORD_STATUS_VALUES,
+  ORD_TYPE_VALUES,
+  REQUIRED_BODY_TAGS,
+  REQUIRED_HEADER_TAGS,
+  type Requirement,
+  SIDE_VALUES,
+  TIME_IN_FORCE_VALUES,
+  VENUE_FIELD_VALUES,
+  VENUE_HEADER,
+  VENUE_MESSAGES,
+  VENUE_TRAILER,
+} from './fix/definitions.js';
+export {
   type DictionaryProblem,
   fieldName,
   fieldType,
   isFix44MsgType,
-  REQUIRED_BODY_TAGS,
-  REQUIRED_HEADER_TAGS,
   validateMessage,
   valueMatchesType,
 } from './fix/dictionary.js';
+export { venueDictionaryXml } from './fix/dictionary-xml.js';
 export { FixFramer, type FrameEvent } from './fix/framer.js';
 export { type FixField, type FixGroupEntry, FixMessage } from './fix/message.js';
 export { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from './fix/tags.js';
-export {
-  type DictItem,
-  type DictMessage,
-  VENUE_HEADER,
-  VENUE_MESSAGES,
-  VENUE_TRAILER,
-  venueDictionaryXml,
-} from './fix/venue-dictionary.js';
 export { FixGateway, type FixGatewayOptions } from './gateway/gateway.js';
+export {
+  lastSentMs,
+  resetIfNewPeriod,
+  storeIsFromEarlierPeriod,
+} from './schedule/period-store.js';
+export {
+  ALWAYS_OPEN,
+  closedText,
+  DAY_SECONDS,
+  describeSchedule,
+  isoUtc,
+  nextOpenMs,
+  parseSchedule,
+  periodAt,
+  type SessionPeriod,
+  type SessionSchedule,
+  WEEK_SECONDS,
+  WEEKDAYS,
+} from './schedule/schedule.js';
 export { sanitizeLogLine } from './security/log-sanitize.js';
 export {
   checkSecurityConfig,
@@ -79,7 +125,13 @@ export {
 } from './security/logon-guard.js';
 export { refusalLogout } from './security/refusal.js';
 export { SessionAcceptor, type SessionAcceptorOptions } from './session/acceptor.js';
-export { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig, systemClock } from './session/config.js';
+export {
+  type Clock,
+  DEFAULT_SESSION_CONFIG,
+  type SessionConfig,
+  scheduleFor,
+  systemClock,
+} from './session/config.js';
 export {
   type AccountConfig,
   type AuthenticatedUser,

@@ -266,7 +266,7 @@ describe('application messages end to end through the session layer', () => {
       [60, T],
     ]);
     const rej = a.take()[0];
-    expect([rej?.msgType, rej?.get(531), rej?.get(532)]).toEqual(['r', '0', '6']);
+    expect([rej?.msgType, rej?.get(531), rej?.get(532)]).toEqual(['r', '0', '0']);
   });
 
   it('security list (x -> y) with tick and lot sizes', () => {

@@ -11,7 +11,7 @@ import { makeGateway } from './fakes/net-clients.js';
 // QuickFIX C++ interop: needs Debian's libquickfix-dev (headers + libquickfix.so) and g++.
 const QUICKFIX_HEADER = '/usr/include/quickfix/Application.h';
 const source = fileURLToPath(new URL('./interop/qf_initiator.cpp', import.meta.url));
-const dictionary = fileURLToPath(new URL('../spec/FIX44-venue.xml', import.meta.url));
+const dictionary = fileURLToPath(new URL('../dictionary/VENUE-FIX44.xml', import.meta.url));
 const hasCompiler = (() => {
   try {
     execFileSync('g++', ['--version'], { stdio: 'ignore' });
@@ -108,6 +108,40 @@ describe.skipIf(!available)('interop with QuickFIX C++ (real FIX engine over TCP
       'new',
       'massCancel',
     ]);
+  });
+
+  it('accepts the ready-made initiator config examples/quickfix/venue.cfg (dictionary, credentials)', async () => {
+    const examples = fileURLToPath(new URL('../../../examples/quickfix/', import.meta.url));
+    const qfStore = mkdtempSync(join(tmpdir(), 'gw-qf-cfg-'));
+    // A fresh venue: the config does not reset sequence numbers, as a first-time user's would not.
+    const fresh = makeGateway();
+    fresh.gateway.start();
+    const freshServer = new FixTcpServer({ gateway: fresh.gateway, port: 0, host: '127.0.0.1' });
+    await freshServer.listen();
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        // Run from the config's directory, as its README says: DataDictionary is relative to it.
+        execFile(
+          bin,
+          [String(freshServer.port), qfStore, 'config', join(examples, 'venue.cfg')],
+          { timeout: 30_000, cwd: examples },
+          (err, stdout, stderr) => {
+            if (err) reject(new Error(`initiator failed: ${err.message}\n${stdout}\n${stderr}`));
+            else resolve(stdout);
+          },
+        );
+      });
+      expect(out).toContain(
+        'STEP config FIX.4.4:CLIENT1->VENUE host=127.0.0.1 port=9878 dictionary=../../packages/gateway/dictionary/VENUE-FIX44.xml',
+      );
+      expect(out).toMatch(/STEP new clOrdId=cfg-1 150=0/);
+      expect(out).toContain('\nOK');
+      expect(fresh.handler().received.map((r) => r.kind)).toEqual(['new']);
+    } finally {
+      fresh.gateway.stop();
+      await freshServer.close();
+      rmSync(qfStore, { recursive: true, force: true });
+    }
   });
 
   it('resumes without a reset across a gateway restart; the offline report arrives by ResendRequest', async () => {

@@ -37,6 +37,8 @@ export class DemoBots {
   private seq = 0;
   private readonly books: Quoted[];
   private readonly live = new Map<string, string[]>();
+  /** What the bots sent and got back (for the bots process's /metrics). */
+  readonly stats = { ordersSent: 0, cancelsSent: 0, executionReports: 0, fills: 0, rejects: 0 };
 
   constructor(private readonly options: BotsOptions) {
     this.books = options.instruments
@@ -67,6 +69,14 @@ export class DemoBots {
       password: taker.password,
     });
     for (const c of [this.maker, this.taker]) {
+      c.onMessage((m) => {
+        if (m.msgType === '8') {
+          this.stats.executionReports++;
+          const execType = m.get(150);
+          if (execType === 'F') this.stats.fills++;
+          else if (execType === '8') this.stats.rejects++;
+        } else if (m.msgType === '9' || m.msgType === '3' || m.msgType === 'j') this.stats.rejects++;
+      });
       const r = await c.logon();
       if (r.msgType !== 'A') throw new Error(`bot logon refused: ${r.get(58) ?? r.msgType}`);
     }
@@ -97,6 +107,7 @@ export class DemoBots {
     );
     const symbol = book.inst.symbol;
     for (const id of this.live.get(symbol) ?? []) {
+      this.stats.cancelsSent++;
       this.maker.send('F', [
         [41, id],
         [11, `${id}-X`],
@@ -112,6 +123,7 @@ export class DemoBots {
         const id = `MM${this.seq}-${side === 1 ? 'B' : 'S'}${level}`;
         const px = book.refTicks + (side === 1 ? -1 : 1) * (spreadTicks * (level + 1));
         const qty = book.lotUnits * (1 + Math.floor(Math.random() * 5));
+        this.stats.ordersSent++;
         this.maker.send(
           'D',
           order(
@@ -131,6 +143,7 @@ export class DemoBots {
       const side = Math.random() < 0.5 ? 1 : 2;
       const px = book.refTicks + (side === 1 ? 2 : -2) * spreadTicks;
       const qty = book.lotUnits * (1 + Math.floor(Math.random() * 3));
+      this.stats.ordersSent++;
       this.taker.send(
         'D',
         order(

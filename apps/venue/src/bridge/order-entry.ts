@@ -2,6 +2,7 @@ import type {
   CancelRequest,
   CxlRejReason,
   DisconnectInfo,
+  ExecutionReportEvent,
   ExecType as FixExecType,
   OrdStatus as FixOrdStatus,
   Side as FixSide,
@@ -380,30 +381,16 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       });
       return;
     }
-    this.events.emit(username, {
-      kind: 'executionReport',
-      orderId: m.orderId === 0 ? 'NONE' : String(m.orderId),
-      execId: String(m.execId),
-      // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
-      clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
-      ...(m.origClOrdId ? { origClOrdId: m.origClOrdId } : {}),
-      execType: EXEC_TYPES[m.execType] ?? 'new',
-      ordStatus: ORD_STATUSES[m.ordStatus] ?? 'new',
-      ...(owner === undefined ? {} : { account: owner }),
-      symbol,
-      side,
-      ...(ORD_TYPE_NAMES[m.orderType] === undefined ? {} : { ordType: ORD_TYPE_NAMES[m.orderType] }),
-      ...(TIF_NAMES[m.tif] === undefined ? {} : { timeInForce: TIF_NAMES[m.tif] }),
-      orderQtyLots: m.orderQtyLots,
-      ...(m.priceTicks !== 0 ? { priceTicks: m.priceTicks } : {}),
-      ...(m.execType === ExecType.Trade ? { lastPxTicks: m.lastPxTicks, lastQtyLots: m.lastQtyLots } : {}),
-      cumQtyLots: m.cumQtyLots,
-      leavesQtyLots: m.leavesQtyLots,
-      cumNotionalTickLots: m.cumNotional,
-      ...(m.execType === ExecType.Rejected ? { ordRejReason: ordRejReason(m.reason) } : {}),
-      ...(m.text ? { text: m.text } : {}),
-      transactTimeMs: m.timestampMs,
-    });
+    this.events.emit(
+      username,
+      toExecutionReportEvent(m, {
+        owner,
+        symbol,
+        side,
+        // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
+        clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
+      }),
+    );
   }
 
   private refPending(
@@ -503,6 +490,44 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       text,
     });
   }
+}
+
+/**
+ * The FIX-neutral ExecutionReport for one matching report: what the account's own session gets,
+ * and (the same function) what a drop-copy session gets a copy of.
+ */
+export function toExecutionReportEvent(
+  m: ExecutionReportMessage,
+  ctx: {
+    readonly owner: string | undefined;
+    readonly symbol: string;
+    readonly side: FixSide;
+    readonly clOrdId: string;
+  },
+): ExecutionReportEvent {
+  return {
+    kind: 'executionReport',
+    orderId: m.orderId === 0 ? 'NONE' : String(m.orderId),
+    execId: String(m.execId),
+    clOrdId: ctx.clOrdId,
+    ...(m.origClOrdId ? { origClOrdId: m.origClOrdId } : {}),
+    execType: EXEC_TYPES[m.execType] ?? 'new',
+    ordStatus: ORD_STATUSES[m.ordStatus] ?? 'new',
+    ...(ctx.owner === undefined ? {} : { account: ctx.owner }),
+    symbol: ctx.symbol,
+    side: ctx.side,
+    ...(ORD_TYPE_NAMES[m.orderType] === undefined ? {} : { ordType: ORD_TYPE_NAMES[m.orderType] }),
+    ...(TIF_NAMES[m.tif] === undefined ? {} : { timeInForce: TIF_NAMES[m.tif] }),
+    orderQtyLots: m.orderQtyLots,
+    ...(m.priceTicks !== 0 ? { priceTicks: m.priceTicks } : {}),
+    ...(m.execType === ExecType.Trade ? { lastPxTicks: m.lastPxTicks, lastQtyLots: m.lastQtyLots } : {}),
+    cumQtyLots: m.cumQtyLots,
+    leavesQtyLots: m.leavesQtyLots,
+    cumNotionalTickLots: m.cumNotional,
+    ...(m.execType === ExecType.Rejected ? { ordRejReason: ordRejReason(m.reason) } : {}),
+    ...(m.text ? { text: m.text } : {}),
+    transactTimeMs: m.timestampMs,
+  };
 }
 
 function cxlRejReason(reason: number): CxlRejReason {

@@ -35,6 +35,7 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
       clientPort: m.clientPort,
       adminPort: m.adminPort,
     })),
+    ...(self.peerListenPort === undefined ? {} : { peerListenPort: self.peerListenPort }),
     dataDir: join(resolve(config.dataDir), `node-${id}`),
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,

@@ -13,10 +13,11 @@ import type {
   FeedSourceListener,
   MarketDataService,
 } from '@venue/marketdata';
-import { startMarketDataServer } from '@venue/marketdata';
+import type { EventSink } from '@venue/matching';
 import { createVenueServices } from '../local/services.js';
 import { createProcessLogger, type VenueLogger } from '../logging/logger.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
+import { ExecutionRing, startMemberFeeds } from './execution-feed.js';
 
 /** Environment of the member process: where this member serves its feed (unset: no feed server). */
 export const MD_PORT_ENV = 'VENUE_MD_PORT';
@@ -59,6 +60,13 @@ class CurrentFeed implements FeedSource {
 }
 
 const feed = new CurrentFeed();
+const executions = new ExecutionRing();
+const executionSink: EventSink = {
+  onExecution: (e) => executions.push(e),
+  onTrade: () => {},
+  onMassCancel: () => {},
+  onAdmin: () => {},
+};
 let serverStarted = false;
 const metrics = new ServiceMetrics();
 // The service thread's own lines (the feed server); same destination rules as the member's main thread.
@@ -81,11 +89,14 @@ export function createServices(): readonly ClusteredService[] {
   const services = createVenueServices();
   feed.setTarget(services.marketdata);
   metrics.attach(services);
+  // Drop copy: every execution report in log order (survives snapshot installs: module-level ring).
+  services.matching.addListener(executionSink);
   const port = process.env[MD_PORT_ENV];
   if (!serverStarted && port !== undefined && port !== '') {
     serverStarted = true;
-    startMarketDataServer({
+    startMemberFeeds({
       source: feed,
+      executions,
       host: process.env[MD_HOST_ENV] ?? '127.0.0.1',
       port: Number(port),
     }).then(

@@ -2,6 +2,7 @@ import { defaultRaftTuning } from '@venue/consensus';
 import { type TradingSpec, tradingScheduleCommand } from '@venue/matching';
 import { applyEnv, blameEnv } from './env.js';
 import { ConfigError, type Json, type JsonObject, readConfigFile } from './file.js';
+import { ALWAYS_OPEN_FIX_SCHEDULE, type FixScheduleConfig, parseFixSchedule } from './fix-schedule.js';
 
 export { ConfigError } from './file.js';
 
@@ -30,6 +31,10 @@ export interface AccountConfig {
   readonly accountId: number;
   readonly admin: boolean;
   readonly cancelOnDisconnect: boolean;
+  /** 'dropcopy': read-only FIX session receiving copies of `entitledAccounts`' ExecutionReports. */
+  readonly role?: 'trading' | 'dropcopy';
+  /** Drop copy only: logins of the accounts it sees (`*` = all). */
+  readonly entitledAccounts?: readonly string[];
 }
 
 /** One cluster member: its Raft, client, admin HTTP and market-data ports. */
@@ -37,6 +42,8 @@ export interface MemberConfig {
   readonly id: number;
   readonly host: string;
   readonly peerPort: number;
+  /** Where the member listens for peers if not on `peerPort` (which peers dial), e.g. behind a proxy. */
+  readonly peerListenPort?: number;
   readonly clientPort: number;
   readonly adminPort: number;
   readonly mdPort: number;
@@ -74,6 +81,8 @@ export interface VenueConfig {
   readonly adminToken: string | undefined;
   /** Logon guard, connection and open-order limits (`src/config/security.ts`). */
   readonly security: VenueSecurityConfig;
+  /** FIX trading-session schedules in UTC (`fixSchedule`); the demo default is always open. */
+  readonly fixSchedule: FixScheduleConfig;
 }
 
 export const DEMO_INSTRUMENTS: readonly InstrumentConfig[] = [
@@ -138,6 +147,15 @@ export const DEMO_ACCOUNTS: readonly AccountConfig[] = [
   { login: 'BOTMM', password: 'demo-bot', accountId: 90, admin: false, cancelOnDisconnect: true },
   { login: 'BOTTAKER', password: 'demo-bot', accountId: 91, admin: false, cancelOnDisconnect: true },
   { login: 'ADMIN', password: 'admin', accountId: 99, admin: true, cancelOnDisconnect: false },
+  {
+    login: 'DROPCOPY',
+    password: 'demo',
+    accountId: 98,
+    admin: false,
+    cancelOnDisconnect: false,
+    role: 'dropcopy',
+    entitledAccounts: ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'],
+  },
 ];
 
 /** Member N: Raft 9100+N, client 9120+N, admin HTTP 8100+N, market data 8110+N. */
@@ -171,6 +189,7 @@ export const DEFAULT_CONFIG: VenueConfig = {
   accounts: DEMO_ACCOUNTS,
   adminToken: undefined,
   security: DEFAULT_SECURITY,
+  fixSchedule: ALWAYS_OPEN_FIX_SCHEDULE,
 };
 
 /**
@@ -200,6 +219,7 @@ export function loadConfig(options: {
     'accounts',
     'adminToken',
     'security',
+    'fixSchedule',
   ]);
   for (const key of Object.keys(file)) {
     if (!known.has(key))
@@ -251,6 +271,7 @@ function validate(
     accounts: raw['accounts'] === undefined ? DEFAULT_CONFIG.accounts : accounts(raw['accounts']),
     security: DEFAULT_CONFIG.security,
     adminToken: raw['adminToken'] === undefined ? undefined : adminToken(raw['adminToken']),
+    fixSchedule: fixSchedule(raw['fixSchedule']),
   };
   if (!demo) {
     for (const a of config.accounts) {
@@ -267,6 +288,14 @@ function validate(
 function security(v: Json | undefined): VenueSecurityConfig {
   try {
     return parseSecurity(v);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+function fixSchedule(v: Json | undefined): FixScheduleConfig {
+  try {
+    return parseFixSchedule(v);
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
@@ -350,7 +379,7 @@ function trading(key: string, v: Json): TradingSpec {
 function accounts(v: Json): AccountConfig[] {
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError('accounts: expected a non-empty array');
   const logins = new Set<string>();
-  return v.map((item, i) => {
+  const list = v.map((item, i) => {
     const o = object(`accounts[${i}]`, item);
     const k = (name: string) => `accounts[${i}].${name}`;
     const a: AccountConfig = {
@@ -359,6 +388,7 @@ function accounts(v: Json): AccountConfig[] {
       accountId: int(k('accountId'), o['accountId'] ?? null, 1, 2 ** 31 - 1),
       admin: bool(k('admin'), o['admin'] ?? false),
       cancelOnDisconnect: bool(k('cancelOnDisconnect'), o['cancelOnDisconnect'] ?? false),
+      ...dropCopyFields(k, o),
     };
     if (!/^[A-Za-z0-9_.-]{1,32}$/.test(a.login))
       throw new ConfigError(`${k('login')}: letters, digits, _ . - (1..32)`);
@@ -366,6 +396,34 @@ function accounts(v: Json): AccountConfig[] {
     logins.add(a.login);
     return a;
   });
+  for (const [i, a] of list.entries()) {
+    for (const e of a.entitledAccounts ?? []) {
+      if (e !== '*' && (!logins.has(e) || list.some((b) => b.login === e && b.role === 'dropcopy')))
+        throw new ConfigError(`accounts[${i}].entitledAccounts: ${e} is not a trading login of this config`);
+    }
+  }
+  return list;
+}
+
+/** `role` and `entitledAccounts` of one account (drop copy); entitlements are checked against logins later. */
+function dropCopyFields(
+  k: (name: string) => string,
+  o: { [k: string]: Json },
+): Pick<AccountConfig, 'role' | 'entitledAccounts'> {
+  const role = o['role'];
+  if (role === undefined || role === 'trading') {
+    if (o['entitledAccounts'] !== undefined)
+      throw new ConfigError(`${k('entitledAccounts')}: only for role "dropcopy"`);
+    return role === undefined ? {} : { role };
+  }
+  if (role !== 'dropcopy')
+    throw new ConfigError(`${k('role')}: expected "trading" or "dropcopy", got ${JSON.stringify(role)}`);
+  const list = o['entitledAccounts'];
+  if (!Array.isArray(list) || list.length === 0)
+    throw new ConfigError(
+      `${k('entitledAccounts')}: a drop-copy login needs a non-empty array of logins (or ["*"])`,
+    );
+  return { role, entitledAccounts: list.map((v, j) => str(`${k('entitledAccounts')}[${j}]`, v)) };
 }
 
 function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
@@ -397,7 +455,15 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
     }
     members = list.map((item, i) => {
       const m = object(`cluster.members[${i}]`, item);
-      knownKeys(`cluster.members[${i}]`, m, ['id', 'host', 'peerPort', 'clientPort', 'adminPort', 'mdPort']);
+      knownKeys(`cluster.members[${i}]`, m, [
+        'id',
+        'host',
+        'peerPort',
+        'clientPort',
+        'adminPort',
+        'mdPort',
+        'peerListenPort',
+      ]);
       const k = (name: string) => `cluster.members[${i}].${name}`;
       const id = int(k('id'), m['id'] ?? null, 1, 255);
       // Ports default to the demo convention of the id, so a multi-host list needs only id and host.
@@ -408,6 +474,9 @@ function cluster(v: Json | undefined, mode: string | undefined): ClusterConfig {
         clientPort: int(k('clientPort'), m['clientPort'] ?? 9120 + id, 1, 65535),
         adminPort: int(k('adminPort'), m['adminPort'] ?? 8100 + id, 1, 65535),
         mdPort: int(k('mdPort'), m['mdPort'] ?? 8110 + id, 1, 65535),
+        ...(m['peerListenPort'] === undefined
+          ? {}
+          : { peerListenPort: int(k('peerListenPort'), m['peerListenPort'], 1, 65535) }),
       };
     });
     if (new Set(members.map((m) => m.id)).size !== members.length) {

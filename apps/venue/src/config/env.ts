@@ -1,7 +1,7 @@
 import { ConfigError, type Json, type JsonObject } from './file.js';
 
 /** How an environment variable's text becomes a config value. */
-type EnvKind = 'scalar' | 'members' | 'json-array';
+type EnvKind = 'scalar' | 'members' | 'json-array' | 'json-or-text';
 
 /**
  * Every environment override: VENUE_* names the config key it replaces. Scalars are validated like
@@ -30,6 +30,8 @@ export const ENV_OVERRIDES: readonly {
   { name: 'VENUE_HEARTBEAT_INTERVAL_MS', key: 'cluster.heartbeatIntervalMs', kind: 'scalar' },
   { name: 'VENUE_INSTRUMENTS', key: 'instruments', kind: 'json-array' },
   { name: 'VENUE_ACCOUNTS', key: 'accounts', kind: 'json-array' },
+  // JSON such as {"startTime":"08:00:00","endTime":"17:00:00"}, or the word always.
+  { name: 'VENUE_FIX_SCHEDULE', key: 'fixSchedule', kind: 'json-or-text' },
 ];
 
 /**
@@ -52,6 +54,12 @@ export function applyEnv(
         value = JSON.parse(text) as Json;
       } catch (e) {
         throw new ConfigError(`${o.name} (${o.key}): expected a JSON array: ${(e as Error).message}`);
+      }
+    } else if (o.kind === 'json-or-text') {
+      try {
+        value = JSON.parse(text) as Json;
+      } catch {
+        value = text; // not JSON: the validator reports what it expected
       }
     } else value = text;
     const path = o.key.split('.');

@@ -27,6 +27,7 @@ export function genesisPayloads(config: VenueConfig): Uint8Array[] {
     maxPositionLots: 0,
   };
   for (const a of config.accounts) {
+    if (a.role === 'dropcopy') continue; // read-only login: no trading account
     out.push(
       encodeCommand({
         type: CommandType.AddAccount,

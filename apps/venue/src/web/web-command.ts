@@ -22,6 +22,9 @@ export async function startWebOnly(
 ): Promise<RunningWeb> {
   const view = new ClusterSupervisor({ members: config.cluster.members, memberArgs: undefined, log });
   view.start();
+  // Know the members before serving: a /md connection arriving before the first status poll would
+  // find no member to relay to. Bounded: the UI also serves a cluster that is down.
+  await view.waitForLeader(5_000).catch(() => {});
   const processMetrics = new ProcessMetrics();
   try {
     const web = await startWebServer({

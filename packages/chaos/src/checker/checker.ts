@@ -18,7 +18,9 @@ export type Property =
   | 'fill-unmatched'
   | 'replica-divergence'
   | 'read-not-linearizable'
-  | 'ack-without-quorum';
+  | 'ack-without-quorum'
+  | 'log-time-regressed'
+  | 'corruption-undetected';
 
 export interface Violation {
   readonly property: Property;
@@ -104,8 +106,16 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
   for (const e of history) {
     if (e.type === 'invoke') invokes.set(`${e.process}/${e.opId}`, e);
     else if (e.type === 'report') reports.push(e);
-    else if (e.type === 'fault') faults += e.phase === 'start' ? 1 : 0;
-    else completions.set(`${e.process}/${e.opId}`, e);
+    else if (e.type === 'fault') {
+      faults += e.phase === 'start' ? 1 : 0;
+      if (e.undetected === true)
+        violations.add(
+          'corruption-undetected',
+          `node ${e.nodes.join(',')}`,
+          `a member started on a log with a flipped bit in an old entry (${e.detail ?? ''}): ` +
+            'it must refuse rather than serve data its checksums do not vouch for',
+        );
+    } else completions.set(`${e.process}/${e.opId}`, e);
   }
   const chains = buildChains(invokes, completions);
   const reportsByClOrdId = groupBy(reports, (r) => r.clOrdId);
@@ -113,6 +123,7 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
   const orders = checkOrders(chains, reportsByClOrdId, final, violations);
   const fills = checkFills(reports, completions, final, violations);
   const replicasAgreeing = checkReplicas(final, violations);
+  checkOffline(final, violations);
   checkQuorum(history, invokes, completions, violations);
   const reads = checkReads(opsByOrder(invokes, completions));
   for (const root of reads.illegal) {
@@ -432,6 +443,28 @@ function checkReplicas(final: FinalState, violations: Violations): number {
     );
   }
   return agreeing;
+}
+
+/** The offline rebuild must reproduce the replicas' hash, and log time must never go backwards. */
+function checkOffline(final: FinalState, violations: Violations): void {
+  const o = final.offline;
+  if (o === undefined) return;
+  if (o.hashMatches === false) {
+    violations.add(
+      'replica-divergence',
+      `offline node ${o.member}`,
+      `node ${o.member}'s data rebuilt offline gives ${o.stateHash} at ${o.appliedIndex}, not the hash ` +
+        'the live replicas agreed on at that position (what is on disk differs from what was served)',
+    );
+  }
+  if (o.timestampRegressions > 0) {
+    violations.add(
+      'log-time-regressed',
+      `node ${o.member}`,
+      `${o.timestampRegressions} log entries carry a timestamp below their predecessor's ` +
+        '(service time must be monotonic even when a clock jumps)',
+    );
+  }
 }
 
 function describeFill(f: Fill): string {

@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   type WriteStream,
   writeFileSync,
 } from 'node:fs';
@@ -11,11 +12,15 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReplicaState } from '../history/history.js';
+import { FaultProxy } from '../proxy/fault-proxy.js';
 
 export interface MemberPorts {
   readonly id: number;
   readonly host: string;
+  /** What peers dial: the fault proxy's port for this member. */
   readonly peerPort: number;
+  /** Where the member listens for peers (the proxy forwards there). */
+  readonly peerListenPort: number;
   readonly clientPort: number;
   readonly adminPort: number;
   readonly mdPort: number;
@@ -36,6 +41,7 @@ const STOP_GRACE_MS = 8_000;
 const HTTP_TIMEOUT_MS = 1_000;
 const ADMIN_AUTH = `Basic ${Buffer.from('ADMIN:admin').toString('base64')}`;
 const MEMBER_IDS = [1, 2, 3] as const;
+const SNAPSHOT_EVERY_ENTRIES = 2_000;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -75,32 +81,58 @@ export class VenueProcess {
 
   private constructor(
     readonly members: readonly MemberPorts[],
+    /** Every member-to-member frame passes through it: partitions, one-way loss, delay. */
+    readonly proxy: FaultProxy,
     private readonly dataDir: string,
     private readonly logFile: string,
   ) {}
 
-  static async start(workDir: string): Promise<VenueProcess> {
+  /**
+   * `env` is added to the venue's environment (its members inherit it), e.g. the fault hooks'
+   * switch. `seed` drives the proxy's random loss.
+   */
+  static async start(
+    workDir: string,
+    options: { seed?: number; env?: Readonly<Record<string, string>> } = {},
+  ): Promise<VenueProcess> {
     const dataDir = resolve(workDir, 'data');
     mkdirSync(dataDir, { recursive: true });
+    const listen = new Map<number, number>();
+    for (const id of MEMBER_IDS) listen.set(id, await freePort());
+    const proxy = await FaultProxy.start(
+      {
+        targets: MEMBER_IDS.map((id) => ({ id, host: '127.0.0.1', port: listen.get(id) ?? 0 })),
+        seed: options.seed ?? 1,
+      },
+      new Map(),
+    );
     const members: MemberPorts[] = [];
     for (const id of MEMBER_IDS) {
       members.push({
         id,
         host: '127.0.0.1',
-        peerPort: await freePort(),
+        peerPort: proxy.port(id),
+        peerListenPort: listen.get(id) ?? 0,
         clientPort: await freePort(),
         adminPort: await freePort(),
         mdPort: await freePort(),
       });
     }
     const configFile = join(workDir, 'venue.json');
-    writeFileSync(configFile, JSON.stringify({ cluster: { members, durability: 'fsync' } }));
-    const venue = new VenueProcess(members, dataDir, join(workDir, 'venue.log'));
-    await venue.spawn(configFile);
+    // Frequent snapshots, so snapshot install, compaction and snapshot corruption all happen in a run.
+    const cluster = { members, durability: 'fsync', snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES };
+    writeFileSync(configFile, JSON.stringify({ cluster }));
+    const venue = new VenueProcess(members, proxy, dataDir, join(workDir, 'venue.log'));
+    try {
+      await venue.spawn(configFile, options.env ?? {});
+    } catch (e) {
+      await proxy.close();
+      throw e;
+    }
     return venue;
   }
 
-  private async spawn(configFile: string): Promise<void> {
+  private async spawn(configFile: string, env: Readonly<Record<string, string>>): Promise<void> {
     const args = [
       venueMainJs(),
       'start',
@@ -116,7 +148,10 @@ export class VenueProcess {
       '--fix-port',
       '0',
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     this.child = child;
     const log = createWriteStream(this.logFile);
     this.logStream = log;
@@ -198,6 +233,42 @@ export class VenueProcess {
     return true;
   }
 
+  /** The member's data directory (the venue's data dir / node-N). */
+  memberDataDir(id: number): string {
+    return join(this.dataDir, `node-${id}`);
+  }
+
+  /** POST to a member's admin port (e.g. /snapshot, or a /fault/... hook with VENUE_FAULT_HOOKS=1); the HTTP status. */
+  async adminPost(id: number, pathAndQuery: string): Promise<number> {
+    const m = this.members.find((x) => x.id === id);
+    if (m === undefined) return 0;
+    try {
+      const res = await fetch(`http://${m.host}:${m.adminPort}${pathAndQuery}`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      await res.text();
+      return res.status;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Deletes a stopped member's data (the operator's remedy for a corrupt log: re-sync from peers). */
+  wipe(id: number): void {
+    rmSync(this.memberDataDir(id), { recursive: true, force: true });
+  }
+
+  /** Waits (bounded) until the supervisor reports the member down; false at the deadline. */
+  async waitExited(id: number, timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!(await this.refreshPids()).has(id)) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
   /** Brings a killed member back (the supervisor respawns it on its data directory). */
   async restart(id: number): Promise<boolean> {
     const res = await fetch(`${this.httpUrl}/api/cluster/nodes/${id}/restart`, {
@@ -255,6 +326,7 @@ export class VenueProcess {
         child.kill('SIGTERM');
       });
     }
+    await this.proxy.close();
     await new Promise<void>((resolveEnd) => {
       if (this.logStream === undefined) resolveEnd();
       else this.logStream.end(() => resolveEnd());

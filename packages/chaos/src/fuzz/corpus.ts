@@ -228,7 +228,16 @@ export function corpus(): FuzzCase[] {
   };
   // The venue refuses an order's content (including enum values outside what it supports) at the
   // application level: an ExecutionReport Rejected with Text names the problem and the ClOrdID.
-  execRejected('unknown Side(54)=9', { '54': '9' });
+  // An unknown Side cannot be echoed on an ExecutionReport (Side is required there): the gateway
+  // answers BusinessMessageReject 380=0 with Text.
+  cases.push({
+    name: 'unknown Side(54)=9',
+    phase: 'session',
+    consumesSeq: true,
+    gatewayOnly: true,
+    expect: { kind: 'businessReject', reason: 0 },
+    build: (i) => order(i.conn, i.seq, uid('x'), { '54': '9' }),
+  });
   execRejected('unknown OrdType(40)=Z', { '40': 'Z' });
   execRejected('Symbol(55) missing (venue-required; optional in FIX44.xml)', { '55': null });
   execRejected('negative quantity', { '38': '-5' });

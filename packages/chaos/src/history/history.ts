@@ -61,6 +61,10 @@ export interface FaultEvent {
   readonly fault: string;
   readonly nodes: readonly number[];
   readonly phase: 'start' | 'stop';
+  /** What happened, in words (e.g. which file was damaged and how the member reacted). */
+  readonly detail?: string;
+  /** Disk corruption the member started on without refusing (it must detect it). */
+  readonly undetected?: boolean;
 }
 
 export type HistoryEvent = InvokeEvent | CompleteEvent | ReportEvent | FaultEvent;
@@ -85,14 +89,26 @@ export interface ReplicaState {
   readonly commitIndex: number;
 }
 
+/** A member's data rebuilt offline after the run (where the final reads come from). */
+export interface OfflineRebuild {
+  readonly member: number;
+  readonly appliedIndex: number;
+  readonly stateHash: string;
+  /** Rebuilt hash equals the replicas' agreed hash at the same position (null: not comparable). */
+  readonly hashMatches: boolean | null;
+  /** Log entries timestamped below their predecessor (must be 0: log time is monotonic). */
+  readonly timestampRegressions: number;
+}
+
 export interface FinalState {
   readonly reads: readonly FinalOrderRead[];
   readonly replicas: readonly ReplicaState[];
+  readonly offline?: OfflineRebuild;
 }
 
 /** Events kept per run: the workload stops invoking once this many are recorded. */
 export const HISTORY_EVENTS_MAX = 500_000;
-/** Room kept past the workload's limit for the final phase (one canary order per client). */
+/** Room kept past the workload's limit: completions and reports of operations still in flight. */
 const HISTORY_EVENTS_RESERVE = 1_000;
 
 /** An append-only, bounded history with one clock (ms since the recorder was created). */

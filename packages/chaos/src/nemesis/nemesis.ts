@@ -1,8 +1,24 @@
 import type { VenueProcess } from '../cluster/venue-process.js';
+import { type DiskFault, flipLogBit, flipSnapshotBit, tearTail } from '../disk/disk-faults.js';
 import type { History } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 
-export const NEMESES = ['kill-leader', 'kill-follower', 'kill-two', 'kill-all', 'pause'] as const;
+export const NEMESES = [
+  'kill-leader',
+  'kill-follower',
+  'kill-two',
+  'kill-all',
+  'pause',
+  'isolate-leader',
+  'isolate-follower',
+  'one-way-loss',
+  'link-faults',
+  'disk-full',
+  'torn-tail',
+  'bitflip-log',
+  'bitflip-snapshot',
+  'clock-jump',
+] as const;
 export type NemesisKind = (typeof NEMESES)[number];
 
 export interface NemesisOptions {
@@ -12,6 +28,8 @@ export interface NemesisOptions {
   /** How long a fault lasts (a pause must outlast the election timeout, 300..600 ms). */
   readonly holdMs: number;
   readonly faultsMax: number;
+  /** Take the kinds in the given order, round robin, instead of drawing them (CI: each one happens). */
+  readonly cycle?: boolean;
 }
 
 const LEADER_WAIT_MS = 15_000;
@@ -58,7 +76,10 @@ export async function runNemesis(
   for (let i = 0; i < options.faultsMax; i++) {
     await sleep(options.intervalMs);
     if (Date.now() + options.holdMs * 2 >= deadlineMs) break;
-    const kind = rng.pick(options.kinds);
+    const kind =
+      options.cycle === true
+        ? (options.kinds[i % options.kinds.length] as NemesisKind)
+        : rng.pick(options.kinds);
     const ok = await inject(venue, kind, options.holdMs, rng, history);
     if (ok) injected += 1;
     await waitForLeader(venue, LEADER_WAIT_MS);
@@ -77,8 +98,16 @@ async function inject(
   if (leader === 0) return false;
   const followers = venue.members.map((m) => m.id).filter((id) => id !== leader);
   const follower = rng.pick(followers);
-  const record = (phase: 'start' | 'stop', nodes: number[]) =>
-    history.add({ type: 'fault', timeMs: history.nowMs(), fault: kind, nodes, phase });
+  const record = (phase: 'start' | 'stop', nodes: number[], detail?: string, undetected?: boolean) =>
+    history.add({
+      type: 'fault',
+      timeMs: history.nowMs(),
+      fault: kind,
+      nodes,
+      phase,
+      ...(detail === undefined ? {} : { detail }),
+      ...(undetected === undefined ? {} : { undetected }),
+    });
   switch (kind) {
     case 'kill-leader':
     case 'kill-follower': {
@@ -113,6 +142,70 @@ async function inject(
       record('stop', all);
       return true;
     }
+    case 'isolate-leader':
+    case 'isolate-follower': {
+      // A 2/1 split through the proxy: the minority side is the leader (it must step down: check
+      // quorum) or a follower (the leader keeps its majority; the follower catches up after).
+      const target = kind === 'isolate-leader' ? leader : follower;
+      venue.proxy.partition([target]);
+      record('start', [target]);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', [target]);
+      return true;
+    }
+    case 'one-way-loss': {
+      // The leader's frames to both followers are dropped; theirs to it pass. The followers stop
+      // hearing heartbeats and elect a new leader while the old one still hears them.
+      for (const id of followers) venue.proxy.setFault(leader, id, { drop: true });
+      record('start', [leader]);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', [leader]);
+      return true;
+    }
+    case 'link-faults': {
+      // Every directed link gets its own delay (5..60 ms) and loss (5..30 %).
+      const ids = venue.members.map((m) => m.id);
+      for (const a of ids)
+        for (const b of ids)
+          if (a !== b)
+            venue.proxy.setFault(a, b, { delayMs: rng.int(5, 60), lossRate: rng.int(5, 30) / 100 });
+      record('start', ids);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', ids);
+      return true;
+    }
+    case 'disk-full': {
+      // Log writes fail with ENOSPC after a few KiB: the member must stop (storage failure is fatal:
+      // it never reports durable what it could not write), and the others carry on. Freed after the
+      // hold (a restarted process has the whole disk again).
+      const target = rng.next() < 0.5 ? leader : follower;
+      const afterBytes = rng.int(0, 64 * 1024);
+      if ((await venue.adminPost(target, `/fault/disk-full?afterBytes=${afterBytes}`)) !== 200) return false;
+      record('start', [target], `ENOSPC after ${afterBytes} bytes`);
+      const stopped = await venue.waitExited(target, holdMs * 3);
+      await sleep(holdMs);
+      await venue.restart(target);
+      record('stop', [target], stopped ? 'member stopped on ENOSPC; restarted' : 'member still up');
+      return true;
+    }
+    case 'torn-tail':
+    case 'bitflip-log':
+    case 'bitflip-snapshot':
+      return diskCorruption(venue, kind, rng.next() < 0.5 ? leader : follower, holdMs, rng, record);
+    case 'clock-jump': {
+      // The member's clock leaps 2..8 s forward or back, then returns: log time must stay monotonic.
+      const target = rng.next() < 0.5 ? leader : follower;
+      const offsetMs = (rng.next() < 0.5 ? -1 : 1) * rng.int(2_000, 8_000);
+      if ((await venue.adminPost(target, `/fault/clock?offsetMs=${offsetMs}`)) !== 200) return false;
+      record('start', [target], `clock ${offsetMs > 0 ? '+' : ''}${offsetMs} ms`);
+      await sleep(holdMs);
+      await venue.adminPost(target, '/fault/clock?offsetMs=0');
+      record('stop', [target], 'clock back to real time');
+      return true;
+    }
     case 'pause': {
       const target = rng.next() < 0.5 ? leader : follower;
       if (!(await venue.pause(target))) return false;
@@ -125,8 +218,63 @@ async function inject(
   }
 }
 
+const REFUSAL_WAIT_MS = 10_000;
+
+/** After a restart: true once the member exited (refused), false once its admin port answers. */
+async function refusedToStart(venue: VenueProcess, id: number): Promise<boolean> {
+  const deadline = Date.now() + REFUSAL_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (!(await venue.refreshPids()).has(id)) return true;
+    if ((await venue.adminStatus(id)) !== undefined) return false;
+    await sleep(POLL_MS);
+  }
+  return false;
+}
+
+/**
+ * Damages a stopped member's files, restarts it and watches: a torn tail must be truncated (the member
+ * starts), a flipped log bit must make it refuse to start (exit 2: it must never serve corrupt data),
+ * a flipped snapshot bit must make it skip that snapshot. A member that refuses is rebuilt as an
+ * operator would: its data deleted, restarted, re-synced from its peers (snapshot install).
+ */
+async function diskCorruption(
+  venue: VenueProcess,
+  kind: 'torn-tail' | 'bitflip-log' | 'bitflip-snapshot',
+  target: number,
+  holdMs: number,
+  rng: Prng,
+  record: (phase: 'start' | 'stop', nodes: number[], detail?: string, undetected?: boolean) => void,
+): Promise<boolean> {
+  if (!(await venue.kill(target))) return false;
+  await venue.waitExited(target);
+  const dir = venue.memberDataDir(target);
+  const pick = (n: number) => rng.int(0, n - 1);
+  let damage: DiskFault | undefined;
+  try {
+    if (kind === 'torn-tail') damage = tearTail(dir);
+    else if (kind === 'bitflip-log') damage = flipLogBit(dir, pick);
+    else damage = flipSnapshotBit(dir, pick);
+  } catch {
+    damage = undefined; // nothing to damage yet (e.g. no snapshot, a short log)
+  }
+  record('start', [target], damage === undefined ? 'nothing to damage: plain restart' : damage.detail);
+  await sleep(holdMs);
+  await venue.restart(target);
+  const refused = await refusedToStart(venue, target);
+  if (refused) {
+    venue.wipe(target);
+    await venue.restart(target);
+  }
+  const outcome = refused ? 'refused to start; data deleted, re-synced from peers' : 'started';
+  // A flipped bit in a log frame with valid frames after it must be detected (refusal).
+  const undetected = kind === 'bitflip-log' && damage !== undefined && !refused;
+  record('stop', [target], outcome, undetected);
+  return true;
+}
+
 /** Ends every fault: continues paused members and restarts members that are down. */
 export async function healAll(venue: VenueProcess): Promise<void> {
+  venue.proxy.heal();
   for (const m of venue.members) venue.resume(m.id);
   const pids = await venue.refreshPids();
   for (const m of venue.members) if (!pids.has(m.id)) await venue.restart(m.id);

@@ -1,10 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckResult, check } from '../checker/checker.js';
 import { VenueProcess } from '../cluster/venue-process.js';
-import { type FinalOrderRead, History, type ReplicaState } from '../history/history.js';
+import { type FinalStateRead, readFinalState } from '../final/final-state.js';
+import { History, type ReplicaState } from '../history/history.js';
 import { healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
 import { Prng } from '../random/prng.js';
+import { latencySvg } from '../report/plot.js';
 import { CLIENTS_MAX, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
 
 export interface ChaosOptions {
@@ -20,7 +22,31 @@ export interface ChaosOptions {
   readonly thinkMs: number;
   /** Keep the history and logs of a passing run too. */
   readonly keep: boolean;
+  /** Faults in the order of `nemeses`, round robin (default: drawn at random). */
+  readonly cycle?: boolean;
   readonly log: (line: string) => void;
+}
+
+/**
+ * The short run CI does (a test runs it; `pnpm chaos --ci` too): a kill of the leader, of a
+ * follower and a partition isolating the leader, in that order, under four clients (a few hundred
+ * orders on an idle machine) in about 25 s of wall time.
+ */
+export function ciOptions(resultsDir: string, log: (line: string) => void): ChaosOptions {
+  return {
+    seconds: 14,
+    nemeses: ['kill-leader', 'isolate-leader', 'kill-follower'],
+    cycle: true,
+    seed: 11,
+    clients: 4,
+    resultsDir,
+    faultsMax: 3,
+    intervalMs: 1_500,
+    holdMs: 1_200,
+    thinkMs: 10,
+    keep: false,
+    log,
+  };
 }
 
 export interface ChaosReport {
@@ -29,12 +55,13 @@ export interface ChaosReport {
   readonly faultsInjected: number;
   readonly durationMs: number;
   readonly summary: string;
+  /** The offline rebuild the final reads came from (undefined if the run failed before it). */
+  readonly offline: FinalStateRead | undefined;
 }
 
 const SECONDS_MAX = 3_600;
 const OPS_PER_CLIENT_MAX = 100_000;
 const OP_TIMEOUT_MS = 5_000;
-const FINAL_READ_TIMEOUT_MS = 20_000;
 const QUIESCE_TIMEOUT_MS = 30_000;
 const QUIESCE_POLL_MS = 100;
 
@@ -60,7 +87,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rng = new Prng(options.seed);
   const log = (line: string) => options.log(`${((Date.now() - startedMs) / 1000).toFixed(1)}s ${line}`);
   log(`chaos: run ${runDir} seed ${options.seed} ${options.seconds}s nemeses ${options.nemeses.join(',')}`);
-  const venue = await VenueProcess.start(runDir);
+  // The members' fault hooks (disk full, clock jumps) are on for the suite and only for it.
+  const venue = await VenueProcess.start(runDir, { seed: options.seed, env: { VENUE_FAULT_HOOKS: '1' } });
   // Ctrl-C or a kill of the runner must not leave the venue and its members behind.
   const onSignal = (signal: NodeJS.Signals) => {
     log(`chaos: ${signal}: stopping the venue`);
@@ -70,6 +98,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   process.once('SIGTERM', onSignal);
   const clients: WorkloadClient[] = [];
   let faultsInjected = 0;
+  let offline: FinalStateRead | undefined;
   let result: CheckResult;
   try {
     const workload: WorkloadOptions = {
@@ -95,6 +124,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
               intervalMs: options.intervalMs,
               holdMs: options.holdMs,
               faultsMax: options.faultsMax,
+              cycle: options.cycle === true,
             },
             rng,
             history,
@@ -106,13 +136,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`chaos: workload done (${history.events.length} events, ${faultsInjected} faults); healing`);
     await healAll(venue);
     if ((await waitForLeader(venue, QUIESCE_TIMEOUT_MS)) === 0) log('chaos: no leader after healing');
-    const reads: FinalOrderRead[] = [];
-    const perClient = await Promise.all(clients.map((c) => c.finalReads(FINAL_READ_TIMEOUT_MS)));
-    for (const r of perClient) reads.push(...r);
-    log(`chaos: final reads done (${reads.length} orders read)`);
     const replicas = await quiesce(venue);
     log('chaos: replicas read');
-    result = check(history.events, { reads, replicas });
+    const orders = clients.map((c) => ({
+      process: c.process,
+      clOrdIds: c.orderClOrdIds().map((o) => o.clOrdId),
+    }));
+    const final = await readFinalState(venue, replicas, orders);
+    const reads = final.reads;
+    offline = final;
+    log(
+      `chaos: final state rebuilt offline from node ${final.member} (${final.entriesReplayed} entries, ` +
+        `${reads.length} orders looked up) in ${final.durationMs} ms`,
+    );
+    result = check(history.events, { reads, replicas, offline: final });
     const lines = history.events.map((e) => JSON.stringify(e));
     lines.push(...reads.map((r) => JSON.stringify({ type: 'final-read', ...r })));
     lines.push(...replicas.map((r) => JSON.stringify({ type: 'final-replica', ...r })));
@@ -131,14 +168,35 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       faultKinds.set(e.fault, (faultKinds.get(e.fault) ?? 0) + 1);
   const faultText = `${faultsInjected} (${[...faultKinds].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`;
   const recovery = recoveryByFault(history);
-  const summary = summarize(options, result, faultText, durationMs, runDir, recovery);
-  writeFileSync(join(runDir, 'summary.md'), summary);
+  const finalText =
+    offline === undefined
+      ? 'not read'
+      : `node ${offline.member} rebuilt offline to ${offline.appliedIndex} (${offline.entriesReplayed} entries, ` +
+        `${offline.durationMs} ms); hash ${offline.hashMatches ? 'equals' : 'NOT compared or differs from'} ` +
+        `the replicas'; log time regressions ${offline.timestampRegressions}`;
+  const summary = summarize(options, result, faultText, durationMs, runDir, recovery, finalText);
+  writeFileSync(
+    join(runDir, 'report.md'),
+    `${summary}\n${faultList(history)}\n![latency over time](latency.svg)\n`,
+  );
+  writeFileSync(
+    join(runDir, 'latency.svg'),
+    latencySvg(history.events, `seed ${options.seed}, ${options.seconds} s, ${faultText}`),
+  );
+  // The members' and the venue's JSON-lines logs live under data/logs: kept when the run is.
+  if (!result.valid || options.keep) {
+    try {
+      renameSync(join(runDir, 'data', 'logs'), join(runDir, 'logs'));
+    } catch {
+      // no logs folder (an older venue build): venue.log holds everything
+    }
+  }
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
     rmSync(join(runDir, 'history.jsonl'), { force: true });
     rmSync(join(runDir, 'venue.log'), { force: true });
   }
-  return { result, runDir, faultsInjected, durationMs, summary };
+  return { result, runDir, faultsInjected, durationMs, summary, offline };
 }
 
 /**
@@ -165,6 +223,7 @@ function summarize(
   durationMs: number,
   runDir: string,
   recovery: string,
+  finalText: string,
 ): string {
   const s = result.stats;
   const rows: [string, string | number][] = [
@@ -192,6 +251,7 @@ function summarize(
       `${s.ordersReadChecked} (not linearizable: ${count(result, 'read-not-linearizable')})`,
     ],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    ['final state', finalText],
     ['first ack after fault start (median / max ms)', recovery || 'no faults'],
     ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
   ];
@@ -237,6 +297,33 @@ function recoveryByFault(history: History): string {
       return `${kind} ${ms[Math.floor(ms.length / 2)]} / ${ms[ms.length - 1]}`;
     })
     .join(', ');
+}
+
+/** Every fault in order with its nodes and what happened (the fault events' details). */
+function faultList(history: History): string {
+  const lines = ['## Faults', '', '| t (s) | fault | nodes | phase | detail |', '|---:|---|---|---|---|'];
+  for (const e of history.events)
+    if (e.type === 'fault')
+      lines.push(
+        `| ${(e.timeMs / 1000).toFixed(1)} | ${e.fault} | ${e.nodes.join(',')} | ${e.phase} | ${e.detail ?? ''} |`,
+      );
+  return `${lines.length > 4 ? lines.join('\n') : '## Faults\n\nnone'}\n`;
+}
+
+/** The short table CI prints: the figures the issue asks for. */
+export function ciTable(report: ChaosReport): string {
+  const s = report.result.stats;
+  const n = (p: string) => report.result.violations.filter((v) => v.property === p).length;
+  const rows: [string, string | number][] = [
+    ['faults injected', report.faultsInjected],
+    ['operations', s.operations],
+    ['acknowledged orders', s.ordersAcknowledged],
+    ['lost (must be 0)', n('ack-lost') + n('fill-lost')],
+    ['duplicated (must be 0)', n('order-duplicated') + n('fill-doubled')],
+    ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    ['verdict', report.result.valid ? 'PASS' : `FAIL (${report.result.violations.length} violations)`],
+  ];
+  return ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }
 
 function count(result: CheckResult, property: string): number {

@@ -1,6 +1,6 @@
 import { type FixMessage, formatUtcTimestamp } from '@venue/gateway';
 import { FixClient } from '@venue/venue';
-import type { FinalOrderRead, History, OpKind } from '../history/history.js';
+import type { History, OpKind } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 
 /** Instruments the workload trades: reference price in ticks (0.01) and a band the orders stay well inside. */
@@ -42,24 +42,6 @@ const num = (m: FixMessage, tag: number): number => {
   const n = Number(m.get(tag) ?? '0');
   return Number.isFinite(n) ? n : 0;
 };
-/** A resting buy far below every sell the workload sends (sells are at least 99.80): it never trades. */
-const CANARY = { symbol: 'ZVZZT', priceTicks: 9_500 } as const;
-const READ_BATCH_MAX = 20;
-
-function toRead(process: number, clOrdId: string, m: FixMessage | undefined): FinalOrderRead {
-  if (m === undefined)
-    return { process, clOrdId, found: false, orderId: '', ordStatus: '', cumQty: 0, leavesQty: 0 };
-  return {
-    process,
-    clOrdId,
-    found: true,
-    orderId: m.get(37) ?? '',
-    ordStatus: m.get(39) ?? '',
-    cumQty: num(m, 14),
-    leavesQty: num(m, 151),
-  };
-}
-
 const price = (ticks: number): string => (ticks / 100).toFixed(2);
 
 /**
@@ -76,9 +58,6 @@ export class WorkloadClient {
   /** Every order this client created (by its latest ClOrdID): what the final reads ask about. */
   readonly chains: LiveOrder[] = [];
   private opSeq = 0;
-  /** Collects status answers (by ClOrdID) while the final reads run. */
-  private statusAnswers: Map<string, FixMessage> | undefined;
-  private statusRefused = false;
   private seq = 0;
 
   private constructor(
@@ -226,51 +205,6 @@ export class WorkloadClient {
     return reply ?? 'unknown';
   }
 
-  /**
-   * The final read of every order this client created, under each ClOrdID it may now carry.
-   *
-   * The venue sends nothing back for an OrderStatusRequest on an order it does not know (terminal
-   * orders leave the book), so silence is the "unknown" answer. To tell silence from a slow venue,
-   * each batch of requests ends with a request for a canary order this client has just placed:
-   * replies to one session come back in log order, so once the canary's answer arrives every
-   * earlier request that will ever be answered has been.
-   */
-  async finalReads(timeoutMs: number): Promise<FinalOrderRead[]> {
-    const targets = this.orderClOrdIds();
-    const canary: LiveOrder = {
-      clOrdId: this.nextClOrdId(),
-      symbol: CANARY.symbol,
-      side: 'buy',
-      qty: 1,
-      priceTicks: CANARY.priceTicks,
-    };
-    this.chains.push(canary);
-    const placed = await this.invoke('new', canary, '', timeoutMs, (m) =>
-      m.msgType === '8' && m.get(11) === canary.clOrdId ? (m.get(150) === '0' ? 'ok' : 'fail') : undefined,
-    );
-    if (placed !== 'ok') return []; // the session cannot prove anything: every order stays unread
-    const reads: FinalOrderRead[] = [];
-    let canaryAnswer: FixMessage | undefined;
-    for (let from = 0; from < Math.max(1, targets.length); from += READ_BATCH_MAX) {
-      const batch = targets.slice(from, from + READ_BATCH_MAX);
-      const answers = new Map<string, FixMessage>();
-      this.statusAnswers = answers;
-      this.statusRefused = false;
-      for (const o of batch) this.send('status', o, o.clOrdId);
-      this.send('status', canary, canary.clOrdId);
-      const done = await this.fix
-        .waitFor((m) => m.msgType === '8' && m.get(150) === 'I' && m.get(11) === canary.clOrdId, timeoutMs)
-        .then(() => true)
-        .catch(() => false);
-      this.statusAnswers = undefined;
-      if (!done || this.statusRefused) continue; // no proof of silence: this batch stays unread
-      for (const o of batch) reads.push(toRead(this.process, o.clOrdId, answers.get(o.clOrdId)));
-      canaryAnswer = answers.get(canary.clOrdId) ?? canaryAnswer;
-    }
-    if (canaryAnswer !== undefined) reads.push(toRead(this.process, canary.clOrdId, canaryAnswer));
-    return reads;
-  }
-
   /** Every ClOrdID this client used for orders (new and replace), with the order's symbol and side. */
   orderClOrdIds(): LiveOrder[] {
     return this.replacedIds.concat(this.chains);
@@ -373,10 +307,6 @@ export class WorkloadClient {
   }
 
   private onMessage(m: FixMessage): void {
-    if (m.msgType === '8' && m.get(150) === 'I') this.statusAnswers?.set(m.get(11) ?? '', m);
-    // A refused request (session Reject, BusinessMessageReject, e.g. the gateway's rate throttle) is
-    // not an answer: silence in that batch proves nothing.
-    if (m.msgType === '3' || m.msgType === 'j') this.statusRefused = true;
     if (m.msgType !== '8' && m.msgType !== '9') return;
     const ordStatus = m.get(39) ?? '';
     const clOrdId = m.get(11) ?? '';

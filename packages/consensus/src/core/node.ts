@@ -915,6 +915,16 @@ export class RaftNode {
     pr.recentActive = true;
     if (!m.success) {
       if (m.rejectedIndex === 0) return; // a bare heartbeat refusal carries no position
+      if (pr.state !== 'snapshot' && m.rejectedIndex <= pr.match && m.hintIndex < pr.match) {
+        // The follower lacks an entry it acknowledged: its disk lost it (a torn tail cut, its data
+        // directory deleted for a rebuild). With the old match every probe would stay above its log
+        // end forever. Lowering match only delays commits (never moves commit back; what was
+        // committed is on a quorum without it); a stale reordered refusal costs one more probe.
+        pr.match = m.hintIndex;
+        this.becomeProbe(pr, m.hintIndex + 1);
+        this.sendAppend(m.from, true);
+        return;
+      }
       const stale = pr.state === 'replicate' ? m.rejectedIndex <= pr.match : m.rejectedIndex !== pr.next - 1;
       if (pr.state === 'snapshot' || stale) return;
       const j = m.hintTerm > 0 ? this.log.findConflictByTerm(m.hintIndex, m.hintTerm) : m.hintIndex;

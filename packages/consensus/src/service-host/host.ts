@@ -14,6 +14,7 @@ import type {
   SessionCloseReason,
 } from '../service.js';
 import { ByteReader, ByteWriter, hashHex } from './bytes.js';
+import { HostSnapshotCursor, type SnapshotPart } from './incremental-snapshot.js';
 import { TimerHeap, type TimerState } from './timer-heap.js';
 
 /** An answer or event for a client. Every replica computes it; only the leader sends it. */
@@ -152,6 +153,8 @@ export class ServiceHost {
   private egress: Egress[] = [];
   private version = 1;
   private versionSince = 0;
+  /** An incremental snapshot in progress (at most one). */
+  private activeSnapshot: HostSnapshotCursor | null = null;
 
   constructor(
     private readonly serviceFactory: () => readonly ClusteredService[],
@@ -201,6 +204,7 @@ export class ServiceHost {
 
   /** Creates the services and hands each its part of `snapshot` (undefined on a fresh start). */
   start(snapshot: Uint8Array | undefined): void {
+    this.activeSnapshot?.abort();
     this.sessions.clear();
     this.timers.clear();
     this.timerHeap.clear();
@@ -506,6 +510,31 @@ export class ServiceHost {
       w.bytes(sw.finish());
     }
     return w.finish();
+  }
+
+  /**
+   * Begins a snapshot of the state at this position, completed by `step` between entries while
+   * entries keep being applied (services with `beginSnapshot` copy-on-write; the others, and the
+   * host's sessions and timers, are written now). Same bytes as `takeSnapshot` here.
+   */
+  beginSnapshot(): HostSnapshotCursor {
+    if (!this.started) throw new Error('ServiceHost.beginSnapshot before start');
+    if (this.activeSnapshot !== null) throw new Error('ServiceHost.beginSnapshot: a snapshot is in progress');
+    const w = new ByteWriter();
+    w.u32(SNAPSHOT_MAGIC);
+    this.writeClusterState(w);
+    w.u32(this.services.length);
+    const parts: SnapshotPart[] = this.services.map((service) => {
+      if (service.beginSnapshot !== undefined) return { name: service.name, cursor: service.beginSnapshot() };
+      const sw = new ByteWriter();
+      service.onTakeSnapshot({ write: (bytes) => sw.bytes(bytes) });
+      return { name: service.name, bytes: sw.finish() };
+    });
+    const cursor = new HostSnapshotCursor(this.applied, this.lastTimestamp, w.finish(), parts, (c) => {
+      if (this.activeSnapshot === c) this.activeSnapshot = null;
+    });
+    this.activeSnapshot = cursor;
+    return cursor;
   }
 
   private decodeSnapshot(snapshot: Uint8Array): (Uint8Array | undefined)[] {

@@ -1,3 +1,4 @@
+import { isPublishedValue } from '../fix/definitions.js';
 import type { FixField, FixMessage } from '../fix/message.js';
 import { BusinessRejectReason, MsgType, Tag } from '../fix/tags.js';
 import type { SessionAcceptor } from '../session/acceptor.js';
@@ -119,6 +120,9 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
       case MsgType.OrderMassCancelRequest: {
         const p = parseMassCancel(msg, account, admin, cat);
         if (p.ok) this.dispatch(session, msg, () => handler.onMassCancel(ctx, p.req));
+        else if (!isPublishedValue(Tag.MassCancelRequestType, msg.get(Tag.MassCancelRequestType) ?? ''))
+          // The report must echo a valid MassCancelRequestType(530): reject at business level.
+          this.reject(session, MsgType.BusinessMessageReject, [], msg, p, BusinessRejectReason.Other);
         else
           this.reject(
             session,
@@ -138,18 +142,16 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
       case MsgType.SecurityListRequest: {
         const p = parseSecurityListRequest(msg);
         if (p.ok) this.dispatch(session, msg, () => handler.onSecurityListRequest(ctx, p.req));
-        else
-          this.reject(
-            session,
-            MsgType.SecurityList,
-            [
-              { tag: Tag.SecurityReqID, value: msg.get(Tag.SecurityReqID) ?? '' },
-              { tag: Tag.SecurityResponseID, value: `${this.execIdPrefix}-SL${++this.rejectCounter}` },
-              { tag: Tag.SecurityRequestResult, value: '1' },
-            ],
-            msg,
-            p,
-          );
+        else {
+          // FIX 4.4's SecurityList has no top-level Text(58): SecurityRequestResult(560)=1 says it.
+          this.stats.appRejects++;
+          this.log(`SecurityListRequest from ${session.sessionKey} rejected: ${p.text}`);
+          session.sendApp(MsgType.SecurityList, [
+            { tag: Tag.SecurityReqID, value: msg.get(Tag.SecurityReqID) ?? '' },
+            { tag: Tag.SecurityResponseID, value: `${this.execIdPrefix}-SL${++this.rejectCounter}` },
+            { tag: Tag.SecurityRequestResult, value: '1' },
+          ]);
+        }
         return;
       }
       case MsgType.MarketDataRequest: {
@@ -220,6 +222,11 @@ export class OrderEntryApp implements SessionApplication, GatewayEvents {
 
   /** ExecutionReport 150=8/39=8 for a NewOrderSingle that fails validation. */
   private rejectOrder(session: FixSession, msg: FixMessage, p: Invalid): void {
+    // An ExecutionReport must carry a valid Side(54): with none to echo, reject at business level.
+    if (!isPublishedValue(Tag.Side, msg.get(Tag.Side) ?? '')) {
+      this.reject(session, MsgType.BusinessMessageReject, [], msg, p, BusinessRejectReason.Other);
+      return;
+    }
     this.reject(
       session,
       MsgType.ExecutionReport,

@@ -1,4 +1,15 @@
 import { parseUtcTimestamp } from '../fix/codec.js';
+import {
+  EXEC_INST_POST_ONLY,
+  MASS_CANCEL_REQUEST_TYPE_VALUES,
+  MD_ENTRY_TYPE_VALUES,
+  namesByWire,
+  ORD_TYPE_VALUES,
+  SECURITY_LIST_REQUEST_TYPE_VALUES,
+  SIDE_VALUES,
+  SUBSCRIPTION_REQUEST_TYPE_VALUES,
+  TIME_IN_FORCE_VALUES,
+} from '../fix/definitions.js';
 import type { FixMessage } from '../fix/message.js';
 import { Tag } from '../fix/tags.js';
 import type { InstrumentCatalog } from './instruments.js';
@@ -36,20 +47,9 @@ export const OrdRejReason = {
   Other: 99,
 } as const;
 
-const SIDES: Readonly<Record<string, Side>> = { '1': 'buy', '2': 'sell' };
-const ORD_TYPES: Readonly<Record<string, OrdType>> = {
-  '1': 'market',
-  '2': 'limit',
-  '3': 'stop',
-  '4': 'stopLimit',
-};
-const TIFS: Readonly<Record<string, TimeInForce>> = {
-  '0': 'day',
-  '1': 'gtc',
-  '3': 'ioc',
-  '4': 'fok',
-  '6': 'gtd',
-};
+const SIDES: ReadonlyMap<string, Side> = namesByWire(SIDE_VALUES);
+const ORD_TYPES: ReadonlyMap<string, OrdType> = namesByWire(ORD_TYPE_VALUES);
+const TIFS: ReadonlyMap<string, TimeInForce> = namesByWire(TIME_IN_FORCE_VALUES);
 const PRINTABLE_RE = /^[\x21-\x7e]+$/;
 /** ClOrdID bound of the matching engine (CLORDID_LENGTH_MAX); other request ids get 64. */
 export const CLORDID_CHARS_MAX = 32;
@@ -66,7 +66,7 @@ function id(msg: FixMessage, tag: number, name: string): Parsed<string> {
 }
 
 function side(msg: FixMessage): Parsed<Side> {
-  const s = SIDES[msg.get(Tag.Side) ?? ''];
+  const s = SIDES.get(msg.get(Tag.Side) ?? '');
   return s === undefined
     ? bad('Side(54) must be 1 (Buy) or 2 (Sell)', OrdRejReason.UnsupportedOrderCharacteristic)
     : { ok: true, req: s };
@@ -99,15 +99,15 @@ interface OrderTerms {
 }
 
 function orderTerms(msg: FixMessage, sym: string, catalog: InstrumentCatalog): Parsed<OrderTerms> {
-  const ordType = ORD_TYPES[msg.get(Tag.OrdType) ?? ''];
+  const ordType = ORD_TYPES.get(msg.get(Tag.OrdType) ?? '');
   if (ordType === undefined) {
     return bad(
       'OrdType(40) must be 1 (Market), 2 (Limit), 3 (Stop) or 4 (Stop limit)',
       OrdRejReason.UnsupportedOrderCharacteristic,
     );
   }
-  const tifText = msg.get(Tag.TimeInForce) ?? '0';
-  const timeInForce = TIFS[tifText];
+  const tifText = msg.get(Tag.TimeInForce) ?? TIME_IN_FORCE_VALUES.day[0];
+  const timeInForce = TIFS.get(tifText);
   if (timeInForce === undefined) {
     return bad(
       `TimeInForce(59)=${tifText.slice(0, 4)} is not supported (0 Day, 1 GTC, 3 IOC, 4 FOK, 6 GTD)`,
@@ -184,7 +184,7 @@ export function parseNewOrder(
   const terms = orderTerms(msg, sym.req, catalog);
   if (!terms.ok) return terms;
   const execInst = msg.get(Tag.ExecInst) ?? '';
-  const postOnly = execInst.split(' ').includes('6');
+  const postOnly = execInst.split(' ').includes(EXEC_INST_POST_ONLY[0]);
   if (postOnly && terms.req.ordType !== 'limit')
     return bad('ExecInst(18)=6 (post-only) requires a limit order');
   return {
@@ -273,7 +273,6 @@ export function parseOrderStatus(
 export const MassCancelRejectReason = {
   NotSupported: 0,
   UnknownSecurity: 1,
-  InvalidRequestType: 6,
   Other: 99,
 } as const;
 
@@ -294,12 +293,12 @@ export function parseMassCancel(
     if (!sd.ok) return bad(sd.text, MassCancelRejectReason.Other);
     sideValue = sd.req;
   }
-  if (type === '7')
+  if (type === MASS_CANCEL_REQUEST_TYPE_VALUES.all[0])
     return {
       ok: true,
       req: { clOrdId: clOrdId.req, account: a.req, scope: 'all', symbol: undefined, side: sideValue },
     };
-  if (type === '1') {
+  if (type === MASS_CANCEL_REQUEST_TYPE_VALUES.security[0]) {
     const sym = symbol(msg, catalog);
     if (!sym.ok) return bad(sym.text, MassCancelRejectReason.UnknownSecurity);
     return {
@@ -309,7 +308,7 @@ export function parseMassCancel(
   }
   return bad(
     `MassCancelRequestType(530)=${(type ?? '').slice(0, 4)} is not supported (1 by security, 7 all orders)`,
-    MassCancelRejectReason.InvalidRequestType,
+    MassCancelRejectReason.NotSupported, // 0; 6 would mean 'unknown trading session'
   );
 }
 
@@ -317,8 +316,9 @@ export function parseSecurityListRequest(msg: FixMessage): Parsed<SecurityListRe
   const reqId = id(msg, Tag.SecurityReqID, 'SecurityReqID');
   if (!reqId.ok) return reqId;
   const type = msg.get(Tag.SecurityListRequestType);
-  if (type === '4') return { ok: true, req: { securityReqId: reqId.req, scope: 'all', symbol: undefined } };
-  if (type === '0') {
+  if (type === SECURITY_LIST_REQUEST_TYPE_VALUES.all[0])
+    return { ok: true, req: { securityReqId: reqId.req, scope: 'all', symbol: undefined } };
+  if (type === SECURITY_LIST_REQUEST_TYPE_VALUES.symbol[0]) {
     const s = msg.get(Tag.Symbol);
     if (s === undefined) return bad('Symbol(55) is required with SecurityListRequestType(559)=0', 1);
     return { ok: true, req: { securityReqId: reqId.req, scope: 'symbol', symbol: s } };
@@ -338,7 +338,10 @@ export const MdReqRejReason = {
   UnsupportedMdEntryType: 8,
 } as const;
 
-const MD_ENTRY_TYPES: Readonly<Record<string, MdEntryType>> = { '0': 'bid', '1': 'offer', '2': 'trade' };
+const SUBSCRIPTIONS: ReadonlyMap<string, MarketDataRequest['subscription']> = namesByWire(
+  SUBSCRIPTION_REQUEST_TYPE_VALUES,
+);
+const MD_ENTRY_TYPES: ReadonlyMap<string, MdEntryType> = namesByWire(MD_ENTRY_TYPE_VALUES);
 const MD_SYMBOLS_MAX = 100;
 
 export function parseMarketDataRequest(
@@ -348,14 +351,7 @@ export function parseMarketDataRequest(
   const reqId = id(msg, Tag.MDReqID, 'MDReqID');
   if (!reqId.ok) return reqId;
   const subText = msg.get(Tag.SubscriptionRequestType);
-  const subscription =
-    subText === '0'
-      ? 'snapshot'
-      : subText === '1'
-        ? 'subscribe'
-        : subText === '2'
-          ? 'unsubscribe'
-          : undefined;
+  const subscription = SUBSCRIPTIONS.get(subText ?? '');
   if (subscription === undefined) {
     return bad(
       `SubscriptionRequestType(263)=${(subText ?? '').slice(0, 4)} must be 0, 1 or 2`,
@@ -370,7 +366,7 @@ export function parseMarketDataRequest(
   if (!typesGroup.ok) return bad(typesGroup.error, MdReqRejReason.UnsupportedMdEntryType);
   const entryTypes: MdEntryType[] = [];
   for (const e of typesGroup.entries) {
-    const t = MD_ENTRY_TYPES[e.get(Tag.MDEntryType) ?? ''];
+    const t = MD_ENTRY_TYPES.get(e.get(Tag.MDEntryType) ?? '');
     if (t === undefined) {
       return bad(
         `MDEntryType(269)=${(e.get(Tag.MDEntryType) ?? '').slice(0, 4)} is not supported (0 Bid, 1 Offer, 2 Trade)`,

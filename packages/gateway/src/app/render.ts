@@ -1,4 +1,20 @@
 import { formatUtcTimestamp } from '../fix/codec.js';
+import {
+  CXL_REJ_REASON_VALUES,
+  CXL_REJ_RESPONSE_TO_VALUES,
+  EXEC_TYPE_VALUES,
+  isPublishedValue,
+  MASS_CANCEL_REQUEST_TYPE_VALUES,
+  MASS_CANCEL_RESPONSE_VALUES,
+  MD_ENTRY_TYPE_VALUES,
+  MD_UPDATE_ACTION_VALUES,
+  ORD_STATUS_VALUES,
+  ORD_TYPE_VALUES,
+  publishedOr,
+  SIDE_VALUES,
+  TIME_IN_FORCE_VALUES,
+  wireValues,
+} from '../fix/definitions.js';
 import type { FixField } from '../fix/message.js';
 import { MsgType, Tag } from '../fix/tags.js';
 import type { InstrumentCatalog } from './instruments.js';
@@ -16,41 +32,21 @@ import type {
   TimeInForce,
 } from './types.js';
 
-const EXEC_TYPE: Readonly<Record<ExecType, string>> = {
-  new: '0',
-  canceled: '4',
-  replaced: '5',
-  pendingCancel: '6',
-  rejected: '8',
-  pendingNew: 'A',
-  expired: 'C',
-  pendingReplace: 'E',
-  trade: 'F',
-  orderStatus: 'I',
-};
-const ORD_STATUS: Readonly<Record<OrdStatus, string>> = {
-  new: '0',
-  partiallyFilled: '1',
-  filled: '2',
-  canceled: '4',
-  pendingCancel: '6',
-  rejected: '8',
-  pendingNew: 'A',
-  expired: 'C',
-  pendingReplace: 'E',
-};
-const SIDE: Readonly<Record<Side, string>> = { buy: '1', sell: '2' };
-const ORD_TYPE: Readonly<Record<OrdType, string>> = { market: '1', limit: '2', stop: '3', stopLimit: '4' };
-const TIF: Readonly<Record<TimeInForce, string>> = { day: '0', gtc: '1', ioc: '3', fok: '4', gtd: '6' };
-const CXL_REJ: Readonly<Record<CxlRejReason, string>> = {
-  tooLate: '0',
-  unknownOrder: '1',
-  alreadyPending: '3',
-  duplicateClOrdId: '6',
-  other: '99',
-};
-const MD_ENTRY: Readonly<Record<MdEntryType, string>> = { bid: '0', offer: '1', trade: '2' };
-const MD_ACTION = { new: '0', change: '1', delete: '2' } as const;
+const EXEC_TYPE: Readonly<Record<ExecType, string>> = wireValues(EXEC_TYPE_VALUES);
+const ORD_STATUS: Readonly<Record<OrdStatus, string>> = wireValues(ORD_STATUS_VALUES);
+const SIDE: Readonly<Record<Side, string>> = wireValues(SIDE_VALUES);
+const ORD_TYPE: Readonly<Record<OrdType, string>> = wireValues(ORD_TYPE_VALUES);
+const TIF: Readonly<Record<TimeInForce, string>> = wireValues(TIME_IN_FORCE_VALUES);
+const CXL_REJ: Readonly<Record<CxlRejReason, string>> = wireValues(CXL_REJ_REASON_VALUES);
+const CXL_REJ_RESPONSE_TO = wireValues(CXL_REJ_RESPONSE_TO_VALUES);
+const MD_ENTRY: Readonly<Record<MdEntryType, string>> = wireValues(MD_ENTRY_TYPE_VALUES);
+const MD_ACTION = wireValues(MD_UPDATE_ACTION_VALUES);
+const MASS_CANCEL_TYPE = wireValues(MASS_CANCEL_REQUEST_TYPE_VALUES);
+const MASS_CANCEL_RESPONSE = wireValues(MASS_CANCEL_RESPONSE_VALUES);
+
+/** A reason code from the integration: a published FIX 4.4 value, else 99 (Other). */
+const reasonCode = (tag: number, code: number | undefined) =>
+  code === undefined ? undefined : publishedOr(tag, String(code), '99');
 
 export interface Rendered {
   readonly msgType: string;
@@ -116,6 +112,9 @@ export function renderEvent(event: OutboundEvent, catalog: InstrumentCatalog, no
       return { msgType: MsgType.MarketDataIncrementalRefresh, body: f.list };
     }
     case 'marketDataReject':
+      if (!isPublishedValue(Tag.MDReqRejReason, String(event.reason))) {
+        throw new Error(`MDReqRejReason(281) ${event.reason} is not a FIX 4.4 value`);
+      }
       return {
         msgType: MsgType.MarketDataRequestReject,
         body: new Fields()
@@ -144,7 +143,7 @@ export function renderExecutionReport(
     .add(Tag.ExecID, e.execId)
     .add(Tag.ExecType, EXEC_TYPE[e.execType])
     .add(Tag.OrdStatus, ORD_STATUS[e.ordStatus])
-    .add(Tag.OrdRejReason, e.ordRejReason)
+    .add(Tag.OrdRejReason, reasonCode(Tag.OrdRejReason, e.ordRejReason))
     .add(Tag.Account, e.account)
     .add(Tag.Symbol, e.symbol)
     .add(Tag.Side, SIDE[e.side])
@@ -169,19 +168,29 @@ function renderCancelReject(e: CancelRejectEvent): FixField[] {
     .add(Tag.ClOrdID, e.clOrdId)
     .add(Tag.OrigClOrdID, e.origClOrdId)
     .add(Tag.OrdStatus, ORD_STATUS[e.ordStatus])
-    .add(Tag.CxlRejResponseTo, e.responseTo === 'cancel' ? '1' : '2')
+    .add(Tag.CxlRejResponseTo, CXL_REJ_RESPONSE_TO[e.responseTo])
     .add(Tag.CxlRejReason, CXL_REJ[e.reason])
     .add(Tag.Text, e.text).list;
 }
 
 function renderMassCancelReport(e: MassCancelReportEvent): FixField[] {
-  const requestType = e.scope === 'all' ? '7' : '1';
+  const requestType = e.scope === 'all' ? MASS_CANCEL_TYPE.all : MASS_CANCEL_TYPE.security;
   return new Fields()
     .add(Tag.ClOrdID, e.clOrdId)
     .add(Tag.OrderID, e.reportId)
     .add(Tag.MassCancelRequestType, requestType)
-    .add(Tag.MassCancelResponse, e.accepted ? requestType : '0')
-    .add(Tag.MassCancelRejectReason, e.accepted ? undefined : (e.rejectReason ?? 99))
+    .add(
+      Tag.MassCancelResponse,
+      e.accepted
+        ? e.scope === 'all'
+          ? MASS_CANCEL_RESPONSE.all
+          : MASS_CANCEL_RESPONSE.security
+        : MASS_CANCEL_RESPONSE.rejected,
+    )
+    .add(
+      Tag.MassCancelRejectReason,
+      e.accepted ? undefined : reasonCode(Tag.MassCancelRejectReason, e.rejectReason ?? 99),
+    )
     .add(Tag.TotalAffectedOrders, e.affectedOrders)
     .add(Tag.Symbol, e.symbol)
     .add(Tag.Text, e.text).list;

@@ -1,3 +1,4 @@
+import { REQUIRED_BODY_TAGS, REQUIRED_HEADER_TAGS } from './definitions.js';
 import { FIX44_FIELDS } from './generated/fix44-fields.js';
 import { DECIMAL_RE, type FixMessage, INT_RE } from './message.js';
 import { SessionRejectReason, Tag } from './tags.js';
@@ -14,38 +15,6 @@ const FIX44_MSG_TYPES: ReadonlySet<string> = new Set(
     'BG BH'
   ).split(' '),
 );
-
-/** Required header tags (FIX44.xml `<header>`), beyond 8/9 which the codec checks. */
-export const REQUIRED_HEADER_TAGS: ReadonlyArray<number> = [
-  Tag.MsgType,
-  Tag.SenderCompID,
-  Tag.TargetCompID,
-  Tag.MsgSeqNum,
-  Tag.SendingTime,
-];
-
-/**
- * Required body tags (top level, required components flattened) of the inbound messages we accept,
- * as in FIX44.xml. Venue-level requirements (e.g. Symbol, OrderQty) are checked by the app layer
- * with business rejects.
- */
-export const REQUIRED_BODY_TAGS: Readonly<Record<string, ReadonlyArray<number>>> = {
-  '0': [],
-  '1': [Tag.TestReqID],
-  '2': [Tag.BeginSeqNo, Tag.EndSeqNo],
-  '3': [Tag.RefSeqNum],
-  '4': [Tag.NewSeqNo],
-  '5': [],
-  A: [Tag.EncryptMethod, Tag.HeartBtInt],
-  D: [Tag.ClOrdID, Tag.Side, Tag.TransactTime, Tag.OrdType],
-  F: [Tag.OrigClOrdID, Tag.ClOrdID, Tag.Side, Tag.TransactTime],
-  G: [Tag.OrigClOrdID, Tag.ClOrdID, Tag.Side, Tag.TransactTime, Tag.OrdType],
-  H: [Tag.ClOrdID, Tag.Side],
-  q: [Tag.ClOrdID, Tag.MassCancelRequestType, Tag.TransactTime],
-  x: [Tag.SecurityReqID, Tag.SecurityListRequestType],
-  V: [Tag.MDReqID, Tag.SubscriptionRequestType, Tag.MarketDepth, Tag.NoMDEntryTypes, Tag.NoRelatedSym],
-  j: [Tag.RefMsgType, Tag.BusinessRejectReason],
-};
 
 /**
  * Tags that appear at most once in every message we accept (header tags and body tags outside any

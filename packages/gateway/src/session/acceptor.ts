@@ -1,7 +1,8 @@
 import type { FixField } from '../fix/message.js';
+import { resetIfNewPeriod } from '../schedule/period-store.js';
 import { DEFAULT_SECURITY_CONFIG, LogonGuard, type SecurityConfig } from '../security/logon-guard.js';
 import type { SessionStoreFactory } from '../store/store.js';
-import { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig } from './config.js';
+import { type Clock, DEFAULT_SESSION_CONFIG, type SessionConfig, scheduleFor } from './config.js';
 import type { CredentialStore } from './credentials.js';
 import {
   encodeOutbound,
@@ -179,6 +180,8 @@ export class SessionAcceptor implements SessionDirectory {
     const s = this.active.get(key);
     if (s?.sendApp(msgType, body)) return 'sent';
     const store = this.stores.open(key);
+    // A new schedule period began since the session was last used: journal in the new numbering.
+    resetIfNewPeriod(store, scheduleFor(this.config, username), this.clock.nowMs());
     const seq = store.nextSenderSeq;
     store.append(
       seq,

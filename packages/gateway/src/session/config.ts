@@ -1,3 +1,5 @@
+import { ALWAYS_OPEN, type SessionSchedule } from '../schedule/schedule.js';
+
 /** Injected time source: the session layer never reads the system clock itself. */
 export interface Clock {
   nowMs(): number;
@@ -22,6 +24,10 @@ export interface SessionConfig {
   readonly sendingTimeToleranceMs: number;
   /** Largest accepted frame (bytes, whole message); bigger ones log the session out. */
   readonly frameBytesMax: number;
+  /** Trading-session schedule (UTC) of every login without its own entry in `loginSchedules`. */
+  readonly schedule: SessionSchedule;
+  /** Per-login schedules (key: Username/SenderCompID), overriding `schedule`. */
+  readonly loginSchedules: Readonly<Record<string, SessionSchedule>>;
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
@@ -34,4 +40,13 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
   throttleLogoutFactor: 10,
   sendingTimeToleranceMs: 120_000,
   frameBytesMax: 64 * 1024,
+  schedule: ALWAYS_OPEN,
+  loginSchedules: {},
 };
+
+/** The schedule that applies to a login. */
+export function scheduleFor(config: SessionConfig, username: string): SessionSchedule {
+  return Object.hasOwn(config.loginSchedules, username)
+    ? (config.loginSchedules[username] ?? config.schedule)
+    : config.schedule;
+}

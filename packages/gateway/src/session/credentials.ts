@@ -13,6 +13,10 @@ export interface AccountConfig {
   readonly cancelOnDisconnect?: boolean;
   /** May act on every account (operations / ADMIN). */
   readonly admin?: boolean;
+  /** 'dropcopy': a read-only session receiving copies of the entitled accounts' ExecutionReports. */
+  readonly role?: 'trading' | 'dropcopy';
+  /** Drop copy only: the accounts whose ExecutionReports it receives (`*` = every account). */
+  readonly entitledAccounts?: ReadonlyArray<string>;
 }
 
 export interface AuthenticatedUser {
@@ -20,6 +24,8 @@ export interface AuthenticatedUser {
   readonly account: string;
   readonly cancelOnDisconnect: boolean;
   readonly admin: boolean;
+  /** Set on drop-copy logins (read-only; see src/dropcopy). Absent = a trading session. */
+  readonly dropCopy?: { readonly entitledAccounts: ReadonlyArray<string> };
 }
 
 /** Checks Logon credentials. Implementations must not reveal which part was wrong. */
@@ -52,6 +58,7 @@ export class ConfiguredCredentials implements CredentialStore {
       } else {
         throw new Error(`account ${a.username} has no password`);
       }
+      const dropCopy = dropCopyOf(a);
       this.accounts.set(a.username, {
         digest,
         user: {
@@ -59,6 +66,7 @@ export class ConfiguredCredentials implements CredentialStore {
           account: a.account ?? a.username,
           cancelOnDisconnect: a.cancelOnDisconnect ?? false,
           admin: a.admin ?? false,
+          ...(dropCopy === undefined ? {} : { dropCopy }),
         },
       });
     }
@@ -73,7 +81,27 @@ export class ConfiguredCredentials implements CredentialStore {
   }
 }
 
-/** The demo logins shipped with the venue: CLIENT1..CLIENT4 / `demo`, ADMIN / `admin`. */
+/** Validates the drop-copy fields of one login (clear errors at construction, never at logon). */
+function dropCopyOf(a: AccountConfig): AuthenticatedUser['dropCopy'] {
+  if (a.role === undefined || a.role === 'trading') {
+    if (a.entitledAccounts !== undefined)
+      throw new Error(`account ${a.username}: entitledAccounts needs role 'dropcopy'`);
+    return undefined;
+  }
+  if (a.role !== 'dropcopy') throw new Error(`account ${a.username}: unknown role '${String(a.role)}'`);
+  if (a.admin === true || a.cancelOnDisconnect === true)
+    throw new Error(`account ${a.username}: a drop-copy login cannot be admin or cancel-on-disconnect`);
+  const list = a.entitledAccounts ?? [];
+  if (list.length === 0 || list.length > 10_000)
+    throw new Error(`account ${a.username}: a drop-copy login needs 1..10000 entitledAccounts`);
+  for (const acct of list) {
+    if (acct !== '*' && !/^[A-Za-z0-9_.-]{1,64}$/.test(acct))
+      throw new Error(`account ${a.username}: invalid entitled account '${acct}'`);
+  }
+  return { entitledAccounts: [...new Set(list)] };
+}
+
+/** The demo logins shipped with the venue: CLIENT1..CLIENT4 / `demo`, ADMIN / `admin`, drop copy DROPCOPY / `demo`. */
 export function demoCredentials(options: { cancelOnDisconnect?: boolean } = {}): ConfiguredCredentials {
   const cod = options.cancelOnDisconnect ?? false;
   return new ConfiguredCredentials([
@@ -82,5 +110,11 @@ export function demoCredentials(options: { cancelOnDisconnect?: boolean } = {}):
     { username: 'CLIENT3', password: 'demo', cancelOnDisconnect: cod },
     { username: 'CLIENT4', password: 'demo', cancelOnDisconnect: cod },
     { username: 'ADMIN', password: 'admin', admin: true },
+    {
+      username: 'DROPCOPY',
+      password: 'demo',
+      role: 'dropcopy',
+      entitledAccounts: ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'],
+    },
   ]);
 }

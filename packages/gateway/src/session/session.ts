@@ -1,10 +1,13 @@
+import { readOnlyText } from '../dropcopy/entitlements.js';
 import { BEGIN_STRING, decodeFix, encodeFix, formatUtcTimestamp, parseUtcTimestamp } from '../fix/codec.js';
 import { fieldName, isFix44MsgType, validateMessage } from '../fix/dictionary.js';
 import type { FixField, FixMessage } from '../fix/message.js';
 import { BusinessRejectReason, isAdminMsgType, MsgType, SessionRejectReason, Tag } from '../fix/tags.js';
+import { storeIsFromEarlierPeriod } from '../schedule/period-store.js';
+import { closedText, isoUtc, nextOpenMs, periodAt } from '../schedule/schedule.js';
 import type { LogonGuard } from '../security/logon-guard.js';
 import type { SessionStore, SessionStoreFactory } from '../store/store.js';
-import type { Clock, SessionConfig } from './config.js';
+import { type Clock, type SessionConfig, scheduleFor } from './config.js';
 import type { AuthenticatedUser, CredentialStore } from './credentials.js';
 
 /** Where a session's output goes: the transport (socket) of its connection. */
@@ -73,6 +76,10 @@ export class FixSession {
   private throttleRefillMs: number;
   private throttleRejectsWindowStartMs = 0;
   private throttleRejectsInWindow = 0;
+  /** End of the logged-on session's schedule period (Infinity when always open). */
+  private periodEndMs = Number.POSITIVE_INFINITY;
+  /** Set when the period ended while logged on: the store is reset when the connection ends. */
+  private periodEnded = false;
   /** Counters for tests and metrics. */
   readonly stats = { garbled: 0, rejects: 0, businessRejects: 0, throttled: 0, received: 0, sent: 0 };
 
@@ -143,6 +150,7 @@ export class FixSession {
       this.onFirstMessage(msg, decoded.kind === 'invalid' ? decoded.text : undefined);
       return;
     }
+    if (this.state === 'active' && now >= this.periodEndMs) this.endPeriod(now);
     const store = this.store!;
     const seq = msg.getInt(Tag.MsgSeqNum);
     if (seq === undefined || seq < 1) {
@@ -275,6 +283,21 @@ export class FixSession {
       );
       return;
     }
+    if (this.periodEnded) {
+      // Past the scheduled end (we are logging the session out): nothing reaches the application.
+      this.sendReject(seq, msgType, SessionRejectReason.Other, undefined, 'Session closed by schedule');
+      return;
+    }
+    if (this.user?.dropCopy !== undefined) {
+      // Drop-copy sessions are read-only: every application message is refused (session messages pass).
+      this.sendBusinessReject(
+        seq,
+        msgType,
+        BusinessRejectReason.NotAuthorized,
+        readOnlyText(this.user, msgType),
+      );
+      return;
+    }
     if (!this.dir.app.supportedMsgTypes.has(msgType)) {
       this.sendBusinessReject(
         seq,
@@ -359,6 +382,13 @@ export class FixSession {
       this.rejectLogon(msg, 'ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1');
       return;
     }
+    const schedule = scheduleFor(cfg, sender);
+    const nowMs = this.dir.clock.nowMs();
+    const period = periodAt(schedule, nowMs);
+    if (period === undefined) {
+      this.rejectLogon(msg, closedText(schedule, nowMs));
+      return;
+    }
     const key = `${cfg.venueCompId}-${sender}`;
     if (!this.dir.claim(key, this)) {
       this.rejectLogon(msg, `Session ${sender} is already logged on`);
@@ -370,6 +400,12 @@ export class FixSession {
     const store = this.dir.stores.open(key);
     this.store = store;
     if (reset) store.reset();
+    else if (storeIsFromEarlierPeriod(store, period)) {
+      // First Logon of a new schedule period: both sequence numbers restart at 1 (QuickFIX does the same).
+      this.log(`new session period from ${isoUtc(period.startMs)}: sequence numbers reset`);
+      store.reset();
+    }
+    this.periodEndMs = period.endMs;
     const expected = store.nextTargetSeq;
     if (seq < expected) {
       this.state = 'active';
@@ -382,7 +418,18 @@ export class FixSession {
       { tag: Tag.HeartBtInt, value: String(hb) },
     ];
     if (reset) logon.push({ tag: Tag.ResetSeqNumFlag, value: 'Y' });
+    // NextExpectedMsgSeqNum(789): answered in kind, and what the peer missed is resent at once.
+    const nextExpected = msg.getInt(Tag.NextExpectedMsgSeqNum);
+    if (nextExpected !== undefined) {
+      logon.push({
+        tag: Tag.NextExpectedMsgSeqNum,
+        value: String(seq === expected ? expected + 1 : expected),
+      });
+    }
     this.sendAdmin(MsgType.Logon, logon);
+    if (nextExpected !== undefined && nextExpected >= 1 && nextExpected < store.nextSenderSeq - 1) {
+      this.resend(nextExpected, store.nextSenderSeq - 2); // up to the message before our Logon
+    }
     if (seq > expected) {
       this.resendUpToSeq = seq;
       this.sendResendRequest(expected);
@@ -467,9 +514,12 @@ export class FixSession {
 
   /** Answers a ResendRequest from the journal: app messages replayed, admin ones gap-filled. */
   private onResendRequest(msg: FixMessage): void {
+    this.resend(msg.getInt(Tag.BeginSeqNo) ?? 0, msg.getInt(Tag.EndSeqNo) ?? 0);
+  }
+
+  /** Replays [begin, endReq] (0 = up to the last sent) from the journal. */
+  private resend(begin: number, endReq: number): void {
     const store = this.store!;
-    const begin = msg.getInt(Tag.BeginSeqNo) ?? 0;
-    const endReq = msg.getInt(Tag.EndSeqNo) ?? 0;
     const lastSent = store.nextSenderSeq - 1;
     const end = endReq === 0 || endReq > lastSent ? lastSent : endReq;
     if (begin < 1 || begin > end) {
@@ -627,6 +677,10 @@ export class FixSession {
       return;
     }
     if (this.state !== 'active') return;
+    if (now >= this.periodEndMs) {
+      this.endPeriod(now);
+      return;
+    }
     const hbMs = this.heartBtIntSec * 1000;
     // A ResendRequest the peer never answered is sent again (else the session would stall forever).
     const store = this.store!;
@@ -664,6 +718,16 @@ export class FixSession {
     this.logoutSentMs = this.dir.clock.nowMs();
   }
 
+  /** The schedule period ended while logged on: graceful Logout saying when the session reopens. */
+  private endPeriod(now: number): void {
+    this.periodEnded = true;
+    const next = nextOpenMs(scheduleFor(this.dir.config, this.counterpartyCompId), now);
+    this.logout(
+      `Session closed by schedule at ${isoUtc(this.periodEndMs)}` +
+        (next === undefined ? '' : `; it opens next at ${isoUtc(next)}`),
+    );
+  }
+
   /** Logout with a reason, then disconnect (FIX: too-low seq, CompID problem, timeouts...). */
   private fatal(text: string): void {
     if (this.state === 'active' || this.state === 'loggingOut') {
@@ -694,6 +758,8 @@ export class FixSession {
   private onClosed(reason: string, wasLoggedOn: boolean): void {
     if (this.released) return;
     this.released = true;
+    // The period is over: its sequence numbers are not used again (the next period starts at 1).
+    if (this.periodEnded) this.store?.reset();
     if (wasLoggedOn && this.sessionKey !== undefined) {
       this.dir.release(this.sessionKey, this);
       this.dir.app.onDisconnect(this, reason);

@@ -4,6 +4,9 @@
 // Mode "resume": CLIENT1 with a persistent FileStore logs on without reset, sends an order, logs
 // out; then reads the (restarted) gateway's port from stdin, logs on again, and must receive the
 // ExecutionReport the gateway journaled while it was away (ResendRequest -> PossDupFlag replay).
+// Mode "config <file>": loads a ready-made initiator configuration (examples/quickfix/venue.cfg)
+// as a user would, only pointing it at the test's port and a temporary store; Username/Password
+// come from the file's session settings; logs on, sends an order, logs out.
 // Prints "STEP <name>" lines and exits 0 on success, 1 with "FAIL <reason>" otherwise.
 #include <quickfix/Application.h>
 #include <quickfix/FileStore.h>
@@ -29,6 +32,7 @@
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -39,6 +43,9 @@ struct Report {
   bool possDup = false;
   std::string clOrdId, execType, ordStatus, lastPx, lastQty, cumQty, leavesQty, avgPx, orderId, text;
 };
+
+// Settings of the "config" mode: toAdmin takes Username/Password from them when present.
+static const FIX::SessionSettings* g_settings = nullptr;
 
 class App : public FIX::Application {
  public:
@@ -64,8 +71,14 @@ class App : public FIX::Application {
     FIX::MsgType t;
     m.getHeader().getField(t);
     if (t == FIX::MsgType_Logon) {
-      m.setField(FIX::Username(id.getSenderCompID().getValue()));
-      m.setField(FIX::Password("demo"));
+      std::string user = id.getSenderCompID().getValue(), password = "demo";
+      if (g_settings != nullptr) {
+        const FIX::Dictionary& d = g_settings->get(id);
+        user = d.has("Username") ? d.getString("Username") : "";
+        password = d.has("Password") ? d.getString("Password") : "";
+      }
+      m.setField(FIX::Username(user));
+      m.setField(FIX::Password(password));
     }
   }
   void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
@@ -202,12 +215,61 @@ static int resume(const std::string& port, const std::string& storeDir) {
   return 0;
 }
 
+static int fromConfig(const std::string& port, const std::string& storeDir, const std::string& file) {
+  FIX::SessionSettings loaded(file);
+  std::set<FIX::SessionID> ids = loaded.getSessions();
+  expect(ids.size() == 1, "the config has one session");
+  FIX::SessionID id = *ids.begin();
+  FIX::Dictionary d = loaded.get(id);
+  expect(d.getString("ConnectionType") == "initiator", "ConnectionType=initiator");
+  expect(d.getBool("UseDataDictionary"), "UseDataDictionary=Y");
+  std::cout << "STEP config " << id.toString() << " host=" << d.getString("SocketConnectHost")
+            << " port=" << d.getString("SocketConnectPort") << " dictionary=" << d.getString("DataDictionary")
+            << std::endl;
+  d.setString("SocketConnectHost", "127.0.0.1");
+  d.setString("SocketConnectPort", port);
+  d.setString("FileStorePath", storeDir);
+  // A session cannot be set twice: copy the loaded settings with the test's overrides.
+  FIX::SessionSettings settings;
+  settings.set(loaded.get());
+  settings.set(id, d);
+  g_settings = &settings;
+  App app;
+  FIX::FileStoreFactory store(settings);
+  FIX::SocketInitiator initiator(app, store, settings);
+  initiator.start();
+  waitLogons(app, 1, "logon with the example config");
+  std::cout << "STEP logon" << std::endl;
+  FIX44::NewOrderSingle o(FIX::ClOrdID("cfg-1"), FIX::Side(FIX::Side_BUY), FIX::TransactTime(),
+                          FIX::OrdType(FIX::OrdType_LIMIT));
+  o.set(FIX::Symbol("BTC-USD"));
+  o.set(FIX::OrderQty(0.5));
+  o.set(FIX::Price(99.5));
+  FIX::Session::sendToTarget(o, id);
+  app.waitFor("new", [](const Report& r) { return r.clOrdId == "cfg-1" && r.execType == "0"; });
+  {
+    std::lock_guard<std::mutex> l(app.mu);
+    expect(app.sessionRejects.empty(), "venue sent session Rejects: " + app.sessionRejects);
+  }
+  initiator.stop();
+  std::cout << "STEP logout" << std::endl << "OK" << std::endl;
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: qf_initiator <port> <store-dir> [trade|resume]" << std::endl;
     return 2;
   }
   if (argc > 3 && std::string(argv[3]) == "resume") return resume(argv[1], argv[2]);
+  if (argc > 4 && std::string(argv[3]) == "config") {
+    try {
+      return fromConfig(argv[1], argv[2], argv[4]);
+    } catch (std::exception& e) {
+      std::cout << "FAIL " << e.what() << std::endl;
+      return 1;
+    }
+  }
   // QF_DICTIONARY=/path/FIX44.xml makes QuickFIX validate everything the venue sends against it.
   const char* dict = std::getenv("QF_DICTIONARY");
   std::string dictCfg = dict == nullptr ? std::string("UseDataDictionary=N\n")

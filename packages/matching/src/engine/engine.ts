@@ -122,6 +122,12 @@ export class MatchingEngine {
   /** @internal Trading phases, schedules and volatility auctions (src/phases/). */
   readonly trading: TradingController;
   readonly config: Readonly<EngineConfig>;
+  /**
+   * @internal An incremental snapshot in progress (copy-on-write): told before a resting order or a
+   * level's FIFO changes, so it can first capture the level as it was at the snapshot position.
+   * Every mutation of a resting order or of a level's order list must call `beforeLevelChange`.
+   */
+  snapshotGuard: { beforeLevelChange(level: Level): void } | null = null;
 
   private sink: EventSink;
   /** Scratch: account/instrument found by the last successful validateNew. */
@@ -685,8 +691,13 @@ export class MatchingEngine {
     this.release(o);
   }
 
+  private beforeLevelChange(level: Level): void {
+    if (this.snapshotGuard !== null) this.snapshotGuard.beforeLevelChange(level);
+  }
+
   private removeFromLevel(o: Order): void {
     const level = o.level!;
+    this.beforeLevelChange(level);
     const inst = o.instrument!;
     level.visibleLots -= o.visibleLots;
     level.totalLots -= o.leavesLots;
@@ -705,6 +716,7 @@ export class MatchingEngine {
     const book = o.instrument!.book;
     const side = o.side === Side.Buy ? book.bids : book.asks;
     const level = side.getOrCreate(o.priceTicks, this.levelPool);
+    this.beforeLevelChange(level);
     o.visibleLots = o.displayLots > 0 && o.displayLots < o.leavesLots ? o.displayLots : o.leavesLots;
     o.state = OrderState.Resting;
     level.pushBack(o);
@@ -805,6 +817,7 @@ export class MatchingEngine {
 
   /** Applies the account's STP mode. Returns false if the incoming order was terminated. */
   private selfTrade(o: Order, maker: Order, level: Level): boolean {
+    this.beforeLevelChange(level);
     switch (o.account!.stpMode) {
       case StpMode.CancelResting:
         this.terminate(maker, ExecType.Canceled, OrdStatus.Canceled, Reason.SelfTradePrevention);
@@ -849,6 +862,7 @@ export class MatchingEngine {
   }
 
   private trade(inst: Instrument, level: Level, maker: Order, taker: Order, qty: number): void {
+    this.beforeLevelChange(level);
     const px = level.priceTicks;
     const notional = px * qty;
     maker.leavesLots -= qty;
@@ -1054,6 +1068,7 @@ export class MatchingEngine {
       this.rejectRef(CommandKind.Replace, cmd, reason, o);
       return;
     }
+    if (o.state === OrderState.Resting) this.beforeLevelChange(o.level!);
     const acct = o.account!;
     const inst = o.instrument!;
     const i = inst.index;
@@ -1510,6 +1525,7 @@ export class MatchingEngine {
   /** Takes `qty` off a resting order in an uncross (displayed slice first, then the reserve). */
   private fillResting(o: Order, qty: number, notional: number): void {
     const level = o.level!;
+    this.beforeLevelChange(level);
     o.leavesLots -= qty;
     o.cumQtyLots += qty;
     o.cumNotional += notional;
@@ -1522,6 +1538,7 @@ export class MatchingEngine {
   /** After the reports: drop a filled order, or show an iceberg's next slice at the back. */
   private settleResting(o: Order, side: BookSide): void {
     const level = o.level!;
+    this.beforeLevelChange(level); // already captured by fillResting; kept so this stays safe alone
     const book = o.instrument!.book;
     if (o.leavesLots === 0) {
       level.unlink(o);

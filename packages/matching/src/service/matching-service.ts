@@ -5,12 +5,14 @@ import type {
   Role,
   ServiceContext,
   SessionCloseReason,
+  SnapshotCursor,
   SnapshotWriter,
 } from '@venue/consensus';
 import { type EngineConfig, MatchingEngine } from '../engine/engine.js';
 import type { AdminEvent, EventSink, ExecutionEvent, MassCancelEvent, TradeEvent } from '../events/events.js';
 import { genesisCommands } from '../genesis/genesis.js';
 import { stateHash } from '../hash/hash.js';
+import { IncrementalSnapshot } from '../snapshot/incremental.js';
 import { readSnapshot, writeSnapshot } from '../snapshot/snapshot.js';
 import { type Command, CommandType } from '../types/commands.js';
 import { CommandKind, ExecType } from '../types/enums.js';
@@ -185,6 +187,11 @@ export class MatchingService implements ClusteredService, EventSink {
 
   onTakeSnapshot(writer: SnapshotWriter): void {
     writer.write(writeSnapshot(this.eng));
+  }
+
+  /** Copy-on-write snapshot written in steps (same bytes as `onTakeSnapshot` at this position). */
+  beginSnapshot(): SnapshotCursor {
+    return new IncrementalSnapshot(this.eng);
   }
 
   onRoleChange(_role: Role): void {}

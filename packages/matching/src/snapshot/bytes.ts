@@ -36,6 +36,25 @@ export class ByteWriter {
   }
 
   str(s: string): void {
+    // ASCII fast path (ids, symbols): no temporary array per string, same bytes as UTF-8.
+    const n = s.length;
+    if (n <= 0xffff) {
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (s.charCodeAt(i) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.ensure(2 + n);
+        this.view.setUint16(this.pos, n, true);
+        this.pos += 2;
+        for (let i = 0; i < n; i++) this.buf[this.pos + i] = s.charCodeAt(i);
+        this.pos += n;
+        return;
+      }
+    }
     const bytes = encoder.encode(s);
     if (bytes.length > 0xffff) throw new RangeError('string too long for snapshot');
     this.ensure(2 + bytes.length);
@@ -43,6 +62,17 @@ export class ByteWriter {
     this.pos += 2;
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
+  }
+
+  /** Appends bytes as they are (no length prefix). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  get length(): number {
+    return this.pos;
   }
 
   finish(): Uint8Array {

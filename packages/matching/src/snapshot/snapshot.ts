@@ -1,4 +1,6 @@
 import { Account } from '../accounts/account.js';
+import type { OrderBook } from '../book/book.js';
+import type { Level } from '../book/level.js';
 import type { Order } from '../book/order.js';
 import { OrderState } from '../book/order.js';
 import { type EngineConfig, MatchingEngine } from '../engine/engine.js';
@@ -97,14 +99,8 @@ function readTrading(r: ByteReader, t: TradingState): void {
   t.volAuctionEndMs = r.num();
 }
 
-/**
- * Canonical binary image of the whole engine state: counters, instruments (definition order),
- * accounts (id order) with positions and cash, cancel-on-disconnect sessions (sorted), and every
- * live order in book priority order (bids best first, FIFO; asks; buy stops; sell stops).
- * Equal states give equal bytes, so the state hash is a hash of these bytes.
- */
-export function writeSnapshot(engine: MatchingEngine): Uint8Array {
-  const w = new ByteWriter();
+/** The head of the image: counters, instruments (with trading state from version 2), accounts, sessions. */
+export function writeSnapshotHead(w: ByteWriter, engine: MatchingEngine): void {
   const phases = engine.instrumentList.some((i) => !tradingIsDefault(i.trading, i.status));
   w.u32(MAGIC);
   w.u32(phases ? VERSION : VERSION_NO_PHASES);
@@ -150,21 +146,40 @@ export function writeSnapshot(engine: MatchingEngine): Uint8Array {
   const cod = [...engine.codSessions].sort((x, y) => x - y);
   w.u32(cod.length);
   for (const s of cod) w.num(s);
+}
+
+/** One price level: its price, order count and orders in FIFO order. */
+export function writeLevel(w: ByteWriter, level: Level): void {
+  w.num(level.priceTicks);
+  w.u32(level.orderCount);
+  for (let o = level.head; o !== null; o = o.next) writeOrder(w, o);
+}
+
+/** Pending stops of one book (buys, then sells). */
+export function writeStops(w: ByteWriter, book: OrderBook): void {
+  for (const arr of [book.stops.buys, book.stops.sells]) {
+    w.u32(arr.length);
+    for (const o of arr) writeOrder(w, o);
+  }
+}
+
+/**
+ * Canonical binary image of the whole engine state: counters, instruments (definition order),
+ * accounts (id order) with positions and cash, cancel-on-disconnect sessions (sorted), and every
+ * live order in book priority order (bids best first, FIFO; asks; buy stops; sell stops).
+ * Equal states give equal bytes, so the state hash is a hash of these bytes.
+ * `IncrementalSnapshot` (incremental.ts) writes the same bytes across many steps.
+ */
+export function writeSnapshot(engine: MatchingEngine): Uint8Array {
+  const w = new ByteWriter();
+  writeSnapshotHead(w, engine);
   for (const inst of engine.instrumentList) {
     const b = inst.book;
     for (const side of [b.bids, b.asks]) {
       w.u32(side.levels.length);
-      for (let li = side.levels.length - 1; li >= 0; li--) {
-        const level = side.levels[li]!;
-        w.num(level.priceTicks);
-        w.u32(level.orderCount);
-        for (let o = level.head; o !== null; o = o.next) writeOrder(w, o);
-      }
+      for (let li = side.levels.length - 1; li >= 0; li--) writeLevel(w, side.levels[li]!);
     }
-    for (const arr of [b.stops.buys, b.stops.sells]) {
-      w.u32(arr.length);
-      for (const o of arr) writeOrder(w, o);
-    }
+    writeStops(w, b);
   }
   return w.finish();
 }

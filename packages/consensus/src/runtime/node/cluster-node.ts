@@ -19,9 +19,11 @@ import {
   SERVICE_CONTROL_INDEX,
   type ServiceHostConfig,
 } from '../../service-host/host.js';
+import { concatChunks } from '../../service-host/incremental-snapshot.js';
 import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '../observe/logger.js';
 import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
+import { nodeIo } from '../storage/io.js';
 import { NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
 import { PeerTransport } from '../transport/peer-transport.js';
@@ -36,6 +38,14 @@ import {
   entryKindOf,
 } from '../wire/codec.js';
 import { FrameReader, frame } from '../wire/frames.js';
+import {
+  diskFaultIo,
+  faultClock,
+  faultHookState,
+  faultHooksEnabled,
+  setClockOffset,
+  setDiskBudget,
+} from './fault-hooks.js';
 import type { MemberAddress } from './members.js';
 import { Histogram, LATENCY_BUCKETS_S, renderScalar } from './metrics.js';
 import { coreSnapshot } from './offline-log.js';
@@ -55,6 +65,11 @@ export interface ClusterNodeOptions {
   readonly durability?: Durability;
   /** Interface to bind (default: this member's host from `members`; use 0.0.0.0 behind NAT). */
   readonly bindHost?: string;
+  /**
+   * Port to listen on for peers when it differs from the advertised `peerPort` in `members` (what
+   * peers dial): e.g. behind a port-forward or a fault-injecting proxy. Default: the advertised port.
+   */
+  readonly peerListenPort?: number;
   readonly tickIntervalMs?: number;
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'voters' | 'prng'>>;
   readonly host?: Partial<ServiceHostConfig>;
@@ -147,10 +162,13 @@ const PER_ENTRY_BUCKETS_S = [
   0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.01, 0.1, 1,
 ];
 
-/** Monotonic wall clock in ms (the core's tick must never go backwards). */
+/**
+ * Monotonic wall clock in ms (the core's tick must never go backwards). Through the clock fault
+ * hook, which is the identity unless a test moved this process's clock (still never backwards).
+ */
 function nowMs(): number {
   // nondeterminism-ok: I/O shell
-  return Math.floor(performance.timeOrigin + performance.now());
+  return faultClock(Math.floor(performance.timeOrigin + performance.now()));
 }
 
 /** Bounds of one GET /log answer. */
@@ -206,6 +224,8 @@ export class ClusterNode {
 
   // Observability.
   private lastRole: Role = 'follower';
+  /** When this node last became leader (wall clock): session time-outs wait a grace period after it. */
+  private leaderSinceMs = 0;
   private lastLeader: NodeId = 0;
   private lastElectionMs = 0;
   private elections = 0;
@@ -298,7 +318,10 @@ export class ClusterNode {
     this.storage = await NodeStorage.open(opts.dataDir, {
       durability,
       print: (line) => this.emit('info', 'storage', line),
-      log: { onFsync: (ms) => this.fsyncLatency.observe(ms / 1000) },
+      log: {
+        onFsync: (ms) => this.fsyncLatency.observe(ms / 1000),
+        ...(faultHooksEnabled() ? { io: diskFaultIo(nodeIo) } : {}),
+      },
     });
     const restart = this.restartState();
     const raft: RaftConfig = {
@@ -325,7 +348,7 @@ export class ClusterNode {
     this.transport = new PeerTransport({
       selfId: this.id,
       listenHost: bindHost,
-      listenPort: this.self.peerPort,
+      listenPort: opts.peerListenPort ?? this.self.peerPort,
       peers: opts.members
         .filter((m) => m.id !== this.id)
         .map((m) => ({ id: m.id, host: m.host, port: m.peerPort })),
@@ -356,7 +379,7 @@ export class ClusterNode {
     this.emit(
       'info',
       'listening',
-      `listening peers ${bindHost}:${this.self.peerPort}, clients ${this.self.clientPort}, ` +
+      `listening peers ${bindHost}:${opts.peerListenPort ?? this.self.peerPort}, clients ${this.self.clientPort}, ` +
         `admin ${this.self.adminPort}; durability ${durability}`,
     );
   }
@@ -519,7 +542,13 @@ export class ClusterNode {
     }
     for (const key of [...this.proposedTimers.keys()]) if (!live.has(key)) this.proposedTimers.delete(key);
     const expired = new Set(sessions);
-    for (const id of sessions) {
+    // Time without a leader is not a client's idle time: after an outage longer than the session
+    // time-out (all members down, no quorum) every session looks idle to the new leader's clock, and
+    // closing them at once would cut off gateways that are reconnecting. Like etcd extending leases on
+    // a leader change: a full time-out after becoming leader for clients to re-attach and be heard.
+    const graceMs = this.opts.host?.sessionTimeoutMs ?? defaultServiceHostConfig.sessionTimeoutMs;
+    const due = nowMs() - this.leaderSinceMs < graceMs ? [] : sessions;
+    for (const id of due) {
       if (this.proposedTimeouts.has(id)) continue;
       const ok = this.propose({
         type: 'session-timeout',
@@ -551,7 +580,9 @@ export class ClusterNode {
       if (m.index <= this.node.snapshotIndex || m.index <= this.lastSnapshotIndex) return null;
       const term = this.node.termAt(m.index);
       if (term === undefined) return null;
-      const snap: Snapshot = { index: m.index, term, timestampMs: m.timestampMs, data: m.data };
+      // One copy here, on the consensus thread (its heap is small, so the allocation costs no long GC).
+      const data = concatChunks(m.chunks);
+      const snap: Snapshot = { index: m.index, term, timestampMs: m.timestampMs, data };
       const t0 = performance.now();
       await this.storageChain; // after any pending install
       const saved = await this.storage.saveSnapshot(
@@ -565,7 +596,7 @@ export class ClusterNode {
       this.emit(
         'info',
         'snapshot-taken',
-        `snapshot @${snap.index} (${snap.data.length} bytes, services ${m.tookMs.toFixed(1)} ms, ` +
+        `snapshot @${snap.index} (${snap.data.length} bytes, services ${m.tookMs.toFixed(1)} ms, longest step ${m.stepMaxMs.toFixed(1)} ms, ` +
           `store ${(performance.now() - t0).toFixed(1)} ms, ${saved.segmentsDeleted} segment(s) compacted)`,
         { snapshotPosition: snap.index, snapshotTerm: snap.term, bytes: snap.data.length },
       );
@@ -661,6 +692,7 @@ export class ClusterNode {
     const was = this.lastRole;
     this.lastRole = role;
     this.postWorker({ t: 'role', role });
+    if (role === 'leader') this.leaderSinceMs = nowMs();
     this.proposedTimers.clear();
     this.proposedTimeouts.clear();
     this.emit('info', 'role-change', `${role} in term ${rd.term} (leader ${rd.leaderId || 'unknown'})`, {
@@ -1066,6 +1098,9 @@ export class ClusterNode {
       const r = this.stepDown(Number.isSafeInteger(to) && to > 0 ? to : undefined);
       return json(r.ok ? 200 : 409, r);
     }
+    if (req.method === 'POST' && url?.startsWith('/fault/') && faultHooksEnabled()) {
+      return json(...this.injectFault(url, new URL(req.url ?? '/', 'http://x').searchParams));
+    }
     json(404, {
       error:
         'GET /status, GET /metrics, GET /log?from=<index>[&max=<n>], GET /snapshot/latest, POST /snapshot, POST /step-down[?to=<id>]',
@@ -1135,6 +1170,19 @@ export class ClusterNode {
     res.setHeader('x-snapshot-term', String(snap.info.lastTerm));
     res.setHeader('x-snapshot-timestamp-ms', String(snap.info.timestampMs));
     res.end(snap.data);
+  }
+
+  /** Test-only faults (VENUE_FAULT_HOOKS=1): POST /fault/disk-full?afterBytes=N, /fault/clock?offsetMs=N. */
+  private injectFault(url: string, params: URLSearchParams): [number, unknown] {
+    try {
+      if (url === '/fault/disk-full') setDiskBudget(Number(params.get('afterBytes') ?? 0));
+      else if (url === '/fault/clock') setClockOffset(Number(params.get('offsetMs') ?? 0));
+      else return [404, { error: 'POST /fault/disk-full?afterBytes=N or /fault/clock?offsetMs=N' }];
+    } catch (err) {
+      return [400, { error: (err as Error).message }];
+    }
+    this.emit('warn', 'fault-hook', `fault hook ${url}?${params.toString()}`);
+    return [200, faultHookState()];
   }
 
   /** Leadership transfer to `target`, or by default to the most caught-up connected follower. */

@@ -9,6 +9,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Entry } from '../../core/types.js';
 import type { ClusteredService } from '../../service.js';
 import { ServiceHost } from '../../service-host/host.js';
+import type { HostSnapshotCursor } from '../../service-host/incremental-snapshot.js';
 import type { ResponseStatusName } from '../wire/codec.js';
 import {
   type FromWorker,
@@ -20,6 +21,15 @@ import {
 } from './worker-protocol.js';
 
 const decoder = new TextDecoder();
+
+/**
+ * Incremental snapshots (issue 12): the snapshot is written in slices of at most about this long,
+ * between batches of entries, so applying the log never waits longer for it. Only decides WHEN the
+ * steps run, never the bytes.
+ */
+const SNAPSHOT_SLICE_MS = 2;
+/** Work per cursor step (about one resting order per unit); the slice checks the clock between steps. */
+const SNAPSHOT_STEP_UNITS = 2_000;
 
 /**
  * Replies of recent requests, on every replica (each computes the same replies; only the leader sends
@@ -154,6 +164,60 @@ async function main(): Promise<void> {
     }
   };
 
+  // At most one snapshot in progress; later requests wait (the consensus thread asks one at a time).
+  let snap: { id: number; term: number; cursor: HostSnapshotCursor; t0: number; stepMaxMs: number } | null =
+    null;
+  const waiting: number[] = [];
+  const finishSnapshot = () => {
+    const s = snap!;
+    snap = null;
+    const chunks = s.cursor.chunks();
+    const m: FromWorker = {
+      t: 'snapshot',
+      id: s.id,
+      index: s.cursor.index,
+      term: s.term,
+      timestampMs: s.cursor.timestampMs,
+      chunks,
+      tookMs: performance.now() - s.t0,
+      stepMaxMs: s.stepMaxMs,
+    };
+    // Moved, not copied (each piece owns its buffer: ByteWriter.finish slices).
+    const buffers = new Set(chunks.map((c) => c.buffer as ArrayBuffer));
+    port.postMessage(m, [...buffers]);
+  };
+  const beginSnapshot = (id: number) => {
+    const t0 = performance.now();
+    snap = { id, term: lastTerm, cursor: host.beginSnapshot(), t0, stepMaxMs: 0 };
+    snap.stepMaxMs = performance.now() - t0;
+    setImmediate(pumpSnapshot);
+  };
+  // One slice, then back to the event loop so queued entries are applied before the next slice.
+  const pumpSnapshot = () => {
+    try {
+      if (snap === null) return;
+      const t0 = performance.now();
+      let complete = false;
+      while (!complete && performance.now() - t0 < SNAPSHOT_SLICE_MS)
+        complete = snap.cursor.step(SNAPSHOT_STEP_UNITS);
+      snap.stepMaxMs = Math.max(snap.stepMaxMs, performance.now() - t0);
+      if (!complete) {
+        setImmediate(pumpSnapshot);
+        return;
+      }
+      finishSnapshot();
+      const next = waiting.shift();
+      if (next !== undefined) beginSnapshot(next);
+    } catch (err) {
+      post({ t: 'fatal', message: (err as Error).stack ?? String(err) });
+    }
+  };
+  /** Completes the snapshot in progress at once (before the state it observes is replaced). */
+  const drainSnapshot = () => {
+    while (snap !== null && !snap.cursor.step(SNAPSHOT_STEP_UNITS)) {}
+    if (snap !== null) finishSnapshot();
+  };
+
   port.on('message', (m: ToWorker) => {
     try {
       switch (m.t) {
@@ -171,26 +235,17 @@ async function main(): Promise<void> {
           break;
         }
         case 'install':
+          drainSnapshot();
           host.start(m.data);
           if (host.appliedIndex !== m.index) {
             throw new Error(`installed snapshot holds index ${host.appliedIndex}, expected ${m.index}`);
           }
           post({ t: 'applied', index: host.appliedIndex, term: lastTerm, egress: [], busyMs: 0 });
           break;
-        case 'take-snapshot': {
-          const t0 = performance.now();
-          const bytes = host.takeSnapshot();
-          post({
-            t: 'snapshot',
-            id: m.id,
-            index: host.appliedIndex,
-            term: lastTerm,
-            timestampMs: host.lastTimestampMs,
-            data: bytes,
-            tookMs: performance.now() - t0,
-          });
+        case 'take-snapshot':
+          if (snap === null) beginSnapshot(m.id);
+          else waiting.push(m.id);
           break;
-        }
         case 'housekeeping':
           post({
             t: 'housekeeping',

@@ -84,8 +84,12 @@ export type FromWorker =
       readonly index: number;
       readonly term: number;
       readonly timestampMs: number;
-      readonly data: Uint8Array;
+      /** The image in pieces (moved from the worker, not copied); concatenated by the receiver. */
+      readonly chunks: readonly Uint8Array[];
+      /** From the request to the complete image (entries kept being applied meanwhile). */
       readonly tookMs: number;
+      /** Longest time the snapshot held the service thread at once (the log-processing stall). */
+      readonly stepMaxMs: number;
     }
   | {
       readonly t: 'housekeeping';

@@ -280,8 +280,9 @@ describe('three node processes', () => {
     fs.truncateSync(seg, last.start + Math.floor((last.end - last.start) / 2));
     cluster.start(follower);
     await until('the restarted follower to report', () => cluster.status(follower));
-    // The leader remembers that follower as holding the lost (acknowledged) entry and never lowers a
-    // match index (Raft assumes acknowledged writes survive), so a new leader's fresh probe re-syncs it.
+    // The leader remembered that follower as holding the lost (acknowledged) entry; it now lowers that
+    // match index on the follower's refusal (core storage-loss.test.ts). Here a new leader's fresh
+    // probe re-syncs it.
     const healthy = cluster.members.find((m) => m.id !== leader.id && m.id !== follower)?.id as number;
     const r = await cluster.admin(leader.id, `step-down?to=${healthy}`);
     expect(r.status).toBe(200);
