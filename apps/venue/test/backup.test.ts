@@ -70,11 +70,20 @@ describe('venue backup and venue restore', () => {
     await placeResting(venue, 'B', 30, 100.0); // 100.00 .. 100.29
     // The backup catches up with the cluster's commit position; its lag is on /metrics.
     // Every acknowledged order is committed at or below the leader's commit position now.
-    const leaderId = venue.cluster.status().leaderId;
-    const leaderAdmin = members.find((m) => m.id === leaderId)?.adminPort;
-    const committed = (
-      (await (await fetch(`http://127.0.0.1:${leaderAdmin}/status`)).json()) as { commitIndex: number }
-    ).commitIndex;
+    // (The highest commit position any member reports: the supervisor's view of who leads may lag.)
+    const commits = await Promise.all(
+      members.map(async (m) => {
+        try {
+          const r = await fetch(`http://127.0.0.1:${m.adminPort}/status`, {
+            signal: AbortSignal.timeout(2_000),
+          });
+          return ((await r.json()) as { commitIndex: number }).commitIndex;
+        } catch {
+          return 0;
+        }
+      }),
+    );
+    const committed = Math.max(...commits);
     const deadline = Date.now() + 20_000;
     let status = { position: 0, lagEntries: 1, clusterCommitPosition: 0 };
     while (Date.now() < deadline) {
