@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   createWriteStream,
   existsSync,
@@ -85,6 +86,8 @@ export class VenueProcess {
     readonly proxy: FaultProxy,
     private readonly dataDir: string,
     private readonly logFile: string,
+    /** The members' admin token (their admin actions, fault hooks and log endpoints need it). */
+    private readonly adminToken: string,
   ) {}
 
   /**
@@ -121,8 +124,9 @@ export class VenueProcess {
     const configFile = join(workDir, 'venue.json');
     // Frequent snapshots, so snapshot install, compaction and snapshot corruption all happen in a run.
     const cluster = { members, durability: 'fsync', snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES };
-    writeFileSync(configFile, JSON.stringify({ cluster }));
-    const venue = new VenueProcess(members, proxy, dataDir, join(workDir, 'venue.log'));
+    const adminToken = randomBytes(16).toString('hex');
+    writeFileSync(configFile, JSON.stringify({ cluster, adminToken }));
+    const venue = new VenueProcess(members, proxy, dataDir, join(workDir, 'venue.log'), adminToken);
     try {
       await venue.spawn(configFile, options.env ?? {});
     } catch (e) {
@@ -245,6 +249,7 @@ export class VenueProcess {
     try {
       const res = await fetch(`http://${m.host}:${m.adminPort}${pathAndQuery}`, {
         method: 'POST',
+        headers: { authorization: `Bearer ${this.adminToken}` },
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });
       await res.text();
