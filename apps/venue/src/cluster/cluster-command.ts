@@ -1,11 +1,23 @@
 import {
   clusterStatus,
   formatClusterStatus,
+  type MemberAddress,
   requestSnapshot,
   requestStepDown,
 } from '@venue/consensus/runtime';
 import type { VenueConfig } from '../config/config.js';
 import { adminTokenOf } from '../config/security.js';
+
+/** The configured members as the consensus runtime addresses them (id, host, peer/client/admin ports). */
+export function memberAddresses(config: VenueConfig): MemberAddress[] {
+  return config.cluster.members.map((m) => ({
+    id: m.id,
+    host: m.host,
+    peerPort: m.peerPort,
+    clientPort: m.clientPort,
+    adminPort: m.adminPort,
+  }));
+}
 
 /** `venue cluster status|snapshot|step-down [--to N]`: the members' admin HTTP, through the runtime's helpers. */
 export async function runClusterCommand(
@@ -13,13 +25,7 @@ export async function runClusterCommand(
   sub: string | undefined,
   to?: number,
 ): Promise<{ exitCode: number; output: string }> {
-  const members = config.cluster.members.map((m) => ({
-    id: m.id,
-    host: m.host,
-    peerPort: m.peerPort,
-    clientPort: m.clientPort,
-    adminPort: m.adminPort,
-  }));
+  const members = memberAddresses(config);
   if (sub === 'status') {
     const rows = await clusterStatus(members);
     const up = rows.filter((r) => r.status !== null).length;

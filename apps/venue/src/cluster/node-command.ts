@@ -7,6 +7,7 @@ import { createProcessLogger, runtimeLogger } from '../logging/logger.js';
 import { secretsOf } from '../logging/secrets.js';
 import { showRecoveryProgress } from '../progress/recovery-progress.js';
 import { venueHostConfig } from '../upgrade/upgrade-command.js';
+import { memberAddresses } from './cluster-command.js';
 import { MD_HOST_ENV, MD_PORT_ENV, MEMBER_ID_ENV } from './services-module.js';
 
 const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.meta.url));
@@ -28,13 +29,7 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
   const logger = createProcessLogger({ process: 'node', nodeId: id, secrets: secretsOf(config) });
   const node = await runNode({
     id,
-    members: config.cluster.members.map((m) => ({
-      id: m.id,
-      host: m.host,
-      peerPort: m.peerPort,
-      clientPort: m.clientPort,
-      adminPort: m.adminPort,
-    })),
+    members: memberAddresses(config),
     ...(self.peerListenPort === undefined ? {} : { peerListenPort: self.peerListenPort }),
     dataDir: join(resolve(config.dataDir), `node-${id}`),
     serviceModule: SERVICES_MODULE,

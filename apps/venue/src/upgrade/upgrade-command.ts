@@ -14,6 +14,7 @@ import {
   type ServiceHostConfig,
 } from '@venue/consensus';
 import { ClusterClient, clusterStatus } from '@venue/consensus/runtime';
+import { memberAddresses } from '../cluster/cluster-command.js';
 import type { VenueConfig } from '../config/config.js';
 
 /**
@@ -59,13 +60,7 @@ export async function runUpgradeCommand(
   sub: string | undefined,
   version: number | undefined,
 ): Promise<{ exitCode: number; output: string }> {
-  const members = config.cluster.members.map((m) => ({
-    id: m.id,
-    host: m.host,
-    peerPort: m.peerPort,
-    clientPort: m.clientPort,
-    adminPort: m.adminPort,
-  }));
+  const members = memberAddresses(config);
   const rows = await clusterStatus(members);
   const lines = rows.map((r) => {
     const s = r.status as unknown as VersionStatus | null;
