@@ -210,7 +210,48 @@ describe('a gateway restart loses no ExecutionReport (own-report feed)', () => {
     // Every report of every CLIENT1 order, in ExecID order per order.
     for (const id of ['R1', 'R2', 'R3', 'R4']) {
       const execIds = reportsOf(id).map((m) => Number(m.get(17)));
-      expect(execIds).toEqual([...execIds].sort((a, b) => a - b));
+      expect(
+        execIds,
+        `${id}: ${reportsOf(id)
+          .map((m) => `${m.get(17)}/${m.get(150)}/seq ${m.get(34)}${m.get(43) === 'Y' ? '/PossDup' : ''}`)
+          .join(' ')}\n${gw?.out.join('').slice(-5000)}`,
+      ).toEqual([...execIds].sort((a, b) => a - b));
     }
+    c2.close();
+  }, 50_000);
+
+  it('a cluster session closed under the gateway (paused past the session timeout) is replaced; orders flow again', async () => {
+    const p = gw;
+    if (p === undefined) throw new Error('no gateway process');
+    const before = p.out.join('').length;
+    // Paused longer than the cluster's session timeout (10 s): the leader closes the session in the log.
+    p.child.kill('SIGSTOP');
+    await sleep(12_500);
+    p.child.kill('SIGCONT');
+    const c = await connect1();
+    // Every order gets an answer: a reject with a clear text while the session is being reopened,
+    // then New once it is open again (never silence).
+    let accepted = false;
+    const rejects: string[] = [];
+    for (let i = 0; i < 40 && !accepted; i++) {
+      const id = `R5-${i}`;
+      c.send('D', order(id, 1, '1', '99.00'));
+      const m = await c.waitFor((x) => x.msgType === '8' && x.get(11) === id, 10_000);
+      if (m.get(150) === '0') accepted = true;
+      else {
+        rejects.push(m.get(58) ?? '');
+        await sleep(250);
+      }
+    }
+    expect(accepted, `rejects: ${rejects.join(' | ')}`).toBe(true);
+    for (const text of rejects) expect(text).toMatch(/venue unavailable/);
+    const log = p.out.join('').slice(before);
+    expect(log).toMatch(/cluster session \d+ ended \(session closed by the cluster/);
+    expect(log).toMatch(/cluster session \d+ opened \(attempt \d+\)/);
+    const metrics = await (await fetch(`http://127.0.0.1:${gwHttpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^venue_cluster_sessions_lost_total 1$/m);
+    expect(metrics).toMatch(/^venue_cluster_sessions_reopened_total 1$/m);
+    expectNoDuplicates();
+    c.close();
   }, 50_000);
 });

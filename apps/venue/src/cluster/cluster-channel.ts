@@ -50,7 +50,10 @@ export async function openClusterChannel(options: {
     return ClusterClient.connect({
       members: options.members,
       principal: options.principal,
-      onEvent: (payload) => options.onReply(0, payload),
+      // A response reaches the bridge through a promise (one microtask later); an event right
+      // behind it in the same TCP read would overtake it (a fill before its order's New). One
+      // microtask hop here keeps the log order.
+      onEvent: (payload) => queueMicrotask(() => options.onReply(0, payload)),
       onClosed: (reason) => onClosed(gen, reason),
       log,
     });
