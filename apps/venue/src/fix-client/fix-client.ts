@@ -77,7 +77,12 @@ export function readSeqFile(path: string): FixSeqNums | undefined {
   }
 }
 
-type Waiter = { match: (m: FixMessage) => boolean; resolve: (m: FixMessage) => void; timer: NodeJS.Timeout };
+type Waiter = {
+  match: (m: FixMessage) => boolean;
+  resolve: (m: FixMessage) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+};
 
 /**
  * A small FIX 4.4 initiator over TCP or WebSocket, for the demo bots and tests: logon, send,
@@ -235,6 +240,7 @@ export class FixClient {
       const waiter: Waiter = {
         match,
         resolve,
+        reject,
         timer: setTimeout(() => {
           this.waiters.delete(waiter);
           reject(
@@ -283,6 +289,7 @@ export class FixClient {
     const seq = m.getInt(34);
     if (seq === undefined) return false;
     const s = this.seqNums;
+    if (this.seqError !== undefined) return false;
     const type = m.msgType;
     const possDup = m.get(43) === 'Y';
     if (type === '2' && m.get(43) !== 'Y') this.answerResendRequest(m);
@@ -316,14 +323,21 @@ export class FixClient {
       return false;
     }
     if (seq < s.nextIn) {
-      if (possDup || type === 'A' || type === '5') {
-        if (type !== 'A' && type !== '5') this.seqStats.duplicatesDropped++;
-        return type === 'A' || type === '5';
+      if (type === '5') return true; // a Logout's reason is read whatever its number
+      if (possDup) {
+        this.seqStats.duplicatesDropped++;
+        return false;
       }
       this.seqError = `MsgSeqNum too low, expecting ${s.nextIn} but received ${seq}`;
       this.send('5', [[58, this.seqError]]);
       this.end();
       this.onClose();
+      const err = new Error(`FixClient(${this.options.username}): ${this.seqError}`);
+      for (const w of [...this.waiters]) {
+        clearTimeout(w.timer);
+        this.waiters.delete(w);
+        w.reject(err);
+      }
       return false;
     }
     // In order.
