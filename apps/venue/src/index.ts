@@ -1,6 +1,13 @@
 export { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 export { type CliResult, runCli, USAGE } from './cli.js';
-export { type OfflineOrder, type OfflineState, readOfflineState } from './cluster/offline-orders.js';
+export {
+  type OfflineBook,
+  type OfflineLevel,
+  type OfflineOrder,
+  type OfflinePosition,
+  type OfflineState,
+  readOfflineState,
+} from './cluster/offline-orders.js';
 export { formatOrders, runOrders } from './commands/orders.js';
 export {
   type AccountConfig,

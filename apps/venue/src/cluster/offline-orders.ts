@@ -17,11 +17,43 @@ export interface OfflineOrder {
   readonly leavesQty: number;
 }
 
+/** One price level of a rebuilt book (displayed quantity and order count, as the feed shows them). */
+export interface OfflineLevel {
+  readonly side: 'buy' | 'sell';
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+  readonly orderCount: number;
+}
+
+/** A rebuilt instrument: its id, units and every price level of its book. */
+export interface OfflineBook {
+  readonly instrumentId: number;
+  readonly symbol: string;
+  /** Decimal tick and lot sizes (a FIX price / quantity divided by them gives ticks / lots). */
+  readonly tickSize: string;
+  readonly lotSize: string;
+  readonly levels: readonly OfflineLevel[];
+}
+
+/** An account's post-trade state on one instrument, as matching keeps it. */
+export interface OfflinePosition {
+  readonly login: string;
+  readonly symbol: string;
+  /** Signed position in lots. */
+  readonly positionLots: number;
+  /** Cash in ticks x lots (a sell of q lots at p ticks adds p*q; negative = paid). */
+  readonly cash: number;
+}
+
 export interface OfflineState {
   /** The position the state was rebuilt to (snapshot + entries). */
   readonly appliedIndex: number;
   readonly stateHash: string;
   readonly orders: readonly OfflineOrder[];
+  /** Every instrument's book, every level (displayed quantities). */
+  readonly books: readonly OfflineBook[];
+  /** Every account's position and cash on every instrument (zeros included). */
+  readonly positions: readonly OfflinePosition[];
   /** Entries whose timestamp is below the previous entry's (must be 0: log time is monotonic). */
   readonly timestampRegressions: number;
   readonly entriesReplayed: number;
@@ -71,6 +103,8 @@ export async function readOfflineState(dataDir: string, toIndex?: number): Promi
       appliedIndex: host.appliedIndex,
       stateHash: host.stateHash(),
       orders: liveOrders(services),
+      books: books(services),
+      positions: positions(services),
       timestampRegressions,
       entriesReplayed: replayed,
     };
@@ -111,4 +145,51 @@ function liveOrders(services: VenueServices): OfflineOrder[] {
     }
   }
   return orders;
+}
+
+function books(services: VenueServices): OfflineBook[] {
+  const engine = services.matching.engine;
+  const out: OfflineBook[] = [];
+  for (const id of engine.instrumentIds()) {
+    const inst = engine.instrument(id);
+    const book = engine.book(id);
+    if (inst === undefined || book === undefined) continue;
+    const levels: OfflineLevel[] = [];
+    for (const side of [Side.Buy, Side.Sell]) {
+      book.forEachLevel(side, (l) => {
+        if (l.visibleLots > 0)
+          levels.push({
+            side: side === Side.Buy ? 'buy' : 'sell',
+            priceTicks: l.priceTicks,
+            qtyLots: l.visibleLots,
+            orderCount: l.orderCount,
+          });
+        return undefined;
+      });
+    }
+    out.push({
+      instrumentId: id,
+      symbol: inst.symbol,
+      tickSize: inst.tickSize,
+      lotSize: inst.lotSize,
+      levels,
+    });
+  }
+  return out;
+}
+
+function positions(services: VenueServices): OfflinePosition[] {
+  const engine = services.matching.engine;
+  const out: OfflinePosition[] = [];
+  for (const accountId of engine.accountIds()) {
+    const account = engine.account(accountId);
+    if (account === undefined) continue;
+    for (const id of engine.instrumentIds()) {
+      const inst = engine.instrument(id);
+      const p = engine.position(accountId, id);
+      if (inst === undefined || p === undefined) continue;
+      out.push({ login: account.login, symbol: inst.symbol, positionLots: p.positionLots, cash: p.cash });
+    }
+  }
+  return out;
 }

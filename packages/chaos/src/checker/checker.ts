@@ -5,7 +5,9 @@ import type {
   InvokeEvent,
   ReportEvent,
 } from '../history/history.js';
+import { checkMarketData } from './md-replay.js';
 import { checkReads } from './reads.js';
+import { checkTradesAndPositions } from './trades.js';
 
 /** The properties the checker knows. Each violation names one. */
 export type Property =
@@ -20,7 +22,13 @@ export type Property =
   | 'read-not-linearizable'
   | 'ack-without-quorum'
   | 'log-time-regressed'
-  | 'corruption-undetected';
+  | 'corruption-undetected'
+  | 'trade-unpaired'
+  | 'position-mismatch'
+  | 'cash-mismatch'
+  | 'md-replay-mismatch'
+  | 'md-gap-unrecovered'
+  | 'md-update-invalid';
 
 export interface Violation {
   readonly property: Property;
@@ -46,6 +54,14 @@ export interface CheckStats {
   readonly replicasAgreeing: number;
   /** Orders whose operations (with at least one status read) were checked for linearizability. */
   readonly ordersReadChecked: number;
+  /** Trades whose maker and taker fills both arrived and agree (undefined: not checked). */
+  readonly tradesPaired?: number;
+  /** Account x instrument positions and cash compared with the sum of fills (undefined: not checked). */
+  readonly positionsChecked?: number;
+  /** Market-data messages replayed and final-book levels compared (undefined: not checked). */
+  readonly mdMessagesReplayed?: number;
+  readonly mdLevelsCompared?: number;
+  readonly mdRecoverySnapshots?: number;
 }
 
 export interface CheckResult {
@@ -125,6 +141,11 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
   const replicasAgreeing = checkReplicas(final, violations);
   checkOffline(final, violations);
   checkQuorum(history, invokes, completions, violations);
+  const trades =
+    final.positions === undefined ? undefined : checkTradesAndPositions(reports, final.positions);
+  for (const i of trades?.issues ?? []) violations.add(i.property, i.subject, i.explanation);
+  const md = final.marketData === undefined ? undefined : checkMarketData(final.marketData);
+  for (const i of md?.issues ?? []) violations.add(i.property, i.subject, i.explanation);
   const reads = checkReads(opsByOrder(invokes, completions));
   for (const root of reads.illegal) {
     violations.add(
@@ -157,12 +178,26 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
       faults,
       replicasAgreeing,
       ordersReadChecked: reads.checked,
+      ...(trades === undefined
+        ? {}
+        : { tradesPaired: trades.tradesPaired, positionsChecked: trades.positionsChecked }),
+      ...(md === undefined
+        ? {}
+        : {
+            mdMessagesReplayed: md.messagesReplayed,
+            mdLevelsCompared: md.levelsCompared,
+            mdRecoverySnapshots: md.recoverySnapshots,
+          }),
     },
   };
 }
 
-/** Faults during which no majority of members is alive: kill-two until its first restart, kill-all. */
-const NO_QUORUM_FAULTS = new Set(['kill-two', 'kill-all']);
+/**
+ * Faults during which no majority of members can form, until their first `stop` event: kill-two
+ * (until its first restart), kill-all, a follower isolated while the leader is killed, kill-two
+ * under link faults.
+ */
+const NO_QUORUM_FAULTS = new Set(['kill-two', 'kill-all', 'isolate+kill-leader', 'kill-two+link-faults']);
 
 /**
  * While a majority is down nothing can commit, so no operation invoked after the fault began may be

@@ -80,6 +80,13 @@ export class VenueProcess {
   private knownPids = new Map<number, number>();
   httpUrl = '';
   fixPort = 0;
+  /** The separate `venue gateway` process the workload trades through (see startGateway). */
+  private gateway: ChildProcess | undefined;
+  private gatewayExited: Promise<void> | undefined;
+  gatewayFixPort = 0;
+  gatewayHttpPort = 0;
+  private configFile = '';
+  private gatewayStarts = 0;
 
   private constructor(
     readonly members: readonly MemberPorts[],
@@ -138,6 +145,7 @@ export class VenueProcess {
   }
 
   private async spawn(configFile: string, env: Readonly<Record<string, string>>): Promise<void> {
+    this.configFile = configFile;
     const args = [
       venueMainJs(),
       'start',
@@ -305,6 +313,78 @@ export class VenueProcess {
     this.paused.delete(id);
   }
 
+  /** The gateway process's FIX WebSocket URL. */
+  get gatewayWsUrl(): string {
+    return `ws://127.0.0.1:${this.gatewayHttpPort}/fix`;
+  }
+
+  /**
+   * Starts (or restarts, on the same ports and data directory) a `venue gateway --name chaos`
+   * process: a gateway of its own, as a cluster client, whose FIX store and own-report position
+   * live in DATA/gateway-chaos and survive its restarts. Resolves once it reports ready.
+   */
+  async startGateway(): Promise<void> {
+    if (this.gatewayFixPort === 0) {
+      this.gatewayFixPort = await freePort();
+      this.gatewayHttpPort = await freePort();
+    }
+    this.gatewayStarts += 1;
+    const args = [
+      venueMainJs(),
+      'gateway',
+      '--name',
+      'chaos',
+      '--config',
+      this.configFile,
+      '--data',
+      this.dataDir,
+      '--host',
+      '127.0.0.1',
+      '--fix-port',
+      String(this.gatewayFixPort),
+      '--http-port',
+      String(this.gatewayHttpPort),
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env },
+    });
+    this.gateway = child;
+    this.gatewayExited = new Promise<void>((r) => child.once('exit', () => r()));
+    const tag = `[gateway#${this.gatewayStarts}] `;
+    let buffered = '';
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      this.logStream?.write(tag + chunk.toString('utf8'));
+      if (ready) return;
+      buffered = (buffered + chunk.toString('utf8')).slice(-16_384);
+      if (/venue gateway ready/.test(buffered)) ready = true;
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!ready) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`venue gateway exited before ready (${child.signalCode ?? child.exitCode})`);
+      if (Date.now() > deadline) throw new Error('venue gateway did not report ready in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** kill -9 of the gateway process; resolves once it is gone. False if it was not running. */
+  async killGateway(): Promise<boolean> {
+    const child = this.gateway;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return false;
+    child.kill('SIGKILL');
+    await this.gatewayExited;
+    return true;
+  }
+
+  get gatewayRunning(): boolean {
+    const child = this.gateway;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   async replicaStates(): Promise<ReplicaState[]> {
     const states = await Promise.all(this.members.map((m) => this.adminStatus(m.id)));
     return this.members.map((m, i) => {
@@ -321,6 +401,13 @@ export class VenueProcess {
   /** Stops the venue (which stops its members); paused members are continued first so they can exit. */
   async stop(): Promise<void> {
     for (const id of [...this.paused]) this.resume(id);
+    const gw = this.gateway;
+    if (gw !== undefined && gw.exitCode === null && gw.signalCode === null) {
+      gw.kill('SIGTERM');
+      const force = setTimeout(() => gw.kill('SIGKILL'), STOP_GRACE_MS);
+      await this.gatewayExited;
+      clearTimeout(force);
+    }
     const child = this.child;
     this.child = undefined;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {

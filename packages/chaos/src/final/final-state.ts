@@ -1,4 +1,4 @@
-import { readOfflineState } from '@venue/venue';
+import { type OfflineBook, type OfflinePosition, readOfflineState } from '@venue/venue';
 import type { VenueProcess } from '../cluster/venue-process.js';
 import type { FinalOrderRead, ReplicaState } from '../history/history.js';
 
@@ -20,6 +20,10 @@ export interface FinalStateRead {
   readonly timestampRegressions: number;
   readonly entriesReplayed: number;
   readonly durationMs: number;
+  /** Every instrument's book at that position (every level) and its units. */
+  readonly books: readonly OfflineBook[];
+  /** Every account's position and cash on every instrument at that position. */
+  readonly positions: readonly OfflinePosition[];
 }
 
 /**
@@ -77,5 +81,7 @@ export async function readFinalState(
     timestampRegressions: state.timestampRegressions,
     entriesReplayed: state.entriesReplayed,
     durationMs: Date.now() - startedMs,
+    books: state.books,
+    positions: state.positions,
   };
 }

@@ -1,3 +1,6 @@
+import type { MarketDataInput } from '../checker/md-replay.js';
+import type { PositionsInput } from '../checker/trades.js';
+
 /** What a workload client asks of the venue. */
 export type OpKind = 'new' | 'cancel' | 'replace' | 'status';
 
@@ -104,6 +107,10 @@ export interface FinalState {
   readonly reads: readonly FinalOrderRead[];
   readonly replicas: readonly ReplicaState[];
   readonly offline?: OfflineRebuild;
+  /** Accounts' final positions and cash (per-trade pairing and positions = sum of fills). */
+  readonly positions?: PositionsInput;
+  /** The recorded market-data feed and the final books it must rebuild. */
+  readonly marketData?: MarketDataInput;
 }
 
 /** Events kept per run: the workload stops invoking once this many are recorded. */

@@ -18,8 +18,20 @@ export const NEMESES = [
   'bitflip-log',
   'bitflip-snapshot',
   'clock-jump',
+  'gateway-restart',
+  // Combined faults: two at once (see README, "Nemeses").
+  'isolate+kill-leader',
+  'pause+link-faults',
+  'kill-two+link-faults',
+  'disk-full+kill-leader',
+  'gateway-restart+kill-leader',
 ] as const;
 export type NemesisKind = (typeof NEMESES)[number];
+
+/** Two faults at once; drawn from the seed like the single ones. */
+export const COMBINED_NEMESES: readonly NemesisKind[] = NEMESES.filter((k) => k.includes('+'));
+/** Faults that need the workload to trade through a separate `venue gateway` process. */
+export const GATEWAY_NEMESES: readonly NemesisKind[] = NEMESES.filter((k) => k.startsWith('gateway-restart'));
 
 export interface NemesisOptions {
   readonly kinds: readonly NemesisKind[];
@@ -167,11 +179,7 @@ async function inject(
     case 'link-faults': {
       // Every directed link gets its own delay (5..60 ms) and loss (5..30 %).
       const ids = venue.members.map((m) => m.id);
-      for (const a of ids)
-        for (const b of ids)
-          if (a !== b)
-            venue.proxy.setFault(a, b, { delayMs: rng.int(5, 60), lossRate: rng.int(5, 30) / 100 });
-      record('start', ids);
+      record('start', ids, linkFaults(venue, rng));
       await sleep(holdMs);
       venue.proxy.heal();
       record('stop', ids);
@@ -206,6 +214,104 @@ async function inject(
       record('stop', [target], 'clock back to real time');
       return true;
     }
+    case 'gateway-restart': {
+      // kill -9 of the gateway process the clients trade through, restarted on the same ports after
+      // the hold: its FIX store and own-report position are on disk; clients log on again with their
+      // sequence numbers (141=N) and recover what they missed by ResendRequest.
+      if (!(await venue.killGateway())) return false;
+      record('start', [], 'gateway killed (SIGKILL)');
+      await sleep(holdMs);
+      await venue.startGateway();
+      record('stop', [], 'gateway restarted on the same ports');
+      return true;
+    }
+    case 'isolate+kill-leader': {
+      // A follower cut off by the proxy, then the leader killed: the one member left cannot elect
+      // (no majority) until the leader is back; the partition heals a hold later.
+      venue.proxy.partition([follower]);
+      if (!(await venue.kill(leader))) {
+        venue.proxy.heal();
+        return false;
+      }
+      record('start', [follower, leader], `node ${follower} isolated, node ${leader} (leader) killed`);
+      await sleep(holdMs);
+      await venue.restart(leader);
+      record('stop', [leader], `node ${leader} restarted (node ${follower} still isolated)`);
+      await sleep(holdMs);
+      venue.proxy.heal();
+      record('stop', [follower], 'partition healed');
+      return true;
+    }
+    case 'pause+link-faults': {
+      // Every link delayed and lossy, and the leader (or a follower) frozen with SIGSTOP meanwhile.
+      const ids = venue.members.map((m) => m.id);
+      const detail = linkFaults(venue, rng);
+      const target = rng.next() < 0.5 ? leader : follower;
+      if (!(await venue.pause(target))) {
+        venue.proxy.heal();
+        return false;
+      }
+      record('start', ids, `node ${target} paused; ${detail}`);
+      await sleep(holdMs);
+      venue.resume(target);
+      record('stop', [target], `node ${target} continued (links still faulty)`);
+      await sleep(holdMs / 2);
+      venue.proxy.heal();
+      record('stop', ids, 'links healed');
+      return true;
+    }
+    case 'kill-two+link-faults': {
+      // No majority, and the links delayed and lossy while the members come back one by one.
+      const ids = venue.members.map((m) => m.id);
+      const detail = linkFaults(venue, rng);
+      for (const id of [leader, follower]) await venue.kill(id);
+      record('start', [leader, follower], `nodes ${leader},${follower} killed; ${detail}`);
+      await sleep(holdMs);
+      await venue.restart(leader);
+      record('stop', [leader], `node ${leader} restarted`);
+      await sleep(holdMs);
+      await venue.restart(follower);
+      record('stop', [follower], `node ${follower} restarted`);
+      await sleep(holdMs / 2);
+      venue.proxy.heal();
+      record('stop', ids, 'links healed');
+      return true;
+    }
+    case 'disk-full+kill-leader': {
+      // A follower's disk fills (it must stop rather than acknowledge) while the leader is killed:
+      // one member left, no majority, until both come back.
+      const afterBytes = rng.int(0, 64 * 1024);
+      if ((await venue.adminPost(follower, `/fault/disk-full?afterBytes=${afterBytes}`)) !== 200)
+        return false;
+      if (!(await venue.kill(leader))) return false;
+      record(
+        'start',
+        [follower, leader],
+        `node ${follower} ENOSPC after ${afterBytes} bytes; node ${leader} (leader) killed`,
+      );
+      const stopped = await venue.waitExited(follower, holdMs * 2);
+      await sleep(holdMs);
+      await venue.restart(leader);
+      if (!(await venue.refreshPids()).has(follower)) await venue.restart(follower);
+      record(
+        'stop',
+        [follower, leader],
+        `both restarted; node ${follower} ${stopped ? 'had stopped on ENOSPC' : 'was still up (nothing written?)'}`,
+      );
+      return true;
+    }
+    case 'gateway-restart+kill-leader': {
+      // The gateway and the leader die together: the restarted gateway must find the new leader and
+      // deliver what its clients missed.
+      if (!(await venue.killGateway())) return false;
+      await venue.kill(leader);
+      record('start', [leader], `gateway killed (SIGKILL) with node ${leader} (leader)`);
+      await sleep(holdMs);
+      await venue.restart(leader);
+      await venue.startGateway();
+      record('stop', [leader], `node ${leader} and the gateway restarted`);
+      return true;
+    }
     case 'pause': {
       const target = rng.next() < 0.5 ? leader : follower;
       if (!(await venue.pause(target))) return false;
@@ -216,6 +322,21 @@ async function inject(
       return true;
     }
   }
+}
+
+/** Every directed link gets its own delay (5..60 ms) and loss (5..30 %); returns them in words. */
+function linkFaults(venue: VenueProcess, rng: Prng): string {
+  const ids = venue.members.map((m) => m.id);
+  const parts: string[] = [];
+  for (const a of ids)
+    for (const b of ids)
+      if (a !== b) {
+        const delayMs = rng.int(5, 60);
+        const lossRate = rng.int(5, 30) / 100;
+        venue.proxy.setFault(a, b, { delayMs, lossRate });
+        parts.push(`${a}->${b} ${delayMs}ms/${Math.round(lossRate * 100)}%`);
+      }
+  return `links ${parts.join(' ')}`;
 }
 
 const REFUSAL_WAIT_MS = 10_000;
@@ -272,10 +393,11 @@ async function diskCorruption(
   return true;
 }
 
-/** Ends every fault: continues paused members and restarts members that are down. */
-export async function healAll(venue: VenueProcess): Promise<void> {
+/** Ends every fault: continues paused members, restarts members (and the gateway process) that are down. */
+export async function healAll(venue: VenueProcess, gateway: boolean): Promise<void> {
   venue.proxy.heal();
   for (const m of venue.members) venue.resume(m.id);
   const pids = await venue.refreshPids();
   for (const m of venue.members) if (!pids.has(m.id)) await venue.restart(m.id);
+  if (gateway && !venue.gatewayRunning) await venue.startGateway();
 }

@@ -1,13 +1,16 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckResult, check } from '../checker/checker.js';
+import type { MarketDataInput } from '../checker/md-replay.js';
+import type { PositionsInput } from '../checker/trades.js';
 import { VenueProcess } from '../cluster/venue-process.js';
 import { type FinalStateRead, readFinalState } from '../final/final-state.js';
 import { History, type ReplicaState } from '../history/history.js';
-import { healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
+import { feedSnapshotSeqs, MdRecorder } from '../marketdata/recorder.js';
+import { GATEWAY_NEMESES, healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
 import { Prng } from '../random/prng.js';
 import { latencySvg } from '../report/plot.js';
-import { CLIENTS_MAX, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
+import { CLIENTS_MAX, loginOf, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
 
 export interface ChaosOptions {
   readonly seconds: number;
@@ -24,6 +27,11 @@ export interface ChaosOptions {
   readonly keep: boolean;
   /** Faults in the order of `nemeses`, round robin (default: drawn at random). */
   readonly cycle?: boolean;
+  /**
+   * Trade through a separate `venue gateway` process with resume-mode FIX clients (141=N); on by
+   * itself when a gateway-restart nemesis is in the mix.
+   */
+  readonly gatewayProcess?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -57,6 +65,10 @@ export interface ChaosReport {
   readonly summary: string;
   /** The offline rebuild the final reads came from (undefined if the run failed before it). */
   readonly offline: FinalStateRead | undefined;
+  /** What the market-data recorder did (gaps, replays, snapshots, member switches). */
+  readonly marketData: string;
+  /** FIX sessions opened again by the clients after the gateway went away. */
+  readonly reconnects: number;
 }
 
 const SECONDS_MAX = 3_600;
@@ -64,6 +76,7 @@ const OPS_PER_CLIENT_MAX = 100_000;
 const OP_TIMEOUT_MS = 5_000;
 const QUIESCE_TIMEOUT_MS = 30_000;
 const QUIESCE_POLL_MS = 100;
+const MD_CATCH_UP_MS = 15_000;
 
 export function validateOptions(o: ChaosOptions): void {
   if (!(Number.isInteger(o.seconds) && o.seconds >= 1 && o.seconds <= SECONDS_MAX))
@@ -100,15 +113,35 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let faultsInjected = 0;
   let offline: FinalStateRead | undefined;
   let result: CheckResult;
+  const useGateway =
+    options.gatewayProcess === true || options.nemeses.some((k) => GATEWAY_NEMESES.includes(k));
+  const mdUrls = venue.members.map((m) => `ws://${m.host}:${m.mdPort}/md`);
+  let recorder: MdRecorder | undefined;
+  let mdText = 'not recorded';
   try {
+    if (useGateway) {
+      await venue.startGateway();
+      log(`chaos: gateway process up (fix ${venue.gatewayFixPort}, ${venue.gatewayWsUrl})`);
+    }
+    const instruments = (await (
+      await fetch(`${venue.httpUrl}/api/instruments`, { signal: AbortSignal.timeout(5_000) })
+    ).json()) as { instrumentId: number; symbol: string }[];
+    const mdRecorder = new MdRecorder(
+      mdUrls,
+      instruments.map((i) => i.instrumentId),
+      log,
+    );
+    recorder = mdRecorder;
+    await mdRecorder.start();
     const workload: WorkloadOptions = {
       clients: options.clients,
-      fixPort: venue.fixPort,
-      fixWsUrl: venue.fixWsUrl,
+      fixPort: useGateway ? venue.gatewayFixPort : venue.fixPort,
+      fixWsUrl: useGateway ? venue.gatewayWsUrl : venue.fixWsUrl,
       durationMs: options.seconds * 1_000,
       opsPerClientMax: OPS_PER_CLIENT_MAX,
       opTimeoutMs: OP_TIMEOUT_MS,
       thinkMs: options.thinkMs,
+      resume: useGateway,
     };
     for (let p = 0; p < options.clients; p++)
       clients.push(await WorkloadClient.connect(p, workload, history, rng));
@@ -134,10 +167,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ]);
     faultsInjected = faults;
     log(`chaos: workload done (${history.events.length} events, ${faultsInjected} faults); healing`);
-    await healAll(venue);
+    await healAll(venue, useGateway);
     if ((await waitForLeader(venue, QUIESCE_TIMEOUT_MS)) === 0) log('chaos: no leader after healing');
     const replicas = await quiesce(venue);
     log('chaos: replicas read');
+    // The feed's head per stream now; the recording must reach it before it is compared.
+    const headSeqs = await feedSnapshotSeqs(
+      mdUrls,
+      instruments.map((i) => i.instrumentId),
+    );
+    const mdDeadline = Date.now() + MD_CATCH_UP_MS;
+    while (
+      headSeqs !== undefined &&
+      Date.now() < mdDeadline &&
+      [...headSeqs].some(([id, seq]) => mdRecorder.lastSeq(id) < seq)
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    mdRecorder.stop();
+    const st = mdRecorder.stats;
+    mdText =
+      `${st.recorded} l2full messages recorded from the members' /md (${st.received} received, ` +
+      `${st.duplicates} duplicates dropped); gaps detected ${st.gaps}, replays asked ${st.replays}, ` +
+      `snapshots after replay-unavailable ${st.snapshots}, member switches ${st.switches}` +
+      (headSeqs === undefined ? '; head seqs NOT read' : '');
+    log(`chaos: market data: ${mdText}`);
     const orders = clients.map((c) => ({
       process: c.process,
       clOrdIds: c.orderClOrdIds().map((o) => o.clOrdId),
@@ -149,12 +202,37 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `chaos: final state rebuilt offline from node ${final.member} (${final.entriesReplayed} entries, ` +
         `${reads.length} orders looked up) in ${final.durationMs} ms`,
     );
-    result = check(history.events, { reads, replicas, offline: final });
+    const positions: PositionsInput = {
+      instruments: final.books.map((b) => ({ symbol: b.symbol, tickSize: b.tickSize, lotSize: b.lotSize })),
+      positions: final.positions,
+      logins: clients.map((c) => loginOf(c.process)),
+    };
+    const marketData: MarketDataInput = {
+      messages: mdRecorder.messages,
+      books: final.books.map((b) => ({ instrumentId: b.instrumentId, symbol: b.symbol, levels: b.levels })),
+      headSeqs,
+      problem: mdRecorder.problem,
+    };
+    result = check(history.events, { reads, replicas, offline: final, positions, marketData });
     const lines = history.events.map((e) => JSON.stringify(e));
     lines.push(...reads.map((r) => JSON.stringify({ type: 'final-read', ...r })));
     lines.push(...replicas.map((r) => JSON.stringify({ type: 'final-replica', ...r })));
+    lines.push(JSON.stringify({ type: 'final-positions', ...positions }));
+    lines.push(
+      JSON.stringify({
+        type: 'final-books',
+        books: marketData.books,
+        headSeqs: headSeqs === undefined ? null : [...headSeqs],
+        problem: marketData.problem ?? null,
+      }),
+    );
     writeFileSync(join(runDir, 'history.jsonl'), `${lines.join('\n')}\n`);
+    writeFileSync(
+      join(runDir, 'md.jsonl'),
+      `${mdRecorder.messages.map((m) => JSON.stringify(m)).join('\n')}\n`,
+    );
   } finally {
+    recorder?.stop();
     for (const c of clients) c.close();
     await venue.stop();
     process.off('SIGINT', onSignal);
@@ -174,7 +252,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       : `node ${offline.member} rebuilt offline to ${offline.appliedIndex} (${offline.entriesReplayed} entries, ` +
         `${offline.durationMs} ms); hash ${offline.hashMatches ? 'equals' : 'NOT compared or differs from'} ` +
         `the replicas'; log time regressions ${offline.timestampRegressions}`;
-  const summary = summarize(options, result, faultText, durationMs, runDir, recovery, finalText);
+  const reconnects = clients.reduce((n, c) => n + c.reconnects, 0);
+  const gatewayText = useGateway
+    ? `separate \`venue gateway\` process, resume-mode FIX clients (141=N); sessions re-established ${reconnects}`
+    : 'the gateway inside `venue start`, reset-mode FIX clients';
+  const summary = summarize(
+    options,
+    result,
+    faultText,
+    durationMs,
+    runDir,
+    recovery,
+    finalText,
+    mdText,
+    gatewayText,
+  );
   writeFileSync(
     join(runDir, 'report.md'),
     `${summary}\n${faultList(history)}\n![latency over time](latency.svg)\n`,
@@ -194,9 +286,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   rmSync(join(runDir, 'data'), { recursive: true, force: true });
   if (result.valid && !options.keep) {
     rmSync(join(runDir, 'history.jsonl'), { force: true });
+    rmSync(join(runDir, 'md.jsonl'), { force: true });
     rmSync(join(runDir, 'venue.log'), { force: true });
   }
-  return { result, runDir, faultsInjected, durationMs, summary, offline };
+  return { result, runDir, faultsInjected, durationMs, summary, offline, marketData: mdText, reconnects };
 }
 
 /**
@@ -224,6 +317,8 @@ function summarize(
   runDir: string,
   recovery: string,
   finalText: string,
+  mdText: string,
+  gatewayText: string,
 ): string {
   const s = result.stats;
   const rows: [string, string | number][] = [
@@ -251,6 +346,22 @@ function summarize(
       `${s.ordersReadChecked} (not linearizable: ${count(result, 'read-not-linearizable')})`,
     ],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    [
+      'trades paired (maker/taker fills agree)',
+      `${s.tradesPaired ?? 'not checked'} (unpaired: ${count(result, 'trade-unpaired')})`,
+    ],
+    [
+      'positions and cash = sum of fills',
+      `${s.positionsChecked ?? 'not checked'} account x instrument compared (position mismatches ${count(result, 'position-mismatch')}, cash mismatches ${count(result, 'cash-mismatch')})`,
+    ],
+    [
+      'market-data replay = final book',
+      `${s.mdMessagesReplayed ?? 'not checked'} messages replayed, ${s.mdLevelsCompared ?? 0} final levels compared, ` +
+        `recovery snapshots ${s.mdRecoverySnapshots ?? 0} (mismatches ${count(result, 'md-replay-mismatch')}, ` +
+        `unrecovered gaps ${count(result, 'md-gap-unrecovered')}, invalid updates ${count(result, 'md-update-invalid')})`,
+    ],
+    ['market-data recorder', mdText],
+    ['gateway', gatewayText],
     ['final state', finalText],
     ['first ack after fault start (median / max ms)', recovery || 'no faults'],
     ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
@@ -321,6 +432,14 @@ export function ciTable(report: ChaosReport): string {
     ['lost (must be 0)', n('ack-lost') + n('fill-lost')],
     ['duplicated (must be 0)', n('order-duplicated') + n('fill-doubled')],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
+    [
+      'positions/cash = sum of fills',
+      `${n('position-mismatch') + n('cash-mismatch') + n('trade-unpaired') === 0 ? 'OK' : 'FAIL'} (${s.tradesPaired ?? 0} trades paired, ${s.positionsChecked ?? 0} positions)`,
+    ],
+    [
+      'market-data replay = final book',
+      `${n('md-replay-mismatch') + n('md-gap-unrecovered') + n('md-update-invalid') === 0 ? 'OK' : 'FAIL'} (${s.mdMessagesReplayed ?? 0} messages, ${s.mdLevelsCompared ?? 0} levels)`,
+    ],
     ['verdict', report.result.valid ? 'PASS' : `FAIL (${report.result.violations.length} violations)`],
   ];
   return ['| figure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');

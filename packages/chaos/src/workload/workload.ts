@@ -1,5 +1,5 @@
 import { type FixMessage, formatUtcTimestamp } from '@venue/gateway';
-import { FixClient } from '@venue/venue';
+import { FixClient, type FixSeqNums } from '@venue/venue';
 import type { History, OpKind } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 
@@ -15,6 +15,13 @@ const QTY_MAX = 10;
 const LOGINS = ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'] as const;
 export const CLIENTS_MAX = LOGINS.length;
 
+/** The login a workload process trades as. */
+export function loginOf(process: number): string {
+  const login = LOGINS[process];
+  if (login === undefined) throw new Error(`at most ${CLIENTS_MAX} workload clients`);
+  return login;
+}
+
 export interface WorkloadOptions {
   readonly clients: number;
   readonly fixPort: number;
@@ -23,7 +30,14 @@ export interface WorkloadOptions {
   readonly opsPerClientMax: number;
   readonly opTimeoutMs: number;
   readonly thinkMs: number;
+  /**
+   * Resume mode (FIX sequence numbers continued across connections, Logon 141=N, gaps recovered by
+   * ResendRequest): needed when the gateway restarts during the run. Default: reset mode (141=Y).
+   */
+  readonly resume?: boolean;
 }
+
+const RECONNECT_PAUSE_MS = 200;
 
 interface LiveOrder {
   readonly clOrdId: string;
@@ -59,11 +73,15 @@ export class WorkloadClient {
   readonly chains: LiveOrder[] = [];
   private opSeq = 0;
   private seq = 0;
+  /** Sessions opened again after the connection dropped (gateway restarts). */
+  reconnects = 0;
+  /** Resume mode: the sequence numbers the next connection continues from. */
+  private seqNums: FixSeqNums | undefined;
 
   private constructor(
     readonly process: number,
     readonly transport: 'tcp' | 'ws',
-    private readonly fix: FixClient,
+    private fix: FixClient,
     private readonly history: History,
     private readonly rng: Prng,
   ) {}
@@ -74,22 +92,62 @@ export class WorkloadClient {
     history: History,
     rng: Prng,
   ): Promise<WorkloadClient> {
+    const transport = process % 2 === 0 ? 'tcp' : 'ws';
+    const seqNums: FixSeqNums | undefined = options.resume === true ? { nextOut: 1, nextIn: 1 } : undefined;
+    const fix = await WorkloadClient.open(process, transport, options, seqNums);
+    const client = new WorkloadClient(process, transport, fix, history, rng);
+    client.seqNums = seqNums;
+    fix.onMessage((m) => client.onMessage(m));
+    return client;
+  }
+
+  /** Connects and logs on (resume mode: the same sequence numbers object on every connection). */
+  private static async open(
+    process: number,
+    transport: 'tcp' | 'ws',
+    options: WorkloadOptions,
+    seqNums: FixSeqNums | undefined,
+  ): Promise<FixClient> {
     const login = LOGINS[process];
     if (login === undefined) throw new Error(`at most ${CLIENTS_MAX} workload clients`);
-    const credentials = { username: login, password: 'demo' };
-    const transport = process % 2 === 0 ? 'tcp' : 'ws';
+    const credentials = { username: login, password: 'demo', ...(seqNums === undefined ? {} : { seqNums }) };
     const fix =
       transport === 'tcp'
         ? await FixClient.tcp('127.0.0.1', options.fixPort, credentials)
         : await FixClient.ws(options.fixWsUrl, credentials);
-    const logon = await fix.logon();
+    let logon: FixMessage;
+    try {
+      logon = await fix.logon();
+    } catch (e) {
+      fix.close();
+      throw e;
+    }
     if (logon.msgType !== 'A') {
       fix.close();
       throw new Error(`${login}: logon refused: ${logon.get(58) ?? ''}`);
     }
-    const client = new WorkloadClient(process, transport, fix, history, rng);
-    fix.onMessage((m) => client.onMessage(m));
-    return client;
+    return fix;
+  }
+
+  /**
+   * Resume mode: after the connection dropped (the gateway was killed), connects and logs on again
+   * with the same sequence numbers until it works or the deadline passes. The venue resends what
+   * the client missed (PossDupFlag=Y) when the client's ResendRequest asks for it.
+   */
+  private async reconnect(options: WorkloadOptions, deadlineMs: number): Promise<boolean> {
+    if (this.seqNums === undefined) return false;
+    while (Date.now() < deadlineMs) {
+      try {
+        const fix = await WorkloadClient.open(this.process, this.transport, options, this.seqNums);
+        this.fix = fix;
+        fix.onMessage((m) => this.onMessage(m));
+        this.reconnects += 1;
+        return true;
+      } catch {
+        await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS));
+      }
+    }
+    return false;
   }
 
   close(): void {
@@ -99,7 +157,8 @@ export class WorkloadClient {
   /** Runs operations until the deadline or the op budget, one at a time. */
   async run(options: WorkloadOptions, deadlineMs: number): Promise<void> {
     for (let i = 0; i < options.opsPerClientMax; i++) {
-      if (Date.now() >= deadlineMs || this.history.isFull || this.fix.isClosed) return;
+      if (Date.now() >= deadlineMs || this.history.isFull) return;
+      if (this.fix.isClosed && !(await this.reconnect(options, deadlineMs))) return;
       await this.step(options.opTimeoutMs);
       await new Promise((r) => setTimeout(r, this.rng.int(0, options.thinkMs)));
     }
