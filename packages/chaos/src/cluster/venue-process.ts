@@ -96,6 +96,12 @@ export class VenueProcess {
     private readonly logFile: string,
     /** The members' admin token (their admin actions, fault hooks and log endpoints need it). */
     private readonly adminToken: string,
+    /**
+     * The members' execution-feed token (VENUE_EXEC_FEED_TOKEN): `venue start` makes up one for its
+     * members when none is set, and a separate `venue gateway` must present the same one to follow
+     * its own reports (without it every follow is refused and fills are lost across its restarts).
+     */
+    private readonly execFeedToken: string = randomBytes(16).toString('hex'),
   ) {}
 
   /**
@@ -163,7 +169,7 @@ export class VenueProcess {
     ];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, VENUE_EXEC_FEED_TOKEN: this.execFeedToken },
     });
     this.child = child;
     const log = createWriteStream(this.logFile);
@@ -347,7 +353,7 @@ export class VenueProcess {
     ];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env },
+      env: { ...process.env, VENUE_EXEC_FEED_TOKEN: this.execFeedToken },
     });
     this.gateway = child;
     this.gatewayExited = new Promise<void>((r) => child.once('exit', () => r()));
