@@ -5,7 +5,23 @@ export {
   type Property,
   type Violation,
 } from './checker/checker.js';
+export {
+  checkMarketData,
+  type FinalBook,
+  type MarketDataInput,
+  type MdCheck,
+  type MdIssue,
+} from './checker/md-replay.js';
 export { checkReads, ORDER_MODEL } from './checker/reads.js';
+export {
+  checkTradesAndPositions,
+  type FinalPosition,
+  type InstrumentUnits,
+  type PositionsInput,
+  type TradeCheck,
+  type TradeIssue,
+  toUnits,
+} from './checker/trades.js';
 export { type AdminStatus, type MemberPorts, VenueProcess } from './cluster/venue-process.js';
 export { type DiskFault, flipLogBit, flipSnapshotBit, frameSpans, tearTail } from './disk/disk-faults.js';
 export { type CaseInput, corpus, type Expectation, type FuzzCase } from './fuzz/corpus.js';
@@ -27,7 +43,21 @@ export type {
   ReportEvent,
 } from './history/history.js';
 export { History } from './history/history.js';
-export { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
+export {
+  feedSnapshotSeqs,
+  type MdLevel,
+  type MdMessage,
+  MdRecorder,
+  type MdRecorderStats,
+  parseMessage,
+} from './marketdata/recorder.js';
+export {
+  COMBINED_NEMESES,
+  GATEWAY_NEMESES,
+  NEMESES,
+  type NemesisKind,
+  parseNemeses,
+} from './nemesis/nemesis.js';
 export {
   FaultProxy,
   type FaultProxyOptions,

@@ -36,19 +36,21 @@ export interface ChaosOptions {
 }
 
 /**
- * The short run CI does (a test runs it; `pnpm chaos --ci` too): a kill of the leader, of a
- * follower and a partition isolating the leader, in that order, under four clients (a few hundred
- * orders on an idle machine) in about 25 s of wall time.
+ * The short run CI does (a test runs it; `pnpm chaos --ci` too): a kill of the leader, a partition
+ * isolating the leader, a kill of a follower, a restart (kill -9) of the gateway process the clients
+ * trade through (they log on again with their sequence numbers), and one combined fault (a follower
+ * isolated while the leader is killed), in that order, under four clients: a few hundred orders on an
+ * idle machine, about 45 s of wall time.
  */
 export function ciOptions(resultsDir: string, log: (line: string) => void): ChaosOptions {
   return {
-    seconds: 14,
-    nemeses: ['kill-leader', 'isolate-leader', 'kill-follower'],
+    seconds: 26,
+    nemeses: ['kill-leader', 'isolate-leader', 'kill-follower', 'gateway-restart', 'isolate+kill-leader'],
     cycle: true,
     seed: 11,
     clients: 4,
     resultsDir,
-    faultsMax: 3,
+    faultsMax: 5,
     intervalMs: 1_500,
     holdMs: 1_200,
     thinkMs: 10,
