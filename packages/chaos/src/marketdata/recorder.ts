@@ -43,6 +43,9 @@ export interface MdRecorderStats {
   snapshots: number;
   /** Moves to another member (connection closed, or silent for longer than the heartbeat). */
   switches: number;
+  /** Streams resumed on the new member from last + 1 out of its ring / from a fresh snapshot. */
+  switchReplays: number;
+  switchSnapshots: number;
   /** Duplicates dropped (seq <= last: replay overlap). */
   duplicates: number;
 }
@@ -74,6 +77,8 @@ export class MdRecorder {
     replays: 0,
     snapshots: 0,
     switches: 0,
+    switchReplays: 0,
+    switchSnapshots: 0,
     duplicates: 0,
   };
   /** Set when the recording overflowed or a message could not be parsed (the check says so). */
@@ -125,7 +130,7 @@ export class MdRecorder {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    if (!this.stopped) throw new Error('market data: no member feed answered');
+    if (!this.stopped) throw new Error('no member feed answered');
   }
 
   private connect(url: string): Promise<void> {
@@ -206,6 +211,15 @@ export class MdRecorder {
         // The stream's tail was lost: recover it like a gap.
         this.stats.gaps += 1;
         this.askReplay(instrumentId, s);
+      }
+      return;
+    }
+    if (o.type === 'subscribed' && typeof o.instrumentId === 'number') {
+      // A resubscription after a member switch: served from the ring (replay) or by a fresh snapshot.
+      const s = this.streams.get(o.instrumentId);
+      if (s !== undefined && s.lastSeq >= 0) {
+        if (o.mode === 'replay') this.stats.switchReplays += 1;
+        else this.stats.switchSnapshots += 1;
       }
       return;
     }

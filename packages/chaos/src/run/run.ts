@@ -190,7 +190,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     mdText =
       `${st.recorded} l2full messages recorded from the members' /md (${st.received} received, ` +
       `${st.duplicates} duplicates dropped); gaps detected ${st.gaps}, replays asked ${st.replays}, ` +
-      `snapshots after replay-unavailable ${st.snapshots}, member switches ${st.switches}` +
+      `snapshots after replay-unavailable ${st.snapshots}, member switches ${st.switches} (streams resumed ` +
+      `from the new member's ring ${st.switchReplays}, by snapshot ${st.switchSnapshots})` +
       (headSeqs === undefined ? '; head seqs NOT read' : '');
     log(`chaos: market data: ${mdText}`);
     const orders = clients.map((c) => ({
