@@ -17,7 +17,7 @@ pnpm chaos --check FILE
   --keep        keep history and logs of a passing run too
   --check FILE  only re-run the checker on a kept history.jsonl and print its verdict
   --ci          the short CI run (kill leader, isolate leader, kill follower, gateway restart,
-                isolate+kill-leader; ~45 s) and its table
+                isolate+kill-leader; ~55 s) and its table
 pnpm chaos --fuzz [--mutations N] [--seed S] [--cluster]: FIX fuzzing of a live venue (see README).
 Results: packages/chaos/results/<UTC timestamp>/ (report.md, latency.svg; on failure also
 history.jsonl, md.jsonl, venue.log and logs/).`;
