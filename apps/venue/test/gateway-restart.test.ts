@@ -147,10 +147,21 @@ describe('a gateway restart loses no ExecutionReport (own-report feed)', () => {
 
     await killGateway();
     await cross('S1', 3, '100.00');
+    const restartMs = performance.now();
     await startGatewayProcess();
+    const readyMs = performance.now();
     const c1b = await connect1();
 
     await waitFor('R1 fill', () => reportsOf('R1', 'F').length >= 1);
+    const fillMs = performance.now();
+    console.log(
+      `gateway restart: ready ${(readyMs - restartMs).toFixed(0)} ms after spawn; the fill made while it was down reached CLIENT1 ${(fillMs - readyMs).toFixed(0)} ms after ready (Logon + resend included)`,
+    );
+    // The fill came through the feed (this gateway's new cluster session never saw the order).
+    const metrics = await (await fetch(`http://127.0.0.1:${gwHttpPort}/metrics`)).text();
+    expect(
+      Number(/^venue_own_reports_feed_delivered_total (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(1);
     await sleep(500); // a second copy would arrive within this
     await c1b.synced();
     const fills = reportsOf('R1', 'F');
