@@ -193,20 +193,21 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
         ok = false;
         break;
       }
-      this.position = r.execId;
       const login = this.loginsByAccountId.get(r.accountId);
       const own = login === undefined ? undefined : this.owned.get(login);
       if (login !== undefined && own !== undefined) {
-        this.held.delete(r.execId); // held back while catching up: the feed delivers it in order
         if (own.delivered.delete(r.execId)) this.stats.feedSkipped++;
         else {
           const ev = dropCopyEventOf(r, this.instrumentsById, this.loginsByAccountId);
           if (ev !== undefined) {
+            // A throw (a store that cannot be written) leaves the position before this report.
             this.opts.events.emit(login, ev);
             this.stats.feedDelivered++;
           }
         }
+        this.held.delete(r.execId); // held back while catching up: the feed delivered it in order
       }
+      this.position = r.execId;
     }
     if (!this.live && this.catchUpTarget !== undefined && this.position >= this.catchUpTarget) this.goLive();
     return ok;
