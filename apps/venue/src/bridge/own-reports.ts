@@ -109,6 +109,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
   private readonly catchUpMsMax: number;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private warnedDelivered = false;
   /** Direct replies held while catching up, by ExecID (emitted on going live unless the feed had them). */
   private readonly held = new Map<number, { readonly login: string; readonly emit: () => void }>();
 
@@ -336,11 +337,14 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
 
   private remember(set: Set<number>, execId: number): void {
     if (set.size >= DELIVERED_MAX) {
-      this.opts.log(
-        `own reports: more than ${DELIVERED_MAX} direct replies ahead of the feed; forgetting the oldest`,
-      );
-      const oldest = Math.min(...set);
-      set.delete(oldest);
+      if (!this.warnedDelivered)
+        this.opts.log(
+          `own reports: more than ${DELIVERED_MAX} direct replies ahead of the feed; forgetting the oldest`,
+        );
+      this.warnedDelivered = true;
+      // Insertion order is ExecID order (direct replies arrive in log order): the first is the oldest.
+      const oldest = set.values().next().value;
+      if (oldest !== undefined) set.delete(oldest);
     }
     set.add(execId);
   }
