@@ -265,4 +265,26 @@ describe('a gateway restart loses no ExecutionReport (own-report feed)', () => {
     expectNoDuplicates();
     c.close();
   }, 50_000);
+
+  it('a client that logs on with ResetSeqNumFlag=Y after the restart still gets the fill made while it was away', async () => {
+    const c = await connect1();
+    c.send('D', order('R6', 1, '1', '104.00'));
+    await waitFor('R6 New', () => reportsOf('R6', '0').length === 1);
+    c.close();
+    await sleep(100);
+    await killGateway();
+    await cross('S6', 1, '104.00');
+    await startGatewayProcess();
+    await sleep(300); // the restarted gateway journals the fill for the away session
+    const reset = await FixClient.tcp('127.0.0.1', gwFixPort, { username: 'CLIENT1', password: 'demo' });
+    clients.push(reset);
+    const fill = reset.waitFor((m) => m.msgType === '8' && m.get(11) === 'R6' && m.get(150) === 'F', 10_000);
+    const logon = await reset.logon();
+    expect(logon.get(141)).toBe('Y');
+    const m = await fill;
+    expect(m.get(14)).toBe('1');
+    expect(m.get(39)).toBe('2');
+    expect(reportsOf('R6', 'F')).toHaveLength(0); // not delivered before (CLIENT1 was away)
+    reset.close();
+  }, 40_000);
 });
