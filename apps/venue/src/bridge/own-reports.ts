@@ -18,7 +18,8 @@
  * - Delivery goes through `GatewayEvents.emit`: sent when the session is logged on, else journaled
  *   with the next MsgSeqNum (the client sees the gap on its next Logon and gets it by ResendRequest,
  *   as for any message it missed: the standard FIX recovery, and what an engine with a persistent
- *   store expects; a Logon with ResetSeqNumFlag=Y asks to drop that history).
+ *   store expects). A Logon with ResetSeqNumFlag=Y empties the journal: reports journaled while the
+ *   login was away (never sent) are then sent again as new messages, same ExecID.
  * - The position is kept in `<dir>/position` (written after the session journals are synced, so it
  *   never runs ahead of a delivery); logins in `<dir>/logins`. After a crash the journals are the
  *   truth: every ExecutionReport journaled for an owned login with an ExecID above the stored
