@@ -187,4 +187,21 @@ describe('OwnReports: a trading session gets each order event once, from the dir
     expect(journaled('CLIENT1')).toEqual([1, 2, 3, 4, 5, 6]);
     expect(b.ownedLogins()).toEqual(['CLIENT1']);
   });
+
+  it('reports journaled while a login was away are sent again after a Logon that reset the sequence numbers', () => {
+    const r = make();
+    r.onHello(0);
+    logon(r, 'CLIENT1'); // owned; no FIX connection here, so CLIENT1 is away from now on
+    r.deliver(range(1, 2));
+    expect(journaled('CLIENT1')).toEqual([1, 2]);
+    logon(r, 'CLIENT1'); // a Logon without reset: the journal still holds them (ResendRequest gets them)
+    expect(journaled('CLIENT1')).toEqual([1, 2]);
+    r.deliver(range(3, 4));
+    stores.open('VENUE-CLIENT1').reset(); // what a Logon with ResetSeqNumFlag=Y does to the store
+    logon(r, 'CLIENT1');
+    expect(journaled('CLIENT1')).toEqual([3, 4]); // sent again under the new numbering, once
+    expect(r.stats.resentAfterReset).toBe(2);
+    logon(r, 'CLIENT1');
+    expect(journaled('CLIENT1')).toEqual([3, 4]);
+  });
 });

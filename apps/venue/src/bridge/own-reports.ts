@@ -18,7 +18,8 @@
  * - Delivery goes through `GatewayEvents.emit`: sent when the session is logged on, else journaled
  *   with the next MsgSeqNum (the client sees the gap on its next Logon and gets it by ResendRequest,
  *   as for any message it missed: the standard FIX recovery, and what an engine with a persistent
- *   store expects; a Logon with ResetSeqNumFlag=Y asks to drop that history).
+ *   store expects). A Logon with ResetSeqNumFlag=Y empties the journal: reports journaled while the
+ *   login was away (never sent) are then sent again as new messages, same ExecID.
  * - The position is kept in `<dir>/position` (written after the session journals are synced, so it
  *   never runs ahead of a delivery); logins in `<dir>/logins`. After a crash the journals are the
  *   truth: every ExecutionReport journaled for an owned login with an ExecID above the stored
@@ -64,6 +65,8 @@ export interface DirectReportFilter {
 }
 
 const POSITION_FILE_BYTES = 24;
+/** Bound on reports remembered per login as journaled while it was away (see resendUnsentAfterReset). */
+const UNSENT_MAX = 10_000;
 /** Bound on direct replies held back while the feed catches up after a start. */
 const HELD_MAX = 100_000;
 /** Bound on ExecIDs remembered as sent directly ahead of the feed, per login. */
@@ -96,6 +99,8 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     directSkipped: 0,
     /** Reports found in a journal at start above the stored position (delivered before a crash). */
     repaired: 0,
+    /** Reports journaled while a login was away, sent again after its Logon reset the sequence numbers. */
+    resentAfterReset: 0,
   };
   private readonly owned = new Map<string, { readonly from: number; readonly delivered: Set<number> }>();
   private readonly instrumentsById = new Map<number, InstrumentConfig>();
@@ -109,6 +114,9 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
   private readonly catchUpMsMax: number;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private warnedDelivered = false;
+  /** Reports journaled (not sent) for a login that was not logged on, with their MsgSeqNum. */
+  private readonly unsent = new Map<string, Array<{ seq: number; execId: number; emit: () => void }>>();
   /** Direct replies held while catching up, by ExecID (emitted on going live unless the feed had them). */
   private readonly held = new Map<number, { readonly login: string; readonly emit: () => void }>();
 
@@ -193,27 +201,28 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
         ok = false;
         break;
       }
-      this.position = r.execId;
       const login = this.loginsByAccountId.get(r.accountId);
       const own = login === undefined ? undefined : this.owned.get(login);
       if (login !== undefined && own !== undefined) {
-        this.held.delete(r.execId); // held back while catching up: the feed delivers it in order
         if (own.delivered.delete(r.execId)) this.stats.feedSkipped++;
         else {
           const ev = dropCopyEventOf(r, this.instrumentsById, this.loginsByAccountId);
           if (ev !== undefined) {
-            this.opts.events.emit(login, ev);
+            // A throw (a store that cannot be written) leaves the position before this report.
+            this.emitTracked(login, r.execId, () => this.opts.events.emit(login, ev));
             this.stats.feedDelivered++;
           }
         }
+        this.held.delete(r.execId); // held back while catching up: the feed delivered it in order
       }
+      this.position = r.execId;
     }
     if (!this.live && this.catchUpTarget !== undefined && this.position >= this.catchUpTarget) this.goLive();
     return ok;
   }
 
   deliverDirect(username: string, m: ExecutionReportMessage, emit: () => void): void {
-    if (this.admitDirect(username, m, emit)) emit();
+    if (this.admitDirect(username, m, emit)) this.emitTracked(username, m.execId, emit);
   }
 
   private admitDirect(username: string, m: ExecutionReportMessage, emit: () => void): boolean {
@@ -247,6 +256,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
 
   onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void {
     this.own(ctx.username);
+    this.resendUnsentAfterReset(ctx.username);
     // A Logon with ResetSeqNumFlag=Y empties the journal: what it held must be covered by the position.
     try {
       this.sync();
@@ -310,8 +320,63 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
         'Direct replies left to the feed (already delivered by it, or catching up)',
         this.stats.directSkipped,
       ],
+      [
+        'venue_own_reports_resent_after_reset_total',
+        'counter',
+        'Reports journaled while a login was away, sent again after its Logon reset the sequence numbers',
+        this.stats.resentAfterReset,
+      ],
     ];
     return series.map(([n, t, h, v]) => `# HELP ${n} ${h}\n# TYPE ${n} ${t}\n${n} ${v}`).join('\n');
+  }
+
+  /**
+   * Emits a report; when the login is not logged on (the report is journaled, not sent) it is
+   * remembered with its MsgSeqNum, see resendUnsentAfterReset.
+   */
+  private emitTracked(login: string, execId: number, emit: () => void): void {
+    const acceptor = this.opts.acceptor;
+    const key = acceptor.sessionKeyOf(login);
+    if (acceptor.session(key) !== undefined) {
+      emit();
+      return;
+    }
+    const seq = acceptor.stores.open(key).nextSenderSeq;
+    emit();
+    let list = this.unsent.get(login);
+    if (list === undefined) {
+      list = [];
+      this.unsent.set(login, list);
+    }
+    if (list.length >= UNSENT_MAX) list.shift();
+    list.push({ seq, execId, emit });
+  }
+
+  /**
+   * After a Logon: reports journaled while the login was away are normally recovered by the client
+   * through ResendRequest. Those no longer in the journal with their MsgSeqNum (the Logon carried
+   * ResetSeqNumFlag=Y, or the journal bound dropped them) were never sent and can no longer be
+   * resent: they are sent again now as new messages (same ExecID), so a client that resets its
+   * sequence numbers still gets the fills made while it was away.
+   */
+  private resendUnsentAfterReset(login: string): void {
+    const list = this.unsent.get(login);
+    this.unsent.delete(login);
+    if (list === undefined) return;
+    const store = this.opts.acceptor.stores.open(this.opts.acceptor.sessionKeyOf(login));
+    let again = 0;
+    for (const u of list) {
+      const rec = u.seq >= store.oldestRetainedSeq ? store.range(u.seq, u.seq)[0] : undefined;
+      const d = rec === undefined ? undefined : decodeFix(rec.wire);
+      if (d?.kind === 'ok' && d.msg.get(Tag.ExecID) === String(u.execId)) continue; // still resendable
+      u.emit();
+      again++;
+    }
+    this.stats.resentAfterReset += again;
+    if (again > 0)
+      this.opts.log(
+        `own reports: ${login}: ${again} reports journaled while away sent again after a sequence reset`,
+      );
   }
 
   private goLive(): void {
@@ -326,7 +391,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
       if (own === undefined || execId <= this.position || own.delivered.has(execId)) continue;
       this.remember(own.delivered, execId);
       try {
-        h.emit();
+        this.emitTracked(h.login, execId, h.emit);
       } catch (e) {
         this.opts.log(`own reports: held reply ${execId} not delivered: ${(e as Error).message}`);
       }
@@ -335,11 +400,14 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
 
   private remember(set: Set<number>, execId: number): void {
     if (set.size >= DELIVERED_MAX) {
-      this.opts.log(
-        `own reports: more than ${DELIVERED_MAX} direct replies ahead of the feed; forgetting the oldest`,
-      );
-      const oldest = Math.min(...set);
-      set.delete(oldest);
+      if (!this.warnedDelivered)
+        this.opts.log(
+          `own reports: more than ${DELIVERED_MAX} direct replies ahead of the feed; forgetting the oldest`,
+        );
+      this.warnedDelivered = true;
+      // Insertion order is ExecID order (direct replies arrive in log order): the first is the oldest.
+      const oldest = set.values().next().value;
+      if (oldest !== undefined) set.delete(oldest);
     }
     set.add(execId);
   }

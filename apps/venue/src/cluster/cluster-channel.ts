@@ -44,6 +44,8 @@ export async function openClusterChannel(options: {
   let current: ClusterClient | undefined;
   let closing = false;
   let reopening: Promise<void> | undefined;
+  /** Ends the pause between reopen attempts early (channel closed). */
+  let wake: (() => void) | undefined;
 
   const connectClient = (): Promise<ClusterClient> => {
     const gen = ++generation;
@@ -72,7 +74,14 @@ export async function openClusterChannel(options: {
     let delayMs = REOPEN_DELAY_MS_FIRST;
     const delayMsMax = options.reopenDelayMsMax ?? 5_000;
     for (let attempt = 1; !closing; attempt++) {
-      await new Promise((r) => setTimeout(r, delayMs));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delayMs);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wake = undefined;
       if (closing) return;
       try {
         const c = await connectClient();
@@ -138,6 +147,7 @@ export async function openClusterChannel(options: {
         : undefined,
     close: async () => {
       closing = true;
+      wake?.();
       await reopening;
       await current?.close();
     },
