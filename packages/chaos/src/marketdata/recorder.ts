@@ -155,6 +155,7 @@ export class MdRecorder {
         clearTimeout(timer);
         reject(e);
       });
+      ws.on('error', () => {}); // a later error is followed by 'close', which moves on
       ws.on('message', (data, isBinary) => {
         if (ws !== this.socket) return;
         this.lastFrameMs = Date.now();
@@ -333,7 +334,7 @@ export async function feedSnapshotSeqs(
         ws.terminate();
         resolve(undefined);
       }, timeoutMs);
-      ws.once('error', () => {
+      ws.on('error', () => {
         clearTimeout(timer);
         resolve(undefined);
       });
