@@ -1,5 +1,6 @@
 import {
   checkMarketData,
+  checkReads,
   checkTradesAndPositions,
   type MdMessage,
   type PositionsInput,
@@ -285,5 +286,51 @@ describe('market-data replay against the final book', () => {
     expect(
       parseMessage({ type: 'snapshot', instrumentId: 1, seq: 1.5, logPosition: 1, levels: [] }),
     ).toBeUndefined();
+  });
+});
+
+describe('status-read linearizability with an unanswered cancel', () => {
+  const inv = (opId: number, kind: 'new' | 'cancel' | 'status', timeMs: number) => ({
+    type: 'invoke' as const,
+    process: 1,
+    opId,
+    timeMs,
+    kind,
+    clOrdId: kind === 'cancel' ? `C${opId}` : 'P1-1',
+    origClOrdId: kind === 'new' ? '' : 'P1-1',
+    symbol: 'ZVZZT',
+    side: 'sell' as const,
+    qty: 10,
+    price: '100.17',
+  });
+  const done = (opId: number, type: 'ok' | 'fail' | 'info', timeMs: number, ordStatus = '') => ({
+    type,
+    process: 1,
+    opId,
+    timeMs,
+    orderId: '7',
+    ordStatus,
+    cumQty: 0,
+    text: '',
+  });
+
+  it('a cancel without an answer followed by one that succeeds is legal (the first never applied)', () => {
+    const ops = [
+      { invoke: inv(1, 'new', 0), complete: done(1, 'ok', 5) },
+      { invoke: inv(2, 'status', 10), complete: done(2, 'ok', 12, '0') },
+      { invoke: inv(3, 'cancel', 20), complete: done(3, 'info', 5_020) },
+      { invoke: inv(4, 'status', 6_000), complete: done(4, 'ok', 6_005, '0') },
+      { invoke: inv(5, 'cancel', 7_000), complete: done(5, 'ok', 7_004) },
+    ];
+    expect(checkReads(new Map([['P1-1', ops]])).illegal).toEqual([]);
+  });
+
+  it('still catches a live read after an acknowledged cancel', () => {
+    const ops = [
+      { invoke: inv(1, 'new', 0), complete: done(1, 'ok', 5) },
+      { invoke: inv(2, 'cancel', 10), complete: done(2, 'ok', 12) },
+      { invoke: inv(3, 'status', 20), complete: done(3, 'ok', 22, '0') },
+    ];
+    expect(checkReads(new Map([['P1-1', ops]])).illegal).toEqual(['P1-1']);
   });
 });

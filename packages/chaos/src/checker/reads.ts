@@ -20,7 +20,8 @@ interface OrderOutput {
 
 /**
  * new: absent -> live. cancel ok: live -> canceled. replace ok: live stays live. A rejected cancel or
- * replace changes nothing (the order may have been filled meanwhile). A status read that finds the
+ * replace changes nothing (the order may have been filled meanwhile), and neither does one without an
+ * answer (it may or may not have applied: assuming it did not can only miss a violation, never invent one). A status read that finds the
  * order live must see it live and no less filled than any read linearized before it.
  */
 export const ORDER_MODEL: Model<OrderState, OrderInput, OrderOutput> = {
@@ -32,10 +33,13 @@ export const ORDER_MODEL: Model<OrderState, OrderInput, OrderOutput> = {
         if (failed) return { ok: state.phase === 'absent', state };
         return { ok: state.phase === 'absent', state: { ...state, phase: 'live' } };
       case 'cancel':
-        if (failed) return { ok: true, state };
+        // Rejected, or indeterminate (no answer: it may never have reached the venue, e.g. sent as the
+        // gateway was killed): no effect assumed. Counting an indeterminate cancel as done made a
+        // later successful cancel of the same order look illegal.
+        if (failed || output === undefined) return { ok: true, state };
         return { ok: state.phase === 'live', state: { ...state, phase: 'canceled' } };
       case 'replace':
-        if (failed) return { ok: true, state };
+        if (failed || output === undefined) return { ok: true, state };
         return { ok: state.phase === 'live', state };
       case 'status': {
         if (output === undefined || failed) return { ok: true, state };

@@ -88,6 +88,18 @@ export async function runNemesis(
   for (let i = 0; i < options.faultsMax; i++) {
     await sleep(options.intervalMs);
     if (Date.now() + options.holdMs * 2 >= deadlineMs) break;
+    // A member down between faults is brought back (and the event recorded), so one late failure
+    // cannot hold the cluster without a quorum for the rest of the run.
+    await reviveDown(venue, (id) =>
+      history.add({
+        type: 'fault',
+        timeMs: history.nowMs(),
+        fault: 'revive',
+        nodes: [id],
+        phase: 'stop',
+        detail: `node ${id} was down between faults; restarted`,
+      }),
+    );
     const kind =
       options.cycle === true
         ? (options.kinds[i % options.kinds.length] as NemesisKind)
@@ -195,8 +207,14 @@ async function inject(
       record('start', [target], `ENOSPC after ${afterBytes} bytes`);
       const stopped = await venue.waitExited(target, holdMs * 3);
       await sleep(holdMs);
-      await venue.restart(target);
-      record('stop', [target], stopped ? 'member stopped on ENOSPC; restarted' : 'member still up');
+      await replaceDisk(venue, target);
+      record(
+        'stop',
+        [target],
+        stopped
+          ? 'member stopped on ENOSPC; restarted'
+          : 'member still up (nothing written yet); killed and restarted',
+      );
       return true;
     }
     case 'torn-tail':
@@ -292,11 +310,11 @@ async function inject(
       const stopped = await venue.waitExited(follower, holdMs * 2);
       await sleep(holdMs);
       await venue.restart(leader);
-      if (!(await venue.refreshPids()).has(follower)) await venue.restart(follower);
+      await replaceDisk(venue, follower);
       record(
         'stop',
         [follower, leader],
-        `both restarted; node ${follower} ${stopped ? 'had stopped on ENOSPC' : 'was still up (nothing written?)'}`,
+        `both restarted; node ${follower} ${stopped ? 'had stopped on ENOSPC' : 'was still up (nothing written yet): killed first'}`,
       );
       return true;
     }
@@ -322,6 +340,29 @@ async function inject(
       return true;
     }
   }
+}
+
+/**
+ * Ends a full disk: the member gets a fresh process (the hook's byte budget lives in the process).
+ * A member still up has not written its budget yet and would die on ENOSPC later, outside any fault
+ * window (a first 10-minute run lost its quorum for 2.5 minutes that way): it is killed first.
+ */
+async function replaceDisk(venue: VenueProcess, id: number): Promise<void> {
+  if ((await venue.refreshPids()).has(id)) {
+    await venue.kill(id);
+    await venue.waitExited(id);
+  }
+  await venue.restart(id);
+}
+
+/** Restarts members that are down outside any fault (e.g. one that died on a late storage error). */
+async function reviveDown(venue: VenueProcess, record: (id: number) => void): Promise<void> {
+  const pids = await venue.refreshPids();
+  for (const m of venue.members)
+    if (!pids.has(m.id)) {
+      await venue.restart(m.id);
+      record(m.id);
+    }
 }
 
 /** Every directed link gets its own delay (5..60 ms) and loss (5..30 %); returns them in words. */
