@@ -322,6 +322,7 @@ function summarize(
   finalText: string,
   mdText: string,
   gatewayText: string,
+  rejects: string,
 ): string {
   const s = result.stats;
   const rows: [string, string | number][] = [
@@ -332,6 +333,7 @@ function summarize(
     ['faults injected', faults],
     ['operations', s.operations],
     ['ok / failed / indeterminate', `${s.ok} / ${s.failed} / ${s.indeterminate}`],
+    ['failed operations by reason (top 5)', rejects || 'none'],
     ['orders acknowledged', s.ordersAcknowledged],
     [
       'orders live / done / undecided / unread',
@@ -411,6 +413,24 @@ function recoveryByFault(history: History): string {
       return `${kind} ${ms[Math.floor(ms.length / 2)]} / ${ms[ms.length - 1]}`;
     })
     .join(', ');
+}
+
+/** The most frequent texts of rejected operations, with counts and the time span they cover. */
+function rejectReasons(history: History): string {
+  const byText = new Map<string, { n: number; firstMs: number; lastMs: number }>();
+  for (const e of history.events) {
+    if (e.type !== 'fail') continue;
+    const text = e.text.slice(0, 60);
+    const r = byText.get(text) ?? { n: 0, firstMs: e.timeMs, lastMs: e.timeMs };
+    r.n += 1;
+    r.lastMs = e.timeMs;
+    byText.set(text, r);
+  }
+  return [...byText]
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, 5)
+    .map(([t, r]) => `${r.n} "${t}" (${(r.firstMs / 1000).toFixed(0)}..${(r.lastMs / 1000).toFixed(0)} s)`)
+    .join('; ');
 }
 
 /** Every fault in order with its nodes and what happened (the fault events' details). */
