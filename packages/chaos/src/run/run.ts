@@ -269,6 +269,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     finalText,
     mdText,
     gatewayText,
+    rejectReasons(history),
   );
   writeFileSync(
     join(runDir, 'report.md'),
