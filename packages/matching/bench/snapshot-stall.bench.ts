@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { concatChunks, type Entry, ServiceHost } from '@venue/consensus';
+import { Worker } from 'node:worker_threads';
+import { assembleSnapshot, type Entry, ServiceHost, type SnapshotLayout } from '@venue/consensus';
 import {
   type Command,
   CommandType,
@@ -194,6 +195,46 @@ function track(cmd: Command): void {
   }
 }
 
+/**
+ * Stands for the consensus thread: the service worker transfers the snapshot's pieces there as they
+ * are written (`takeChunks` after each slice, then the layout), so this thread never holds the image.
+ */
+const sink = new Worker(
+  `const { parentPort } = require('node:worker_threads');
+   const got = [];
+   parentPort.on('message', (m) => {
+     if (m === 'return') { const out = got.splice(0); parentPort.postMessage(out, [...new Set(out.map((c) => c.buffer))]); return; }
+     for (const c of m) if (typeof c !== 'number') got.push(c);
+   });`,
+  { eval: true },
+);
+sink.unref();
+function transferList(items: readonly (Uint8Array | number)[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const c of items) if (typeof c !== 'number') buffers.add(c.buffer as ArrayBuffer);
+  return [...buffers];
+}
+function toConsensus(items: readonly (Uint8Array | number)[]): void {
+  if (items.length > 0) sink.postMessage(items, transferList(items));
+}
+/** The image back from the sink: the pieces it got in order, laid out as `layout` says. */
+function fromConsensus(layout: SnapshotLayout): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    sink.once('message', (got: Uint8Array[]) => {
+      try {
+        // The sink got the streamed pieces, then the layout's own pieces (moved too: detached here).
+        let k = got.length - layout.filter((x) => typeof x !== 'number').length;
+        const streamed = got.slice(0, k);
+        const own = layout.map((x) => (typeof x === 'number' ? x : got[k++]!));
+        resolve(assembleSnapshot(own, streamed));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    sink.postMessage('return');
+  });
+}
+
 /** Garbage-collector pauses (start, duration), to tell a GC pause from the snapshot's own work. */
 const gcPauses: { start: number; duration: number }[] = [];
 new PerformanceObserver((list) => {
@@ -227,7 +268,7 @@ interface Phase {
  * Applies STREAM entries in batches; after a tenth, starts the snapshot. Gaps are measured between
  * consecutive applied entries; stall = longest gap while the snapshot is in progress.
  */
-function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
+async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
   const host = feed.host;
   const startAt = Math.floor(STREAM / 10);
   let inProgress = false;
@@ -247,7 +288,7 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
   let snapStart = 0;
   let snapshotMs = -1;
   let image: Uint8Array | undefined;
-  let pieces: readonly Uint8Array[] | undefined;
+  let layout: SnapshotLayout | undefined;
   let position = 0;
   let cursor: ReturnType<ServiceHost['beginSnapshot']> | undefined;
   const gaps: [number, number][] = [];
@@ -298,11 +339,13 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
       const c0 = cpuMs();
       let complete = false;
       while (!complete && performance.now() - t0 < SLICE_MS) complete = cursor.step(STEP_UNITS);
+      if (!complete) toConsensus(cursor.takeChunks());
       longestSlice = Math.max(longestSlice, performance.now() - t0);
       longestSliceCpu = Math.max(longestSliceCpu, cpuMs() - c0);
       if (complete) {
-        // The worker moves these pieces to the consensus thread as they are (no copy here).
-        pieces = cursor.chunks();
+        // As the service worker: pieces were moved to the consensus thread as they were written.
+        layout = cursor.layout();
+        toConsensus(layout);
         image = EMPTY;
         snapshotMs = performance.now() - snapStart;
       }
@@ -310,7 +353,7 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
       inProgress = false;
     }
   }
-  if (pieces !== undefined) image = concatChunks(pieces); // after the measured stream
+  if (layout !== undefined) image = await fromConsensus(layout); // after the measured stream
   if (image === undefined)
     throw new Error(`stream of ${STREAM} entries too short to finish the snapshot: use --stream`);
   return {
@@ -386,11 +429,12 @@ async function main(): Promise<void> {
   gc?.();
 
   await settle();
-  const before = phase(feed, 'sync');
+  const before = await phase(feed, 'sync');
   await settle();
   gc?.();
   await settle();
-  const after = phase(feed, 'incremental');
+  const after = await phase(feed, 'incremental');
+  await sink.terminate();
   await settle();
   // Check: the incremental image is the synchronous one at its position (replay to it on a copy).
   const check = new ServiceHost(() => [new MatchingService({ adminPrincipals: ['admin'] })]);
