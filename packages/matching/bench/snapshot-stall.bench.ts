@@ -77,7 +77,14 @@ class Feed {
   ts = 1_000;
   seq = 0;
   session = 0;
-  constructor(readonly host: ServiceHost) {}
+  constructor(
+    readonly host: ServiceHost,
+    readonly service: MatchingService,
+  ) {}
+  /** Live orders in the engine (its order index). */
+  liveOrders(): number {
+    return this.service.engine.orders.size;
+  }
   entry(p: Partial<Entry> & Pick<Entry, 'type'>): Entry {
     this.index++;
     return {
@@ -249,6 +256,9 @@ interface Phase {
   readonly startMs: number;
   readonly endMs: number;
   readonly baselineMaxGapMs: number;
+  /** When the longest gap without a snapshot ended (ms since the phase start), live orders then. */
+  readonly baselineMaxAtMs: number;
+  readonly baselineMaxOrders: number;
   /** Gaps over 10 ms during the snapshot / outside it, and the entries applied in each. */
   readonly over10In: number;
   readonly over10Out: number;
@@ -274,6 +284,8 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
   let inProgress = false;
   let stall = 0;
   let baseline = 0;
+  let baselineAt = 0;
+  let baselineOrders = 0;
   let over10In = 0;
   let over10Out = 0;
   let entriesIn = 0;
@@ -304,7 +316,11 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
       entriesIn++;
       if (g > 10) over10In++;
     } else {
-      baseline = Math.max(baseline, g);
+      if (g > baseline) {
+        baseline = g;
+        baselineAt = now - startMs;
+        baselineOrders = feed.liveOrders();
+      }
       entriesOut++;
       if (g > 10) over10Out++;
     }
@@ -353,15 +369,18 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
       inProgress = false;
     }
   }
-  if (layout !== undefined) image = await fromConsensus(layout); // after the measured stream
+  const endMs = performance.now(); // the image is assembled after the measured stream, not in it
+  if (layout !== undefined) image = await fromConsensus(layout);
   if (image === undefined)
     throw new Error(`stream of ${STREAM} entries too short to finish the snapshot: use --stream`);
   return {
     stallMs: stall,
     gaps,
     startMs,
-    endMs: performance.now(),
+    endMs,
     baselineMaxGapMs: baseline,
+    baselineMaxAtMs: baselineAt,
+    baselineMaxOrders: baselineOrders,
     over10In,
     over10Out,
     entriesIn,
@@ -399,7 +418,7 @@ async function main(): Promise<void> {
   const service = new MatchingService({ adminPrincipals: ['admin'] });
   const host = new ServiceHost(() => [service]);
   host.start(undefined);
-  const feed = new Feed(host);
+  const feed = new Feed(host, service);
   feed.session = feed.open('admin');
   for (let a = 0; a < ACCOUNTS; a++) {
     host.apply(
@@ -476,7 +495,9 @@ async function main(): Promise<void> {
   ] as const) {
     console.log(
       `${name}: gaps > 10 ms: ${p.over10In} in ${p.entriesIn} entries during the snapshot, ` +
-        `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption)`,
+        `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption); ` +
+        `longest gap without one ${f(p.baselineMaxGapMs)} ms at ${f(p.baselineMaxAtMs)} ms into the phase, ` +
+        `${p.baselineMaxOrders.toLocaleString('en')} live orders`,
     );
   }
   console.log(

@@ -5,34 +5,84 @@ import type { Order } from './order.js';
  * backward-shift deletion (no tombstones). Faster than Map for the churn of an order book
  * (insert on accept, delete on fill/cancel) and never iterated, so its layout cannot leak
  * into any output. Ids are positive safe integers (0 marks an empty slot).
+ *
+ * Split into `shardCount` tables by hash, each growing on its own: a growth rehashes one shard
+ * (1/256 of the orders), never the whole index at once. One table of a million orders took
+ * 0.4-1.9 s to grow (and its 2 x 32 MB of new arrays brought a long GC): a stall of the log
+ * (issue 12, measured by bench/snapshot-stall.bench.ts at 1,048,576 live orders).
  */
 export class OrderIndex {
-  private keys: Float64Array;
-  private vals: Array<Order | null>;
-  private mask: number;
+  private readonly shards: Table[];
+  private readonly shardShift: number;
   private count = 0;
 
-  constructor(capacityPow2 = 1 << 12) {
-    this.keys = new Float64Array(capacityPow2);
-    this.vals = new Array<Order | null>(capacityPow2).fill(null);
-    this.mask = capacityPow2 - 1;
+  /** `shardCapacityPow2`: first capacity of each table; `shardCountPow2`: tables (1 to 4096). */
+  constructor(shardCapacityPow2 = 16, shardCountPow2 = 256) {
+    const bits = Math.log2(shardCountPow2);
+    if (!Number.isInteger(bits) || bits < 0 || bits > 12)
+      throw new RangeError('OrderIndex: shard count must be a power of two from 1 to 4096');
+    if (!Number.isInteger(Math.log2(shardCapacityPow2)) || shardCapacityPow2 < 2)
+      throw new RangeError('OrderIndex: shard capacity must be a power of two >= 2');
+    this.shardShift = 32 - bits;
+    this.shards = [];
+    for (let i = 0; i < shardCountPow2; i++) this.shards.push(new Table(shardCapacityPow2));
   }
 
   get size(): number {
     return this.count;
   }
 
-  private static slot(id: number, mask: number): number {
-    // Fibonacci hashing of the low 32 bits, mixed with the high bits (ids are sequential).
-    const lo = id >>> 0;
-    const hi = (id / 4_294_967_296) >>> 0;
-    return (Math.imul(lo ^ hi, 0x9e3779b1) >>> 0) & mask;
+  private shard(h: number): Table {
+    // The top bits pick the table (a 32-bit shift by 32 is a no-op: one table, index 0).
+    return this.shards[this.shardShift === 32 ? 0 : h >>> this.shardShift]!;
   }
 
   get(id: number): Order | undefined {
+    const h = hash(id);
+    return this.shard(h).get(id, h);
+  }
+
+  has(id: number): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  set(id: number, o: Order): void {
+    const h = hash(id);
+    if (this.shard(h).set(id, h, o)) this.count++;
+  }
+
+  delete(id: number): boolean {
+    const h = hash(id);
+    if (!this.shard(h).delete(id, h)) return false;
+    this.count--;
+    return true;
+  }
+}
+
+/** Fibonacci hashing of the low 32 bits, mixed with the high bits (ids are sequential). */
+function hash(id: number): number {
+  const lo = id >>> 0;
+  const hi = (id / 4_294_967_296) >>> 0;
+  return Math.imul(lo ^ hi, 0x9e3779b1) >>> 0;
+}
+
+/** One open-addressing table; the slot is the hash's low bits. */
+class Table {
+  private keys: Float64Array;
+  private vals: Array<Order | null>;
+  private mask: number;
+  private count = 0;
+
+  constructor(capacityPow2: number) {
+    this.keys = new Float64Array(capacityPow2);
+    this.vals = new Array<Order | null>(capacityPow2).fill(null);
+    this.mask = capacityPow2 - 1;
+  }
+
+  get(id: number, h: number): Order | undefined {
     const keys = this.keys;
     const mask = this.mask;
-    let i = OrderIndex.slot(id, mask);
+    let i = h & mask;
     for (;;) {
       const k = keys[i]!;
       if (k === id) return this.vals[i]!;
@@ -41,36 +91,33 @@ export class OrderIndex {
     }
   }
 
-  has(id: number): boolean {
-    return this.get(id) !== undefined;
-  }
-
-  set(id: number, o: Order): void {
+  /** True if `id` was not there. */
+  set(id: number, h: number, o: Order): boolean {
     if ((this.count + 1) * 2 > this.keys.length) this.grow();
     const keys = this.keys;
     const mask = this.mask;
-    let i = OrderIndex.slot(id, mask);
+    let i = h & mask;
     for (;;) {
       const k = keys[i]!;
       if (k === id) {
         this.vals[i] = o;
-        return;
+        return false;
       }
       if (k === 0) {
         keys[i] = id;
         this.vals[i] = o;
         this.count++;
-        return;
+        return true;
       }
       i = (i + 1) & mask;
     }
   }
 
-  delete(id: number): boolean {
+  delete(id: number, h: number): boolean {
     const keys = this.keys;
     const vals = this.vals;
     const mask = this.mask;
-    let i = OrderIndex.slot(id, mask);
+    let i = h & mask;
     for (;;) {
       const k = keys[i]!;
       if (k === 0) return false;
@@ -84,7 +131,7 @@ export class OrderIndex {
       j = (j + 1) & mask;
       const k = keys[j]!;
       if (k === 0) break;
-      const home = OrderIndex.slot(k, mask);
+      const home = hash(k) & mask;
       // Move k if its home is not in the cyclic range (hole, j].
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
@@ -109,7 +156,7 @@ export class OrderIndex {
     this.count = 0;
     for (let i = 0; i < oldKeys.length; i++) {
       const k = oldKeys[i]!;
-      if (k !== 0) this.set(k, oldVals[i]!);
+      if (k !== 0) this.set(k, hash(k), oldVals[i]!);
     }
   }
 }

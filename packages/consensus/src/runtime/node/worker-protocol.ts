@@ -3,10 +3,10 @@
  * order, so "install snapshot" always precedes the entries that follow it.
  */
 
-import type { SnapshotLayout } from '../../service-host/incremental-snapshot.js';
 import type { Entry } from '../../core/types.js';
 import type { Role } from '../../service.js';
 import type { ServiceHostConfig } from '../../service-host/host.js';
+import type { SnapshotLayout } from '../../service-host/incremental-snapshot.js';
 import type { ResponseStatusName } from '../wire/codec.js';
 
 /**
