@@ -13,7 +13,7 @@ import type { Order } from './order.js';
  */
 export class OrderIndex {
   private readonly shards: Table[];
-  private readonly shardShift: number;
+  private readonly shardMask: number;
   private count = 0;
 
   /** `shardCapacityPow2`: first capacity of each table; `shardCountPow2`: tables (1 to 4096). */
@@ -23,7 +23,7 @@ export class OrderIndex {
       throw new RangeError('OrderIndex: shard count must be a power of two from 1 to 4096');
     if (!Number.isInteger(Math.log2(shardCapacityPow2)) || shardCapacityPow2 < 2)
       throw new RangeError('OrderIndex: shard capacity must be a power of two >= 2');
-    this.shardShift = 32 - bits;
+    this.shardMask = shardCountPow2 - 1;
     this.shards = [];
     for (let i = 0; i < shardCountPow2; i++) this.shards.push(new Table(shardCapacityPow2));
   }
@@ -32,14 +32,8 @@ export class OrderIndex {
     return this.count;
   }
 
-  private shard(h: number): Table {
-    // The top bits pick the table (a 32-bit shift by 32 is a no-op: one table, index 0).
-    return this.shards[this.shardShift === 32 ? 0 : h >>> this.shardShift]!;
-  }
-
   get(id: number): Order | undefined {
-    const h = hash(id);
-    return this.shard(h).get(id, h);
+    return this.shards[id & this.shardMask]!.get(id);
   }
 
   has(id: number): boolean {
@@ -47,42 +41,41 @@ export class OrderIndex {
   }
 
   set(id: number, o: Order): void {
-    const h = hash(id);
-    if (this.shard(h).set(id, h, o)) this.count++;
+    if (this.shards[id & this.shardMask]!.set(id, o)) this.count++;
   }
 
   delete(id: number): boolean {
-    const h = hash(id);
-    if (!this.shard(h).delete(id, h)) return false;
+    if (!this.shards[id & this.shardMask]!.delete(id)) return false;
     this.count--;
     return true;
   }
 }
 
-/** Fibonacci hashing of the low 32 bits, mixed with the high bits (ids are sequential). */
-function hash(id: number): number {
-  const lo = id >>> 0;
-  const hi = (id / 4_294_967_296) >>> 0;
-  return Math.imul(lo ^ hi, 0x9e3779b1) >>> 0;
-}
-
-/** One open-addressing table; the slot is the hash's low bits. */
+/** One open-addressing table: Fibonacci hashing (the top bits of the product pick the slot). */
 class Table {
   private keys: Float64Array;
   private vals: Array<Order | null>;
   private mask: number;
+  /** 32 - log2(capacity). */
+  private shift: number;
   private count = 0;
 
   constructor(capacityPow2: number) {
     this.keys = new Float64Array(capacityPow2);
     this.vals = new Array<Order | null>(capacityPow2).fill(null);
     this.mask = capacityPow2 - 1;
+    this.shift = 32 - Math.log2(capacityPow2);
   }
 
-  get(id: number, h: number): Order | undefined {
+  /** Ids are sequential: the low 32 bits mixed with the high bits, times the golden ratio. */
+  private slot(id: number): number {
+    return Math.imul((id >>> 0) ^ ((id / 4_294_967_296) >>> 0), 0x9e3779b1) >>> this.shift;
+  }
+
+  get(id: number): Order | undefined {
     const keys = this.keys;
     const mask = this.mask;
-    let i = h & mask;
+    let i = this.slot(id);
     for (;;) {
       const k = keys[i]!;
       if (k === id) return this.vals[i]!;
@@ -92,11 +85,11 @@ class Table {
   }
 
   /** True if `id` was not there. */
-  set(id: number, h: number, o: Order): boolean {
+  set(id: number, o: Order): boolean {
     if ((this.count + 1) * 2 > this.keys.length) this.grow();
     const keys = this.keys;
     const mask = this.mask;
-    let i = h & mask;
+    let i = this.slot(id);
     for (;;) {
       const k = keys[i]!;
       if (k === id) {
@@ -113,11 +106,11 @@ class Table {
     }
   }
 
-  delete(id: number, h: number): boolean {
+  delete(id: number): boolean {
     const keys = this.keys;
     const vals = this.vals;
     const mask = this.mask;
-    let i = h & mask;
+    let i = this.slot(id);
     for (;;) {
       const k = keys[i]!;
       if (k === 0) return false;
@@ -131,7 +124,7 @@ class Table {
       j = (j + 1) & mask;
       const k = keys[j]!;
       if (k === 0) break;
-      const home = hash(k) & mask;
+      const home = this.slot(k);
       // Move k if its home is not in the cyclic range (hole, j].
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
@@ -153,10 +146,11 @@ class Table {
     this.keys = new Float64Array(cap);
     this.vals = new Array<Order | null>(cap).fill(null);
     this.mask = cap - 1;
+    this.shift--;
     this.count = 0;
     for (let i = 0; i < oldKeys.length; i++) {
       const k = oldKeys[i]!;
-      if (k !== 0) this.set(k, hash(k), oldVals[i]!);
+      if (k !== 0) this.set(k, oldVals[i]!);
     }
   }
 }
