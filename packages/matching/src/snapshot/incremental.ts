@@ -16,6 +16,21 @@ const ARENA_POOL_MAX = 64;
 
 const EMPTY = new Uint8Array(0);
 
+/** Buffer sizes (tests use small ones to cross every boundary; defaults otherwise). */
+export interface IncrementalSnapshotOptions {
+  /** Output chunk size, bytes (>= 16). */
+  readonly chunkBytes?: number;
+  /** Arena buffer size for captured levels, bytes (>= 16). */
+  readonly arenaBytes?: number;
+}
+
+function sizeOption(v: number | undefined, dflt: number, name: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v < 16 || v > 1 << 30)
+    throw new RangeError(`IncrementalSnapshot: ${name} must be an integer from 16 to 2^30`);
+  return v;
+}
+
 /**
  * A snapshot of the engine at the position where it began, written in steps while the engine keeps
  * applying commands (issue 12: a snapshot of a large book must not stall the log).
@@ -59,15 +74,21 @@ export class IncrementalSnapshot {
   private readonly arenaUsed: Uint8Array[] = [];
   private finished = false;
   private aborted = false;
+  private readonly arenaBytes: number;
   /** Levels captured early (copy-on-write), for metrics and tests. */
   capturedLevels = 0;
 
-  constructor(private readonly engine: MatchingEngine) {
+  constructor(
+    private readonly engine: MatchingEngine,
+    options: IncrementalSnapshotOptions = {},
+  ) {
     if (engine.snapshotGuard !== null)
       throw new Error('IncrementalSnapshot: a snapshot is already in progress');
+    const chunkBytes = sizeOption(options.chunkBytes, CHUNK_BYTES, 'chunkBytes');
+    this.arenaBytes = sizeOption(options.arenaBytes, ARENA_BYTES, 'arenaBytes');
     this.w = new ByteWriter(EMPTY, (filled, needBytes) => {
       if (filled.length > 0) this.out.push(filled);
-      return new Uint8Array(Math.max(CHUNK_BYTES, needBytes));
+      return new Uint8Array(Math.max(chunkBytes, needBytes));
     });
     this.cap = new ByteWriter(EMPTY, (filled, needBytes) => {
       if (this.capStart < filled.length) this.capPieces.push(filled.subarray(this.capStart));
@@ -98,8 +119,10 @@ export class IncrementalSnapshot {
   }
 
   private arenaBuffer(needBytes: number): Uint8Array {
-    if (needBytes > ARENA_BYTES) return new Uint8Array(needBytes); // an order with a huge clOrdId
-    const b = this.engine.snapshotArena.pop() ?? new Uint8Array(ARENA_BYTES);
+    if (needBytes > this.arenaBytes) return new Uint8Array(needBytes); // an order with a huge clOrdId
+    const pool = this.engine.snapshotArena;
+    const pooled = pool.length > 0 && pool[pool.length - 1]!.length === this.arenaBytes ? pool.pop() : undefined;
+    const b = pooled ?? new Uint8Array(this.arenaBytes);
     this.arenaUsed.push(b);
     return b;
   }
@@ -199,7 +222,9 @@ export class IncrementalSnapshot {
   /** Arena buffers back to the engine's pool for the next snapshot (bounded). */
   private releaseArena(): void {
     const pool = this.engine.snapshotArena;
-    for (const b of this.arenaUsed) if (pool.length < ARENA_POOL_MAX) pool.push(b);
+    if (pool.length > 0 && pool[0]!.length !== this.arenaBytes) pool.length = 0; // one size at a time
+    for (const b of this.arenaUsed)
+      if (pool.length < ARENA_POOL_MAX && b.length === this.arenaBytes) pool.push(b);
     this.arenaUsed.length = 0;
   }
 
