@@ -633,7 +633,7 @@ export class ClusterNode {
       this.emit(
         'info',
         'snapshot-taken',
-        `snapshot @${snap.index} (${snap.data.length} bytes, services ${m.tookMs.toFixed(1)} ms, longest step ${m.stepMaxMs.toFixed(1)} ms, ` +
+        `snapshot @${snap.index} (${snap.data.length} bytes, ${streamed.length} pieces streamed, services ${m.tookMs.toFixed(1)} ms, longest step ${m.stepMaxMs.toFixed(1)} ms, ` +
           `store ${(performance.now() - t0).toFixed(1)} ms, ${saved.segmentsDeleted} segment(s) compacted)`,
         { snapshotPosition: snap.index, snapshotTerm: snap.term, bytes: snap.data.length },
       );
