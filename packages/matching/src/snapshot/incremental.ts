@@ -121,7 +121,8 @@ export class IncrementalSnapshot {
   private arenaBuffer(needBytes: number): Uint8Array {
     if (needBytes > this.arenaBytes) return new Uint8Array(needBytes); // an order with a huge clOrdId
     const pool = this.engine.snapshotArena;
-    const pooled = pool.length > 0 && pool[pool.length - 1]!.length === this.arenaBytes ? pool.pop() : undefined;
+    const pooled =
+      pool.length > 0 && pool[pool.length - 1]!.length === this.arenaBytes ? pool.pop() : undefined;
     const b = pooled ?? new Uint8Array(this.arenaBytes);
     this.arenaUsed.push(b);
     return b;

@@ -72,7 +72,7 @@ export class CounterService implements ClusteredService {
    * every cluster test that snapshots also moves pieces to the consensus thread as they are written.
    */
   beginSnapshot(): SnapshotCursor {
-    let bytes = new Uint8Array(0);
+    let bytes: Uint8Array = new Uint8Array(0);
     this.onTakeSnapshot({
       write: (b) => {
         bytes = b;
