@@ -265,6 +265,8 @@ interface Phase {
   readonly entriesIn: number;
   readonly entriesOut: number;
   readonly snapshotMs: number;
+  /** When the snapshot began (performance.now(), = ms in --trace-gc output, give or take start-up). */
+  readonly snapStartMs: number;
   readonly longestSliceMs: number;
   /** CPU time (this process) of the longest slice: what the snapshot costs, without preemption. */
   readonly longestSliceCpuMs: number;
@@ -386,6 +388,7 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
     entriesIn,
     entriesOut,
     snapshotMs,
+    snapStartMs: snapStart,
     longestSliceMs: longestSlice,
     longestSliceCpuMs: longestSliceCpu,
     beginMs,
@@ -497,7 +500,8 @@ async function main(): Promise<void> {
       `${name}: gaps > 10 ms: ${p.over10In} in ${p.entriesIn} entries during the snapshot, ` +
         `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption); ` +
         `longest gap without one ${f(p.baselineMaxGapMs)} ms at ${f(p.baselineMaxAtMs)} ms into the phase, ` +
-        `${p.baselineMaxOrders.toLocaleString('en')} live orders`,
+        `${p.baselineMaxOrders.toLocaleString('en')} live orders; timeline (process ms): phase ` +
+        `${p.startMs.toFixed(0)}-${p.endMs.toFixed(0)}, snapshot ${p.snapStartMs.toFixed(0)}-${(p.snapStartMs + p.snapshotMs).toFixed(0)}`,
     );
   }
   console.log(

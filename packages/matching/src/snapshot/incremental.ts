@@ -16,6 +16,18 @@ const ARENA_POOL_MAX = 64;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Arena memory lives in SharedArrayBuffers (never shared: only this thread uses them). V8 does not
+ * count shared backing stores in an isolate's external memory, so captured levels (at 1M orders up
+ * to ~100 MB when commands touch most levels before they are written) do not push the service
+ * thread over V8's external-memory limit, which would start a major GC and run forced marking
+ * steps on every later allocation: the long pauses this class exists to avoid. The memory is
+ * bounded by the book (one capture per level per snapshot) and returned to the pool at the end.
+ */
+function arenaAlloc(bytes: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(bytes));
+}
+
 /** Buffer sizes (tests use small ones to cross every boundary; defaults otherwise). */
 export interface IncrementalSnapshotOptions {
   /** Output chunk size, bytes (>= 16). */
@@ -119,11 +131,11 @@ export class IncrementalSnapshot {
   }
 
   private arenaBuffer(needBytes: number): Uint8Array {
-    if (needBytes > this.arenaBytes) return new Uint8Array(needBytes); // an order with a huge clOrdId
+    if (needBytes > this.arenaBytes) return arenaAlloc(needBytes); // an order with a huge clOrdId
     const pool = this.engine.snapshotArena;
     const pooled =
       pool.length > 0 && pool[pool.length - 1]!.length === this.arenaBytes ? pool.pop() : undefined;
-    const b = pooled ?? new Uint8Array(this.arenaBytes);
+    const b = pooled ?? arenaAlloc(this.arenaBytes);
     this.arenaUsed.push(b);
     return b;
   }
