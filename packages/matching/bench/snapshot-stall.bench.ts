@@ -16,6 +16,7 @@
  * In-process (no worker thread, no network): it measures the service thread's work only.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -242,6 +243,30 @@ function fromConsensus(layout: SnapshotLayout): Promise<Uint8Array> {
   });
 }
 
+/**
+ * This thread's time on a CPU and waiting for one (ns), from /proc/thread-self/schedstat (Linux):
+ * on a shared machine a long gap is often just the thread descheduled; the on-CPU time of the
+ * batch + slice around it is what the snapshot (and GC in this thread) cost. Null elsewhere.
+ */
+const sched = (() => {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return null;
+  }
+  const buf = Buffer.alloc(128);
+  const out = { runNs: 0, waitNs: 0 };
+  process.once('exit', () => closeSync(fd));
+  return () => {
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const [run, wait] = buf.toString('latin1', 0, n).split(' ');
+    out.runNs = Number(run);
+    out.waitNs = Number(wait);
+    return out;
+  };
+})();
+
 /** Garbage-collector pauses (start, duration), to tell a GC pause from the snapshot's own work. */
 const gcPauses: { start: number; duration: number }[] = [];
 new PerformanceObserver((list) => {
@@ -265,6 +290,9 @@ interface Phase {
   readonly entriesIn: number;
   readonly entriesOut: number;
   readonly snapshotMs: number;
+  /** Longest on-CPU time of this thread in one batch + slice, with / without a snapshot (-1: unknown). */
+  readonly batchCpuInMs: number;
+  readonly batchCpuOutMs: number;
   /** When the snapshot began (performance.now(), = ms in --trace-gc output, give or take start-up). */
   readonly snapStartMs: number;
   readonly longestSliceMs: number;
@@ -327,7 +355,11 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
       if (g > 10) over10Out++;
     }
   };
+  let batchCpuIn = -1;
+  let batchCpuOut = -1;
   for (let n = 0; n < STREAM; ) {
+    let inBatch = inProgress;
+    const run0 = sched === null ? 0 : sched().runNs;
     for (let b = 0; b < BATCH && n < STREAM; b++, n++) {
       feed.ts += 1;
       const cmd = streamCommand(feed.ts);
@@ -339,6 +371,7 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
         snapStart = performance.now();
         const c0 = cpuMs();
         inProgress = true;
+        inBatch = true;
         if (mode === 'sync') {
           image = host.takeSnapshot();
           snapshotMs = performance.now() - snapStart;
@@ -370,6 +403,11 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
     } else if (mode === 'incremental' && image !== undefined && inProgress) {
       inProgress = false;
     }
+    if (sched !== null) {
+      const cpu = (sched().runNs - run0) / 1e6;
+      if (inBatch) batchCpuIn = Math.max(batchCpuIn, cpu);
+      else batchCpuOut = Math.max(batchCpuOut, cpu);
+    }
   }
   const endMs = performance.now(); // the image is assembled after the measured stream, not in it
   if (layout !== undefined) image = await fromConsensus(layout);
@@ -388,6 +426,8 @@ async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
     entriesIn,
     entriesOut,
     snapshotMs,
+    batchCpuInMs: batchCpuIn,
+    batchCpuOutMs: batchCpuOut,
     snapStartMs: snapStart,
     longestSliceMs: longestSlice,
     longestSliceCpuMs: longestSliceCpu,
@@ -499,6 +539,8 @@ async function main(): Promise<void> {
     console.log(
       `${name}: gaps > 10 ms: ${p.over10In} in ${p.entriesIn} entries during the snapshot, ` +
         `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption); ` +
+        `longest on-CPU time of this thread in one batch of ${BATCH} + slice: ${f(p.batchCpuInMs)} ms during the snapshot, ` +
+        `${f(p.batchCpuOutMs)} ms without one; ` +
         `longest gap without one ${f(p.baselineMaxGapMs)} ms at ${f(p.baselineMaxAtMs)} ms into the phase, ` +
         `${p.baselineMaxOrders.toLocaleString('en')} live orders; timeline (process ms): phase ` +
         `${p.startMs.toFixed(0)}-${p.endMs.toFixed(0)}, snapshot ${p.snapStartMs.toFixed(0)}-${(p.snapStartMs + p.snapshotMs).toFixed(0)}`,
