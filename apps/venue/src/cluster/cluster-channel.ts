@@ -32,7 +32,11 @@ export async function openClusterChannel(options: {
   readonly members: readonly string[];
   readonly principal: string;
   readonly onReply: (tag: number, payload: Uint8Array) => void;
-  readonly onFailed: (tag: number, reason: string) => void;
+  /**
+   * A request that gets no reply. `outcomeUnknown`: it failed with its session (closed, lost, no
+   * leader in time), so the venue may or may not have applied it.
+   */
+  readonly onFailed: (tag: number, reason: string, outcomeUnknown?: boolean) => void;
   readonly log?: (line: string) => void;
   /** Open a new session when this one is closed (default true). */
   readonly reopen?: boolean;
@@ -132,10 +136,10 @@ export async function openClusterChannel(options: {
         },
         (e: unknown) => {
           metrics.failed++;
-          options.onFailed(
-            tag,
-            `venue unavailable: ${(e as Error).message}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`,
-          );
+          const message = (e as Error).message;
+          // 'request N refused: ...' was refused before the log: certainly not applied.
+          const refused = /^request \d+ refused/.test(message);
+          options.onFailed(tag, `venue unavailable: ${message}`, !refused);
         },
       );
       return tag;
