@@ -35,12 +35,15 @@ import {
 import type { AccountConfig, InstrumentConfig } from '../config/config.js';
 import { LatencyHistogram } from '../metrics/metrics.js';
 import type { FixMarketData } from './fix-market-data.js';
+import type { DirectReportFilter } from './own-reports.js';
 
 /** Where the bridge sends SBE commands: the cluster client, or the in-process log in single mode. */
 export interface CommandChannel {
   /** Offers one command; returns its request sequence number, or undefined under back-pressure. */
   offer(payload: Uint8Array): number | undefined;
   isBackedUp(): boolean;
+  /** Why offers are refused now when it is not back-pressure (e.g. the cluster session is being reopened). */
+  unavailableText?(): string | undefined;
 }
 
 /** What the bridge remembers about a request until its reply arrives (bounded). */
@@ -52,8 +55,12 @@ interface Pending {
   readonly symbol: string;
   readonly side: FixSide;
   readonly scope?: 'symbol' | 'all';
+  /** New orders: the account's login (whose reports tell whether an order of unknown fate was applied). */
+  readonly account?: string;
   /** When the command was offered (wall clock, for the round-trip metric). */
   sentAtMs?: number;
+  /** The own-report feed's position when the command was offered. */
+  feedPosition?: number;
 }
 
 const PENDING_MAX = 100_000;
@@ -123,6 +130,12 @@ export class MatchingOrderEntry implements OrderEntryHandler {
   private readonly loginsByAccountId = new Map<number, string>();
   /** Offer to first reply: gateway -> leader -> log commit -> services -> reply. */
   readonly roundTrip = new LatencyHistogram();
+  /**
+   * The own-report feed (cluster gateway): order events also arrive from the log-ordered execution
+   * feed; a direct reply it has delivered already (or will, while catching up) is not emitted twice.
+   * Undefined: direct replies only (single process).
+   */
+  reports: DirectReportFilter | undefined;
 
   constructor(
     private readonly events: GatewayEvents,
@@ -157,6 +170,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       origClOrdId: '',
       symbol: req.symbol,
       side: req.side,
+      account: req.account,
     };
     if (inst === undefined || account === undefined) {
       this.rejectNew(
@@ -287,6 +301,10 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     });
   }
 
+  onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void {
+    this.reports?.onLogon(ctx);
+  }
+
   onDisconnect(ctx: Omit<SessionContext, 'msgSeqNum'>, info: DisconnectInfo): void {
     this.marketData?.onDisconnect(ctx);
     if (!info.cancelOnDisconnect) return;
@@ -305,12 +323,29 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     );
   }
 
-  /** A request that will get no reply (the channel gave up on it): its sender gets a reject. */
-  onRequestFailed(requestSeq: number, text: string): void {
+  /**
+   * A request that will get no reply (the channel gave up on it): its sender gets a reject. A new
+   * order whose fate is unknown (its cluster session ended with it in flight) is rejected only once
+   * the own-report feed shows it was not applied; if the feed shows it was, its reports come from
+   * there and there is no reject; undecided after a while: a reject saying the outcome is unknown.
+   */
+  onRequestFailed(requestSeq: number, text: string, outcomeUnknown = false): void {
     const pend = this.pending.get(requestSeq);
     if (pend === undefined) return;
     this.pending.delete(requestSeq);
-    this.rejectPending(pend, text);
+    if (!outcomeUnknown) {
+      this.rejectPending(pend, text);
+      return;
+    }
+    const unknownText = `${text}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`;
+    if (pend.kind !== 'new' || pend.account === undefined || this.reports === undefined) {
+      this.rejectPending(pend, unknownText);
+      return;
+    }
+    this.reports.awaitOutcome(pend.account, pend.clOrdId, pend.feedPosition ?? 0, (outcome) => {
+      if (outcome === 'notApplied') this.rejectPending(pend, `${text}; the order was not applied`);
+      else if (outcome === 'unknown') this.rejectPending(pend, unknownText);
+    });
   }
 
   /** Routes one reply payload (concatenated SBE messages) from the matching service. */
@@ -330,6 +365,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     for (const m of messages) {
       switch (m.type) {
         case 'execution':
+          this.reports?.noteReply(m.execId);
           this.onExecution(m, pend);
           break;
         case 'massCancel': {
@@ -381,16 +417,15 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       });
       return;
     }
-    this.events.emit(
-      username,
-      toExecutionReportEvent(m, {
-        owner,
-        symbol,
-        side,
-        // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
-        clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
-      }),
-    );
+    const event = toExecutionReportEvent(m, {
+      owner,
+      symbol,
+      side,
+      // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
+      clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
+    });
+    if (this.reports === undefined) this.events.emit(username, event);
+    else this.reports.deliverDirect(username, m, () => this.events.emit(username, event));
   }
 
   private refPending(
@@ -437,11 +472,12 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     }
     const seq = this.channel.offer(payload);
     if (seq === undefined) {
-      this.rejectPending(pend, 'venue busy (back-pressure): retry later');
+      this.rejectPending(pend, this.channel.unavailableText?.() ?? 'venue busy (back-pressure): retry later');
       return;
     }
     // nondeterminism-ok: the gateway measures its own round trips
     pend.sentAtMs = performance.now();
+    if (this.reports !== undefined) pend.feedPosition = this.reports.position;
     if (this.pending.size < PENDING_MAX) this.pending.set(seq, pend);
   }
 
