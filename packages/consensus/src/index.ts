@@ -45,6 +45,7 @@ export {
 export {
   assembleSnapshot,
   concatChunks,
+  concatPiecesYielding,
   HostSnapshotCursor,
   layoutPieces,
   type SnapshotLayout,
