@@ -179,7 +179,7 @@ const SCENARIOS: Scenario[] = [
       kills: 0,
       failoverRate: 0,
       throttleMsgsPerSec: FIX_THROTTLE_MSGS_PER_SEC,
-      profile: { rate: 1_000, seconds: QUICK ? 2 : 8, top: 12 },
+      profile: { rate: 3_000, seconds: QUICK ? 2 : 8, top: 12 },
     }),
   },
   {
