@@ -83,6 +83,7 @@ const venue = spawnChild(
   'venue',
   process.execPath,
   [
+    ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     MAIN_JS,
     'start',
     '--no-bots',
@@ -98,13 +99,16 @@ const venue = spawnChild(
   {
     cwd: REPO_ROOT,
     // Profile mode: every process under --cpu-prof: the venue process (FIX gateway, web, supervisor)
-    // and, inheriting NODE_OPTIONS, the three members it spawns (consensus and service threads).
+    // and the three members it spawns (consensus and service threads).
+    // (Node refuses --cpu-prof in NODE_OPTIONS: a preload adds it to the members' argv.)
     ...(profDir === undefined
       ? {}
       : {
           env: {
             ...process.env,
-            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profDir}`.trim(),
+            NODE_OPTIONS:
+              `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('../lib/member-cpu-prof.mjs', import.meta.url).href}`.trim(),
+            BENCH_MEMBER_CPU_PROF_DIR: profDir,
           },
         }),
   },
@@ -184,8 +188,7 @@ try {
         if (execType === '8') {
           rejects++;
           if (statusQueried(m.get(11) ?? '')) statusRefused.add(m.get(11) ?? '');
-        }
-        else if (execType === '0' && (m.get(11) ?? '').startsWith('F')) {
+        } else if (execType === '0' && (m.get(11) ?? '').startsWith('F')) {
           restingAcked.set(m.get(11) ?? '', session);
           acceptedNew.add(m.get(11) ?? '');
         } else if (execType === '0' && (m.get(11) ?? '').startsWith('T')) acceptedNew.add(m.get(11) ?? '');
