@@ -23,6 +23,9 @@ Commands:
              --http-port P      web UI, /fix and /md (default 8080; 0 = any free port)
              --fix-port P       FIX 4.4 over TCP (default 9878; 0 = any free port)
   node     Run one cluster member: venue node --id N (members, ports and data from the config).
+           --rejoin: its data was lost (disk replaced, corrupt log deleted): it starts empty and
+           does not vote until it has caught up, so a lost disk cannot elect a leader that lacks
+           acknowledged orders.
   gateway  One more gateway on a running cluster: venue gateway --name G --http-port P --fix-port P
            (FIX over TCP and WebSocket, web UI, /md; its own FIX store in DATA/gateway-G; --bots
            to run the demo bots through it).
@@ -171,7 +174,7 @@ export async function runCli(
   if (command === 'node') {
     if (parsed.id === undefined) return { exitCode: 2, output: `venue node needs --id N\n\n${USAGE}` };
     try {
-      await runMember(config, parsed.id);
+      await runMember(config, parsed.id, { rejoin: parsed.rejoin });
     } catch (e) {
       return { exitCode: 2, output: `venue node: ${(e as Error).message}\n` };
     }
@@ -241,6 +244,8 @@ interface ParsedOptions {
   url: string | undefined;
   rate: number | undefined;
   bots: boolean | undefined;
+  /** `venue node --rejoin`: this member's data was lost (see ClusterNodeOptions.rejoin). */
+  rejoin: boolean;
   overrides: Overrides;
   /** Options that members started by `venue start` must see too (same config and data). */
   passthrough: string[];
@@ -255,6 +260,7 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
   let url: string | undefined;
   let rate: number | undefined;
   let bots: boolean | undefined;
+  let rejoin = false;
   const passthrough: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const key = args[i];
@@ -271,6 +277,10 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
     }
     if (key === '--single') {
       overrides.mode = 'single';
+      continue;
+    }
+    if (key === '--rejoin') {
+      rejoin = true;
       continue;
     }
     const value = args[i + 1];
@@ -322,7 +332,7 @@ function parseStartOptions(args: readonly string[]): ParsedOptions | { error: st
         return { error: `unknown option '${key}'` };
     }
   }
-  return { file, id, to, name, url, rate, bots, overrides, passthrough };
+  return { file, id, to, name, url, rate, bots, rejoin, overrides, passthrough };
 }
 
 /** `venue backup` / `venue restore`: their own options, then the common ones (--config, --data). */

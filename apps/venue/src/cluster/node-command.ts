@@ -16,7 +16,11 @@ const SERVICES_MODULE = fileURLToPath(new URL('./services-module.js', import.met
  * `venue node --id N`: runs one cluster member with the venue's services (matching, then market
  * data) on its service thread, its market-data WebSocket, and its admin HTTP (/status, /metrics).
  */
-export async function runMember(config: VenueConfig, id: number): Promise<void> {
+export async function runMember(
+  config: VenueConfig,
+  id: number,
+  options: { readonly rejoin?: boolean } = {},
+): Promise<void> {
   const self = config.cluster.members.find((m) => m.id === id);
   if (self === undefined) {
     throw new Error(
@@ -32,6 +36,7 @@ export async function runMember(config: VenueConfig, id: number): Promise<void> 
     members: memberAddresses(config),
     ...(self.peerListenPort === undefined ? {} : { peerListenPort: self.peerListenPort }),
     dataDir: join(resolve(config.dataDir), `node-${id}`),
+    ...(options.rejoin === true ? { rejoin: true } : {}),
     serviceModule: SERVICES_MODULE,
     durability: config.cluster.durability,
     // The service version is decided through the log; this build runs up to serviceVersionMax().

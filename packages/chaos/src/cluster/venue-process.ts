@@ -12,6 +12,7 @@ import {
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { markDataDirRejoin } from '@venue/consensus/runtime';
 import type { ReplicaState } from '../history/history.js';
 import { FaultProxy } from '../proxy/fault-proxy.js';
 
@@ -259,9 +260,14 @@ export class VenueProcess {
     }
   }
 
-  /** Deletes a stopped member's data (the operator's remedy for a corrupt log: re-sync from peers). */
-  wipe(id: number): void {
+  /**
+   * Deletes a stopped member's data (the operator's remedy for a corrupt log: re-sync from peers) and
+   * marks it as rejoining (`venue node --rejoin`): it may have acknowledged entries it no longer
+   * has, so it must not vote until it has caught up.
+   */
+  async wipe(id: number): Promise<void> {
     rmSync(this.memberDataDir(id), { recursive: true, force: true });
+    await markDataDirRejoin(this.memberDataDir(id));
   }
 
   /** Waits (bounded) until the supervisor reports the member down; false at the deadline. */

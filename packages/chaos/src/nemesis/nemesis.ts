@@ -262,7 +262,7 @@ async function diskCorruption(
   await venue.restart(target);
   const refused = await refusedToStart(venue, target);
   if (refused) {
-    venue.wipe(target);
+    await venue.wipe(target);
     await venue.restart(target);
   }
   const outcome = refused ? 'refused to start; data deleted, re-synced from peers' : 'started';

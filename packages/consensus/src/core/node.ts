@@ -111,6 +111,8 @@ export class RaftNode {
 
   private persistedHardState: HardState;
   private hardStateDirty = false;
+  /** See {@link HardState.recovering}: no vote (except at genesis) until caught up. */
+  private recoveringState: boolean;
   private snapshot: Snapshot | undefined;
   private snapshotToPersist: Snapshot | undefined;
   private incoming: IncomingSnapshot | undefined;
@@ -144,6 +146,8 @@ export class RaftNode {
     this.currentTerm = hs.term;
     this.votedFor = hs.vote;
     this.persistedHardState = hs;
+    // Blank storage cannot tell a first start from lost data: the operator says which (HardState.recovering).
+    this.recoveringState = hs.recovering === true;
     if (hs.term < this.log.lastTerm()) {
       // A snapshot written ahead of the term's hard state: no vote of that term ever left this node
       // (vote responses wait for durability), so adopt the term with no vote.
@@ -169,6 +173,10 @@ export class RaftNode {
   }
   get vote(): NodeId {
     return this.votedFor;
+  }
+  /** True until this member may vote again after starting without its data (see HardState.recovering). */
+  get recovering(): boolean {
+    return this.recoveringState;
   }
   get leaderId(): NodeId {
     return this.leader;
@@ -255,6 +263,11 @@ export class RaftNode {
   /** Starts an election now (tests, operators). */
   campaign(kind: 'pre-vote' | 'election' | 'transfer'): void {
     if (this.currentRole === 'leader') return;
+    // A recovering member may lack acknowledged entries: it must not lead.
+    if (this.recoveringState) {
+      this.resetElectionTimer();
+      return;
+    }
     if (kind === 'pre-vote') {
       this.currentRole = 'pre-candidate';
       this.leader = 0;
@@ -404,7 +417,11 @@ export class RaftNode {
 
   /** Drains the pending output (see {@link Ready}); calling it again returns only what is new. */
   ready(): Ready {
-    const hardState = this.hardStateDirty ? { term: this.currentTerm, vote: this.votedFor } : undefined;
+    const hardState = this.hardStateDirty
+      ? this.recoveringState
+        ? { term: this.currentTerm, vote: this.votedFor, recovering: true }
+        : { term: this.currentTerm, vote: this.votedFor }
+      : undefined;
     this.hardStateDirty = false;
     const snapshot = this.snapshotToPersist;
     this.snapshotToPersist = undefined;
@@ -559,7 +576,7 @@ export class RaftNode {
   private handlePreVote(m: Extract<Message, { type: 'pre-vote' }>): void {
     const upToDate =
       this.config.mutations?.skipLogUpToDateCheck || this.log.isUpToDate(m.lastIndex, m.lastTerm);
-    const granted = m.term > this.currentTerm && upToDate;
+    const granted = m.term > this.currentTerm && upToDate && this.mayGrant();
     this.send({
       type: 'pre-vote-response',
       from: this.id,
@@ -574,13 +591,31 @@ export class RaftNode {
     const canVote = this.votedFor === m.from || (this.votedFor === 0 && this.leader === 0);
     const upToDate =
       this.config.mutations?.skipLogUpToDateCheck || this.log.isUpToDate(m.lastIndex, m.lastTerm);
-    const granted = canVote && upToDate;
+    const granted = canVote && upToDate && this.mayGrant();
     if (granted) {
       if (this.votedFor !== m.from) this.hardStateDirty = true;
       this.votedFor = m.from;
       this.resetElectionTimer();
     }
     this.send({ type: 'vote-response', from: this.id, to: m.from, term: this.currentTerm, granted });
+  }
+
+  /** A recovering member may have acknowledged entries it lost: its vote could elect a leader without them. */
+  private mayGrant(): boolean {
+    return !this.recoveringState;
+  }
+
+  /**
+   * Recovery ends once this member durably holds a committed entry of the current term: by Raft's
+   * leader completeness every entry committed before is then in its log, so its vote is safe again.
+   */
+  private maybeEndRecovery(): void {
+    if (!this.recoveringState) return;
+    const index = Math.min(this.commit, this.stable);
+    if (index <= 0 || index < this.log.snapshotIndex) return;
+    if (this.log.termAt(index) !== this.currentTerm) return;
+    this.recoveringState = false;
+    this.hardStateDirty = true;
   }
 
   private handleVoteResponse(m: Extract<Message, { type: 'pre-vote-response' | 'vote-response' }>): void {
@@ -656,6 +691,7 @@ export class RaftNode {
     if (index <= this.commit) return;
     assert(index <= this.log.lastIndex(), 'commit beyond the log');
     this.commit = index;
+    this.maybeEndRecovery();
   }
 
   private ackMessage(
@@ -683,6 +719,7 @@ export class RaftNode {
   }
 
   private afterStableAdvance(): void {
+    this.maybeEndRecovery();
     if (this.currentRole === 'leader') {
       this.maybeCommit();
       return;
@@ -968,6 +1005,7 @@ export class RaftNode {
     if (this.log.termAt(candidate) !== this.currentTerm && !this.config.mutations?.commitOldTermByCounting)
       return;
     this.commit = candidate;
+    this.maybeEndRecovery();
     for (const peer of this.peers) this.sendHeartbeat(peer, this.progress.get(peer) as Progress);
   }
 

@@ -43,6 +43,14 @@ export interface HardState {
   readonly term: number;
   /** 0 = voted for nobody in `term`. */
   readonly vote: NodeId;
+  /**
+   * True while this member is recovering: its data was lost (the operator restarted it on blank storage
+   * marked so, e.g. `venue node --rejoin`) and it does not yet durably hold a committed entry of the
+   * current leader's term. It may have acknowledged entries it no longer has, so it neither votes nor
+   * campaigns meanwhile: a lost disk cannot help elect a leader that lacks acknowledged entries.
+   * (Blank storage without the mark is a first start: it votes, as a new cluster must.)
+   */
+  readonly recovering?: boolean;
 }
 
 /** A snapshot of the applied state at `index` (service host bytes are opaque to the core). */

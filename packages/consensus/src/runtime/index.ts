@@ -47,7 +47,7 @@ export { ServiceHealth } from './observe/service-health.js';
 export type { TrendChange, TrendOptions } from './observe/trend.js';
 export { TrendWatch } from './observe/trend.js';
 // A member's data directory (log + hard state + snapshots): the recovery benchmark writes snapshots with it.
-export { NodeStorage } from './storage/node-storage.js';
+export { markDataDirRejoin, NodeStorage } from './storage/node-storage.js';
 export type { Durability } from './storage/segment-log.js';
 export type { PeerAddress, PeerTransportOptions, PeerTransportStats } from './transport/peer-transport.js';
 export { PeerTransport } from './transport/peer-transport.js';

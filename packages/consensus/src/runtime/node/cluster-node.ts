@@ -24,7 +24,7 @@ import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '.
 import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
 import { nodeIo } from '../storage/io.js';
-import { NodeStorage } from '../storage/node-storage.js';
+import { markRejoin, NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
 import { PeerTransport } from '../transport/peer-transport.js';
 import {
@@ -55,6 +55,13 @@ export interface ClusterNodeOptions {
   readonly id: NodeId;
   readonly members: readonly MemberAddress[];
   readonly dataDir: string;
+  /**
+   * This member's data was lost (disk replaced, a corrupt log deleted): it starts on blank storage
+   * marked recovering and neither votes nor campaigns until it durably holds a committed entry of
+   * the current leader's term (it may have acknowledged entries it no longer has). Refused when the
+   * data directory holds a log or a vote that is not already recovering.
+   */
+  readonly rejoin?: boolean;
   /** ES module (absolute path or file URL) exporting the service factory, loaded in the service thread. */
   readonly serviceModule: string;
   /** Export name of the factory `(serviceArgs) => ClusteredService[]` (default `createServices`). */
@@ -115,6 +122,8 @@ export interface NodeStatus {
   readonly role: string;
   readonly term: number;
   readonly leaderId: NodeId;
+  /** Started on lost data (`rejoin`): no vote until it durably holds a committed entry of this term. */
+  readonly recovering: boolean;
   readonly lastIndex: number;
   readonly durableIndex: number;
   readonly commitIndex: number;
@@ -214,6 +223,8 @@ export class ClusterNode {
   private nextWorkerRequest = 1;
   private snapshotInFlight = false;
   private lastSnapshotIndex = 0;
+  /** Started recovering lost data (see ClusterNodeOptions.rejoin); cleared, with a log line, once it ends. */
+  private rejoining = false;
 
   // Clients.
   private readonly conns = new Set<ClientConn>();
@@ -323,7 +334,15 @@ export class ClusterNode {
         ...(faultHooksEnabled() ? { io: diskFaultIo(nodeIo) } : {}),
       },
     });
+    if (opts.rejoin === true) await markRejoin(this.storage, opts.dataDir);
     const restart = this.restartState();
+    this.rejoining = restart.hardState.recovering === true;
+    if (this.rejoining)
+      this.emit(
+        'warn',
+        'recovery',
+        'recovering lost data: no vote and no candidacy until this member holds a committed entry of the current term',
+      );
     const raft: RaftConfig = {
       ...defaultRaftTuning,
       ...opts.raft,
@@ -398,7 +417,12 @@ export class ClusterNode {
       for (const e of batch) entries.push(decodeEntryBody(e, e.payload));
       from += batch.length;
     }
-    return { hardState: { term: hs.term, vote: hs.votedFor ?? 0 }, snapshot, entries };
+    const hardState = { term: hs.term, vote: hs.votedFor ?? 0 };
+    return {
+      hardState: hs.recovering === true ? { ...hardState, recovering: true } : hardState,
+      snapshot,
+      entries,
+    };
   }
 
   // ---- Service thread ----
@@ -713,9 +737,21 @@ export class ClusterNode {
   private persist(rd: Ready): void {
     const hs = rd.hardState;
     if (hs) {
-      const state = { term: hs.term, votedFor: hs.vote === 0 ? null : hs.vote };
+      const state = {
+        term: hs.term,
+        votedFor: hs.vote === 0 ? null : hs.vote,
+        ...(hs.recovering === true ? { recovering: true } : {}),
+      };
       this.storage.hardState.save(state).then(
         () => {
+          if (this.storage.hardState.current.recovering !== true && this.rejoining) {
+            this.rejoining = false;
+            this.emit(
+              'info',
+              'recovery',
+              'recovered: this member holds a committed entry of the current term and votes again',
+            );
+          }
           this.node.hardStatePersisted(hs);
           this.scheduleProcess();
         },
@@ -1230,6 +1266,7 @@ export class ClusterNode {
       role: this.node.role,
       term: this.node.term,
       leaderId: this.node.leaderId,
+      recovering: this.node.recovering,
       lastIndex: this.node.lastIndex(),
       durableIndex: this.node.stableIndex,
       commitIndex: this.node.commitIndex,

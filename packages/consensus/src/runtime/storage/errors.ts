@@ -44,8 +44,9 @@ export class CorruptLogError extends StorageError {
       'LOG_CORRUPT',
       `corrupt log entry in ${file} at byte offset ${offsetBytes} (entry index ${index}): ${reason}. ` +
         'Refusing to start: this entry is not at the torn tail, so acknowledged data may be damaged. ' +
-        `Remedy: stop the node, delete its data directory (${dir}) and restart it; it re-syncs from its peers ` +
-        '(snapshot install + log replication). Keep a copy of the directory first if you want to inspect it.',
+        `Remedy: stop the node, delete its data directory (${dir}) and restart it with rejoin (venue node --rejoin): ` +
+        'it re-syncs from its peers (snapshot install + log replication) and does not vote until it has caught up. ' +
+        'Keep a copy of the directory first if you want to inspect it.',
     );
     this.name = 'CorruptLogError';
     this.file = file;

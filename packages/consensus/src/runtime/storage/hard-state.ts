@@ -15,6 +15,8 @@ export interface HardState {
   readonly term: number;
   /** Member id voted for in `term`, or null. */
   readonly votedFor: number | null;
+  /** The member lost its data and may not vote until caught up (core HardState.recovering). */
+  readonly recovering?: boolean;
 }
 
 export const HARD_STATE_FILE = 'hardstate';
@@ -23,6 +25,8 @@ const MAGIC = 0x54534856;
 const VERSION = 1;
 const BYTES = 28;
 const NO_VOTE = 0xffff_ffff;
+/** Flags (u32 at offset 20; always 0 before the flag existed, so older files read as not recovering). */
+const FLAG_RECOVERING = 1;
 
 export function encodeHardState(state: HardState): Buffer {
   const buf = Buffer.alloc(BYTES);
@@ -31,7 +35,7 @@ export function encodeHardState(state: HardState): Buffer {
   buf.writeUInt16LE(BYTES, 6);
   writeU64(buf, 8, state.term);
   buf.writeUInt32LE(state.votedFor ?? NO_VOTE, 16);
-  buf.writeUInt32LE(0, 20);
+  buf.writeUInt32LE(state.recovering === true ? FLAG_RECOVERING : 0, 20);
   buf.writeUInt32LE(crc32c(buf, 0, 24), 24);
   return buf;
 }
@@ -44,7 +48,10 @@ export function decodeHardState(buf: Uint8Array): HardState | string {
   const term = readU64(buf, 8);
   if (term < 0) return 'term out of range';
   const vote = readU32(buf, 16);
-  return { term, votedFor: vote === NO_VOTE ? null : vote };
+  const flags = readU32(buf, 20);
+  if ((flags & ~FLAG_RECOVERING) !== 0) return `unknown flags 0x${flags.toString(16)}`;
+  const votedFor = vote === NO_VOTE ? null : vote;
+  return (flags & FLAG_RECOVERING) !== 0 ? { term, votedFor, recovering: true } : { term, votedFor };
 }
 
 export interface HardStateStoreOptions {
@@ -108,7 +115,10 @@ export class HardStateStore {
         `hard state: already voted for ${this.state.votedFor} in term ${state.term}`,
       );
     }
-    this.state = { term: state.term, votedFor: vote };
+    this.state =
+      state.recovering === true
+        ? { term: state.term, votedFor: vote, recovering: true }
+        : { term: state.term, votedFor: vote };
     const bytes = encodeHardState(this.state);
     const run = this.chain.then(() => this.write(bytes));
     this.chain = run.catch(() => {});

@@ -159,3 +159,31 @@ export class NodeStorage {
     await this.log.close();
   }
 }
+
+/**
+ * Marks a member's storage as holding lost data (see ClusterNodeOptions.rejoin): the member votes
+ * again only once it durably holds a committed entry of the current term. For blank storage (a
+ * replaced disk, a deleted corrupt log); refused, naming the directory, when it holds a log or a vote.
+ * Idempotent while the member is still recovering.
+ */
+export async function markRejoin(storage: NodeStorage, dataDir: string): Promise<void> {
+  const hs = storage.hardState.current;
+  if (hs.recovering === true) return;
+  if (hs.term !== 0 || hs.votedFor !== null || storage.log.lastIndex > 0 || storage.snapshot !== null) {
+    throw new StorageInputError(
+      `rejoin refused: ${dataDir} holds this member's data (term ${hs.term}, log up to ${storage.log.lastIndex}); ` +
+        'rejoin is for a member whose data was lost: start it without rejoin, or empty the directory first',
+    );
+  }
+  await storage.hardState.save({ term: 0, votedFor: null, recovering: true });
+}
+
+/** `markRejoin` on a stopped member's data directory (created if absent). */
+export async function markDataDirRejoin(dataDir: string): Promise<void> {
+  const storage = await NodeStorage.open(dataDir, { durability: 'fsync' });
+  try {
+    await markRejoin(storage, dataDir);
+  } finally {
+    await storage.close();
+  }
+}

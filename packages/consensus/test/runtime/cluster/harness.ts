@@ -46,6 +46,7 @@ export interface Status {
   role: string;
   term: number;
   leaderId: number;
+  recovering: boolean;
   lastIndex: number;
   commitIndex: number;
   serviceAppliedIndex: number;

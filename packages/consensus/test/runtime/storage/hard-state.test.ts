@@ -1,8 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { crc32c } from '../../../src/runtime/storage/crc32c.js';
 import { HardStateCorruptError, StorageInputError } from '../../../src/runtime/storage/errors.js';
-import { HARD_STATE_FILE, HardStateStore } from '../../../src/runtime/storage/hard-state.js';
+import {
+  decodeHardState,
+  encodeHardState,
+  HARD_STATE_FILE,
+  HardStateStore,
+} from '../../../src/runtime/storage/hard-state.js';
 import { CountingIo, nodeIo, type StorageIo } from '../../../src/runtime/storage/io.js';
 import { TempDirs } from './helpers.js';
 
@@ -19,6 +25,23 @@ describe('HardStateStore', () => {
     await store.save({ term: 4, votedFor: null });
     expect(HardStateStore.open(dir).current).toEqual({ term: 4, votedFor: null });
     expect(fs.readdirSync(dir)).toEqual([HARD_STATE_FILE]);
+  });
+
+  it('persists the recovering mark (lost data) and reads a file without it as not recovering', async () => {
+    const dir = temp.make();
+    const store = HardStateStore.open(dir);
+    await store.save({ term: 0, votedFor: null, recovering: true });
+    expect(HardStateStore.open(dir).current).toEqual({ term: 0, votedFor: null, recovering: true });
+    await store.save({ term: 2, votedFor: null, recovering: true });
+    expect(HardStateStore.open(dir).current).toEqual({ term: 2, votedFor: null, recovering: true });
+    await store.save({ term: 2, votedFor: null });
+    expect(HardStateStore.open(dir).current).toEqual({ term: 2, votedFor: null });
+    // Unknown flag bits (a newer format) are refused rather than ignored.
+    const bytes = encodeHardState({ term: 2, votedFor: 1 });
+    expect(decodeHardState(bytes)).toEqual({ term: 2, votedFor: 1 });
+    bytes.writeUInt32LE(6, 20);
+    bytes.writeUInt32LE(crc32c(bytes, 0, 24), 24);
+    expect(decodeHardState(bytes)).toBe('unknown flags 0x6');
   });
 
   it('writes atomically: temp file, fsync, rename, directory fsync', async () => {

@@ -2,7 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogGapError, StorageInputError } from '../../../src/runtime/storage/errors.js';
-import { NodeStorage, type NodeStorageOptions } from '../../../src/runtime/storage/node-storage.js';
+import {
+  markDataDirRejoin,
+  NodeStorage,
+  type NodeStorageOptions,
+} from '../../../src/runtime/storage/node-storage.js';
 import { SNAPSHOT_HEADER_BYTES, snapshotFileName } from '../../../src/runtime/storage/snapshot-store.js';
 import { entries, expectSame, TempDirs } from './helpers.js';
 
@@ -134,5 +138,22 @@ describe('NodeStorage start-up: newest valid snapshot + replay of the log after 
     ).rejects.toThrow(StorageInputError);
     expect(fs.readdirSync(path.join(storage.snapshots.dir))).toEqual([]);
     await storage.close();
+  });
+});
+
+describe('markDataDirRejoin (a member whose data was lost)', () => {
+  it('marks blank storage as recovering, idempotently, and refuses a directory that holds a log', async () => {
+    const dir = temp.make();
+    await markDataDirRejoin(dir);
+    await markDataDirRejoin(dir);
+    const s = await NodeStorage.open(dir);
+    expect(s.hardState.current).toEqual({ term: 0, votedFor: null, recovering: true });
+    await s.close();
+
+    const full = temp.make();
+    const t = await NodeStorage.open(full);
+    await append(t, 1, 3);
+    await t.close();
+    await expect(markDataDirRejoin(full)).rejects.toThrow(/rejoin refused: .* holds this member's data/);
   });
 });
