@@ -15,7 +15,7 @@ export {
   type VenueConfig,
 } from './config/config.js';
 export { ENV_OVERRIDES } from './config/env.js';
-export { FixClient, type FixClientOptions } from './fix-client/fix-client.js';
+export { FixClient, type FixClientOptions, type FixSeqNums, readSeqFile } from './fix-client/fix-client.js';
 export { InProcessLog } from './local/in-process-log.js';
 export { createVenueServices, TeedMatchingService, type VenueServices } from './local/services.js';
 export { ProgressBar, type ProgressOut, progressLine } from './progress/progress.js';

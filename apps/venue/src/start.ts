@@ -17,9 +17,16 @@ import {
 import type { FeedSource } from '@venue/marketdata';
 import { webUiRoot } from '@venue/web-ui';
 import { DemoBots } from './bots/bots.js';
-import { type DropCopySource, followMemberExecutions, observeLocalExecutions } from './bridge/drop-copy.js';
+import {
+  type DropCopySource,
+  type FeedFollower,
+  followExecutionFeed,
+  followMemberExecutions,
+  observeLocalExecutions,
+} from './bridge/drop-copy.js';
 import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-market-data.js';
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
+import { OwnReports } from './bridge/own-reports.js';
 import { openClusterChannel } from './cluster/cluster-channel.js';
 import { EXEC_FEED_TOKEN_ENV, EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
@@ -159,6 +166,18 @@ async function startFront(
       processMetrics.stop();
     },
   };
+}
+
+function ownFeedMetrics(f: FeedFollower): string {
+  const s = f.stats();
+  return [
+    '# HELP venue_own_reports_reconnects_total Own-report feed connections lost or moved',
+    '# TYPE venue_own_reports_reconnects_total counter',
+    `venue_own_reports_reconnects_total ${s.reconnects}`,
+    '# HELP venue_own_reports_gap_reports_total Reports no member held any more when the gateway came back (missing)',
+    '# TYPE venue_own_reports_gap_reports_total counter',
+    `venue_own_reports_gap_reports_total ${s.gapReports}`,
+  ].join('\n');
 }
 
 /** Prometheus text parts joined by newlines (parts carry no trailing newline). */
@@ -310,6 +329,8 @@ async function startGatewayOnCluster(
   };
   const storeName = principal === 'gateway-1' ? 'gateway' : principal;
   let dropCopy: DropCopySource | undefined;
+  let ownReports: OwnReports | undefined;
+  let ownFeed: FeedFollower | undefined;
   let front: Front;
   try {
     front = await startFront(
@@ -324,13 +345,39 @@ async function startGatewayOnCluster(
       view,
       log,
       storeName,
-      { metrics: () => joinMetrics(channel.metrics.render(), dropCopy?.metrics()) },
+      {
+        metrics: () =>
+          joinMetrics(
+            channel.metrics.render(),
+            dropCopy?.metrics(),
+            ownReports?.metrics(),
+            ownFeed === undefined ? undefined : ownFeedMetrics(ownFeed),
+          ),
+      },
     );
   } catch (e) {
     marketData.stop();
     await channel.close();
     throw e;
   }
+  const feedMember = (exclude: ReadonlySet<number>) => {
+    const m = view.feedMember(exclude);
+    return m === undefined
+      ? undefined
+      : { id: m.id, url: `ws://${m.host}:${m.mdPort}${EXECUTION_FEED_PATH}` };
+  };
+  // Trading sessions' order events from the log-ordered feed too: nothing is lost across a restart
+  // of this gateway or a change of its cluster session (see bridge/own-reports.ts).
+  ownReports = new OwnReports({
+    acceptor: front.gateway.acceptor,
+    events: front.gateway.events,
+    dir: join(resolve(config.dataDir), storeName, 'own-reports'),
+    instruments: config.instruments,
+    accounts: config.accounts,
+    log,
+  });
+  if (bridge !== undefined) bridge.reports = ownReports;
+  ownFeed = followExecutionFeed(ownReports, { member: feedMember, log, name: 'own reports' });
   // Drop copy follows a member's execution feed (log order), not this gateway's replies.
   dropCopy = followMemberExecutions({
     gateway: front.gateway,
@@ -338,19 +385,16 @@ async function startGatewayOnCluster(
     accounts: config.accounts,
     cursorDir: join(resolve(config.dataDir), storeName, 'dropcopy'),
     log,
-    member: (exclude) => {
-      const m = view.feedMember(exclude);
-      return m === undefined
-        ? undefined
-        : { id: m.id, url: `ws://${m.host}:${m.mdPort}${EXECUTION_FEED_PATH}` };
-    },
+    member: feedMember,
   });
   return {
     front,
     dropCopy,
     async stop() {
       dropCopy?.stop();
+      ownFeed?.stop();
       await front.stop();
+      ownReports?.close();
       marketData.stop();
       await channel.close();
     },

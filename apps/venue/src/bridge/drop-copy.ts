@@ -38,6 +38,17 @@ export function dropCopyUsers(accounts: readonly AccountConfig[]): DropCopyUser[
 }
 
 /**
+ * Whether a matching report is an order event (what the execution feed delivers to drop copies and
+ * to the owner's session): not an answer to OrderStatusRequest, not a rejected cancel/replace
+ * (an OrderCancelReject), mass-cancel or admin command. The owner's session gets the others only as
+ * direct replies to its own requests.
+ */
+export function isOrderEvent(m: Pick<ExecutionReportMessage, 'execType' | 'rejectedCommand'>): boolean {
+  if (m.execType === ExecType.OrderStatus) return false;
+  return !(m.execType === ExecType.Rejected && m.rejectedCommand !== CommandKind.NewOrder);
+}
+
+/**
  * The copy of one matching report, or undefined when it is not an order event of a known account:
  * answers to OrderStatusRequest (150=I or a rejected status request), rejected cancels/replaces
  * (those are OrderCancelReject, not ExecutionReports), admin and mass-cancel rejects.
@@ -47,8 +58,7 @@ export function dropCopyEventOf(
   instrumentsById: ReadonlyMap<number, InstrumentConfig>,
   loginsByAccountId: ReadonlyMap<number, string>,
 ): ExecutionReportEvent | undefined {
-  if (m.execType === ExecType.OrderStatus) return undefined;
-  if (m.execType === ExecType.Rejected && m.rejectedCommand !== CommandKind.NewOrder) return undefined;
+  if (!isOrderEvent(m)) return undefined;
   const owner = loginsByAccountId.get(m.accountId);
   const inst = instrumentsById.get(m.instrumentId);
   if (owner === undefined || inst === undefined) return undefined;
@@ -163,25 +173,48 @@ function renderMetrics(s: DropCopyStats, copies: number): string {
 }
 
 /**
- * Follows the execution feed of a live member from the gateway's position. On a lost connection it
+ * What a feed follower feeds: reports in ExecID order from `position + 1`. `deliver` returns false
+ * at a jump (the follower resynchronises from `position`).
+ */
+export interface ExecutionSink {
+  position: number;
+  deliver(records: readonly ExecutionReportMessage[]): boolean;
+  /**
+   * The member's `hello` (its newest ExecID when the connection opened). 'reconnect': the sink
+   * moved its position (e.g. a first start takes the member's head) and wants the stream from there.
+   */
+  onHello?(last: number): 'reconnect' | undefined;
+}
+
+/** A running feed follower. */
+export interface FeedFollower {
+  stats(): DropCopyStats;
+  stop(): void;
+}
+
+/**
+ * Follows the execution feed of a live member from the sink's position. On a lost connection it
  * moves to another member; when a member no longer holds the next report it asks the others, and
  * only when none does it skips to the oldest report still held (logged, counted in `gapReports`).
  */
-export function followMemberExecutions(
-  opts: DropCopyOptions & {
+export function followExecutionFeed(
+  sink: ExecutionSink,
+  opts: {
     readonly member: (exclude: ReadonlySet<number>) => FeedMemberRef | undefined;
     readonly retryMs?: number;
+    readonly log: (line: string) => void;
+    /** Prefix of log lines (e.g. 'drop copy'). */
+    readonly name: string;
   },
-): DropCopySource | undefined {
-  const users = dropCopyUsers(opts.accounts);
-  if (users.length === 0) return undefined;
-  const sink = new DropCopySink(opts, users);
+): FeedFollower {
+  const name = opts.name;
   const retryMs = opts.retryMs ?? 300;
   let ws: WebSocket | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let reconnects = 0;
   let gapReports = 0;
+  let reports = 0;
   let lastFailed: number | undefined;
   /** Members that answered `gap` for the current position, with the oldest report they hold. */
   const gapped = new Map<number, number>();
@@ -210,7 +243,7 @@ export function followMemberExecutions(
         const first = Math.min(...held);
         gapReports += first - 1 - sink.position;
         opts.log(
-          `drop copy: ERROR reports ${sink.position + 1}..${first - 1} are held by no member any more; their copies are missing`,
+          `${name}: ERROR reports ${sink.position + 1}..${first - 1} are held by no member any more; they are missing`,
         );
         sink.position = first - 1;
       }
@@ -221,11 +254,13 @@ export function followMemberExecutions(
     const member = target;
     const token = process.env[EXEC_FEED_TOKEN_ENV];
     const auth = token === undefined || token === '' ? '' : `&token=${encodeURIComponent(token)}`;
-    const socket = new WebSocket(`${member.url}?after=${sink.position}${auth}`);
+    const socket = new WebSocket(`${member.url}?after=${Math.max(0, sink.position)}${auth}`);
     ws = socket;
     let progressed = false;
     let refused = false;
+    let rehello = false;
     socket.on('message', (data) => {
+      if (rehello) return; // frames after a hello that asked for another start position
       let frame: ExecutionFeedFrame;
       try {
         frame = JSON.parse(String(data)) as ExecutionFeedFrame;
@@ -235,33 +270,44 @@ export function followMemberExecutions(
       }
       if (frame.t === 'er') {
         let ok: boolean;
+        const before = sink.position;
         try {
           ok = sink.deliver(frame.r);
         } catch (e) {
           // e.g. a session store that cannot be written: retry from the position reached.
-          opts.log(`drop copy: delivery failed at ExecID ${sink.position + 1}: ${(e as Error).message}`);
+          opts.log(`${name}: delivery failed at ExecID ${sink.position + 1}: ${(e as Error).message}`);
           socket.terminate();
           return;
         }
+        reports += Math.max(0, sink.position - before);
         if (frame.r.length > 0) {
           progressed = true;
           gapped.clear();
         }
         if (!ok) {
-          opts.log(`drop copy: member ${member.id} skipped past ${sink.position + 1}; resynchronising`);
+          opts.log(`${name}: member ${member.id} skipped past ${sink.position + 1}; resynchronising`);
+          socket.terminate();
+        }
+      } else if (frame.t === 'hello') {
+        if (sink.onHello?.(frame.last) === 'reconnect') {
+          rehello = true;
           socket.terminate();
         }
       } else if (frame.t === 'gap') {
         gapped.set(member.id, frame.first);
       } else if (frame.t === 'error') {
         refused = true;
-        opts.log(`drop copy: member ${member.id}: ${frame.text}`);
+        opts.log(`${name}: member ${member.id}: ${frame.text}`);
       }
     });
     socket.on('error', () => {});
     socket.on('close', () => {
       if (ws === socket) ws = undefined;
       if (stopped) return;
+      if (rehello) {
+        later(0);
+        return;
+      }
       reconnects++;
       lastFailed = gapped.has(member.id) ? undefined : member.id;
       // A member that just answered gap: ask the next one at once; a refusal (token): back off.
@@ -269,23 +315,42 @@ export function followMemberExecutions(
     });
     socket.on('open', () => {
       lastFailed = undefined;
-      opts.log(`drop copy: following member ${member.id} after ExecID ${sink.position}`);
+      opts.log(`${name}: following member ${member.id} after ExecID ${sink.position}`);
     });
   };
   connect();
-  const stats = (): DropCopyStats => ({
-    position: sink.position,
-    reports: sink.reports,
-    reconnects,
-    gapReports,
-  });
   return {
-    stats,
-    metrics: () => renderMetrics(stats(), sink.publisher.stats.copies),
+    stats: () => ({ position: sink.position, reports, reconnects, gapReports }),
     stop: () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       ws?.terminate();
+    },
+  };
+}
+
+/** Drop copy on a cluster gateway: follows a member's execution feed (see followExecutionFeed). */
+export function followMemberExecutions(
+  opts: DropCopyOptions & {
+    readonly member: (exclude: ReadonlySet<number>) => FeedMemberRef | undefined;
+    readonly retryMs?: number;
+  },
+): DropCopySource | undefined {
+  const users = dropCopyUsers(opts.accounts);
+  if (users.length === 0) return undefined;
+  const sink = new DropCopySink(opts, users);
+  const follower = followExecutionFeed(sink, {
+    member: opts.member,
+    ...(opts.retryMs === undefined ? {} : { retryMs: opts.retryMs }),
+    log: opts.log,
+    name: 'drop copy',
+  });
+  const stats = (): DropCopyStats => ({ ...follower.stats(), reports: sink.reports });
+  return {
+    stats,
+    metrics: () => renderMetrics(stats(), sink.publisher.stats.copies),
+    stop: () => {
+      follower.stop();
       sink.publisher.close();
     },
   };

@@ -35,12 +35,15 @@ import {
 import type { AccountConfig, InstrumentConfig } from '../config/config.js';
 import { LatencyHistogram } from '../metrics/metrics.js';
 import type { FixMarketData } from './fix-market-data.js';
+import type { DirectReportFilter } from './own-reports.js';
 
 /** Where the bridge sends SBE commands: the cluster client, or the in-process log in single mode. */
 export interface CommandChannel {
   /** Offers one command; returns its request sequence number, or undefined under back-pressure. */
   offer(payload: Uint8Array): number | undefined;
   isBackedUp(): boolean;
+  /** Why offers are refused now when it is not back-pressure (e.g. the cluster session is being reopened). */
+  unavailableText?(): string | undefined;
 }
 
 /** What the bridge remembers about a request until its reply arrives (bounded). */
@@ -123,6 +126,12 @@ export class MatchingOrderEntry implements OrderEntryHandler {
   private readonly loginsByAccountId = new Map<number, string>();
   /** Offer to first reply: gateway -> leader -> log commit -> services -> reply. */
   readonly roundTrip = new LatencyHistogram();
+  /**
+   * The own-report feed (cluster gateway): order events also arrive from the log-ordered execution
+   * feed; a direct reply it has delivered already (or will, while catching up) is not emitted twice.
+   * Undefined: direct replies only (single process).
+   */
+  reports: DirectReportFilter | undefined;
 
   constructor(
     private readonly events: GatewayEvents,
@@ -287,6 +296,10 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     });
   }
 
+  onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void {
+    this.reports?.onLogon(ctx);
+  }
+
   onDisconnect(ctx: Omit<SessionContext, 'msgSeqNum'>, info: DisconnectInfo): void {
     this.marketData?.onDisconnect(ctx);
     if (!info.cancelOnDisconnect) return;
@@ -381,16 +394,15 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       });
       return;
     }
-    this.events.emit(
-      username,
-      toExecutionReportEvent(m, {
-        owner,
-        symbol,
-        side,
-        // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
-        clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
-      }),
-    );
+    const event = toExecutionReportEvent(m, {
+      owner,
+      symbol,
+      side,
+      // ClOrdID(11) must not be empty: answers to requests that carry none echo the request's.
+      clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
+    });
+    if (this.reports === undefined) this.events.emit(username, event);
+    else this.reports.deliverDirect(username, m, () => this.events.emit(username, event));
   }
 
   private refPending(
@@ -437,7 +449,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     }
     const seq = this.channel.offer(payload);
     if (seq === undefined) {
-      this.rejectPending(pend, 'venue busy (back-pressure): retry later');
+      this.rejectPending(pend, this.channel.unavailableText?.() ?? 'venue busy (back-pressure): retry later');
       return;
     }
     // nondeterminism-ok: the gateway measures its own round trips

@@ -3,17 +3,30 @@ import type { CommandChannel } from '../bridge/order-entry.js';
 import { ClusterClientMetrics } from '../metrics/client-metrics.js';
 
 export interface ClusterChannel extends CommandChannel {
+  /** The current cluster client (a new one after the session was reopened). */
   readonly client: ClusterClient;
   /** Round trip and outcome of every request offered on this channel (for /metrics). */
   readonly metrics: ClusterClientMetrics;
   close(): Promise<void>;
 }
 
+/** First pause before opening a new session after one closed; doubles up to `reopenDelayMsMax`. */
+const REOPEN_DELAY_MS_FIRST = 100;
+
 /**
  * A command channel on a cluster session. Replies to a request come back with its response;
  * events for orders of other requests (fills of resting orders) arrive as session events. The
  * client resubmits unacknowledged requests after a failover and the session's dedup keeps them
  * exactly-once, so the bridge sees one outcome per request.
+ *
+ * A session that really ends (the cluster closed it, e.g. it expired during a long pause or
+ * partition, or no leader was reachable for the client's failover timeout) is replaced: the channel
+ * logs it, counts it (`venue_cluster_sessions_lost_total`, `..._reopened_total`) and opens a new
+ * session, retrying with a doubling pause (at most `reopenDelayMsMax`) until it succeeds or the
+ * channel is closed. Requests in flight on the dead session fail with a clear text (their outcome
+ * is unknown: applied before the session ended, or never; the own-report feed delivers the reports
+ * of those that were applied); offers while no session is open are refused at once
+ * (`unavailableText`).
  */
 export async function openClusterChannel(options: {
   readonly members: readonly string[];
@@ -21,19 +34,79 @@ export async function openClusterChannel(options: {
   readonly onReply: (tag: number, payload: Uint8Array) => void;
   readonly onFailed: (tag: number, reason: string) => void;
   readonly log?: (line: string) => void;
+  /** Open a new session when this one is closed (default true). */
+  readonly reopen?: boolean;
+  readonly reopenDelayMsMax?: number;
 }): Promise<ClusterChannel> {
-  const client = await ClusterClient.connect({
-    members: options.members,
-    principal: options.principal,
-    onEvent: (payload) => options.onReply(0, payload),
-    ...(options.log === undefined ? {} : { log: options.log }),
-  });
-  let nextTag = 1;
+  const log = options.log ?? (() => {});
   const metrics = new ClusterClientMetrics();
+  let generation = 0;
+  let current: ClusterClient | undefined;
+  let closing = false;
+  let reopening: Promise<void> | undefined;
+
+  const connectClient = (): Promise<ClusterClient> => {
+    const gen = ++generation;
+    return ClusterClient.connect({
+      members: options.members,
+      principal: options.principal,
+      // A response reaches the bridge through a promise (one microtask later); an event right
+      // behind it in the same TCP read would overtake it (a fill before its order's New). One
+      // microtask hop here keeps the log order.
+      onEvent: (payload) => queueMicrotask(() => options.onReply(0, payload)),
+      onClosed: (reason) => onClosed(gen, reason),
+      log,
+    });
+  };
+
+  const onClosed = (gen: number, reason: string) => {
+    // Ignored: a client that failed while connecting (its connect() rejects), an old one, shutdown.
+    if (closing || gen !== generation || current === undefined || options.reopen === false) return;
+    metrics.sessionsLost++;
+    log(`cluster session ${current.sessionId} ended (${reason}); opening a new session`);
+    current = undefined;
+    reopening = reopenLoop();
+  };
+
+  const reopenLoop = async (): Promise<void> => {
+    let delayMs = REOPEN_DELAY_MS_FIRST;
+    const delayMsMax = options.reopenDelayMsMax ?? 5_000;
+    for (let attempt = 1; !closing; attempt++) {
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (closing) return;
+      try {
+        const c = await connectClient();
+        if (closing) {
+          await c.close();
+          return;
+        }
+        current = c;
+        metrics.sessionsReopened++;
+        log(`cluster session ${c.sessionId} opened (attempt ${attempt}): accepting requests again`);
+        return;
+      } catch (e) {
+        log(
+          `cluster session: attempt ${attempt} to open a new session failed (${(e as Error).message}); retrying in ${Math.min(delayMsMax, delayMs * 2)} ms`,
+        );
+        delayMs = Math.min(delayMsMax, delayMs * 2);
+      }
+    }
+  };
+
+  current = await connectClient();
+  const first = current;
+  let nextTag = 1;
   return {
-    client,
+    get client(): ClusterClient {
+      return current ?? first;
+    },
     metrics,
     offer(payload) {
+      const client = current;
+      if (client === undefined) {
+        metrics.refusedNoSession++;
+        return undefined;
+      }
       const offeredAtMs = performance.now();
       const promise = client.offer(payload);
       if (promise === false) {
@@ -50,12 +123,23 @@ export async function openClusterChannel(options: {
         },
         (e: unknown) => {
           metrics.failed++;
-          options.onFailed(tag, `venue unavailable: ${(e as Error).message}`);
+          options.onFailed(
+            tag,
+            `venue unavailable: ${(e as Error).message}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`,
+          );
         },
       );
       return tag;
     },
     isBackedUp: () => false,
-    close: () => client.close(),
+    unavailableText: () =>
+      current === undefined
+        ? "venue unavailable: the gateway's cluster session is being reopened; retry shortly"
+        : undefined,
+    close: async () => {
+      closing = true;
+      await reopening;
+      await current?.close();
+    },
   };
 }

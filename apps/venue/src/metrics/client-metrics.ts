@@ -11,6 +11,12 @@ export class ClusterClientMetrics {
   offered = 0;
   refusedWindowFull = 0;
   failed = 0;
+  /** Offers refused while no cluster session was open (being reopened). */
+  refusedNoSession = 0;
+  /** Cluster sessions that ended under the gateway (closed by the cluster, or no leader in time). */
+  sessionsLost = 0;
+  /** New sessions opened after one ended. */
+  sessionsReopened = 0;
   private readonly statuses = new Map<string, number>();
 
   /** One response with its status (`applied`, `duplicate`, `stale`, ...), `ms` after the offer. */
@@ -38,6 +44,21 @@ export class ClusterClientMetrics {
         'venue_cluster_requests_failed_total',
         'Requests that failed (no leader in time, closed)',
         this.failed,
+      ),
+      counter(
+        'venue_cluster_requests_no_session_total',
+        'Offers refused while the cluster session was being reopened',
+        this.refusedNoSession,
+      ),
+      counter(
+        'venue_cluster_sessions_lost_total',
+        'Cluster sessions that ended under the gateway (closed by the cluster, or no leader in time)',
+        this.sessionsLost,
+      ),
+      counter(
+        'venue_cluster_sessions_reopened_total',
+        'New cluster sessions opened after one ended',
+        this.sessionsReopened,
       ),
       [
         '# HELP venue_cluster_responses_total Responses by status',
