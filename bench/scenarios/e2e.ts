@@ -338,10 +338,27 @@ try {
     );
     return { missing, unverified };
   };
-  /** The venue's log lines from its gateway's cluster client (bounded: the newest few, counted). */
+  /** The venue log's lines from its gateway's cluster client and session (counted, the newest few). */
   const gatewayClientLines = () => {
-    const lines = venue.output.filter((l) => /cluster client/i.test(l));
-    return `${lines.length} lines in the venue's last ${venue.output.length} log lines${lines.length > 0 ? `; newest: ${lines.slice(-3).join(' | ').slice(0, 600)}` : ''}`;
+    let text = '';
+    try {
+      const file = path.join(dataDir, 'logs', 'venue.log');
+      const size = fs.statSync(file).size;
+      const fd = fs.openSync(file, 'r');
+      try {
+        const n = Math.min(size, 4 * 1024 * 1024);
+        const buf = Buffer.alloc(n);
+        fs.readSync(fd, buf, 0, n, size - n);
+        text = buf.toString('utf8');
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      text = venue.output.join('\n');
+    }
+    const lines = text.split('\n').filter((l) => /cluster (client|session)/i.test(l));
+    const msg = (l: string) => /"msg":"([^"]*)"/.exec(l)?.[1] ?? l;
+    return `${lines.length} log lines${lines.length > 0 ? `; newest: ${lines.slice(-3).map(msg).join(' | ').slice(0, 600)}` : ''}`;
   };
   const failover = async (): Promise<Figure> => {
     const windows: number[] = [];
