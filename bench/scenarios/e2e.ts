@@ -28,6 +28,8 @@ interface Args {
   budgetMs: number;
   kills: number;
   failoverRate: number;
+  /** Use failoverRate as is, not lowered to half the carried rate (diagnostic runs). */
+  failoverRateFixed?: boolean;
   /** The gateway's per-session throttle (venue config fixThrottleMsgsPerSec). */
   throttleMsgsPerSec: number;
   /** Profile mode (opt-in scenario profile-e2e): every venue process under --cpu-prof at one rate. */
@@ -154,6 +156,9 @@ try {
   /** Per session: MsgSeqNum of each order still unanswered -> its ClOrdID (a BusinessReject names the seq). */
   const bySeq = clients.map(() => new Map<number, string>());
   let rejects = 0;
+  /** Reject (150=8) counts by Text(58), digits masked. */
+  const rejectTexts = new Map<string, number>();
+  const rejectSummary = () => [...rejectTexts].map(([t, n]) => `${n} "${t}"`).join(', ') || 'none';
   let throttled = 0;
   /** Failover phase: resting orders acknowledged (ExecutionReport New) -> their session. */
   const restingAcked = new Map<string, number>();
@@ -187,6 +192,10 @@ try {
         const execType = m.get(150);
         if (execType === '8') {
           rejects++;
+          // Why (bounded: the first texts seen), for the report.
+          const why = (m.get(58) ?? '').replace(/\d+/g, 'N').slice(0, 80);
+          if (rejectTexts.size < 20 || rejectTexts.has(why))
+            rejectTexts.set(why, (rejectTexts.get(why) ?? 0) + 1);
           if (statusQueried(m.get(11) ?? '')) statusRefused.add(m.get(11) ?? '');
         } else if (execType === '0' && (m.get(11) ?? '').startsWith('F')) {
           restingAcked.set(m.get(11) ?? '', session);
@@ -443,6 +452,7 @@ try {
         // What the venue sent back over the whole scenario, and what its gateway's cluster client
         // logged (leader changes seen from the gateway): the evidence when a window goes wrong.
         received: [...received].map(([k, n]) => `${k}: ${n}`).join(', '),
+        rejectedBecause: rejectSummary(),
         gatewayClusterClient: gatewayClientLines(),
       },
       windowsMs: windows,
@@ -516,7 +526,8 @@ try {
     rows,
   });
   emit(figures);
-  failoverRate = failoverRateFor(a.failoverRate, rows);
+  // (failoverRateFixed: the configured rate as is, for a diagnostic run.)
+  failoverRate = a.failoverRateFixed === true ? a.failoverRate : failoverRateFor(a.failoverRate, rows);
   if (a.kills > 0) figures.push(await failover());
 } catch (e) {
   if (e instanceof ProfileDone) {
