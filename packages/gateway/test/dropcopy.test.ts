@@ -21,12 +21,13 @@ import {
   isEntitled,
   MemoryDropCopyCursors,
   MemorySessionStoreFactory,
+  type SessionStoreFactory,
 } from '@venue/gateway';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from './fakes/session-harness.js';
 
 /** A gateway (in-memory handler) over given stores: a second one on the same stores = a restart. */
-function gatewayOn(stores: MemorySessionStoreFactory, clock: FakeClock) {
+function gatewayOn(stores: SessionStoreFactory, clock: FakeClock) {
   let handler: InMemoryOrderEntry | undefined;
   const gateway = new FixGateway({
     clock,
