@@ -309,7 +309,7 @@ async function startGatewayOnCluster(
     members: view.clientAddresses(),
     principal,
     onReply: (tag, payload) => bridge?.onReply(tag, payload),
-    onFailed: (tag, text) => bridge?.onRequestFailed(tag, text),
+    onFailed: (tag, text, outcomeUnknown) => bridge?.onRequestFailed(tag, text, outcomeUnknown),
     log: (line) => log(`gateway cluster client: ${line}`),
   });
   // FIX market data follows a member's feed, like the /md relay, and moves on member loss.
@@ -368,14 +368,21 @@ async function startGatewayOnCluster(
   };
   // Trading sessions' order events from the log-ordered feed too: nothing is lost across a restart
   // of this gateway or a change of its cluster session (see bridge/own-reports.ts).
-  ownReports = new OwnReports({
-    acceptor: front.gateway.acceptor,
-    events: front.gateway.events,
-    dir: join(resolve(config.dataDir), storeName, 'own-reports'),
-    instruments: config.instruments,
-    accounts: config.accounts,
-    log,
-  });
+  try {
+    ownReports = new OwnReports({
+      acceptor: front.gateway.acceptor,
+      events: front.gateway.events,
+      dir: join(resolve(config.dataDir), storeName, 'own-reports'),
+      instruments: config.instruments,
+      accounts: config.accounts,
+      log,
+    });
+  } catch (e) {
+    await front.stop();
+    marketData.stop();
+    await channel.close();
+    throw e;
+  }
   if (bridge !== undefined) bridge.reports = ownReports;
   ownFeed = followExecutionFeed(ownReports, { member: feedMember, log, name: 'own reports' });
   // Drop copy follows a member's execution feed (log order), not this gateway's replies.

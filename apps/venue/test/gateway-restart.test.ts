@@ -147,10 +147,21 @@ describe('a gateway restart loses no ExecutionReport (own-report feed)', () => {
 
     await killGateway();
     await cross('S1', 3, '100.00');
+    const restartMs = performance.now();
     await startGatewayProcess();
+    const readyMs = performance.now();
     const c1b = await connect1();
 
     await waitFor('R1 fill', () => reportsOf('R1', 'F').length >= 1);
+    const fillMs = performance.now();
+    console.log(
+      `gateway restart: ready ${(readyMs - restartMs).toFixed(0)} ms after spawn; the fill made while it was down reached CLIENT1 ${(fillMs - readyMs).toFixed(0)} ms after ready (Logon + resend included)`,
+    );
+    // The fill came through the feed (this gateway's new cluster session never saw the order).
+    const metrics = await (await fetch(`http://127.0.0.1:${gwHttpPort}/metrics`)).text();
+    expect(
+      Number(/^venue_own_reports_feed_delivered_total (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(1);
     await sleep(500); // a second copy would arrive within this
     await c1b.synced();
     const fills = reportsOf('R1', 'F');
@@ -254,4 +265,26 @@ describe('a gateway restart loses no ExecutionReport (own-report feed)', () => {
     expectNoDuplicates();
     c.close();
   }, 50_000);
+
+  it('a client that logs on with ResetSeqNumFlag=Y after the restart still gets the fill made while it was away', async () => {
+    const c = await connect1();
+    c.send('D', order('R6', 1, '1', '104.00'));
+    await waitFor('R6 New', () => reportsOf('R6', '0').length === 1);
+    c.close();
+    await sleep(100);
+    await killGateway();
+    await cross('S6', 1, '104.00');
+    await startGatewayProcess();
+    await sleep(300); // the restarted gateway journals the fill for the away session
+    const reset = await FixClient.tcp('127.0.0.1', gwFixPort, { username: 'CLIENT1', password: 'demo' });
+    clients.push(reset);
+    const fill = reset.waitFor((m) => m.msgType === '8' && m.get(11) === 'R6' && m.get(150) === 'F', 10_000);
+    const logon = await reset.logon();
+    expect(logon.get(141)).toBe('Y');
+    const m = await fill;
+    expect(m.get(14)).toBe('1');
+    expect(m.get(39)).toBe('2');
+    expect(reportsOf('R6', 'F')).toHaveLength(0); // not delivered before (CLIENT1 was away)
+    reset.close();
+  }, 40_000);
 });

@@ -18,7 +18,8 @@
  * - Delivery goes through `GatewayEvents.emit`: sent when the session is logged on, else journaled
  *   with the next MsgSeqNum (the client sees the gap on its next Logon and gets it by ResendRequest,
  *   as for any message it missed: the standard FIX recovery, and what an engine with a persistent
- *   store expects; a Logon with ResetSeqNumFlag=Y asks to drop that history).
+ *   store expects). A Logon with ResetSeqNumFlag=Y empties the journal: reports journaled while the
+ *   login was away (never sent) are then sent again as new messages, same ExecID.
  * - The position is kept in `<dir>/position` (written after the session journals are synced, so it
  *   never runs ahead of a delivery); logins in `<dir>/logins`. After a crash the journals are the
  *   truth: every ExecutionReport journaled for an owned login with an ExecID above the stored
@@ -61,9 +62,34 @@ export interface DirectReportFilter {
    */
   deliverDirect(username: string, m: ExecutionReportMessage, emit: () => void): void;
   onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void;
+  /**
+   * A new order of `login` whose fate is unknown (its cluster session ended with it in flight):
+   * `settle` is called once: 'applied' (the feed carried a report of it: those reach the session),
+   * 'notApplied' (the feed passed a report produced after the session ended without one), or
+   * 'unknown' (undecided within `outcomeWaitMs`).
+   */
+  awaitOutcome(
+    login: string,
+    clOrdId: string,
+    sinceExecId: number,
+    settle: (outcome: OrderOutcome) => void,
+  ): void;
+  /** ExecID of the last report the feed handled (the order's reports, if any, come after it). */
+  readonly position: number;
+  /** ExecID of a report in a reply on the (current) cluster session: a marker after every earlier session. */
+  noteReply(execId: number): void;
 }
 
+export type OrderOutcome = 'applied' | 'notApplied' | 'unknown';
+
+/** Longest wait for the fate of an order whose session ended with it in flight. */
+const OUTCOME_WAIT_MS = 10_000;
+const OUTCOMES_MAX = 10_000;
+const RECENT_MAX = 100_000;
+
 const POSITION_FILE_BYTES = 24;
+/** Bound on reports remembered per login as journaled while it was away (see resendUnsentAfterReset). */
+const UNSENT_MAX = 10_000;
 /** Bound on direct replies held back while the feed catches up after a start. */
 const HELD_MAX = 100_000;
 /** Bound on ExecIDs remembered as sent directly ahead of the feed, per login. */
@@ -82,6 +108,8 @@ export interface OwnReportsOptions {
   readonly catchUpMsMax?: number;
   /** How often the position is made durable (default 200 ms). */
   readonly syncIntervalMs?: number;
+  /** Longest wait for the fate of an order whose session ended with it in flight (default 10 s). */
+  readonly outcomeWaitMs?: number;
 }
 
 export class OwnReports implements ExecutionSink, DirectReportFilter {
@@ -96,6 +124,8 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     directSkipped: 0,
     /** Reports found in a journal at start above the stored position (delivered before a crash). */
     repaired: 0,
+    /** Reports journaled while a login was away, sent again after its Logon reset the sequence numbers. */
+    resentAfterReset: 0,
   };
   private readonly owned = new Map<string, { readonly from: number; readonly delivered: Set<number> }>();
   private readonly instrumentsById = new Map<number, InstrumentConfig>();
@@ -109,6 +139,19 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
   private readonly catchUpMsMax: number;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private warnedDelivered = false;
+  /** Newest ExecID per (owned login, ClOrdID) the feed carried (bounded): see awaitOutcome. */
+  private readonly recent = new Map<string, number>();
+  /** New orders of unknown fate (see awaitOutcome), oldest first. */
+  private outcomes: Array<{
+    readonly login: string;
+    readonly clOrdId: string;
+    marker: number | undefined;
+    readonly deadlineMs: number;
+    readonly settle: (outcome: OrderOutcome) => void;
+  }> = [];
+  /** Reports journaled (not sent) for a login that was not logged on, with their MsgSeqNum. */
+  private readonly unsent = new Map<string, Array<{ seq: number; execId: number; emit: () => void }>>();
   /** Direct replies held while catching up, by ExecID (emitted on going live unless the feed had them). */
   private readonly held = new Map<number, { readonly login: string; readonly emit: () => void }>();
 
@@ -144,6 +187,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     this.timer = setInterval(() => {
       try {
         this.isLive(); // the catch-up time may have run out
+        this.settleOutcomes();
         this.sync();
       } catch (e) {
         opts.log(`own reports: cannot store the position: ${(e as Error).message}`);
@@ -193,27 +237,39 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
         ok = false;
         break;
       }
-      this.position = r.execId;
       const login = this.loginsByAccountId.get(r.accountId);
       const own = login === undefined ? undefined : this.owned.get(login);
       if (login !== undefined && own !== undefined) {
-        this.held.delete(r.execId); // held back while catching up: the feed delivers it in order
         if (own.delivered.delete(r.execId)) this.stats.feedSkipped++;
         else {
           const ev = dropCopyEventOf(r, this.instrumentsById, this.loginsByAccountId);
           if (ev !== undefined) {
-            this.opts.events.emit(login, ev);
+            // A throw (a store that cannot be written) leaves the position before this report.
+            this.emitTracked(login, r.execId, () => this.opts.events.emit(login, ev));
             this.stats.feedDelivered++;
           }
         }
+        this.held.delete(r.execId); // held back while catching up: the feed delivered it in order
+        if (isOrderEvent(r)) {
+          const key = `${login}\u0000${r.clOrdId}`;
+          this.recent.delete(key); // re-inserted last: the oldest entry is the first
+          this.recent.set(key, r.execId);
+          if (this.recent.size > RECENT_MAX) {
+            const oldest = this.recent.keys().next().value;
+            if (oldest !== undefined) this.recent.delete(oldest);
+          }
+          if (this.outcomes.length > 0) this.settleApplied(login, r.clOrdId);
+        }
       }
+      this.position = r.execId;
     }
+    if (this.outcomes.length > 0) this.settleOutcomes();
     if (!this.live && this.catchUpTarget !== undefined && this.position >= this.catchUpTarget) this.goLive();
     return ok;
   }
 
   deliverDirect(username: string, m: ExecutionReportMessage, emit: () => void): void {
-    if (this.admitDirect(username, m, emit)) emit();
+    if (this.admitDirect(username, m, emit)) this.emitTracked(username, m.execId, emit);
   }
 
   private admitDirect(username: string, m: ExecutionReportMessage, emit: () => void): boolean {
@@ -245,8 +301,63 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     return true;
   }
 
+  awaitOutcome(
+    login: string,
+    clOrdId: string,
+    sinceExecId: number,
+    settle: (outcome: OrderOutcome) => void,
+  ): void {
+    if (!this.owned.has(login)) {
+      settle('unknown'); // the feed does not follow this login here
+      return;
+    }
+    // The feed may have carried its report before the channel reported the failure.
+    if ((this.recent.get(`${login}\u0000${clOrdId}`) ?? 0) > sinceExecId) {
+      settle('applied');
+      return;
+    }
+    if (this.outcomes.length >= OUTCOMES_MAX) this.outcomes.shift()?.settle('unknown');
+    this.outcomes.push({
+      login,
+      clOrdId,
+      marker: undefined,
+      deadlineMs: Date.now() + (this.opts.outcomeWaitMs ?? OUTCOME_WAIT_MS),
+      settle,
+    });
+  }
+
+  noteReply(execId: number): void {
+    for (const o of this.outcomes) if (o.marker === undefined) o.marker = execId;
+  }
+
+  private settleApplied(login: string, clOrdId: string): void {
+    const i = this.outcomes.findIndex((o) => o.login === login && o.clOrdId === clOrdId);
+    if (i < 0) return;
+    const [o] = this.outcomes.splice(i, 1);
+    o?.settle('applied');
+  }
+
+  /** Decides the orders whose marker the feed has passed, and those waiting too long. */
+  private settleOutcomes(): void {
+    const now = Date.now();
+    const done = this.outcomes.filter(
+      (o) => (o.marker !== undefined && this.position >= o.marker) || now >= o.deadlineMs,
+    );
+    if (done.length === 0) return;
+    this.outcomes = this.outcomes.filter((o) => !done.includes(o));
+    for (const o of done) {
+      const decided = o.marker !== undefined && this.position >= o.marker;
+      try {
+        o.settle(decided ? 'notApplied' : 'unknown');
+      } catch (e) {
+        this.opts.log(`own reports: settling ${o.clOrdId}: ${(e as Error).message}`);
+      }
+    }
+  }
+
   onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void {
     this.own(ctx.username);
+    this.resendUnsentAfterReset(ctx.username);
     // A Logon with ResetSeqNumFlag=Y empties the journal: what it held must be covered by the position.
     try {
       this.sync();
@@ -310,8 +421,63 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
         'Direct replies left to the feed (already delivered by it, or catching up)',
         this.stats.directSkipped,
       ],
+      [
+        'venue_own_reports_resent_after_reset_total',
+        'counter',
+        'Reports journaled while a login was away, sent again after its Logon reset the sequence numbers',
+        this.stats.resentAfterReset,
+      ],
     ];
     return series.map(([n, t, h, v]) => `# HELP ${n} ${h}\n# TYPE ${n} ${t}\n${n} ${v}`).join('\n');
+  }
+
+  /**
+   * Emits a report; when the login is not logged on (the report is journaled, not sent) it is
+   * remembered with its MsgSeqNum, see resendUnsentAfterReset.
+   */
+  private emitTracked(login: string, execId: number, emit: () => void): void {
+    const acceptor = this.opts.acceptor;
+    const key = acceptor.sessionKeyOf(login);
+    if (acceptor.session(key) !== undefined) {
+      emit();
+      return;
+    }
+    const seq = acceptor.stores.open(key).nextSenderSeq;
+    emit();
+    let list = this.unsent.get(login);
+    if (list === undefined) {
+      list = [];
+      this.unsent.set(login, list);
+    }
+    if (list.length >= UNSENT_MAX) list.shift();
+    list.push({ seq, execId, emit });
+  }
+
+  /**
+   * After a Logon: reports journaled while the login was away are normally recovered by the client
+   * through ResendRequest. Those no longer in the journal with their MsgSeqNum (the Logon carried
+   * ResetSeqNumFlag=Y, or the journal bound dropped them) were never sent and can no longer be
+   * resent: they are sent again now as new messages (same ExecID), so a client that resets its
+   * sequence numbers still gets the fills made while it was away.
+   */
+  private resendUnsentAfterReset(login: string): void {
+    const list = this.unsent.get(login);
+    this.unsent.delete(login);
+    if (list === undefined) return;
+    const store = this.opts.acceptor.stores.open(this.opts.acceptor.sessionKeyOf(login));
+    let again = 0;
+    for (const u of list) {
+      const rec = u.seq >= store.oldestRetainedSeq ? store.range(u.seq, u.seq)[0] : undefined;
+      const d = rec === undefined ? undefined : decodeFix(rec.wire);
+      if (d?.kind === 'ok' && d.msg.get(Tag.ExecID) === String(u.execId)) continue; // still resendable
+      u.emit();
+      again++;
+    }
+    this.stats.resentAfterReset += again;
+    if (again > 0)
+      this.opts.log(
+        `own reports: ${login}: ${again} reports journaled while away sent again after a sequence reset`,
+      );
   }
 
   private goLive(): void {
@@ -326,7 +492,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
       if (own === undefined || execId <= this.position || own.delivered.has(execId)) continue;
       this.remember(own.delivered, execId);
       try {
-        h.emit();
+        this.emitTracked(h.login, execId, h.emit);
       } catch (e) {
         this.opts.log(`own reports: held reply ${execId} not delivered: ${(e as Error).message}`);
       }
@@ -335,11 +501,14 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
 
   private remember(set: Set<number>, execId: number): void {
     if (set.size >= DELIVERED_MAX) {
-      this.opts.log(
-        `own reports: more than ${DELIVERED_MAX} direct replies ahead of the feed; forgetting the oldest`,
-      );
-      const oldest = Math.min(...set);
-      set.delete(oldest);
+      if (!this.warnedDelivered)
+        this.opts.log(
+          `own reports: more than ${DELIVERED_MAX} direct replies ahead of the feed; forgetting the oldest`,
+        );
+      this.warnedDelivered = true;
+      // Insertion order is ExecID order (direct replies arrive in log order): the first is the oldest.
+      const oldest = set.values().next().value;
+      if (oldest !== undefined) set.delete(oldest);
     }
     set.add(execId);
   }

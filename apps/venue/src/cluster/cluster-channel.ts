@@ -42,7 +42,11 @@ export async function openClusterChannel(options: {
   readonly members: readonly string[];
   readonly principal: string;
   readonly onReply: (tag: number, payload: Uint8Array) => void;
-  readonly onFailed: (tag: number, reason: string) => void;
+  /**
+   * A request that gets no reply. `outcomeUnknown`: it failed with its session (closed, lost, no
+   * leader in time), so the venue may or may not have applied it.
+   */
+  readonly onFailed: (tag: number, reason: string, outcomeUnknown?: boolean) => void;
   readonly log?: (line: string) => void;
   /** Open a new session when this one is closed (default true). */
   readonly reopen?: boolean;
@@ -58,6 +62,8 @@ export async function openClusterChannel(options: {
   let current: ClusterClient | undefined;
   let closing = false;
   let reopening: Promise<void> | undefined;
+  /** Ends the pause between reopen attempts early (channel closed). */
+  let wake: (() => void) | undefined;
 
   const connectClient = (): Promise<ClusterClient> => {
     const gen = ++generation;
@@ -87,7 +93,14 @@ export async function openClusterChannel(options: {
     let delayMs = REOPEN_DELAY_MS_FIRST;
     const delayMsMax = options.reopenDelayMsMax ?? 5_000;
     for (let attempt = 1; !closing; attempt++) {
-      await new Promise((r) => setTimeout(r, delayMs));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delayMs);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wake = undefined;
       if (closing) return;
       try {
         const c = await connectClient();
@@ -138,10 +151,10 @@ export async function openClusterChannel(options: {
         },
         (e: unknown) => {
           metrics.failed++;
-          options.onFailed(
-            tag,
-            `venue unavailable: ${(e as Error).message}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`,
-          );
+          const message = (e as Error).message;
+          // 'request N refused: ...' was refused before the log: certainly not applied.
+          const refused = /^request \d+ refused/.test(message);
+          options.onFailed(tag, `venue unavailable: ${message}`, !refused);
         },
       );
       return tag;
@@ -155,6 +168,7 @@ export async function openClusterChannel(options: {
         : undefined,
     close: async () => {
       closing = true;
+      wake?.();
       await reopening;
       await current?.close();
     },
