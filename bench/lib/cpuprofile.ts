@@ -6,6 +6,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -28,12 +29,34 @@ export function summarizeProfiles(dir: string, label: (pid: number) => string, t
     const totalUs = p.endTime - p.startTime;
     const perSampleUs = p.samples.length > 0 ? totalUs / p.samples.length : 0;
     const self = new Map<string, number>();
-    for (const n of p.nodes) {
+    const nameOf = (n: ProfileNode) => {
       const f = n.callFrame;
       const where = f.url ? ` ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : '';
-      const key = `${f.functionName || '(anonymous)'}${where}`;
-      self.set(key, (self.get(key) ?? 0) + (n.hitCount ?? 0) * perSampleUs);
+      return `${f.functionName || '(anonymous)'}${where}`;
+    };
+    const byId = new Map(p.nodes.map((n) => [n.id, n] as const));
+    const parentOf = new Map<number, ProfileNode>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
+    /** Per function: self time by its nearest JavaScript caller (native frames skipped). */
+    const callers = new Map<string, Map<string, number>>();
+    for (const n of p.nodes) {
+      const key = nameOf(n);
+      const us = (n.hitCount ?? 0) * perSampleUs;
+      self.set(key, (self.get(key) ?? 0) + us);
+      if (us === 0) continue;
+      let up = parentOf.get(n.id);
+      while (up !== undefined && up.callFrame.url === '' && parentOf.has(up.id)) up = parentOf.get(up.id);
+      if (up === undefined || byId.get(up.id) === undefined) continue;
+      const m = callers.get(key) ?? new Map<string, number>();
+      m.set(nameOf(up), (m.get(nameOf(up)) ?? 0) + us);
+      callers.set(key, m);
     }
+    const topCaller = (key: string) => {
+      const m = callers.get(key);
+      if (m === undefined || m.size === 0) return '';
+      const [name, us] = [...m].sort((x, y) => y[1] - x[1])[0] as [string, number];
+      return `  <- ${name}${m.size > 1 ? ` (${((100 * us) / Math.max(1, self.get(key) ?? 1)).toFixed(0)}%)` : ''}`;
+    };
     const busyUs = [...self].filter(([k]) => k !== '(idle)').reduce((s, [, v]) => s + v, 0);
     // Threads that only loaded modules (tsx's loader, idle workers) are left out.
     if (busyUs < 0.05 * totalUs) continue;
@@ -44,7 +67,9 @@ export function summarizeProfiles(dir: string, label: (pid: number) => string, t
       .filter(([k]) => k !== '(idle)')
       .sort((x, y) => y[1] - x[1])
       .slice(0, top))
-      lines.push(`  ${((100 * v) / Math.max(1, totalUs)).toFixed(1).padStart(5)}%  ${k}`);
+      lines.push(
+        `  ${((100 * v) / Math.max(1, totalUs)).toFixed(1).padStart(5)}%  ${k}${k.includes(' ') ? '' : topCaller(k)}`,
+      );
     lines.push('');
   }
   return lines;

@@ -28,6 +28,8 @@ interface Args {
   budgetMs: number;
   kills: number;
   failoverRate: number;
+  /** Use failoverRate as is, not lowered to half the carried rate (diagnostic runs). */
+  failoverRateFixed?: boolean;
   /** The gateway's per-session throttle (venue config fixThrottleMsgsPerSec). */
   throttleMsgsPerSec: number;
   /** Profile mode (opt-in scenario profile-e2e): every venue process under --cpu-prof at one rate. */
@@ -41,6 +43,8 @@ const a = args<Args>();
 const ORDER_ANSWER_TIMEOUT_MS = 10_000;
 const FAILOVER_IN_FLIGHT_MAX = 20_000;
 const RESTING_MAX = 4 * 9_000;
+/** OrderStatusRequests per session per read-back batch (4 sessions x 201 < the gateway's window). */
+const STATUS_BATCH = 200;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN_JS = path.join(REPO_ROOT, 'apps/venue/dist/main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-e2e-'));
@@ -71,6 +75,8 @@ const httpPort = ports[13] as number;
 const configFile = path.join(dataDir, 'venue.json');
 const profDir = a.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'venue-bench-prof-e2e-')) : undefined;
 let profiled: { achieved: number; p50Us: number; p99Us: number } | undefined;
+/** Profile mode: member process pid -> label (from the venue's /api/cluster). */
+const memberByPid = new Map<number, string>();
 fs.writeFileSync(
   configFile,
   JSON.stringify({ cluster: { members, durability: 'fsync' }, fixThrottleMsgsPerSec: a.throttleMsgsPerSec }),
@@ -79,7 +85,6 @@ const venue = spawnChild(
   'venue',
   process.execPath,
   [
-    // Profile mode: the venue process (FIX gateway, web, supervisor); its members are spawned without it.
     ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     MAIN_JS,
     'start',
@@ -95,6 +100,19 @@ const venue = spawnChild(
   ],
   {
     cwd: REPO_ROOT,
+    // Profile mode: every process under --cpu-prof: the venue process (FIX gateway, web, supervisor)
+    // and the three members it spawns (consensus and service threads).
+    // (Node refuses --cpu-prof in NODE_OPTIONS: a preload adds it to the members' argv.)
+    ...(profDir === undefined
+      ? {}
+      : {
+          env: {
+            ...process.env,
+            NODE_OPTIONS:
+              `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('../lib/member-cpu-prof.mjs', import.meta.url).href}`.trim(),
+            BENCH_MEMBER_CPU_PROF_DIR: profDir,
+          },
+        }),
   },
 );
 const setup = {
@@ -138,6 +156,9 @@ try {
   /** Per session: MsgSeqNum of each order still unanswered -> its ClOrdID (a BusinessReject names the seq). */
   const bySeq = clients.map(() => new Map<number, string>());
   let rejects = 0;
+  /** Reject (150=8) counts by Text(58), digits masked. */
+  const rejectTexts = new Map<string, number>();
+  const rejectSummary = () => [...rejectTexts].map(([t, n]) => `${n} "${t}"`).join(', ') || 'none';
   let throttled = 0;
   /** Failover phase: resting orders acknowledged (ExecutionReport New) -> their session. */
   const restingAcked = new Map<string, number>();
@@ -145,6 +166,11 @@ try {
   const acceptedNew = new Set<string>();
   /** ClOrdIDs answered by an OrderStatusRequest (ExecType I). */
   const statusAnswers = new Set<string>();
+  /** OrderStatusRequests the gateway refused before asking the venue (150=8, e.g. "venue busy"). */
+  const statusRefused = new Set<string>();
+  /** True during the read-back: a reject (150=8) of an acknowledged resting order answers a 35=H. */
+  let readingBack = false;
+  const statusQueried = (id: string) => readingBack && restingAcked.has(id);
   // Everything the venue sent back, by MsgType (35) and, for ExecutionReports, ExecType (150).
   const received = new Map<string, number>();
   /** Orders with no ExecutionReport (nor reject) within ORDER_ANSWER_TIMEOUT_MS: given up, counted. */
@@ -164,8 +190,14 @@ try {
       if (received.size < 100 || received.has(kind)) received.set(kind, (received.get(kind) ?? 0) + 1);
       if (m.msgType === '8') {
         const execType = m.get(150);
-        if (execType === '8') rejects++;
-        else if (execType === '0' && (m.get(11) ?? '').startsWith('F')) {
+        if (execType === '8') {
+          rejects++;
+          // Why (bounded: the first texts seen), for the report.
+          const why = (m.get(58) ?? '').replace(/\d+/g, 'N').slice(0, 80);
+          if (rejectTexts.size < 20 || rejectTexts.has(why))
+            rejectTexts.set(why, (rejectTexts.get(why) ?? 0) + 1);
+          if (statusQueried(m.get(11) ?? '')) statusRefused.add(m.get(11) ?? '');
+        } else if (execType === '0' && (m.get(11) ?? '').startsWith('F')) {
           restingAcked.set(m.get(11) ?? '', session);
           acceptedNew.add(m.get(11) ?? '');
         } else if (execType === '0' && (m.get(11) ?? '').startsWith('T')) acceptedNew.add(m.get(11) ?? '');
@@ -266,6 +298,7 @@ try {
   const readBack = async (): Promise<{ missing: number; unverified: number }> => {
     let missing = 0;
     let unverified = 0;
+    readingBack = true;
     const bySession = clients.map(() => [] as string[]);
     for (const [id, session] of restingAcked) bySession[session]?.push(id);
     await Promise.all(
@@ -276,30 +309,65 @@ try {
         const canary = ids.pop();
         if (canary === undefined) return;
         const side = Number(canary.slice(1)) % 2 === 0 ? 1 : 2;
-        for (let from = 0; from < ids.length; from += 500) {
-          const batch = ids.slice(from, from + 500);
-          for (const id of [...batch, canary]) {
-            statusAnswers.delete(id);
-            c.send('H', [
-              [11, id],
-              [55, 'ZVZZT'],
-              [54, id === canary ? side : Number(id.slice(1)) % 2 === 0 ? 1 : 2],
-            ]);
+        // Batches small enough that the four sessions together stay below the gateway's cluster
+        // window (1,024 requests): beyond it the gateway answers "venue busy" (150=8), which is no
+        // answer about the order. A batch whose canary was refused that way is asked again.
+        for (let from = 0; from < ids.length; from += STATUS_BATCH) {
+          const batch = ids.slice(from, from + STATUS_BATCH);
+          let ask = [...batch];
+          let done = false;
+          for (let attempt = 0; attempt < 3 && !done; attempt++) {
+            for (const id of [...ask, canary]) {
+              statusAnswers.delete(id);
+              statusRefused.delete(id);
+              c.send('H', [
+                [11, id],
+                [55, 'ZVZZT'],
+                [54, id === canary ? side : Number(id.slice(1)) % 2 === 0 ? 1 : 2],
+              ]);
+            }
+            done = await until(
+              'the canary status',
+              () => (statusAnswers.has(canary) ? true : statusRefused.has(canary) ? false : undefined),
+              30_000,
+              5,
+            ).catch(() => false);
+            ask = ask.filter((id) => statusRefused.has(id));
+            if (!done) await sleep(200);
           }
-          const done = await until(
-            'the canary status',
-            () => (statusAnswers.has(canary) ? true : undefined),
-            30_000,
-            5,
-          )
-            .then(() => true)
-            .catch(() => false);
           if (!done) unverified += batch.length;
-          else for (const id of batch) if (!statusAnswers.has(id)) missing++;
+          else
+            for (const id of batch) {
+              if (statusAnswers.has(id)) continue;
+              if (statusRefused.has(id)) unverified++;
+              else missing++;
+            }
         }
       }),
     );
     return { missing, unverified };
+  };
+  /** The venue log's lines from its gateway's cluster client and session (counted, the newest few). */
+  const gatewayClientLines = () => {
+    let text = '';
+    try {
+      const file = path.join(dataDir, 'logs', 'venue.log');
+      const size = fs.statSync(file).size;
+      const fd = fs.openSync(file, 'r');
+      try {
+        const n = Math.min(size, 4 * 1024 * 1024);
+        const buf = Buffer.alloc(n);
+        fs.readSync(fd, buf, 0, n, size - n);
+        text = buf.toString('utf8');
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      text = venue.output.join('\n');
+    }
+    const lines = text.split('\n').filter((l) => /cluster (client|session)/i.test(l));
+    const msg = (l: string) => /"msg":"([^"]*)"/.exec(l)?.[1] ?? l;
+    return `${lines.length} log lines${lines.length > 0 ? `; newest: ${lines.slice(-3).map(msg).join(' | ').slice(0, 600)}` : ''}`;
   };
   const failover = async (): Promise<Figure> => {
     const windows: number[] = [];
@@ -335,7 +403,12 @@ try {
         () => (lastAckAfterKillAt > killedAt ? true : undefined),
         30_000,
         1,
-      );
+      ).catch((e: Error) => {
+        // Say what the venue did meanwhile (the report's reason).
+        throw new Error(
+          `kill ${k + 1}: ${e.message}; received so far: ${[...received].map(([x, n]) => `${x}: ${n}`).join(', ')}; orders unanswered for ${ORDER_ANSWER_TIMEOUT_MS / 1000} s: ${unansweredOrders}; gateway cluster client: ${gatewayClientLines()}`,
+        );
+      });
       windows.push(lastAckAfterKillAt - t0);
       commits.push(await commit);
       log(
@@ -376,6 +449,11 @@ try {
         kills: `${a.kills}, each once the previous victim restarted and caught up`,
         concurrency: `up to ${FAILOVER_IN_FLIGHT_MAX} orders in flight`,
         ordersNeverAnswered: `${unansweredOrders} (no ExecutionReport nor reject within ${ORDER_ANSWER_TIMEOUT_MS / 1000} s, whole scenario)`,
+        // What the venue sent back over the whole scenario, and what its gateway's cluster client
+        // logged (leader changes seen from the gateway): the evidence when a window goes wrong.
+        received: [...received].map(([k, n]) => `${k}: ${n}`).join(', '),
+        rejectedBecause: rejectSummary(),
+        gatewayClusterClient: gatewayClientLines(),
       },
       windowsMs: windows,
       windowMs: spread(windows),
@@ -407,6 +485,17 @@ try {
       issue,
     });
     profiled = { achieved: r.achievedPerSecond, p50Us: r.latency.p50Us, p99Us: r.latency.p99Us };
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/api/cluster`, {
+        headers: admin,
+        signal: AbortSignal.timeout(5_000),
+      });
+      const body = (await res.json()) as { members?: { id: number; role: string; pid: number | null }[] };
+      for (const m of body.members ?? [])
+        if (m.pid !== null) memberByPid.set(m.pid, `member ${m.id} (${m.role}) process ${m.pid}`);
+    } catch {
+      // labels fall back to the pid
+    }
     throw new ProfileDone();
   }
   log('end to end:');
@@ -437,7 +526,8 @@ try {
     rows,
   });
   emit(figures);
-  failoverRate = failoverRateFor(a.failoverRate, rows);
+  // (failoverRateFixed: the configured rate as is, for a diagnostic run.)
+  failoverRate = a.failoverRateFixed === true ? a.failoverRate : failoverRateFor(a.failoverRate, rows);
   if (a.kills > 0) figures.push(await failover());
 } catch (e) {
   if (e instanceof ProfileDone) {
@@ -461,7 +551,7 @@ if (profDir !== undefined && a.profile) {
   figures.push({
     kind: 'text',
     id: 'profile-e2e',
-    title: 'Where the time goes end to end: the venue process (FIX gateway) under --cpu-prof',
+    title: 'Where the time goes end to end: the venue process (FIX gateway) and its members under --cpu-prof',
     setup: { nodes: 3, durability: 'fsync', offeredPerSecond: a.profile.rate, fixSessions: SESSIONS.length },
     text: [
       profiled
@@ -472,7 +562,9 @@ if (profDir !== undefined && a.profile) {
       ...summarizeProfiles(
         profDir,
         (pid) =>
-          pid === venuePid ? 'venue process (FIX gateway, web, supervisor)' : `member process ${pid}`,
+          pid === venuePid
+            ? 'venue process (FIX gateway, web, supervisor)'
+            : (memberByPid.get(pid) ?? `member process ${pid}`),
         a.profile.top,
       ),
     ].join('\n'),

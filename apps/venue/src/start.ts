@@ -309,7 +309,7 @@ async function startGatewayOnCluster(
     members: view.clientAddresses(),
     principal,
     onReply: (tag, payload) => bridge?.onReply(tag, payload),
-    onFailed: (tag, text) => bridge?.onRequestFailed(tag, text),
+    onFailed: (tag, text, outcomeUnknown) => bridge?.onRequestFailed(tag, text, outcomeUnknown),
     log: (line) => log(`gateway cluster client: ${line}`),
   });
   // FIX market data follows a member's feed, like the /md relay, and moves on member loss.

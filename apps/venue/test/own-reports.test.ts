@@ -204,4 +204,52 @@ describe('OwnReports: a trading session gets each order event once, from the dir
     logon(r, 'CLIENT1');
     expect(journaled('CLIENT1')).toEqual([3, 4]);
   });
+
+  it('an order in flight when its cluster session ended: applied, not applied, or unknown, from the feed', async () => {
+    const r = make();
+    r.onHello(0);
+    logon(r, 'CLIENT1');
+    const outcomes: string[] = [];
+    const settle = (id: string) => (o: string) => outcomes.push(`${id}:${o}`);
+    // A: the feed carries its report: applied (its reports reach the session from the feed).
+    r.awaitOutcome('CLIENT1', 'A', 0, settle('A'));
+    // B: a reply on the new session (ExecID 3) is a marker; the feed passes it without B: not applied.
+    r.awaitOutcome('CLIENT1', 'B', 0, settle('B'));
+    r.noteReply(3);
+    r.deliver([er(1, CLIENT1), { ...er(2, CLIENT1), clOrdId: 'A' }]);
+    expect(outcomes).toEqual(['A:applied']);
+    r.deliver([er(3, CLIENT1)]);
+    expect(outcomes).toEqual(['A:applied', 'B:notApplied']);
+    // C: its report went through the feed before the failure was known: applied at once.
+    r.deliver([{ ...er(4, CLIENT1), clOrdId: 'C' }]);
+    r.awaitOutcome('CLIENT1', 'C', 3, settle('C'));
+    // D: a report with that ClOrdID older than the request (an earlier order) proves nothing.
+    r.awaitOutcome('CLIENT1', 'C', 4, settle('D'));
+    expect(outcomes).toEqual(['A:applied', 'B:notApplied', 'C:applied']);
+    // E: a login the feed does not follow here: unknown at once.
+    r.awaitOutcome('CLIENT3', 'E', 0, settle('E'));
+    expect(outcomes.at(-1)).toBe('E:unknown');
+  });
+
+  it('an order of unknown fate with no marker is reported unknown after the wait', async () => {
+    const r = new OwnReports({
+      acceptor: gateway.acceptor,
+      events: gateway.events,
+      dir,
+      instruments: DEFAULT_CONFIG.instruments,
+      accounts: DEFAULT_CONFIG.accounts,
+      log: () => {},
+      syncIntervalMs: 20,
+      outcomeWaitMs: 100,
+    });
+    open.push(r);
+    r.onHello(0);
+    logon(r, 'CLIENT1');
+    let outcome = '';
+    r.awaitOutcome('CLIENT1', 'F', 0, (o) => {
+      outcome = o;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(outcome).toBe('unknown');
+  });
 });

@@ -42,7 +42,14 @@ export {
   SnapshotFormatError,
   UnsupportedServiceVersionError,
 } from './service-host/host.js';
-export { concatChunks, HostSnapshotCursor } from './service-host/incremental-snapshot.js';
+export {
+  assembleSnapshot,
+  concatChunks,
+  concatPiecesYielding,
+  HostSnapshotCursor,
+  layoutPieces,
+  type SnapshotLayout,
+} from './service-host/incremental-snapshot.js';
 export type { ReplicaConfig, ReplicaOutput } from './service-host/replica.js';
 export { Replica } from './service-host/replica.js';
 

@@ -57,10 +57,17 @@ export interface SnapshotCursor {
   /** Does about `budget` units of work (a unit is about one small record); true when complete. */
   step(budget: number): boolean;
   /**
-   * The image, in order; only after `step` returned true. Handed over: the runtime moves these
-   * buffers to another thread, so they must not be kept, reused or shared with live state.
+   * The image, in order, less the pieces already handed out by `takeChunks`; only after `step`
+   * returned true. Handed over: the runtime moves these buffers to another thread, so they must
+   * not be kept, reused or shared with live state (nor share a buffer with a piece kept back).
    */
   chunks(): readonly Uint8Array[];
+  /**
+   * Optional: the pieces completed so far, in order, handed over now (same rules as `chunks`).
+   * Lets the runtime move the image out while it is written, so the service thread never holds
+   * it all (a large image held there costs long GC pauses in that thread).
+   */
+  takeChunks?(): Uint8Array[];
   /** Drops the snapshot (the host restarts or no longer wants it). */
   abort(): void;
 }

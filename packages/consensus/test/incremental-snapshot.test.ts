@@ -1,7 +1,9 @@
 import {
+  assembleSnapshot,
   type ClientSession,
   type ClusteredService,
   type Entry,
+  layoutPieces,
   RegisterService,
   ServiceHost,
   type SnapshotCursor,
@@ -14,9 +16,13 @@ import { describe, expect, it } from 'vitest';
  * list length at its start (its state there) and writes one byte per budget unit in many chunks.
  */
 class ListService implements ClusteredService {
-  readonly name = 'list';
   values: number[] = [];
   stepsTaken = 0;
+  /** `streams`: the cursor hands its chunks out as they are written (`takeChunks`). */
+  constructor(
+    readonly name = 'list',
+    private readonly streams = false,
+  ) {}
   onStart(_ctx: unknown, snapshot: Uint8Array | undefined): void {
     this.values = snapshot === undefined ? [] : [...snapshot];
   }
@@ -31,10 +37,16 @@ class ListService implements ClusteredService {
   }
   beginSnapshot(): SnapshotCursor {
     const length = this.values.length; // append-only state: the prefix is the state at the start
-    const chunks: Uint8Array[] = [];
+    let chunks: Uint8Array[] = [];
     let at = 0;
     let aborted = false;
+    const takeChunks = () => {
+      const out = chunks;
+      chunks = [];
+      return out;
+    };
     return {
+      ...(this.streams ? { takeChunks } : {}),
       step: (budget) => {
         if (aborted) throw new Error('aborted');
         this.stepsTaken++;
@@ -118,5 +130,57 @@ describe('ServiceHost.beginSnapshot', () => {
     const b = host.beginSnapshot();
     while (!b.step(1)) {}
     expect(b.result()).toEqual(host.takeSnapshot());
+  });
+
+  it('streams pieces while it is written; layout + streamed pieces give takeSnapshot bytes', () => {
+    const a = new ListService('list-a', true);
+    const b = new ListService('list-b', true);
+    const host = new ServiceHost(() => [a, new RegisterService(), b, new ListService('list-c')]);
+    host.start(undefined);
+    let index = 0;
+    let seq = 0;
+    const entry = (p: Partial<Entry> & Pick<Entry, 'type'>): Entry => ({
+      term: 1,
+      index: ++index,
+      timestampMs: 1_000 + index,
+      sessionId: 0,
+      requestSeq: 0,
+      correlationId: 0,
+      serviceIndex: 0,
+      payload: new Uint8Array(0),
+      ...p,
+    });
+    host.apply(entry({ type: 'session-open', payload: new TextEncoder().encode('c'), correlationId: 1 }));
+    const session = index;
+    const message = (serviceIndex: number) =>
+      host.apply(
+        entry({
+          type: 'session-message',
+          sessionId: session,
+          requestSeq: ++seq,
+          serviceIndex,
+          payload: Uint8Array.of(seq & 0xff),
+        }),
+      );
+    for (let i = 0; i < 200; i++) for (const s of [0, 2, 3]) message(s);
+    const atP = host.takeSnapshot();
+    const cursor = host.beginSnapshot();
+    const streamed: Uint8Array[] = [];
+    let takes = 0;
+    while (!cursor.step(7)) {
+      message(0);
+      message(2);
+      const got = cursor.takeChunks();
+      if (got.length > 0) takes++;
+      streamed.push(...got);
+    }
+    expect(takes).toBeGreaterThan(20); // both streaming services handed pieces out as they went
+    expect(cursor.takeChunks()).toEqual([]); // done: the rest is in the layout
+    expect(() => cursor.chunks()).toThrow(/streamed/);
+    const layout = cursor.layout();
+    expect(layout.filter((x) => typeof x === 'number').length).toBe(2);
+    expect(Buffer.from(assembleSnapshot(layout, streamed)).equals(Buffer.from(atP))).toBe(true);
+    expect(() => layoutPieces(layout, streamed.slice(1))).toThrow(/not streamed/);
+    expect(() => layoutPieces(layout, [...streamed, new Uint8Array(1)])).toThrow(/unused/);
   });
 });

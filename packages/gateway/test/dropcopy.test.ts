@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   type ExecutionReportEvent,
   encodeFix,
   FileDropCopyCursors,
+  FileSessionStoreFactory,
   type FixField,
   FixGateway,
   type FixMessage,
@@ -20,12 +21,13 @@ import {
   isEntitled,
   MemoryDropCopyCursors,
   MemorySessionStoreFactory,
+  type SessionStoreFactory,
 } from '@venue/gateway';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from './fakes/session-harness.js';
 
 /** A gateway (in-memory handler) over given stores: a second one on the same stores = a restart. */
-function gatewayOn(stores: MemorySessionStoreFactory, clock: FakeClock) {
+function gatewayOn(stores: SessionStoreFactory, clock: FakeClock) {
   let handler: InMemoryOrderEntry | undefined;
   const gateway = new FixGateway({
     clock,
@@ -370,5 +372,43 @@ describe('drop copy: publisher', () => {
     pub.publish(4, er(4, 'CLIENT1'));
     dc.connect(gateway);
     expect(dc.take()).toEqual([]);
+  });
+});
+
+describe('drop copy: asynchronous flush (group commit)', () => {
+  it('writes the cursor only after the journal round, at the position its copies covered', async () => {
+    const clock = new FakeClock();
+    const dir = mkdtempSync(join(tmpdir(), 'dropcopy-async-'));
+    try {
+      const stores = new FileSessionStoreFactory({ dir: join(dir, 'fix'), fsync: 'batch' });
+      const { gateway } = gatewayOn(stores, clock);
+      const cursorDir = join(dir, 'cursors');
+      const pub = new DropCopyPublisher({
+        acceptor: gateway.acceptor,
+        catalog: gateway.app.catalog,
+        users: [DC],
+        cursors: new FileDropCopyCursors(cursorDir),
+      });
+      const onDisk = () => readFileSync(join(cursorDir, 'DROPCOPY.cursor'), 'latin1').trim();
+      pub.publish(1, er(1, 'CLIENT1'));
+      pub.publish(2, er(2, 'CLIENT2'));
+      pub.flushAsync();
+      pub.publish(3, er(3, 'CLIENT1')); // after the flush began: not covered by its round
+      pub.flushAsync(); // merged into one more flush
+      expect(['', '0']).toContain(onDisk()); // nothing durable yet: the cursor has not moved on disk
+      await vi.waitFor(() => expect(onDisk()).toBe('3'), { timeout: 2_000, interval: 5 });
+      // The journal holds every copy the cursor covers.
+      const store = stores.open(gateway.acceptor.sessionKeyOf('DROPCOPY'));
+      const journal = readFileSync(
+        join(dir, 'fix', gateway.acceptor.sessionKeyOf('DROPCOPY'), 'journal'),
+        'latin1',
+      );
+      expect(store.nextSenderSeq).toBe(4);
+      const execIds = journal.split('\x01').filter((f) => f.startsWith('17='));
+      expect(execIds).toEqual(['17=1', '17=2', '17=3']);
+      stores.closeAll();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

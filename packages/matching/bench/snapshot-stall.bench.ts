@@ -16,9 +16,11 @@
  * In-process (no worker thread, no network): it measures the service thread's work only.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { concatChunks, type Entry, ServiceHost } from '@venue/consensus';
+import { Worker } from 'node:worker_threads';
+import { assembleSnapshot, type Entry, ServiceHost, type SnapshotLayout } from '@venue/consensus';
 import {
   type Command,
   CommandType,
@@ -76,7 +78,14 @@ class Feed {
   ts = 1_000;
   seq = 0;
   session = 0;
-  constructor(readonly host: ServiceHost) {}
+  constructor(
+    readonly host: ServiceHost,
+    readonly service: MatchingService,
+  ) {}
+  /** Live orders in the engine (its order index). */
+  liveOrders(): number {
+    return this.service.engine.orders.size;
+  }
   entry(p: Partial<Entry> & Pick<Entry, 'type'>): Entry {
     this.index++;
     return {
@@ -194,6 +203,70 @@ function track(cmd: Command): void {
   }
 }
 
+/**
+ * Stands for the consensus thread: the service worker transfers the snapshot's pieces there as they
+ * are written (`takeChunks` after each slice, then the layout), so this thread never holds the image.
+ */
+const sink = new Worker(
+  `const { parentPort } = require('node:worker_threads');
+   const got = [];
+   parentPort.on('message', (m) => {
+     if (m === 'return') { const out = got.splice(0); parentPort.postMessage(out, [...new Set(out.map((c) => c.buffer))]); return; }
+     for (const c of m) if (typeof c !== 'number') got.push(c);
+   });`,
+  { eval: true },
+);
+sink.unref();
+function transferList(items: readonly (Uint8Array | number)[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const c of items) if (typeof c !== 'number') buffers.add(c.buffer as ArrayBuffer);
+  return [...buffers];
+}
+function toConsensus(items: readonly (Uint8Array | number)[]): void {
+  if (items.length > 0) sink.postMessage(items, transferList(items));
+}
+/** The image back from the sink: the pieces it got in order, laid out as `layout` says. */
+function fromConsensus(layout: SnapshotLayout): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    sink.once('message', (got: Uint8Array[]) => {
+      try {
+        // The sink got the streamed pieces, then the layout's own pieces (moved too: detached here).
+        let k = got.length - layout.filter((x) => typeof x !== 'number').length;
+        const streamed = got.slice(0, k);
+        const own = layout.map((x) => (typeof x === 'number' ? x : got[k++]!));
+        resolve(assembleSnapshot(own, streamed));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    sink.postMessage('return');
+  });
+}
+
+/**
+ * This thread's time on a CPU and waiting for one (ns), from /proc/thread-self/schedstat (Linux):
+ * on a shared machine a long gap is often just the thread descheduled; the on-CPU time of the
+ * batch + slice around it is what the snapshot (and GC in this thread) cost. Null elsewhere.
+ */
+const sched = (() => {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return null;
+  }
+  const buf = Buffer.alloc(128);
+  const out = { runNs: 0, waitNs: 0 };
+  process.once('exit', () => closeSync(fd));
+  return () => {
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const [run, wait] = buf.toString('latin1', 0, n).split(' ');
+    out.runNs = Number(run);
+    out.waitNs = Number(wait);
+    return out;
+  };
+})();
+
 /** Garbage-collector pauses (start, duration), to tell a GC pause from the snapshot's own work. */
 const gcPauses: { start: number; duration: number }[] = [];
 new PerformanceObserver((list) => {
@@ -208,12 +281,20 @@ interface Phase {
   readonly startMs: number;
   readonly endMs: number;
   readonly baselineMaxGapMs: number;
+  /** When the longest gap without a snapshot ended (ms since the phase start), live orders then. */
+  readonly baselineMaxAtMs: number;
+  readonly baselineMaxOrders: number;
   /** Gaps over 10 ms during the snapshot / outside it, and the entries applied in each. */
   readonly over10In: number;
   readonly over10Out: number;
   readonly entriesIn: number;
   readonly entriesOut: number;
   readonly snapshotMs: number;
+  /** Longest on-CPU time of this thread in one batch + slice, with / without a snapshot (-1: unknown). */
+  readonly batchCpuInMs: number;
+  readonly batchCpuOutMs: number;
+  /** When the snapshot began (performance.now(), = ms in --trace-gc output, give or take start-up). */
+  readonly snapStartMs: number;
   readonly longestSliceMs: number;
   /** CPU time (this process) of the longest slice: what the snapshot costs, without preemption. */
   readonly longestSliceCpuMs: number;
@@ -227,12 +308,14 @@ interface Phase {
  * Applies STREAM entries in batches; after a tenth, starts the snapshot. Gaps are measured between
  * consecutive applied entries; stall = longest gap while the snapshot is in progress.
  */
-function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
+async function phase(feed: Feed, mode: 'sync' | 'incremental'): Promise<Phase> {
   const host = feed.host;
   const startAt = Math.floor(STREAM / 10);
   let inProgress = false;
   let stall = 0;
   let baseline = 0;
+  let baselineAt = 0;
+  let baselineOrders = 0;
   let over10In = 0;
   let over10Out = 0;
   let entriesIn = 0;
@@ -247,7 +330,7 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
   let snapStart = 0;
   let snapshotMs = -1;
   let image: Uint8Array | undefined;
-  let pieces: readonly Uint8Array[] | undefined;
+  let layout: SnapshotLayout | undefined;
   let position = 0;
   let cursor: ReturnType<ServiceHost['beginSnapshot']> | undefined;
   const gaps: [number, number][] = [];
@@ -263,12 +346,20 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
       entriesIn++;
       if (g > 10) over10In++;
     } else {
-      baseline = Math.max(baseline, g);
+      if (g > baseline) {
+        baseline = g;
+        baselineAt = now - startMs;
+        baselineOrders = feed.liveOrders();
+      }
       entriesOut++;
       if (g > 10) over10Out++;
     }
   };
+  let batchCpuIn = -1;
+  let batchCpuOut = -1;
   for (let n = 0; n < STREAM; ) {
+    let inBatch = inProgress;
+    const run0 = sched === null ? 0 : sched().runNs;
     for (let b = 0; b < BATCH && n < STREAM; b++, n++) {
       feed.ts += 1;
       const cmd = streamCommand(feed.ts);
@@ -280,6 +371,7 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
         snapStart = performance.now();
         const c0 = cpuMs();
         inProgress = true;
+        inBatch = true;
         if (mode === 'sync') {
           image = host.takeSnapshot();
           snapshotMs = performance.now() - snapStart;
@@ -298,32 +390,45 @@ function phase(feed: Feed, mode: 'sync' | 'incremental'): Phase {
       const c0 = cpuMs();
       let complete = false;
       while (!complete && performance.now() - t0 < SLICE_MS) complete = cursor.step(STEP_UNITS);
+      if (!complete) toConsensus(cursor.takeChunks());
       longestSlice = Math.max(longestSlice, performance.now() - t0);
       longestSliceCpu = Math.max(longestSliceCpu, cpuMs() - c0);
       if (complete) {
-        // The worker moves these pieces to the consensus thread as they are (no copy here).
-        pieces = cursor.chunks();
+        // As the service worker: pieces were moved to the consensus thread as they were written.
+        layout = cursor.layout();
+        toConsensus(layout);
         image = EMPTY;
         snapshotMs = performance.now() - snapStart;
       }
     } else if (mode === 'incremental' && image !== undefined && inProgress) {
       inProgress = false;
     }
+    if (sched !== null) {
+      const cpu = (sched().runNs - run0) / 1e6;
+      if (inBatch) batchCpuIn = Math.max(batchCpuIn, cpu);
+      else batchCpuOut = Math.max(batchCpuOut, cpu);
+    }
   }
-  if (pieces !== undefined) image = concatChunks(pieces); // after the measured stream
+  const endMs = performance.now(); // the image is assembled after the measured stream, not in it
+  if (layout !== undefined) image = await fromConsensus(layout);
   if (image === undefined)
     throw new Error(`stream of ${STREAM} entries too short to finish the snapshot: use --stream`);
   return {
     stallMs: stall,
     gaps,
     startMs,
-    endMs: performance.now(),
+    endMs,
     baselineMaxGapMs: baseline,
+    baselineMaxAtMs: baselineAt,
+    baselineMaxOrders: baselineOrders,
     over10In,
     over10Out,
     entriesIn,
     entriesOut,
     snapshotMs,
+    batchCpuInMs: batchCpuIn,
+    batchCpuOutMs: batchCpuOut,
+    snapStartMs: snapStart,
     longestSliceMs: longestSlice,
     longestSliceCpuMs: longestSliceCpu,
     beginMs,
@@ -356,7 +461,7 @@ async function main(): Promise<void> {
   const service = new MatchingService({ adminPrincipals: ['admin'] });
   const host = new ServiceHost(() => [service]);
   host.start(undefined);
-  const feed = new Feed(host);
+  const feed = new Feed(host, service);
   feed.session = feed.open('admin');
   for (let a = 0; a < ACCOUNTS; a++) {
     host.apply(
@@ -386,11 +491,12 @@ async function main(): Promise<void> {
   gc?.();
 
   await settle();
-  const before = phase(feed, 'sync');
+  const before = await phase(feed, 'sync');
   await settle();
   gc?.();
   await settle();
-  const after = phase(feed, 'incremental');
+  const after = await phase(feed, 'incremental');
+  await sink.terminate();
   await settle();
   // Check: the incremental image is the synchronous one at its position (replay to it on a copy).
   const check = new ServiceHost(() => [new MatchingService({ adminPrincipals: ['admin'] })]);
@@ -432,7 +538,12 @@ async function main(): Promise<void> {
   ] as const) {
     console.log(
       `${name}: gaps > 10 ms: ${p.over10In} in ${p.entriesIn} entries during the snapshot, ` +
-        `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption)`,
+        `${p.over10Out} in ${p.entriesOut} entries without one (machine noise: GC, preemption); ` +
+        `longest on-CPU time of this thread in one batch of ${BATCH} + slice: ${f(p.batchCpuInMs)} ms during the snapshot, ` +
+        `${f(p.batchCpuOutMs)} ms without one; ` +
+        `longest gap without one ${f(p.baselineMaxGapMs)} ms at ${f(p.baselineMaxAtMs)} ms into the phase, ` +
+        `${p.baselineMaxOrders.toLocaleString('en')} live orders; timeline (process ms): phase ` +
+        `${p.startMs.toFixed(0)}-${p.endMs.toFixed(0)}, snapshot ${p.snapStartMs.toFixed(0)}-${(p.snapStartMs + p.snapshotMs).toFixed(0)}`,
     );
   }
   console.log(

@@ -72,7 +72,7 @@ export {
 export type { MatchingServiceOptions } from './service/matching-service.js';
 export { MatchingService } from './service/matching-service.js';
 export { SnapshotError } from './snapshot/bytes.js';
-export { IncrementalSnapshot } from './snapshot/incremental.js';
+export { IncrementalSnapshot, type IncrementalSnapshotOptions } from './snapshot/incremental.js';
 export { readSnapshot, writeSnapshot } from './snapshot/snapshot.js';
 export type {
   AddAccountCommand,

@@ -245,7 +245,12 @@ describe('incremental snapshot (copy-on-write)', () => {
         fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 5 }),
         fc.integer({ min: 1, max: 3 }),
         fc.boolean(),
-        (preSteps, postSteps, budgets, perStep, phases) => {
+        fc.record({
+          chunkBytes: fc.constantFrom(undefined, 16, 100, 4_096),
+          arenaBytes: fc.constantFrom(undefined, 16, 300),
+          stream: fc.boolean(),
+        }),
+        (preSteps, postSteps, budgets, perStep, phases, { chunkBytes, arenaBytes, stream }) => {
           const owners: number[] = [];
           const pre = materialize(preSteps, owners, T0);
           const post = materialize(postSteps, owners, pre.at(-1)?.timestampMs ?? T0);
@@ -254,10 +259,13 @@ describe('incremental snapshot (copy-on-write)', () => {
           const atP = writeSnapshot(eng);
           const hashAtP = stateHash(eng);
 
-          const snap = new IncrementalSnapshot(eng);
+          const snap = new IncrementalSnapshot(eng, { chunkBytes, arenaBytes });
+          const taken: Uint8Array[] = [];
           let next = 0;
           let steps = 0;
           for (let done = false; !done; steps++) {
+            // Pieces handed out as they are written (as the service worker moves them away).
+            if (stream) taken.push(...snap.takeChunks());
             for (let k = 0; k < perStep && next < post.length; k++, next++) {
               eng.apply(post[next]!);
               replica.apply(post[next]!);
@@ -269,8 +277,10 @@ describe('incremental snapshot (copy-on-write)', () => {
             eng.apply(post[next]!);
             replica.apply(post[next]!);
           }
-          const bytes = concat(snap.chunks());
+          const bytes = concat([...taken, ...snap.chunks()]);
           expect(Buffer.from(bytes).equals(Buffer.from(atP))).toBe(true);
+          if (chunkBytes === 16 && stream && atP.length > 64) expect(taken.length).toBeGreaterThan(0);
+          expect(eng.snapshotArena.length).toBeLessThanOrEqual(64);
           expect(stateHash(readSnapshot(bytes, new NullSink()))).toBe(hashAtP);
           // The snapshot observed without changing anything: replicas still agree.
           expect(stateHash(eng)).toBe(stateHash(replica));
@@ -317,6 +327,58 @@ describe('incremental snapshot (copy-on-write)', () => {
     while (!snap.step(1)) {}
     expect(Buffer.from(concat(snap.chunks())).equals(Buffer.from(atP))).toBe(true);
     expect(writeSnapshot(eng)).not.toEqual(atP);
+  });
+
+  it('writes a level bigger than a step across steps, and captures its unwritten rest before it changes', () => {
+    const rest = (id: number, qty: number): NewOrderCommand => ({
+      type: CommandType.NewOrder,
+      timestampMs: T0,
+      accountId: 1,
+      sessionId: 0,
+      instrumentId: 1,
+      clOrdId: `big${id}`,
+      side: Side.Buy,
+      orderType: OrderType.Limit,
+      tif: TimeInForce.GTC,
+      priceTicks: 999,
+      stopPriceTicks: 0,
+      qtyLots: qty,
+      displayQtyLots: 0,
+      postOnly: false,
+      expireAtMs: 0,
+    });
+    const cmds: Command[] = [];
+    for (let i = 1; i <= 60; i++) cmds.push(rest(i, 1 + (i % 5)));
+    const eng = engineWith(cmds);
+    const atP = writeSnapshot(eng);
+    const level = eng.instruments.get(1)!.book.bids.levels.at(-1)!;
+    expect(level.orderCount).toBe(60);
+    // Small chunks and arena: the capture spans several arena buffers, the output many chunks.
+    const snap = new IncrementalSnapshot(eng, { chunkBytes: 64, arenaBytes: 64 });
+    const taken: Uint8Array[] = [];
+    // Head, counts and the level header, then part of the level: it is being written.
+    for (let k = 0; k < 3; k++) expect(snap.step(8)).toBe(false);
+    taken.push(...snap.takeChunks());
+    expect(taken.length).toBeGreaterThan(3);
+    expect(snap.capturedLevels).toBe(0);
+    // Cancel the last order (not yet written) and trade with the first ones (written).
+    eng.apply({
+      type: CommandType.Cancel,
+      timestampMs: T0,
+      accountId: 1,
+      orderId: 60,
+      origClOrdId: '',
+      clOrdId: '',
+    });
+    eng.apply({ ...rest(61, 7), side: Side.Sell, accountId: 2, clOrdId: 'sell' });
+    expect(snap.capturedLevels).toBe(1);
+    expect(eng.instruments.get(1)!.book.bids.levels.at(-1)!.orderCount).toBeLessThan(60);
+    while (!snap.step(8)) taken.push(...snap.takeChunks());
+    const bytes = concat([...taken, ...snap.chunks()]);
+    expect(Buffer.from(bytes).equals(Buffer.from(atP))).toBe(true);
+    // The arena buffers went back to the engine for the next snapshot.
+    expect(eng.snapshotArena.length).toBeGreaterThan(1);
+    expect(() => new IncrementalSnapshot(eng, { chunkBytes: 8 })).toThrow(RangeError);
   });
 
   it('one at a time; abort stops observing the engine', () => {

@@ -139,7 +139,7 @@ class DropCopySink {
       this.position = r.execId;
       this.reports++;
     }
-    this.publisher.flush();
+    this.publisher.flushAsync(); // group commit: never an fsync on the event loop per delivery
     return ok;
   }
 }

@@ -55,8 +55,12 @@ interface Pending {
   readonly symbol: string;
   readonly side: FixSide;
   readonly scope?: 'symbol' | 'all';
+  /** New orders: the account's login (whose reports tell whether an order of unknown fate was applied). */
+  readonly account?: string;
   /** When the command was offered (wall clock, for the round-trip metric). */
   sentAtMs?: number;
+  /** The own-report feed's position when the command was offered. */
+  feedPosition?: number;
 }
 
 const PENDING_MAX = 100_000;
@@ -166,6 +170,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       origClOrdId: '',
       symbol: req.symbol,
       side: req.side,
+      account: req.account,
     };
     if (inst === undefined || account === undefined) {
       this.rejectNew(
@@ -318,12 +323,29 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     );
   }
 
-  /** A request that will get no reply (the channel gave up on it): its sender gets a reject. */
-  onRequestFailed(requestSeq: number, text: string): void {
+  /**
+   * A request that will get no reply (the channel gave up on it): its sender gets a reject. A new
+   * order whose fate is unknown (its cluster session ended with it in flight) is rejected only once
+   * the own-report feed shows it was not applied; if the feed shows it was, its reports come from
+   * there and there is no reject; undecided after a while: a reject saying the outcome is unknown.
+   */
+  onRequestFailed(requestSeq: number, text: string, outcomeUnknown = false): void {
     const pend = this.pending.get(requestSeq);
     if (pend === undefined) return;
     this.pending.delete(requestSeq);
-    this.rejectPending(pend, text);
+    if (!outcomeUnknown) {
+      this.rejectPending(pend, text);
+      return;
+    }
+    const unknownText = `${text}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`;
+    if (pend.kind !== 'new' || pend.account === undefined || this.reports === undefined) {
+      this.rejectPending(pend, unknownText);
+      return;
+    }
+    this.reports.awaitOutcome(pend.account, pend.clOrdId, pend.feedPosition ?? 0, (outcome) => {
+      if (outcome === 'notApplied') this.rejectPending(pend, `${text}; the order was not applied`);
+      else if (outcome === 'unknown') this.rejectPending(pend, unknownText);
+    });
   }
 
   /** Routes one reply payload (concatenated SBE messages) from the matching service. */
@@ -343,6 +365,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     for (const m of messages) {
       switch (m.type) {
         case 'execution':
+          this.reports?.noteReply(m.execId);
           this.onExecution(m, pend);
           break;
         case 'massCancel': {
@@ -454,6 +477,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
     }
     // nondeterminism-ok: the gateway measures its own round trips
     pend.sentAtMs = performance.now();
+    if (this.reports !== undefined) pend.feedPosition = this.reports.position;
     if (this.pending.size < PENDING_MAX) this.pending.set(seq, pend);
   }
 

@@ -62,7 +62,30 @@ export interface DirectReportFilter {
    */
   deliverDirect(username: string, m: ExecutionReportMessage, emit: () => void): void;
   onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void;
+  /**
+   * A new order of `login` whose fate is unknown (its cluster session ended with it in flight):
+   * `settle` is called once: 'applied' (the feed carried a report of it: those reach the session),
+   * 'notApplied' (the feed passed a report produced after the session ended without one), or
+   * 'unknown' (undecided within `outcomeWaitMs`).
+   */
+  awaitOutcome(
+    login: string,
+    clOrdId: string,
+    sinceExecId: number,
+    settle: (outcome: OrderOutcome) => void,
+  ): void;
+  /** ExecID of the last report the feed handled (the order's reports, if any, come after it). */
+  readonly position: number;
+  /** ExecID of a report in a reply on the (current) cluster session: a marker after every earlier session. */
+  noteReply(execId: number): void;
 }
+
+export type OrderOutcome = 'applied' | 'notApplied' | 'unknown';
+
+/** Longest wait for the fate of an order whose session ended with it in flight. */
+const OUTCOME_WAIT_MS = 10_000;
+const OUTCOMES_MAX = 10_000;
+const RECENT_MAX = 100_000;
 
 const POSITION_FILE_BYTES = 24;
 /** Bound on reports remembered per login as journaled while it was away (see resendUnsentAfterReset). */
@@ -85,6 +108,8 @@ export interface OwnReportsOptions {
   readonly catchUpMsMax?: number;
   /** How often the position is made durable (default 200 ms). */
   readonly syncIntervalMs?: number;
+  /** Longest wait for the fate of an order whose session ended with it in flight (default 10 s). */
+  readonly outcomeWaitMs?: number;
 }
 
 export class OwnReports implements ExecutionSink, DirectReportFilter {
@@ -115,6 +140,16 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private warnedDelivered = false;
+  /** Newest ExecID per (owned login, ClOrdID) the feed carried (bounded): see awaitOutcome. */
+  private readonly recent = new Map<string, number>();
+  /** New orders of unknown fate (see awaitOutcome), oldest first. */
+  private outcomes: Array<{
+    readonly login: string;
+    readonly clOrdId: string;
+    marker: number | undefined;
+    readonly deadlineMs: number;
+    readonly settle: (outcome: OrderOutcome) => void;
+  }> = [];
   /** Reports journaled (not sent) for a login that was not logged on, with their MsgSeqNum. */
   private readonly unsent = new Map<string, Array<{ seq: number; execId: number; emit: () => void }>>();
   /** Direct replies held while catching up, by ExecID (emitted on going live unless the feed had them). */
@@ -152,6 +187,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     this.timer = setInterval(() => {
       try {
         this.isLive(); // the catch-up time may have run out
+        this.settleOutcomes();
         this.sync();
       } catch (e) {
         opts.log(`own reports: cannot store the position: ${(e as Error).message}`);
@@ -214,9 +250,20 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
           }
         }
         this.held.delete(r.execId); // held back while catching up: the feed delivered it in order
+        if (isOrderEvent(r)) {
+          const key = `${login}\u0000${r.clOrdId}`;
+          this.recent.delete(key); // re-inserted last: the oldest entry is the first
+          this.recent.set(key, r.execId);
+          if (this.recent.size > RECENT_MAX) {
+            const oldest = this.recent.keys().next().value;
+            if (oldest !== undefined) this.recent.delete(oldest);
+          }
+          if (this.outcomes.length > 0) this.settleApplied(login, r.clOrdId);
+        }
       }
       this.position = r.execId;
     }
+    if (this.outcomes.length > 0) this.settleOutcomes();
     if (!this.live && this.catchUpTarget !== undefined && this.position >= this.catchUpTarget) this.goLive();
     return ok;
   }
@@ -252,6 +299,60 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     }
     this.remember(own.delivered, m.execId);
     return true;
+  }
+
+  awaitOutcome(
+    login: string,
+    clOrdId: string,
+    sinceExecId: number,
+    settle: (outcome: OrderOutcome) => void,
+  ): void {
+    if (!this.owned.has(login)) {
+      settle('unknown'); // the feed does not follow this login here
+      return;
+    }
+    // The feed may have carried its report before the channel reported the failure.
+    if ((this.recent.get(`${login}\u0000${clOrdId}`) ?? 0) > sinceExecId) {
+      settle('applied');
+      return;
+    }
+    if (this.outcomes.length >= OUTCOMES_MAX) this.outcomes.shift()?.settle('unknown');
+    this.outcomes.push({
+      login,
+      clOrdId,
+      marker: undefined,
+      deadlineMs: Date.now() + (this.opts.outcomeWaitMs ?? OUTCOME_WAIT_MS),
+      settle,
+    });
+  }
+
+  noteReply(execId: number): void {
+    for (const o of this.outcomes) if (o.marker === undefined) o.marker = execId;
+  }
+
+  private settleApplied(login: string, clOrdId: string): void {
+    const i = this.outcomes.findIndex((o) => o.login === login && o.clOrdId === clOrdId);
+    if (i < 0) return;
+    const [o] = this.outcomes.splice(i, 1);
+    o?.settle('applied');
+  }
+
+  /** Decides the orders whose marker the feed has passed, and those waiting too long. */
+  private settleOutcomes(): void {
+    const now = Date.now();
+    const done = this.outcomes.filter(
+      (o) => (o.marker !== undefined && this.position >= o.marker) || now >= o.deadlineMs,
+    );
+    if (done.length === 0) return;
+    this.outcomes = this.outcomes.filter((o) => !done.includes(o));
+    for (const o of done) {
+      const decided = o.marker !== undefined && this.position >= o.marker;
+      try {
+        o.settle(decided ? 'notApplied' : 'unknown');
+      } catch (e) {
+        this.opts.log(`own reports: settling ${o.clOrdId}: ${(e as Error).message}`);
+      }
+    }
   }
 
   onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void {

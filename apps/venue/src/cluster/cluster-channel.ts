@@ -12,6 +12,16 @@ export interface ClusterChannel extends CommandChannel {
 
 /** First pause before opening a new session after one closed; doubles up to `reopenDelayMsMax`. */
 const REOPEN_DELAY_MS_FIRST = 100;
+/** Unacknowledged requests per session (the cluster client's window), default. */
+const WINDOW_MAX_DEFAULT = 4_096;
+/**
+ * The channel reports back-pressure once this share of the window is in use, so the gateway stops
+ * reading FIX sockets (orders wait in TCP buffers) before the window is full: the rest of the window
+ * takes what was already read. Without it a leader change at 1k orders/s filled the window (the
+ * requests wait for the new leader) and every further order was rejected "venue busy" (29,516 in
+ * the 20-kill bench run of 2026-11-27 03:20).
+ */
+const BACKED_UP_WINDOW_SHARE = 0.75;
 
 /**
  * A command channel on a cluster session. Replies to a request come back with its response;
@@ -32,12 +42,20 @@ export async function openClusterChannel(options: {
   readonly members: readonly string[];
   readonly principal: string;
   readonly onReply: (tag: number, payload: Uint8Array) => void;
-  readonly onFailed: (tag: number, reason: string) => void;
+  /**
+   * A request that gets no reply. `outcomeUnknown`: it failed with its session (closed, lost, no
+   * leader in time), so the venue may or may not have applied it.
+   */
+  readonly onFailed: (tag: number, reason: string, outcomeUnknown?: boolean) => void;
   readonly log?: (line: string) => void;
   /** Open a new session when this one is closed (default true). */
   readonly reopen?: boolean;
   readonly reopenDelayMsMax?: number;
+  /** Unacknowledged requests at most (default 4,096); back-pressure from 75% of it. */
+  readonly windowMax?: number;
 }): Promise<ClusterChannel> {
+  const windowMax = options.windowMax ?? WINDOW_MAX_DEFAULT;
+  const backedUpAt = Math.max(1, Math.floor(windowMax * BACKED_UP_WINDOW_SHARE));
   const log = options.log ?? (() => {});
   const metrics = new ClusterClientMetrics();
   let generation = 0;
@@ -52,6 +70,7 @@ export async function openClusterChannel(options: {
     return ClusterClient.connect({
       members: options.members,
       principal: options.principal,
+      windowMax,
       // A response reaches the bridge through a promise (one microtask later); an event right
       // behind it in the same TCP read would overtake it (a fill before its order's New). One
       // microtask hop here keeps the log order.
@@ -132,15 +151,17 @@ export async function openClusterChannel(options: {
         },
         (e: unknown) => {
           metrics.failed++;
-          options.onFailed(
-            tag,
-            `venue unavailable: ${(e as Error).message}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`,
-          );
+          const message = (e as Error).message;
+          // 'request N refused: ...' was refused before the log: certainly not applied.
+          const refused = /^request \d+ refused/.test(message);
+          options.onFailed(tag, `venue unavailable: ${message}`, !refused);
         },
       );
       return tag;
     },
-    isBackedUp: () => false,
+    // The window fills while requests wait for a leader (failover) or the cluster lags: the gateway
+    // stops reading until responses free it (no session open: offers are refused with a text).
+    isBackedUp: () => current !== undefined && current.inFlight >= backedUpAt,
     unavailableText: () =>
       current === undefined
         ? "venue unavailable: the gateway's cluster session is being reopened; retry shortly"

@@ -7,17 +7,32 @@ export type SnapshotPart =
   | { readonly name: string; readonly cursor: SnapshotCursor };
 
 /**
+ * How to assemble a snapshot whose pieces were partly streamed: in order, a piece given here, or a
+ * count `n` meaning "the next n pieces streamed by `takeChunks`" (see `assembleSnapshot`).
+ */
+export type SnapshotLayout = readonly (Uint8Array | number)[];
+
+/**
  * A ServiceHost snapshot (format VSN2) at the position where it began, completed in steps between
  * entries (issue 12). The host's own state and services without `beginSnapshot` were written at the
  * start; services with it write through their cursors. The image is a list of pieces (`chunks()`)
  * whose concatenation equals `ServiceHost.takeSnapshot` at the starting position (each service part
- * is one length-prefixed chunk, as one `write` gives); the service worker hands the pieces to the
- * consensus thread as they are (moved, not copied) instead of assembling one buffer here.
+ * is one length-prefixed chunk, as one `write` gives).
+ *
+ * Streaming: `takeChunks()` hands over the service pieces completed so far (in image order), so
+ * the service thread moves them out while the image is written and never holds all of it; the
+ * service part's length prefix is only known at the end, so the finished image is then described
+ * by `layout()` (prefixes and the counts of streamed pieces between them).
  */
 export class HostSnapshotCursor {
   private phase: 'services' | 'done' | 'aborted' = 'services';
   private serviceIndex = 0;
   private pieces: Uint8Array[] = [];
+  private layoutItems: (Uint8Array | number)[] = [];
+  /** Per part: pieces and bytes already handed out by `takeChunks`. */
+  private readonly takenCount: number[];
+  private readonly takenBytes: number[];
+  private streamed = false;
 
   constructor(
     /** Log position, timestamp of the state the snapshot holds. */
@@ -26,7 +41,10 @@ export class HostSnapshotCursor {
     private readonly head: Uint8Array,
     private parts: readonly SnapshotPart[],
     private readonly onEnd: (cursor: HostSnapshotCursor) => void,
-  ) {}
+  ) {
+    this.takenCount = parts.map(() => 0);
+    this.takenBytes = parts.map(() => 0);
+  }
 
   get done(): boolean {
     return this.phase === 'done';
@@ -43,42 +61,84 @@ export class HostSnapshotCursor {
       if ('cursor' in part && !part.cursor.step(budget)) return false;
       this.serviceIndex++;
     }
-    this.layout();
+    this.buildLayout();
     this.phase = 'done';
     this.onEnd(this);
     return true;
   }
 
+  /**
+   * Service pieces completed since the last call, in image order, handed over (the caller moves
+   * them; they are not kept here). Once used, the finished image is `layout()` (not `chunks()`).
+   */
+  takeChunks(): Uint8Array[] {
+    if (this.phase !== 'services') return [];
+    const out: Uint8Array[] = [];
+    // Only the part being written (and those before it) may stream: pieces stay in image order.
+    const last = Math.min(this.serviceIndex, this.parts.length - 1);
+    for (let i = 0; i <= last; i++) {
+      const part = this.parts[i]!;
+      if (!('cursor' in part) || part.cursor.takeChunks === undefined) continue;
+      const got = part.cursor.takeChunks();
+      if (got.length === 0) continue;
+      this.streamed = true;
+      this.takenCount[i]! += got.length;
+      for (const c of got) {
+        this.takenBytes[i]! += c.length;
+        out.push(c);
+      }
+    }
+    return out;
+  }
+
   /** Lays out the image as `takeSnapshot` writes it: head, then per service name + framed bytes. */
-  private layout(): void {
+  private buildLayout(): void {
+    const items: (Uint8Array | number)[] = [this.head];
     const pieces: Uint8Array[] = [this.head];
-    for (const part of this.parts) {
+    this.parts.forEach((part, i) => {
       const w = new ByteWriter();
       w.string(part.name);
       if ('bytes' in part) {
         w.bytes(part.bytes);
-        pieces.push(w.finish());
-        continue;
+        const b = w.finish();
+        items.push(b);
+        pieces.push(b);
+        return;
       }
       const chunks = part.cursor.chunks();
-      let length = 0;
+      let length = this.takenBytes[i]!;
       for (const c of chunks) length += c.length;
       // The service's writer frames each write; one write of `length` bytes.
       w.u32(4 + length);
       w.u32(length);
-      pieces.push(w.finish(), ...chunks);
-    }
+      const frame = w.finish();
+      items.push(frame);
+      if (this.takenCount[i]! > 0) items.push(this.takenCount[i]!);
+      items.push(...chunks);
+      pieces.push(frame, ...chunks);
+    });
+    this.layoutItems = items;
     this.pieces = pieces;
     this.parts = [];
   }
 
-  /** The image as pieces in order (concatenated: `takeSnapshot` at `index`); only once done. */
+  /**
+   * The image as pieces in order (concatenated: `takeSnapshot` at `index`); only once done, and
+   * only if nothing was streamed by `takeChunks` (then use `layout()`).
+   */
   chunks(): readonly Uint8Array[] {
     if (this.phase !== 'done') throw new Error('HostSnapshotCursor: not done');
+    if (this.streamed) throw new Error('HostSnapshotCursor: pieces were streamed, use layout()');
     return this.pieces;
   }
 
-  /** The image as one buffer (a copy of all pieces); only once done. */
+  /** The finished image: pieces here and counts of streamed pieces, in order (`assembleSnapshot`). */
+  layout(): SnapshotLayout {
+    if (this.phase !== 'done') throw new Error('HostSnapshotCursor: not done');
+    return this.layoutItems;
+  }
+
+  /** The image as one buffer (a copy of all pieces); only once done, nothing streamed. */
   result(): Uint8Array {
     return concatChunks(this.chunks());
   }
@@ -93,6 +153,31 @@ export class HostSnapshotCursor {
   }
 }
 
+/**
+ * The pieces of a snapshot in order from its layout and the pieces streamed before it (in the order
+ * they were streamed). Throws if they do not match (a count beyond the streamed pieces, or some left).
+ */
+export function layoutPieces(layout: SnapshotLayout, streamed: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let next = 0;
+  for (const item of layout) {
+    if (typeof item !== 'number') {
+      out.push(item);
+      continue;
+    }
+    if (!Number.isSafeInteger(item) || item < 0 || next + item > streamed.length)
+      throw new Error('snapshot layout refers to pieces that were not streamed');
+    for (let k = 0; k < item; k++) out.push(streamed[next++]!);
+  }
+  if (next !== streamed.length) throw new Error('snapshot layout leaves streamed pieces unused');
+  return out;
+}
+
+/** The snapshot image as one buffer, from its layout and the pieces streamed before it. */
+export function assembleSnapshot(layout: SnapshotLayout, streamed: readonly Uint8Array[]): Uint8Array {
+  return concatChunks(layoutPieces(layout, streamed));
+}
+
 /** Concatenates snapshot pieces into one buffer. */
 export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
   let total = 0;
@@ -102,6 +187,32 @@ export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
   for (const c of chunks) {
     out.set(c, at);
     at += c.length;
+  }
+  return out;
+}
+
+/** Bytes copied between yields to the event loop when a snapshot image is assembled (about 1-3 ms). */
+export const SNAPSHOT_COPY_SLICE_BYTES = 4 * 1024 * 1024;
+
+/** Concatenates snapshot pieces, yielding to the event loop between slices of the copy. */
+export async function concatPiecesYielding(pieces: readonly Uint8Array[]): Promise<Uint8Array> {
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  let sinceYield = 0;
+  for (const p of pieces) {
+    for (let from = 0; from < p.length; ) {
+      const n = Math.min(p.length - from, SNAPSHOT_COPY_SLICE_BYTES - sinceYield);
+      out.set(p.subarray(from, from + n), at);
+      at += n;
+      from += n;
+      sinceYield += n;
+      if (sinceYield >= SNAPSHOT_COPY_SLICE_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
   }
   return out;
 }

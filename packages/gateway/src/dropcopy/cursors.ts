@@ -1,4 +1,13 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -13,6 +22,11 @@ export interface DropCopyCursorStore {
   set(username: string, position: number): void;
   /** Makes every cursor written so far durable. */
   sync(): void;
+  /**
+   * Writes the given positions (a snapshot the caller took when their copies were journaled, not
+   * the current ones) and calls `done` once they are durable, without blocking the event loop.
+   */
+  syncPositionsAsync?(positions: ReadonlyMap<string, number>, done: (err?: Error) => void): void;
   close(): void;
 }
 
@@ -31,6 +45,9 @@ export class MemoryDropCopyCursors implements DropCopyCursorStore {
     this.cursors.set(username, position);
   }
   sync(): void {}
+  syncPositionsAsync(_positions: ReadonlyMap<string, number>, done: (err?: Error) => void): void {
+    queueMicrotask(() => done());
+  }
   close(): void {}
 }
 
@@ -58,6 +75,7 @@ export class FileDropCopyCursors implements DropCopyCursorStore {
     const m = exists ? /^(\d+)\n/.exec(readFileSync(path, 'latin1')) : null;
     f = { fd, position: m === null ? 0 : Number(m[1]), dirty: false };
     this.files.set(username, f);
+    this.written.set(fd, f.position);
     return f;
   }
 
@@ -80,12 +98,46 @@ export class FileDropCopyCursors implements DropCopyCursorStore {
       writeSync(f.fd, `${f.position}\n`.padEnd(CURSOR_FILE_BYTES, ' '), 0, 'latin1');
       fsyncSync(f.fd);
       f.dirty = false;
+      this.written.set(f.fd, f.position);
     }
+  }
+
+  /** Per open file: the position last written to it. */
+  private readonly written = new Map<number, number>();
+
+  syncPositionsAsync(positions: ReadonlyMap<string, number>, done: (err?: Error) => void): void {
+    const fds: number[] = [];
+    try {
+      for (const [username, position] of positions) {
+        checkPosition(position);
+        const f = this.open(username);
+        if (this.written.get(f.fd) === position) continue;
+        writeSync(f.fd, `${position}\n`.padEnd(CURSOR_FILE_BYTES, ' '), 0, 'latin1');
+        this.written.set(f.fd, position);
+        if (f.position === position) f.dirty = false;
+        fds.push(f.fd);
+      }
+    } catch (e) {
+      queueMicrotask(() => done(e as Error));
+      return;
+    }
+    let left = fds.length;
+    if (left === 0) {
+      queueMicrotask(() => done());
+      return;
+    }
+    let error: Error | undefined;
+    for (const fd of fds)
+      fdatasync(fd, (e) => {
+        if (e !== null && error === undefined) error = e;
+        if (--left === 0) done(error);
+      });
   }
 
   close(): void {
     this.sync();
     for (const f of this.files.values()) closeSync(f.fd);
     this.files.clear();
+    this.written.clear();
   }
 }

@@ -125,6 +125,49 @@ export class DropCopyPublisher {
     this.cursors.sync();
   }
 
+  private flushing = false;
+  private flushAgain = false;
+
+  /**
+   * The same durability point without blocking the event loop (group commit): the cursors as of
+   * this call are written once the journal round that covers their copies is durable (copies
+   * published later are covered by a later round). One flush at a time; calls meanwhile are merged
+   * into one more. Falls back to `flush()` when the stores or cursors have no asynchronous sync.
+   */
+  flushAsync(): void {
+    const stores = this.acceptor.stores;
+    const cursors = this.cursors;
+    if (stores.syncAllAsync === undefined || cursors.syncPositionsAsync === undefined) {
+      this.flush();
+      return;
+    }
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    // Every copy these positions cover is in a journal already (publish appends before it moves them).
+    const positions = new Map(this.users.map((u) => [u.username, cursors.get(u.username)] as const));
+    const next = () => {
+      this.flushing = false;
+      if (this.flushAgain) {
+        this.flushAgain = false;
+        this.flushAsync();
+      }
+    };
+    stores.syncAllAsync((err) => {
+      if (err !== undefined) {
+        this.log(`drop copy: journal sync failed, cursors not moved: ${err.message}`);
+        next();
+        return;
+      }
+      cursors.syncPositionsAsync?.(positions, (e) => {
+        if (e !== undefined) this.log(`drop copy: cursor sync failed: ${e.message}`);
+        next();
+      });
+    });
+  }
+
   close(): void {
     this.flush();
     this.cursors.close();

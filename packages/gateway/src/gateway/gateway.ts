@@ -75,6 +75,25 @@ export class FixGateway {
     this.acceptor.stores.syncAll();
   }
 
+  /**
+   * The same durability point without blocking the event loop (group commit when the store
+   * factory supports it): `done` runs once everything journaled so far is durable.
+   */
+  syncStoresAsync(done: (err?: Error) => void): void {
+    const stores = this.acceptor.stores;
+    if (stores.syncAllAsync !== undefined) {
+      stores.syncAllAsync(done);
+      return;
+    }
+    let err: Error | undefined;
+    try {
+      stores.syncAll();
+    } catch (e) {
+      err = e as Error;
+    }
+    queueMicrotask(() => done(err));
+  }
+
   start(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => {

@@ -1,6 +1,8 @@
 import {
   closeSync,
   existsSync,
+  fdatasync,
+  fdatasyncSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -18,7 +20,11 @@ import {
   type SessionStoreFactory,
 } from './store.js';
 
-/** 'always': fsync every write; 'batch': fsync on sync(); 'never': leave it to the OS. */
+/**
+ * 'always': fsync every write; 'batch': group commit (writes are buffered and written, then
+ * fdatasync'ed, once per sync round: `sync()`, `syncAll()` or `syncAllAsync()`); 'never': write at
+ * once, leave the flushing to the OS.
+ */
 export type FsyncPolicy = 'always' | 'batch' | 'never';
 
 export interface FileStoreOptions {
@@ -37,6 +43,11 @@ const SEQNUM_FILE_BYTES = 48;
  * On open the journal is scanned; a torn last record (crash mid-write) is truncated away.
  * The journal is compacted (rewrite + rename) to the newest `journalMessagesMax` records when it
  * reaches twice that many, so disk and memory stay bounded.
+ *
+ * With the 'batch' policy nothing is written by `append`/`setNextTargetSeq`: the records wait in
+ * memory (`range` already sees them) and a sync round writes them with one `write` per file, then
+ * makes them durable. The gateway sends a message only after the round that covers it completed
+ * (`ConnectionPump`), so a MsgSeqNum the counterparty has seen is never reused after a crash.
  */
 export class FileSessionStore implements SessionStore {
   nextSenderSeq = 1;
@@ -44,7 +55,17 @@ export class FileSessionStore implements SessionStore {
   private journal: OutboundRecord[] = [];
   private readonly seqFd: number;
   private journalFd: number;
+  /** Written (page cache) and not yet made durable ('batch'). */
   private dirty = false;
+  /** 'batch': journal records appended and not yet written to the file. */
+  private unwritten: string[] = [];
+  /** 'batch': the seqnum record changed and is not yet written. */
+  private seqnumsUnwritten = false;
+  /** Asynchronous fdatasyncs running on this store's files (their fds must stay open). */
+  private syncsInFlight = 0;
+  /** Descriptors replaced (compaction) or closed while a sync was in flight: closed afterwards. */
+  private retired: number[] = [];
+  private closed = false;
   private journalBytes = 0;
   private readonly max: number;
   private readonly journalPath: string;
@@ -71,7 +92,8 @@ export class FileSessionStore implements SessionStore {
     const last = this.journal[this.journal.length - 1];
     // The journal is written before the seqnum file: trust whichever is further ahead.
     if (last !== undefined && last.seq + 1 > this.nextSenderSeq) this.nextSenderSeq = last.seq + 1;
-    this.writeSeqnums();
+    this.writeSeqnumsNow();
+    if (this.fsync !== 'never') fsyncSync(this.seqFd);
   }
 
   get oldestRetainedSeq(): number {
@@ -108,14 +130,63 @@ export class FileSessionStore implements SessionStore {
    * 'always' skips a second fsync per sent message. Target changes are always made durable.
    */
   private writeSeqnums(durable = true): void {
+    if (this.fsync === 'batch') {
+      this.seqnumsUnwritten = true; // written by the next sync round
+      return;
+    }
+    this.writeSeqnumsNow();
+    if (durable) this.afterWrite(this.seqFd);
+  }
+
+  private writeSeqnumsNow(): void {
     const rec = `${this.nextSenderSeq} ${this.nextTargetSeq}\n`.padEnd(SEQNUM_FILE_BYTES, ' ');
     writeSync(this.seqFd, rec, 0, 'latin1');
-    if (durable || this.fsync !== 'always') this.afterWrite(this.seqFd);
   }
 
   private afterWrite(fd: number): void {
     if (this.fsync === 'always') fsyncSync(fd);
     else if (this.fsync === 'batch') this.dirty = true;
+  }
+
+  /** 'batch': writes the buffered journal records (one write) and the seqnum record. */
+  private writeBuffered(): void {
+    if (this.unwritten.length > 0) {
+      const text = this.unwritten.length === 1 ? (this.unwritten[0] as string) : this.unwritten.join('');
+      this.unwritten = [];
+      this.journalBytes += writeSync(this.journalFd, text, this.journalBytes, 'latin1');
+      this.dirty = true;
+    }
+    if (this.seqnumsUnwritten) {
+      this.seqnumsUnwritten = false;
+      this.writeSeqnumsNow();
+      this.dirty = true;
+    }
+  }
+
+  /**
+   * Starts an asynchronous sync round on this store (`FileSessionStoreFactory.syncAllAsync`):
+   * writes what is buffered and returns the descriptors to fdatasync (none when already durable).
+   * `endSync` must follow once they are done.
+   */
+  beginSync(): number[] {
+    if (this.closed) return [];
+    this.writeBuffered();
+    if (!this.dirty) return [];
+    this.dirty = false;
+    this.syncsInFlight++;
+    return [this.journalFd, this.seqFd];
+  }
+
+  endSync(err: Error | undefined): void {
+    this.syncsInFlight--;
+    if (err !== undefined) this.dirty = true; // not known durable: the next round tries again
+    if (this.syncsInFlight === 0) for (const fd of this.retired.splice(0)) closeSync(fd);
+  }
+
+  /** Closes `fd` now, or after the asynchronous syncs that use it. */
+  private retire(fd: number): void {
+    if (this.syncsInFlight > 0) this.retired.push(fd);
+    else closeSync(fd);
   }
 
   setNextTargetSeq(seq: number): void {
@@ -128,8 +199,11 @@ export class FileSessionStore implements SessionStore {
   append(seq: number, wire: string): void {
     if (seq !== this.nextSenderSeq) throw new Error(`append seq ${seq} != next ${this.nextSenderSeq}`);
     const rec = `${seq} ${Buffer.byteLength(wire, 'latin1')}\n${wire}\n`;
-    this.journalBytes += writeSync(this.journalFd, rec, this.journalBytes, 'latin1');
-    this.afterWrite(this.journalFd);
+    if (this.fsync === 'batch') this.unwritten.push(rec);
+    else {
+      this.journalBytes += writeSync(this.journalFd, rec, this.journalBytes, 'latin1');
+      this.afterWrite(this.journalFd);
+    }
     this.journal.push({ seq, wire });
     this.nextSenderSeq = seq + 1;
     this.writeSeqnums(false);
@@ -145,7 +219,8 @@ export class FileSessionStore implements SessionStore {
     this.journalBytes = writeSync(fd, text, 0, 'latin1');
     fsyncSync(fd);
     closeSync(fd);
-    closeSync(this.journalFd);
+    this.unwritten = []; // the rewritten file holds them
+    this.retire(this.journalFd);
     renameSync(tmp, this.journalPath);
     this.journalFd = openSync(this.journalPath, 'r+');
     fsyncDir(this.dir);
@@ -156,6 +231,7 @@ export class FileSessionStore implements SessionStore {
   }
 
   reset(): void {
+    this.unwritten = [];
     ftruncateSync(this.journalFd, 0);
     this.journalBytes = 0;
     this.afterWrite(this.journalFd);
@@ -166,16 +242,20 @@ export class FileSessionStore implements SessionStore {
   }
 
   sync(): void {
+    if (this.closed) return;
+    this.writeBuffered();
     if (!this.dirty) return;
-    fsyncSync(this.journalFd);
-    fsyncSync(this.seqFd);
+    fdatasyncSync(this.journalFd);
+    fdatasyncSync(this.seqFd);
     this.dirty = false;
   }
 
   close(): void {
+    if (this.closed) return;
     this.sync();
-    closeSync(this.journalFd);
-    closeSync(this.seqFd);
+    this.closed = true;
+    this.retire(this.journalFd);
+    this.retire(this.seqFd);
   }
 }
 
@@ -210,9 +290,81 @@ export class FileSessionStoreFactory implements SessionStoreFactory {
     return s;
   }
 
-  /** fsyncs every store written since the last call ('batch' policy). */
+  /** Callers waiting for the next asynchronous round. */
+  private waiting: ((err?: Error) => void)[] = [];
+  private roundInFlight = false;
+  private roundScheduled = false;
+  /** Asynchronous rounds run and fdatasyncs issued (tests, metrics). */
+  readonly syncStats = { rounds: 0, fdatasyncs: 0, callers: 0 };
+
+  /** Writes and fsyncs every store written since the last call ('batch' policy), blocking. */
   syncAll(): void {
     for (const s of this.stores.values()) s.sync();
+  }
+
+  /**
+   * Group commit ('batch'): `done` runs once everything written before this call is durable. One
+   * round is in flight at a time; callers arriving meanwhile share the next round, which starts
+   * when the current one ends, so under load each round covers everything that accumulated during
+   * the previous fsync. The fdatasyncs run on libuv's thread pool, not on the event loop.
+   */
+  syncAllAsync(done: (err?: Error) => void): void {
+    if (this.options.fsync !== 'batch') {
+      queueMicrotask(() => done()); // 'always': durable already; 'never': nothing to wait for
+      return;
+    }
+    this.syncStats.callers++;
+    this.waiting.push(done);
+    this.scheduleRound();
+  }
+
+  private scheduleRound(): void {
+    if (this.roundInFlight || this.roundScheduled || this.waiting.length === 0) return;
+    this.roundScheduled = true;
+    // One loop turn later, so that every connection flushing in this turn joins the same round.
+    setImmediate(() => {
+      this.roundScheduled = false;
+      this.startRound();
+    });
+  }
+
+  private startRound(): void {
+    const waiters = this.waiting;
+    this.waiting = [];
+    const jobs: { store: FileSessionStore; fds: number[] }[] = [];
+    let error: Error | undefined;
+    try {
+      for (const store of this.stores.values()) {
+        const fds = store.beginSync();
+        if (fds.length > 0) jobs.push({ store, fds });
+      }
+    } catch (e) {
+      error = e as Error; // a write failed: nothing of this round is known durable
+    }
+    const finish = () => {
+      for (const j of jobs) j.store.endSync(error);
+      this.roundInFlight = false;
+      for (const w of waiters) w(error);
+      this.scheduleRound();
+    };
+    let left = 0;
+    for (const j of jobs) left += j.fds.length;
+    if (left === 0 || error !== undefined) {
+      this.roundInFlight = true;
+      queueMicrotask(finish);
+      return;
+    }
+    this.roundInFlight = true;
+    this.syncStats.rounds++;
+    this.syncStats.fdatasyncs += left;
+    for (const j of jobs) {
+      for (const fd of j.fds) {
+        fdatasync(fd, (e) => {
+          if (e !== null && error === undefined) error = e;
+          if (--left === 0) finish();
+        });
+      }
+    }
   }
 
   closeAll(): void {

@@ -33,6 +33,13 @@ export interface SessionStoreFactory {
   open(sessionKey: string): SessionStore;
   /** Makes every store durable (used with the 'batch' fsync policy before writing to sockets). */
   syncAll(): void;
+  /**
+   * Group commit: calls `done` once everything written before this call is durable, without
+   * blocking the event loop (the fsyncs run off the main thread; calls made while one round is in
+   * flight share the next round). `done` gets an error when a sync failed. Optional: a factory
+   * without it is synced with `syncAll()`.
+   */
+  syncAllAsync?(done: (err?: Error) => void): void;
   closeAll(): void;
 }
 
@@ -110,5 +117,8 @@ export class MemorySessionStoreFactory implements SessionStoreFactory {
     return s;
   }
   syncAll(): void {}
+  syncAllAsync(done: (err?: Error) => void): void {
+    queueMicrotask(() => done());
+  }
   closeAll(): void {}
 }

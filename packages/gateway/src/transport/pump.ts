@@ -27,6 +27,10 @@ const BACKPRESSURE_POLL_MS = 5;
  * Glue between one FixSession and one socket: batches output per event-loop turn (one cork/uncork
  * per batch, after the store is made durable), pauses reading while the socket's write buffer or
  * the order-entry handler is backed up, and closes after flushing.
+ *
+ * Durability is a group commit: a batch is handed to the socket only once the store round that
+ * covers it completed (`FixGateway.syncStoresAsync`); messages produced while that round's fsync
+ * runs wait for the next round, in order. The event loop never blocks on fsync.
  */
 export class ConnectionPump implements SessionOutput {
   session: FixSession | undefined;
@@ -37,6 +41,8 @@ export class ConnectionPump implements SessionOutput {
   private closing = false;
   private closed = false;
   private paused = false;
+  /** A batch is waiting for its store sync round; the next batch waits for it (order). */
+  private syncing = false;
   private pollTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -78,19 +84,25 @@ export class ConnectionPump implements SessionOutput {
 
   flush(): void {
     this.scheduled = false;
-    if (this.closed) return;
+    if (this.closed || this.syncing) return; // the sync in flight flushes again when it ends
     if (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
-      let durable = true;
-      try {
-        this.gateway.syncStores(); // persisted before it goes on the wire
-      } catch (e) {
-        this.gateway.log(`${this.label}: store sync failed, closing: ${(e as Error).message}`);
-        durable = false;
-        this.closing = true;
-      }
-      if (durable) this.sink.writeBatch(batch);
+      this.syncing = true;
+      // Persisted before it goes on the wire.
+      this.gateway.syncStoresAsync((err) => {
+        this.syncing = false;
+        if (this.closed) return;
+        if (err !== undefined) {
+          this.gateway.log(`${this.label}: store sync failed, closing: ${err.message}`);
+          this.pending = [];
+          this.closing = true;
+        } else {
+          this.sink.writeBatch(batch);
+        }
+        this.flush();
+      });
+      return;
     }
     if (this.closing) {
       this.sink.end();

@@ -128,6 +128,12 @@ export class MatchingEngine {
    * Every mutation of a resting order or of a level's order list must call `beforeLevelChange`.
    */
   snapshotGuard: { beforeLevelChange(level: Level): void } | null = null;
+  /**
+   * @internal Scratch buffers reused by incremental snapshots for the levels they capture early
+   * (allocated once rather than per snapshot: no new external memory, so no GC, while one runs).
+   * Never part of the state: contents are overwritten before they are read.
+   */
+  readonly snapshotArena: Uint8Array[] = [];
 
   private sink: EventSink;
   /** Scratch: account/instrument found by the last successful validateNew. */

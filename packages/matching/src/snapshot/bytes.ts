@@ -1,14 +1,40 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Growable little-endian byte writer (numbers as float64: exact for safe integers). */
+/**
+ * Where a chunked ByteWriter puts a full buffer: gets the bytes written in it (a view, not a copy)
+ * and returns the next buffer to write into, of at least `needBytes`.
+ */
+export type SpillFn = (filled: Uint8Array, needBytes: number) => Uint8Array;
+
+/**
+ * Little-endian byte writer (numbers as float64: exact for safe integers). Growable (one buffer,
+ * doubled and copied as needed) unless given a `spill` function: then it never copies, and a full
+ * buffer is handed to `spill`, which returns the next one (an image written as a list of chunks).
+ */
 export class ByteWriter {
-  private buf = new Uint8Array(1 << 16);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   private pos = 0;
+
+  constructor(
+    first: Uint8Array = new Uint8Array(1 << 16),
+    private readonly spill: SpillFn | null = null,
+  ) {
+    this.buf = first;
+    this.view = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.spill !== null) {
+      const next = this.spill(this.buf.subarray(0, this.pos), n);
+      if (next.length < n) throw new RangeError('ByteWriter: spilled buffer too small');
+      this.buf = next;
+      this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+      this.pos = 0;
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const next = new Uint8Array(size);
@@ -71,8 +97,14 @@ export class ByteWriter {
     this.pos += bytes.length;
   }
 
+  /** Bytes in the current buffer (chunked writer: since the last spill). */
   get length(): number {
     return this.pos;
+  }
+
+  /** The current buffer's bytes from `start` (a view, no copy; valid until more is written there). */
+  written(start: number): Uint8Array {
+    return this.buf.subarray(start, this.pos);
   }
 
   finish(): Uint8Array {

@@ -20,7 +20,7 @@ const MAGIC = 0x564d5331; // 'VMS1'
 const VERSION = 2;
 const VERSION_NO_PHASES = 1;
 
-function writeOrder(w: ByteWriter, o: Order): void {
+export function writeOrder(w: ByteWriter, o: Order): void {
   w.num(o.id);
   w.str(o.clOrdId);
   w.num(o.account!.id);

@@ -6,6 +6,7 @@
 import type { Entry } from '../../core/types.js';
 import type { Role } from '../../service.js';
 import type { ServiceHostConfig } from '../../service-host/host.js';
+import type { SnapshotLayout } from '../../service-host/incremental-snapshot.js';
 import type { ResponseStatusName } from '../wire/codec.js';
 
 /**
@@ -84,12 +85,21 @@ export type FromWorker =
       readonly index: number;
       readonly term: number;
       readonly timestampMs: number;
-      /** The image in pieces (moved from the worker, not copied); concatenated by the receiver. */
-      readonly chunks: readonly Uint8Array[];
+      /**
+       * The image: pieces (moved from the worker, not copied) and counts of the pieces streamed
+       * before by 'snapshot-chunks' with this id (`assembleSnapshot`).
+       */
+      readonly layout: SnapshotLayout;
       /** From the request to the complete image (entries kept being applied meanwhile). */
       readonly tookMs: number;
       /** Longest time the snapshot held the service thread at once (the log-processing stall). */
       readonly stepMaxMs: number;
+    }
+  | {
+      /** Pieces of snapshot `id` as they are written (moved, in order), before its 'snapshot'. */
+      readonly t: 'snapshot-chunks';
+      readonly id: number;
+      readonly chunks: readonly Uint8Array[];
     }
   | {
       readonly t: 'housekeeping';

@@ -135,6 +135,12 @@ describe('three node processes', () => {
     );
     expect(snap.ok).toBe(true);
     expect((snap.body as { index: number }).index).toBeGreaterThan(0);
+    // The service thread streamed pieces of the image to the consensus thread as they were written
+    // (the test service writes its snapshot in 8 steps of ~0.5 ms, so across several 2 ms slices).
+    const streamedLine = /snapshot @\d+ \(\d+ bytes, [1-9]\d* pieces streamed/;
+    for (let i = 0; i < 40 && !cluster.output(leader.id).some((l) => streamedLine.test(l)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(cluster.output(leader.id).some((l) => streamedLine.test(l))).toBe(true);
   });
 
   it('a client given only a follower is redirected to the leader; a full window refuses offers', async () => {

@@ -13,6 +13,7 @@ import type {
   ClusteredService,
   Role,
   ServiceContext,
+  SnapshotCursor,
   SnapshotWriter,
 } from '../../../src/index.js';
 import { hashHex } from '../../../src/index.js';
@@ -64,6 +65,44 @@ export class CounterService implements ClusteredService {
   onTakeSnapshot(w: SnapshotWriter): void {
     const ids = [...this.ids].sort((a, b) => a - b);
     w.write(enc.encode(JSON.stringify({ total: this.total, dups: this.dups, ids })));
+  }
+  /**
+   * Incremental snapshot (issue 12) through the real worker protocol: the bytes of `onTakeSnapshot`
+   * at this position, handed out in small pieces over many steps and streamed (`takeChunks`), so
+   * every cluster test that snapshots also moves pieces to the consensus thread as they are written.
+   */
+  beginSnapshot(): SnapshotCursor {
+    let bytes: Uint8Array = new Uint8Array(0);
+    this.onTakeSnapshot({
+      write: (b) => {
+        bytes = b;
+      },
+    });
+    let at = 0;
+    let ready: Uint8Array[] = [];
+    // Eight pieces, one per step, each step ~0.5 ms: the worker's 2 ms slices end before the image
+    // does, so pieces are streamed between slices.
+    const piece = Math.max(1, Math.ceil(bytes.length / 8));
+    return {
+      step: (_budget) => {
+        const end = Math.min(bytes.length, at + piece);
+        if (end > at) ready.push(bytes.slice(at, end)); // each piece owns its buffer (moved)
+        at = end;
+        // nondeterminism-ok: only WHEN pieces are written depends on time, never the bytes
+        const until = performance.now() + 0.5;
+        while (performance.now() < until) {}
+        return at === bytes.length;
+      },
+      takeChunks: () => {
+        const out = ready;
+        ready = [];
+        return out;
+      },
+      chunks: () => ready,
+      abort: () => {
+        ready = [];
+      },
+    };
   }
   onRoleChange(role: Role): void {
     this.role = role;
