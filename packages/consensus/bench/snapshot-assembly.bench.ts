@@ -8,7 +8,8 @@
  *   node --import tsx packages/consensus/bench/snapshot-assembly.bench.ts [--mb 115] [--runs 3]
  */
 import { cpus, loadavg } from 'node:os';
-import { concatChunks, concatPiecesYielding } from '../src/service-host/incremental-snapshot.js';
+import { concatPiecesYielding } from '../src/runtime/node/snapshot-assembly.js';
+import { concatChunks } from '../src/service-host/incremental-snapshot.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -45,7 +45,6 @@ export {
 export {
   assembleSnapshot,
   concatChunks,
-  concatPiecesYielding,
   HostSnapshotCursor,
   layoutPieces,
   type SnapshotLayout,

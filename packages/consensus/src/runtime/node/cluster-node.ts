@@ -19,7 +19,7 @@ import {
   SERVICE_CONTROL_INDEX,
   type ServiceHostConfig,
 } from '../../service-host/host.js';
-import { concatPiecesYielding, layoutPieces } from '../../service-host/incremental-snapshot.js';
+import { layoutPieces } from '../../service-host/incremental-snapshot.js';
 import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '../observe/logger.js';
 import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
@@ -49,6 +49,7 @@ import {
 import type { MemberAddress } from './members.js';
 import { Histogram, LATENCY_BUCKETS_S, renderScalar } from './metrics.js';
 import { coreSnapshot } from './offline-log.js';
+import { concatPiecesYielding } from './snapshot-assembly.js';
 import type { FromWorker, ServiceWorkerData, ToWorker, WorkerEgress } from './worker-protocol.js';
 
 export interface ClusterNodeOptions {

@@ -64,7 +64,11 @@ describe('a member rejoining after losing its data', () => {
       'the blank member to catch up and vote again',
       async () => {
         const s = await cluster.status(lost);
-        return s !== undefined && s.recovering === false && s.commitIndex >= next.commitIndex ? s : undefined;
+        // The log line follows the durable write of the cleared flag (status shows it a little earlier).
+        const logged = /recovered: this member holds a committed entry/.test(cluster.output(lost).join('\n'));
+        return s !== undefined && s.recovering === false && s.commitIndex >= next.commitIndex && logged
+          ? s
+          : undefined;
       },
       20_000,
     );
