@@ -71,25 +71,33 @@ function makeHost(list: ListService): ServiceHost {
   return new ServiceHost(() => [new RegisterService(), list]);
 }
 
+/**
+ * Entries numbered from 1 (timestamps 1,000 + index) for `serviceIndex`, starting with a session open
+ * applied to `host`; returns the entry maker and the session id (the open entry's index).
+ */
+function openSession(host: ServiceHost, serviceIndex: number) {
+  let index = 0;
+  const entry = (p: Partial<Entry> & Pick<Entry, 'type'>): Entry => ({
+    term: 1,
+    index: ++index,
+    timestampMs: 1_000 + index,
+    sessionId: 0,
+    requestSeq: 0,
+    correlationId: 0,
+    serviceIndex,
+    payload: new Uint8Array(0),
+    ...p,
+  });
+  host.apply(entry({ type: 'session-open', payload: new TextEncoder().encode('c'), correlationId: 1 }));
+  return { entry, session: index };
+}
+
 describe('ServiceHost.beginSnapshot', () => {
   it('gives takeSnapshot bytes at its start for sync and incremental services, entries applied meanwhile', () => {
     const list = new ListService();
     const host = makeHost(list);
     host.start(undefined);
-    let index = 0;
-    const entry = (p: Partial<Entry> & Pick<Entry, 'type'>): Entry => ({
-      term: 1,
-      index: ++index,
-      timestampMs: 1_000 + index,
-      sessionId: 0,
-      requestSeq: 0,
-      correlationId: 0,
-      serviceIndex: 1,
-      payload: new Uint8Array(0),
-      ...p,
-    });
-    host.apply(entry({ type: 'session-open', payload: new TextEncoder().encode('c'), correlationId: 1 }));
-    const session = index;
+    const { entry, session } = openSession(host, 1);
     let seq = 0;
     const message = () =>
       host.apply(
@@ -137,21 +145,8 @@ describe('ServiceHost.beginSnapshot', () => {
     const b = new ListService('list-b', true);
     const host = new ServiceHost(() => [a, new RegisterService(), b, new ListService('list-c')]);
     host.start(undefined);
-    let index = 0;
     let seq = 0;
-    const entry = (p: Partial<Entry> & Pick<Entry, 'type'>): Entry => ({
-      term: 1,
-      index: ++index,
-      timestampMs: 1_000 + index,
-      sessionId: 0,
-      requestSeq: 0,
-      correlationId: 0,
-      serviceIndex: 0,
-      payload: new Uint8Array(0),
-      ...p,
-    });
-    host.apply(entry({ type: 'session-open', payload: new TextEncoder().encode('c'), correlationId: 1 }));
-    const session = index;
+    const { entry, session } = openSession(host, 0);
     const message = (serviceIndex: number) =>
       host.apply(
         entry({
