@@ -231,6 +231,16 @@ export class WorkloadClient {
             : undefined,
     );
     if (outcome === 'ok') this.live.delete(target.clOrdId);
+    else if (outcome === 'fail') this.forgetIfUnknown(target.clOrdId);
+  }
+
+  /**
+   * After a cancel/replace was refused: an order the venue does not know by that ClOrdID (never
+   * applied, or done, or replaced by a report that came after the operation's time-out) is not
+   * picked again; without this one stale ClOrdID drew hundreds of "unknown order" rejects a run.
+   */
+  private forgetIfUnknown(clOrdId: string): void {
+    if (this.lastFailText === 'unknown order') this.live.delete(clOrdId);
   }
 
   private async replace(target: LiveOrder, timeoutMs: number): Promise<void> {
@@ -254,7 +264,7 @@ export class WorkloadClient {
     if (outcome === 'ok') {
       this.live.delete(target.clOrdId);
       this.setLive(next);
-    }
+    } else if (outcome === 'fail') this.forgetIfUnknown(target.clOrdId);
   }
 
   /** An OrderStatusRequest (H): `ok` with the order's state, `fail` when the venue does not know it. */
@@ -284,6 +294,8 @@ export class WorkloadClient {
   }
 
   private readonly replacedIds: LiveOrder[] = [];
+  /** Text(58) of the last operation that completed `fail`. */
+  private lastFailText = '';
 
   private async invoke(
     kind: OpKind,
@@ -318,6 +330,7 @@ export class WorkloadClient {
     this.send(kind, order, origClOrdId);
     await waiting;
     const msg = outcome?.msg;
+    if (outcome?.type === 'fail') this.lastFailText = msg?.get(58) ?? '';
     this.history.add({
       type: outcome?.type ?? 'info',
       process: this.process,
@@ -393,6 +406,14 @@ export class WorkloadClient {
       for (const id of [clOrdId, m.get(41) ?? '']) {
         this.live.delete(id);
         this.done.add(id);
+      }
+    } else if (m.msgType === '8' && execType === '5') {
+      // Replaced (also when the report came after the replace operation timed out): the order
+      // lives on under its new ClOrdID.
+      const old = this.live.get(m.get(41) ?? '');
+      if (old !== undefined && clOrdId !== '' && !this.live.has(clOrdId)) {
+        this.live.delete(old.clOrdId);
+        this.setLive({ ...old, clOrdId, qty: num(m, 38) });
       }
     }
     this.history.add({
