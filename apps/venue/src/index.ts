@@ -1,5 +1,19 @@
+/**
+ * Following a member's log-ordered execution feed (`/executions`, every ExecutionReport by
+ * position = ExecID, moving to another member on loss): what a gateway's own reports and drop copy
+ * use, and what any other cluster client that must not miss a report can use. The feed token is
+ * read from `EXEC_FEED_TOKEN_ENV` (VENUE_EXEC_FEED_TOKEN) of the calling process.
+ */
+export {
+  type ExecutionSink,
+  type FeedFollower,
+  type FeedMemberRef,
+  followExecutionFeed,
+  isOrderEvent,
+} from './bridge/drop-copy.js';
 export { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 export { type CliResult, runCli, USAGE } from './cli.js';
+export { EXEC_FEED_TOKEN_ENV, EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
 export {
   type OfflineBook,
   type OfflineLevel,

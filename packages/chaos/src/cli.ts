@@ -4,7 +4,7 @@ import { NEMESES, type NemesisKind, parseNemeses } from './nemesis/nemesis.js';
 import { recheckFile } from './run/recheck.js';
 import { type ChaosOptions, ciOptions, ciTable, runChaos } from './run/run.js';
 
-const USAGE = `pnpm chaos [--minutes N | --seconds N] [--nemesis L] [--seed S] [--clients C] [--faults F] [--keep]
+const USAGE = `pnpm chaos [--minutes N | --seconds N] [--nemesis L] [--seed S] [--clients C] [--direct D] [--faults F] [--keep]
 pnpm chaos --ci
 pnpm chaos --check FILE
 
@@ -13,6 +13,7 @@ pnpm chaos --check FILE
   --nemesis L   comma-separated faults to draw from (default all: ${NEMESES.join(',')}); 'none' for no faults
   --seed S      PRNG seed for the workload and the fault schedule (default: time-based, printed)
   --clients C   FIX clients, alternating TCP and WebSocket (1..4, default 4)
+  --direct D    direct clients of the cluster client (own accounts DIRECT1..D, no gateway; 0..4, default 1)
   --faults F    at most F faults (default 1000)
   --keep        keep history and logs of a passing run too
   --check FILE  only re-run the checker on a kept history.jsonl and print its verdict
@@ -27,6 +28,7 @@ function parse(argv: readonly string[]): ChaosOptions | string {
   let nemeses: NemesisKind[] = [...NEMESES];
   let seed = Date.now() % 1_000_000_007;
   let clients = 4;
+  let direct = 1;
   let faultsMax = 1_000;
   let keep = false;
   for (let i = 0; i < argv.length; i++) {
@@ -61,6 +63,9 @@ function parse(argv: readonly string[]): ChaosOptions | string {
       case '--clients':
         clients = n;
         break;
+      case '--direct':
+        direct = n;
+        break;
       case '--faults':
         faultsMax = n;
         break;
@@ -74,6 +79,7 @@ function parse(argv: readonly string[]): ChaosOptions | string {
     nemeses,
     seed,
     clients,
+    direct,
     faultsMax,
     keep,
     intervalMs: 3_000,

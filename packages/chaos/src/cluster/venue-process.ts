@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { markDataDirRejoin } from '@venue/consensus/runtime';
 import type { ReplicaState } from '../history/history.js';
 import { FaultProxy } from '../proxy/fault-proxy.js';
+import { CHAOS_ACCOUNTS } from '../workload/accounts.js';
 
 export interface MemberPorts {
   readonly id: number;
@@ -101,7 +102,7 @@ export class VenueProcess {
      * members when none is set, and a separate `venue gateway` must present the same one to follow
      * its own reports (without it every follow is refused and fills are lost across its restarts).
      */
-    private readonly execFeedToken: string = randomBytes(16).toString('hex'),
+    readonly execFeedToken: string = randomBytes(16).toString('hex'),
   ) {}
 
   /**
@@ -139,7 +140,8 @@ export class VenueProcess {
     // Frequent snapshots, so snapshot install, compaction and snapshot corruption all happen in a run.
     const cluster = { members, durability: 'fsync', snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES };
     const adminToken = randomBytes(16).toString('hex');
-    writeFileSync(configFile, JSON.stringify({ cluster, adminToken }));
+    // The demo accounts plus the direct (cluster-client) workload's own accounts DIRECT1..4.
+    writeFileSync(configFile, JSON.stringify({ cluster, adminToken, accounts: CHAOS_ACCOUNTS }));
     const venue = new VenueProcess(members, proxy, dataDir, join(workDir, 'venue.log'), adminToken);
     try {
       await venue.spawn(configFile, options.env ?? {});
@@ -205,6 +207,16 @@ export class VenueProcess {
       await this.stop();
       throw e;
     }
+  }
+
+  /** The members' cluster-client addresses (`host:clientPort`): what a ClusterClient dials. */
+  get clientAddresses(): string[] {
+    return this.members.map((m) => `${m.host}:${m.clientPort}`);
+  }
+
+  /** Each member's execution feed (`ws://host:mdPort/executions`; needs `execFeedToken`). */
+  get executionFeedUrls(): { id: number; url: string }[] {
+    return this.members.map((m) => ({ id: m.id, url: `ws://${m.host}:${m.mdPort}/executions` }));
   }
 
   get fixWsUrl(): string {

@@ -10,6 +10,9 @@ import { feedSnapshotSeqs, MdRecorder } from '../marketdata/recorder.js';
 import { GATEWAY_NEMESES, healAll, type NemesisKind, runNemesis, waitForLeader } from '../nemesis/nemesis.js';
 import { Prng } from '../random/prng.js';
 import { latencySvg } from '../report/plot.js';
+import { type TransportStats, transportStats, transportText } from '../report/transports.js';
+import { DIRECT_MAX, directProcess } from '../workload/accounts.js';
+import { DirectClient, type DirectOptions, feedHead } from '../workload/direct-client.js';
 import { CLIENTS_MAX, loginOf, WorkloadClient, type WorkloadOptions } from '../workload/workload.js';
 
 export interface ChaosOptions {
@@ -17,6 +20,11 @@ export interface ChaosOptions {
   readonly nemeses: readonly NemesisKind[];
   readonly seed: number;
   readonly clients: number;
+  /**
+   * Direct clients: processes trading through their own cluster session (ClusterClient, matching's
+   * SBE commands, no gateway) with accounts DIRECT1..; 0..4, default 0 (the CLI and --ci use 1).
+   */
+  readonly direct?: number;
   /** Where the run's folder is created (packages/chaos/results by default). */
   readonly resultsDir: string;
   readonly faultsMax: number;
@@ -49,6 +57,7 @@ export function ciOptions(resultsDir: string, log: (line: string) => void): Chao
     cycle: true,
     seed: 11,
     clients: 4,
+    direct: 1,
     resultsDir,
     faultsMax: 5,
     intervalMs: 1_500,
@@ -71,6 +80,8 @@ export interface ChaosReport {
   readonly marketData: string;
   /** FIX sessions opened again by the clients after the gateway went away. */
   readonly reconnects: number;
+  /** Operations and acknowledged orders per transport (tcp, ws, direct). */
+  readonly transports: readonly TransportStats[];
 }
 
 const SECONDS_MAX = 3_600;
@@ -79,12 +90,18 @@ const OP_TIMEOUT_MS = 5_000;
 const QUIESCE_TIMEOUT_MS = 30_000;
 const QUIESCE_POLL_MS = 100;
 const MD_CATCH_UP_MS = 15_000;
+/** Longest wait after quiescing for the direct clients' execution feeds to reach the members' head. */
+const FEED_CATCH_UP_MS = 15_000;
+const EXEC_FEED_TOKEN_ENV = 'VENUE_EXEC_FEED_TOKEN';
 
 export function validateOptions(o: ChaosOptions): void {
   if (!(Number.isInteger(o.seconds) && o.seconds >= 1 && o.seconds <= SECONDS_MAX))
     throw new Error(`--seconds must be an integer in 1..${SECONDS_MAX}, got ${o.seconds}`);
   if (!(Number.isInteger(o.clients) && o.clients >= 1 && o.clients <= CLIENTS_MAX))
     throw new Error(`--clients must be an integer in 1..${CLIENTS_MAX}, got ${o.clients}`);
+  const direct = o.direct ?? 0;
+  if (!(Number.isInteger(direct) && direct >= 0 && direct <= DIRECT_MAX))
+    throw new Error(`--direct must be an integer in 0..${DIRECT_MAX}, got ${direct}`);
   if (!(o.faultsMax >= 0 && o.intervalMs >= 0 && o.holdMs >= 0))
     throw new Error('fault budget and times must not be negative');
 }
@@ -112,6 +129,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const clients: WorkloadClient[] = [];
+  const directs: DirectClient[] = [];
+  // The direct clients follow the members' execution feed, which needs the members' token; the
+  // venue's feed follower reads it from this process's environment (restored at the end).
+  const tokenBefore = process.env[EXEC_FEED_TOKEN_ENV];
   let faultsInjected = 0;
   let offline: FinalStateRead | undefined;
   let result: CheckResult;
@@ -120,6 +141,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const mdUrls = venue.members.map((m) => `ws://${m.host}:${m.mdPort}/md`);
   let recorder: MdRecorder | undefined;
   let mdText = 'not recorded';
+  let directText = 'none';
   try {
     if (useGateway) {
       await venue.startGateway();
@@ -127,7 +149,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const instruments = (await (
       await fetch(`${venue.httpUrl}/api/instruments`, { signal: AbortSignal.timeout(5_000) })
-    ).json()) as { instrumentId: number; symbol: string }[];
+    ).json()) as { instrumentId: number; symbol: string; tickSize: string; lotSize: string }[];
     const mdRecorder = new MdRecorder(
       mdUrls,
       instruments.map((i) => i.instrumentId),
@@ -147,8 +169,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     for (let p = 0; p < options.clients; p++)
       clients.push(await WorkloadClient.connect(p, workload, history, rng));
+    process.env[EXEC_FEED_TOKEN_ENV] = venue.execFeedToken;
+    const directOptions: DirectOptions = {
+      members: venue.clientAddresses,
+      feeds: venue.executionFeedUrls,
+      instruments,
+      opsPerClientMax: OPS_PER_CLIENT_MAX,
+      opTimeoutMs: OP_TIMEOUT_MS,
+      thinkMs: options.thinkMs,
+      log,
+    };
+    for (let i = 0; i < (options.direct ?? 0); i++)
+      directs.push(await DirectClient.connect(directProcess(i), directOptions, history, rng));
     const deadlineMs = Date.now() + workload.durationMs;
-    log(`chaos: venue up (fix ${venue.fixPort}, ${venue.fixWsUrl}); ${clients.length} clients; running`);
+    log(
+      `chaos: venue up (fix ${venue.fixPort}, ${venue.fixWsUrl}); ${clients.length} FIX clients, ` +
+        `${directs.length} direct clients; running`,
+    );
     const [faults] = await Promise.all([
       options.nemeses.length === 0
         ? Promise.resolve(0)
@@ -166,6 +203,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             deadlineMs,
           ),
       ...clients.map((c) => c.run(workload, deadlineMs)),
+      ...directs.map((d) => d.run(deadlineMs)),
     ]);
     faultsInjected = faults;
     log(`chaos: workload done (${history.events.length} events, ${faultsInjected} faults); healing`);
@@ -194,7 +232,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `from the new member's ring ${st.switchReplays}, by snapshot ${st.switchSnapshots})` +
       (headSeqs === undefined ? '; head seqs NOT read' : '');
     log(`chaos: market data: ${mdText}`);
-    const orders = clients.map((c) => ({
+    if (directs.length > 0) {
+      // Every report up to the members' head must have reached the direct clients (by reply, event
+      // or feed) before the history is judged.
+      const head = await feedHead(venue.executionFeedUrls, venue.execFeedToken);
+      const feedDeadline = Date.now() + FEED_CATCH_UP_MS;
+      while (Date.now() < feedDeadline && directs.some((d) => d.reports.position < head))
+        await new Promise((r) => setTimeout(r, 100));
+      directText = directSummary(directs, head);
+      log(`chaos: direct clients: ${directText}`);
+    }
+    const orders = [...clients, ...directs].map((c) => ({
       process: c.process,
       clOrdIds: c.orderClOrdIds().map((o) => o.clOrdId),
     }));
@@ -208,7 +256,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const positions: PositionsInput = {
       instruments: final.books.map((b) => ({ symbol: b.symbol, tickSize: b.tickSize, lotSize: b.lotSize })),
       positions: final.positions,
-      logins: clients.map((c) => loginOf(c.process)),
+      // Indexed by process: the FIX clients' logins, then the direct clients' (unused ones stay flat).
+      logins: Array.from({ length: CLIENTS_MAX + directs.length }, (_, p) => loginOf(p)),
     };
     const marketData: MarketDataInput = {
       messages: mdRecorder.messages,
@@ -237,6 +286,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     recorder?.stop();
     for (const c of clients) c.close();
+    await Promise.all(directs.map((d) => d.close()));
+    if (tokenBefore === undefined) delete process.env[EXEC_FEED_TOKEN_ENV];
+    else process.env[EXEC_FEED_TOKEN_ENV] = tokenBefore;
     await venue.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -256,6 +308,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         `${offline.durationMs} ms); hash ${offline.hashMatches ? 'equals' : 'NOT compared or differs from'} ` +
         `the replicas'; log time regressions ${offline.timestampRegressions}`;
   const reconnects = clients.reduce((n, c) => n + c.reconnects, 0);
+  const transports = transportStats(history.events);
   const gatewayText = useGateway
     ? `separate \`venue gateway\` process, resume-mode FIX clients (141=N); sessions re-established ${reconnects}`
     : 'the gateway inside `venue start`, reset-mode FIX clients';
@@ -270,6 +323,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     mdText,
     gatewayText,
     rejectReasons(history),
+    transportText(transports),
+    directText,
   );
   writeFileSync(
     join(runDir, 'report.md'),
@@ -293,7 +348,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     rmSync(join(runDir, 'md.jsonl'), { force: true });
     rmSync(join(runDir, 'venue.log'), { force: true });
   }
-  return { result, runDir, faultsInjected, durationMs, summary, offline, marketData: mdText, reconnects };
+  return {
+    result,
+    runDir,
+    faultsInjected,
+    durationMs,
+    summary,
+    offline,
+    marketData: mdText,
+    reconnects,
+    transports,
+  };
 }
 
 /**
@@ -324,6 +389,8 @@ function summarize(
   mdText: string,
   gatewayText: string,
   rejects: string,
+  transports: string,
+  directText: string,
 ): string {
   const s = result.stats;
   const rows: [string, string | number][] = [
@@ -333,6 +400,7 @@ function summarize(
     ['nemeses', options.nemeses.join(', ') || 'none'],
     ['faults injected', faults],
     ['operations', s.operations],
+    ['operations / acknowledged orders per transport', transports],
     ['ok / failed / indeterminate', `${s.ok} / ${s.failed} / ${s.indeterminate}`],
     ['failed operations by reason (top 5)', rejects || 'none'],
     ['orders acknowledged', s.ordersAcknowledged],
@@ -368,6 +436,7 @@ function summarize(
     ],
     ['market-data recorder', mdText],
     ['gateway', gatewayText],
+    ['direct clients (cluster client)', directText],
     ['final state', finalText],
     ['first ack after fault start (median / max ms)', recovery || 'no faults'],
     ['wall time', `${(durationMs / 1000).toFixed(1)} s`],
@@ -453,6 +522,7 @@ export function ciTable(report: ChaosReport): string {
     ['faults injected', report.faultsInjected],
     ['operations', s.operations],
     ['acknowledged orders', s.ordersAcknowledged],
+    ['per transport', transportText(report.transports)],
     ['lost (must be 0)', n('ack-lost') + n('fill-lost')],
     ['duplicated (must be 0)', n('order-duplicated') + n('fill-doubled')],
     ['replicas agreeing', `${s.replicasAgreeing} of 3`],
@@ -471,4 +541,27 @@ export function ciTable(report: ChaosReport): string {
 
 function count(result: CheckResult, property: string): number {
   return result.violations.filter((v) => v.property === property).length;
+}
+
+/** What the direct clients did: sessions, where their reports came from, their feeds. */
+function directSummary(directs: readonly DirectClient[], head: number): string {
+  const sum = { reply: 0, event: 0, feed: 0, duplicates: 0, reconnects: 0, feedReconnects: 0, gaps: 0 };
+  for (const d of directs) {
+    sum.reply += d.reports.stats.reply;
+    sum.event += d.reports.stats.event;
+    sum.feed += d.reports.stats.feed;
+    sum.duplicates += d.reports.stats.duplicates;
+    sum.reconnects += d.reconnects;
+    const f = d.feedStats();
+    sum.feedReconnects += f.reconnects;
+    sum.gaps += f.gapReports;
+  }
+  const behind = directs.filter((d) => d.reports.position < head).length;
+  return (
+    `${directs.length} (DIRECT1..${directs.length}); reports recorded first from replies ${sum.reply}, ` +
+    `session events ${sum.event}, execution feed ${sum.feed}; later copies dropped by ExecID ${sum.duplicates}; ` +
+    `sessions reopened ${sum.reconnects}; feed reconnects ${sum.feedReconnects}, reports missing from every ` +
+    `member ${sum.gaps}; feed at ExecID ${directs.map((d) => d.reports.position).join(', ')} of head ${head}` +
+    (behind > 0 ? ` (${behind} NOT caught up)` : '')
+  );
 }

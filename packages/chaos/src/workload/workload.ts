@@ -2,6 +2,9 @@ import { type FixMessage, formatUtcTimestamp } from '@venue/gateway';
 import { FixClient, type FixSeqNums } from '@venue/venue';
 import type { History, OpKind } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
+import { CLIENTS_MAX, loginOf } from './accounts.js';
+
+export { CLIENTS_MAX, loginOf } from './accounts.js';
 
 /** Instruments the workload trades: reference price in ticks (0.01) and a band the orders stay well inside. */
 export const WORKLOAD_INSTRUMENTS = [
@@ -10,17 +13,8 @@ export const WORKLOAD_INSTRUMENTS = [
 ] as const;
 
 /** Prices within ±OFFSET_TICKS_MAX of the reference: inside the 10% band, and buys and sells cross. */
-const OFFSET_TICKS_MAX = 20;
-const QTY_MAX = 10;
-const LOGINS = ['CLIENT1', 'CLIENT2', 'CLIENT3', 'CLIENT4'] as const;
-export const CLIENTS_MAX = LOGINS.length;
-
-/** The login a workload process trades as. */
-export function loginOf(process: number): string {
-  const login = LOGINS[process];
-  if (login === undefined) throw new Error(`at most ${CLIENTS_MAX} workload clients`);
-  return login;
-}
+export const OFFSET_TICKS_MAX = 20;
+export const QTY_MAX = 10;
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -121,8 +115,8 @@ export class WorkloadClient {
     seqNums: FixSeqNums | undefined,
     onMessage: (m: FixMessage) => void,
   ): Promise<FixClient> {
-    const login = LOGINS[process];
-    if (login === undefined) throw new Error(`at most ${CLIENTS_MAX} workload clients`);
+    if (process >= CLIENTS_MAX) throw new Error(`at most ${CLIENTS_MAX} FIX clients`);
+    const login = loginOf(process);
     const credentials = { username: login, password: 'demo', ...(seqNums === undefined ? {} : { seqNums }) };
     const fix =
       transport === 'tcp'
