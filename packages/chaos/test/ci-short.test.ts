@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 // The CI short run on real processes (the built venue CLI; `pnpm test` builds it with tsc -b first):
 // kill -9 of the leader, a partition isolating the leader (through the fault proxy), kill -9 of a
 // follower, kill -9 of the gateway process (clients log on again with their sequence numbers), a
-// follower isolated while the leader is killed, under FIX load over TCP and WebSocket. Prints the
-// table the issue asks for.
+// follower isolated while the leader is killed, under FIX load over TCP and WebSocket and a direct
+// client of the cluster client. Prints the table the issue asks for.
 
 describe('chaos CI short run: kills, partitions and a gateway restart under FIX load', () => {
   const resultsDir = mkdtempSync(join(tmpdir(), 'venue-chaos-'));
@@ -37,6 +37,13 @@ describe('chaos CI short run: kills, partitions and a gateway restart under FIX 
     expect(s.mdLevelsCompared).toBeGreaterThan(0);
     // Every client logged on again after the gateway restart (resume mode, no reset).
     expect(report.reconnects).toBeGreaterThanOrEqual(4);
+    // The direct client (its own cluster session, no gateway) traded too, through every fault.
+    const direct = report.transports.find((t) => t.transport === 'direct');
+    expect(direct?.processes).toBe(1);
+    expect(direct?.operations).toBeGreaterThan(0);
+    expect(direct?.acknowledged).toBeGreaterThan(0);
+    for (const t of ['tcp', 'ws'])
+      expect(report.transports.find((x) => x.transport === t)?.acknowledged).toBeGreaterThan(0);
     // The final reads come from one member's data rebuilt offline, which must give the live hash.
     expect(report.offline?.hashMatches).toBe(true);
     expect(report.offline?.timestampRegressions).toBe(0);
