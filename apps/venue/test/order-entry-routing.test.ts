@@ -3,6 +3,7 @@ import type { OutboundEvent, SessionContext } from '@venue/gateway';
 import { MatchingService } from '@venue/matching';
 import { describe, expect, it } from 'vitest';
 import { type CommandChannel, MatchingOrderEntry } from '../src/bridge/order-entry.js';
+import type { DirectReportFilter, OrderOutcome } from '../src/bridge/own-reports.js';
 import { DEFAULT_CONFIG } from '../src/config/config.js';
 import { genesisPayloads } from '../src/local/genesis.js';
 
@@ -172,6 +173,97 @@ describe('bridge: answers to requests about orders of a dead cluster session', (
           reason: 'other',
           text: 'replace quantity must be above the quantity already filled (CumQty)',
         },
+      },
+    ]);
+  });
+});
+
+/** A channel whose requests never get an answer: the test fails them as the cluster channel would. */
+class SilentChannel implements CommandChannel {
+  private tag = 0;
+  offer(_payload: Uint8Array): number {
+    return ++this.tag;
+  }
+  isBackedUp(): boolean {
+    return false;
+  }
+}
+
+/** The own-report feed's part the bridge uses: records which outcomes it waits for. */
+class FakeReports implements DirectReportFilter {
+  readonly position = 0;
+  readonly waits: Array<{ login: string; clOrdId: string; settle: (o: OrderOutcome) => void }> = [];
+  deliverDirect(_username: string, _m: unknown, emit: () => void): void {
+    emit();
+  }
+  onLogon(): void {}
+  awaitOutcome(
+    login: string,
+    clOrdId: string,
+    _sinceExecId: number,
+    settle: (o: OrderOutcome) => void,
+  ): void {
+    this.waits.push({ login, clOrdId, settle });
+  }
+  noteReply(): void {}
+}
+
+describe('bridge: a cancel or replace in flight when its cluster session ended', () => {
+  const cancelReq = (clOrdId: string) => ({
+    clOrdId,
+    origClOrdId: 'A1',
+    orderId: undefined,
+    account: 'CLIENT1',
+    symbol: 'ZVZZT',
+    side: 'buy' as const,
+  });
+
+  it('is decided from the feed like a new order: applied, no reject; not applied, a definite reject', () => {
+    const events: OutboundEvent[] = [];
+    const reports = new FakeReports();
+    const entry = new MatchingOrderEntry(
+      { emit: (_u, e) => events.push(e) },
+      new SilentChannel(),
+      DEFAULT_CONFIG.instruments,
+      DEFAULT_CONFIG.accounts,
+    );
+    entry.reports = reports;
+    entry.onCancel(ctx('CLIENT1'), cancelReq('X1')); // tag 1
+    entry.onReplace(ctx('CLIENT1'), {
+      ...limit('CLIENT1', 'X2', 'buy', 3),
+      origClOrdId: 'A1',
+      orderId: undefined,
+    }); // tag 2
+    entry.onOrderStatus(ctx('CLIENT1'), {
+      clOrdId: 'A1',
+      orderId: undefined,
+      account: 'CLIENT1',
+      symbol: 'ZVZZT',
+      side: 'buy',
+    }); // tag 3
+    entry.onRequestFailed(1, 'venue unavailable: session closed', true);
+    entry.onRequestFailed(2, 'venue unavailable: session closed', true);
+    entry.onRequestFailed(3, 'venue unavailable: session closed', true);
+    // The status request has no report in the feed: rejected at once, saying the outcome is unknown.
+    expect(events).toMatchObject([
+      { kind: 'executionReport', execType: 'rejected', clOrdId: 'A1', text: /outcome unknown/ },
+    ]);
+    expect(reports.waits.map((w) => [w.login, w.clOrdId])).toEqual([
+      ['CLIENT1', 'X1'],
+      ['CLIENT1', 'X2'],
+    ]);
+    reports.waits[0]!.settle('applied'); // its Canceled report came through the feed: no reject
+    reports.waits[1]!.settle('notApplied');
+    expect(events.slice(1)).toEqual([
+      {
+        kind: 'cancelReject',
+        orderId: 'NONE',
+        clOrdId: 'X2',
+        origClOrdId: 'A1',
+        ordStatus: 'rejected',
+        responseTo: 'replace',
+        reason: 'other',
+        text: 'venue unavailable: session closed; the replace was not applied',
       },
     ]);
   });
