@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -186,6 +186,28 @@ describe('OwnReports: a trading session gets each order event once, from the dir
     b.deliver(range(1, 6));
     expect(journaled('CLIENT1')).toEqual([1, 2, 3, 4, 5, 6]);
     expect(b.ownedLogins()).toEqual(['CLIENT1']);
+  });
+
+  it('the periodic sync stores the position off the event loop; close during a sync keeps the file whole', async () => {
+    const positionOnDisk = () => Number(/^(\d+)\n/.exec(readFileSync(join(dir, 'position'), 'latin1'))?.[1]);
+    const r = make(10);
+    r.onHello(0);
+    logon(r, 'CLIENT1'); // blocking sync on Logon: position 0
+    expect(positionOnDisk()).toBe(0);
+    r.deliver(range(1, 40));
+    const deadline = Date.now() + 5_000;
+    while (positionOnDisk() !== 40 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    expect(positionOnDisk()).toBe(40);
+    // More reports, then close while the next periodic sync may be in flight: close stores the last.
+    r.deliver(range(41, 45));
+    await new Promise((res) => setTimeout(res, 11));
+    r.deliver(range(46, 50));
+    r.close();
+    await new Promise((res) => setTimeout(res, 50)); // a sync that was in flight ends (and closes its fd)
+    expect(positionOnDisk()).toBeGreaterThanOrEqual(45); // 50, or an older in-flight write: both safe
+    const again = make();
+    expect(again.position).toBe(positionOnDisk());
+    expect(again.ownedLogins()).toEqual(['CLIENT1']);
   });
 
   it('reports journaled while a login was away are sent again after a Logon that reset the sequence numbers', () => {

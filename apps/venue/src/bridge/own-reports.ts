@@ -35,10 +35,12 @@ import {
   appendFileSync,
   closeSync,
   existsSync,
+  fdatasync,
   fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
+  write,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -139,6 +141,10 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
   private readonly catchUpMsMax: number;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** An asynchronous position sync is running (its fd must stay open: see close). */
+  private syncing = false;
+  /** Bumped by each blocking sync: an asynchronous one that overlapped it may have written an older position. */
+  private blockingSyncs = 0;
   private warnedDelivered = false;
   /** Newest ExecID per (owned login, ClOrdID) the feed carried (bounded): see awaitOutcome. */
   private readonly recent = new Map<string, number>();
@@ -188,7 +194,7 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
       try {
         this.isLive(); // the catch-up time may have run out
         this.settleOutcomes();
-        this.sync();
+        this.syncAsync();
       } catch (e) {
         opts.log(`own reports: cannot store the position: ${(e as Error).message}`);
       }
@@ -366,14 +372,77 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
     }
   }
 
-  /** Makes the position durable, after the session journals (never ahead of a delivery). */
+  /**
+   * Makes the position durable, after the session journals (never ahead of a delivery). Blocking:
+   * used on Logon (a reset empties the journal that covers the position) and on close; the
+   * periodic sync is `syncAsync`.
+   */
   sync(): void {
     if (this.closed || this.position === this.persisted || this.position < 0) return;
     const p = this.position;
     this.opts.acceptor.stores.syncAll();
     writeSync(this.positionFd, `${p}\n`.padEnd(POSITION_FILE_BYTES, ' '), 0, 'latin1');
     fsyncSync(this.positionFd);
-    this.persisted = p;
+    this.blockingSyncs++;
+    this.markPersisted(p);
+  }
+
+  /**
+   * The periodic sync, off the event loop: the session journals' group commit first, then the
+   * position written and fdatasync'ed on libuv's thread pool. One at a time. An older position on
+   * disk is always safe (a restart repairs from the journals above it); a newer one never is, which
+   * is why the journals go first.
+   */
+  private syncAsync(): void {
+    if (this.closed || this.syncing || this.position === this.persisted || this.position < 0) return;
+    const p = this.position;
+    const blockingBefore = this.blockingSyncs;
+    this.syncing = true;
+    const fd = this.positionFd;
+    const end = (err: Error | null | undefined, written: boolean): void => {
+      this.syncing = false;
+      if (this.closed) {
+        closeSync(fd); // close() left it open for this sync
+        return;
+      }
+      if (err) {
+        this.opts.log(`own reports: cannot store the position: ${err.message}`);
+        return;
+      }
+      if (!written) return;
+      // A blocking sync meanwhile may have been overtaken by this older write: write again next time.
+      if (this.blockingSyncs !== blockingBefore) this.persisted = -1;
+      else this.markPersisted(p);
+    };
+    const afterJournals = (err?: Error): void => {
+      if (err !== undefined || this.closed || p <= this.persisted) {
+        end(err, false);
+        return;
+      }
+      const text = Buffer.from(`${p}\n`.padEnd(POSITION_FILE_BYTES, ' '), 'latin1');
+      write(fd, text, 0, text.length, 0, (werr) => {
+        if (werr) {
+          end(werr, false);
+          return;
+        }
+        fdatasync(fd, (serr) => end(serr, serr === null));
+      });
+    };
+    const stores = this.opts.acceptor.stores;
+    if (stores.syncAllAsync !== undefined) stores.syncAllAsync(afterJournals);
+    else {
+      let err: Error | undefined;
+      try {
+        stores.syncAll();
+      } catch (e) {
+        err = e as Error;
+      }
+      afterJournals(err);
+    }
+  }
+
+  private markPersisted(p: number): void {
+    if (p > this.persisted) this.persisted = p;
     for (const o of this.owned.values()) for (const id of o.delivered) if (id <= p) o.delivered.delete(id);
   }
 
@@ -384,7 +453,9 @@ export class OwnReports implements ExecutionSink, DirectReportFilter {
       this.sync();
     } finally {
       this.closed = true;
-      closeSync(this.positionFd);
+      // An asynchronous sync in flight still uses the descriptor: it closes it when it ends (a
+      // descriptor closed under it could be reused by another file and written to).
+      if (!this.syncing) closeSync(this.positionFd);
     }
   }
 

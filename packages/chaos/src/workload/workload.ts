@@ -94,19 +94,32 @@ export class WorkloadClient {
   ): Promise<WorkloadClient> {
     const transport = process % 2 === 0 ? 'tcp' : 'ws';
     const seqNums: FixSeqNums | undefined = options.resume === true ? { nextOut: 1, nextIn: 1 } : undefined;
-    const fix = await WorkloadClient.open(process, transport, options, seqNums);
-    const client = new WorkloadClient(process, transport, fix, history, rng);
+    // Messages that arrive with the Logon answer are kept until the client exists (see `open`).
+    let client: WorkloadClient | undefined;
+    const early: FixMessage[] = [];
+    const fix = await WorkloadClient.open(process, transport, options, seqNums, (m) => {
+      if (client === undefined) early.push(m);
+      else client.onMessage(m);
+    });
+    client = new WorkloadClient(process, transport, fix, history, rng);
     client.seqNums = seqNums;
-    fix.onMessage((m) => client.onMessage(m));
+    for (const m of early) client.onMessage(m);
     return client;
   }
 
-  /** Connects and logs on (resume mode: the same sequence numbers object on every connection). */
+  /**
+   * Connects and logs on (resume mode: the same sequence numbers object on every connection).
+   * `onMessage` is attached BEFORE the Logon: a report that arrives in the same read as the Logon
+   * answer is delivered synchronously with it, before any code after `await logon()` runs; a
+   * listener attached afterwards never sees it (the FixClient has already moved its sequence
+   * number past it, so no resend brings it back). That is how one 10-minute run "lost" a fill.
+   */
   private static async open(
     process: number,
     transport: 'tcp' | 'ws',
     options: WorkloadOptions,
     seqNums: FixSeqNums | undefined,
+    onMessage: (m: FixMessage) => void,
   ): Promise<FixClient> {
     const login = LOGINS[process];
     if (login === undefined) throw new Error(`at most ${CLIENTS_MAX} workload clients`);
@@ -115,6 +128,7 @@ export class WorkloadClient {
       transport === 'tcp'
         ? await FixClient.tcp('127.0.0.1', options.fixPort, credentials)
         : await FixClient.ws(options.fixWsUrl, credentials);
+    fix.onMessage(onMessage);
     let logon: FixMessage;
     try {
       logon = await fix.logon();
@@ -138,9 +152,9 @@ export class WorkloadClient {
     if (this.seqNums === undefined) return false;
     while (Date.now() < deadlineMs) {
       try {
-        const fix = await WorkloadClient.open(this.process, this.transport, options, this.seqNums);
-        this.fix = fix;
-        fix.onMessage((m) => this.onMessage(m));
+        this.fix = await WorkloadClient.open(this.process, this.transport, options, this.seqNums, (m) =>
+          this.onMessage(m),
+        );
         this.reconnects += 1;
         return true;
       } catch {
@@ -217,6 +231,16 @@ export class WorkloadClient {
             : undefined,
     );
     if (outcome === 'ok') this.live.delete(target.clOrdId);
+    else if (outcome === 'fail') this.forgetIfUnknown(target.clOrdId);
+  }
+
+  /**
+   * After a cancel/replace was refused: an order the venue does not know by that ClOrdID (never
+   * applied, or done, or replaced by a report that came after the operation's time-out) is not
+   * picked again; without this one stale ClOrdID drew hundreds of "unknown order" rejects a run.
+   */
+  private forgetIfUnknown(clOrdId: string): void {
+    if (this.lastFailText === 'unknown order') this.live.delete(clOrdId);
   }
 
   private async replace(target: LiveOrder, timeoutMs: number): Promise<void> {
@@ -240,7 +264,7 @@ export class WorkloadClient {
     if (outcome === 'ok') {
       this.live.delete(target.clOrdId);
       this.setLive(next);
-    }
+    } else if (outcome === 'fail') this.forgetIfUnknown(target.clOrdId);
   }
 
   /** An OrderStatusRequest (H): `ok` with the order's state, `fail` when the venue does not know it. */
@@ -270,6 +294,8 @@ export class WorkloadClient {
   }
 
   private readonly replacedIds: LiveOrder[] = [];
+  /** Text(58) of the last operation that completed `fail`. */
+  private lastFailText = '';
 
   private async invoke(
     kind: OpKind,
@@ -304,6 +330,7 @@ export class WorkloadClient {
     this.send(kind, order, origClOrdId);
     await waiting;
     const msg = outcome?.msg;
+    if (outcome?.type === 'fail') this.lastFailText = msg?.get(58) ?? '';
     this.history.add({
       type: outcome?.type ?? 'info',
       process: this.process,
@@ -379,6 +406,14 @@ export class WorkloadClient {
       for (const id of [clOrdId, m.get(41) ?? '']) {
         this.live.delete(id);
         this.done.add(id);
+      }
+    } else if (m.msgType === '8' && execType === '5') {
+      // Replaced (also when the report came after the replace operation timed out): the order
+      // lives on under its new ClOrdID.
+      const old = this.live.get(m.get(41) ?? '');
+      if (old !== undefined && clOrdId !== '' && !this.live.has(clOrdId)) {
+        this.live.delete(old.clOrdId);
+        this.setLive({ ...old, clOrdId, qty: num(m, 38) });
       }
     }
     this.history.add({
