@@ -225,6 +225,23 @@ describe('MatchingService reply routing (answers go to the requesting session)',
     expectSameAsEngine(r);
   });
 
+  it('the subject expiring at the start of the entry: its Expired report and the reject both go to the requester', () => {
+    const r = run([
+      {
+        session: s1,
+        ts: 1_000,
+        cmd: order({ accountId: ALICE, tif: TimeInForce.GTD, expireAtMs: 5_000, clOrdId: 'a1' }),
+      },
+      { session: s2, ts: 5_000, cmd: cancel(ALICE, 0, { origClOrdId: 'a1', clOrdId: 'c1' }) },
+    ]);
+    expect([...r.last.keys()]).toEqual([2]);
+    expect(executions(r.last.get(2))).toMatchObject([
+      { execType: ExecType.Expired, orderId: 1, reason: Reason.GtdExpired },
+      { execType: ExecType.Rejected, reason: Reason.UnknownOrder, clOrdId: 'c1' },
+    ]);
+    expectSameAsEngine(r);
+  });
+
   it("a cancel of another account's order is rejected to the requester and routes nothing of that order there", () => {
     const r = run([
       { session: s1, ts: 1_000, cmd: order({ accountId: BOB, clOrdId: 'b1' }) },

@@ -63,11 +63,12 @@ const VERSION_2_TEMPLATES: ReadonlySet<number> = new Set([7, 14]);
  *   trade print about its subject order (the live order the command addresses, resolved before the
  *   command exactly as the engine resolves it: `engine.resolveOrderRef`) goes to S, the requester:
  *   the Canceled / Replaced / OrderStatus report and, for a replace that crosses, the replaced
- *   order's own fills. The order's original session may be dead (a gateway restarted, or its
- *   cluster session was replaced) and the requester must get the answer with its request;
+ *   order's own fills (also the subject's own expiry or uncross fill at the start of the entry). The
+ *   order's original session may be dead (a gateway restarted, or its cluster session was
+ *   replaced) and the requester must get the answer with its request;
  * - while a MassCancel of S is applied, its Canceled reports (reason MassCancel) go to S;
  * - every other report goes to the session that entered the order (fills of resting orders hit by
- *   an incoming or replaced order, stops, expiries, cancel-on-disconnect), a trade print to the
+ *   an incoming or replaced order, stops, expiries of other orders, cancel-on-disconnect), a trade print to the
  *   sessions of both sides.
  * Day/GTD expiry runs on one log timer set to the engine's next deadline.
  */
