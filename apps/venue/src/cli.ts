@@ -2,6 +2,7 @@ import { BACKUP_USAGE, runRestore, startBackup, takeBackupArgs } from './backup/
 import { DemoBots } from './bots/bots.js';
 import { serveBotsMetrics } from './bots/bots-metrics.js';
 import { runClusterCommand } from './cluster/cluster-command.js';
+import { useExecFeedToken } from './cluster/execution-feed.js';
 import { runMember } from './cluster/node-command.js';
 import { runReplay } from './cluster/replay-command.js';
 import { OWN_COMMANDS, runOwnCommand } from './commands/commands.js';
@@ -94,6 +95,13 @@ export async function runCli(
   const loaded = configOf(parsed);
   if ('exitCode' in loaded) return loaded;
   const config = loaded.config;
+  if (command === 'gateway' || command === 'node') {
+    try {
+      useExecFeedToken(config.dataDir, false); // the token `venue start` keeps in the data directory
+    } catch (e) {
+      return { exitCode: 2, output: `venue ${command}: ${(e as Error).message}\n` };
+    }
+  }
   if (command === 'gateway' || command === 'bots') {
     const { log } = commandLog(
       config,

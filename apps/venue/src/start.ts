@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -28,7 +27,7 @@ import { FixMarketData, localFeedPort, remoteFeedPort } from './bridge/fix-marke
 import { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
 import { OwnReports } from './bridge/own-reports.js';
 import { openClusterChannel } from './cluster/cluster-channel.js';
-import { EXEC_FEED_TOKEN_ENV, EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
+import { EXECUTION_FEED_PATH, useExecFeedToken } from './cluster/execution-feed.js';
 import { ClusterSupervisor } from './cluster/supervisor.js';
 import type { VenueConfig } from './config/config.js';
 import { adminTokenOf } from './config/security.js';
@@ -446,8 +445,9 @@ export async function startCluster(
   memberArgs: MemberArgs,
   log: (line: string) => void,
 ): Promise<RunningVenue> {
-  // The members it spawns inherit the execution feed's secret (drop copy); see execution-feed.ts.
-  process.env[EXEC_FEED_TOKEN_ENV] ||= randomBytes(16).toString('hex');
+  // The members it spawns inherit the execution feed's secret (drop copy, own reports); kept in the
+  // data directory for gateways and members started by hand beside it (see execution-feed.ts).
+  useExecFeedToken(config.dataDir, true);
   const supervisor = new ClusterSupervisor({
     members: config.cluster.members,
     memberArgs,

@@ -8,7 +8,9 @@
  * This runs in the member's service thread but outside the state machine: it only observes events
  * (copies them) and does I/O; nothing here feeds back into matching.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import websocket from '@fastify/websocket';
 import { DEFAULT_MD_PATH, type FeedSource, type MarketDataHub, marketDataPlugin } from '@venue/marketdata';
 import type { ExecutionReportMessage } from '@venue/matching';
@@ -22,6 +24,39 @@ export const EXECUTION_FEED_PATH = '/executions';
  * `venue start` sets a random one for the members it spawns.
  */
 export const EXEC_FEED_TOKEN_ENV = 'VENUE_EXEC_FEED_TOKEN';
+/** Where `venue start` keeps the token it made, in the data directory (mode 0600). */
+export const EXEC_FEED_TOKEN_FILE = 'exec-feed.token';
+
+/**
+ * Sets `VENUE_EXEC_FEED_TOKEN` for this process (and the members it spawns) when it is not set:
+ * from `<dataDir>/exec-feed.token`, which `venue start` writes (`create`: a random token when the
+ * file is missing). So a `venue gateway` or `venue node` started by hand beside `venue start`, on
+ * the same data directory, gets the members' token; before, it had to be copied into the
+ * environment, and a gateway without it was refused by every member's feed (one log line) and
+ * lost the reports of orders placed before its restart. Returns where the token came from.
+ */
+export function useExecFeedToken(dataDir: string, create: boolean): 'env' | 'file' | 'created' | 'none' {
+  if (process.env[EXEC_FEED_TOKEN_ENV]) return 'env';
+  const path = join(dataDir, EXEC_FEED_TOKEN_FILE);
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{16,256}$/.test(token)) {
+      process.env[EXEC_FEED_TOKEN_ENV] = token;
+      return 'file';
+    }
+    if (!create)
+      throw new Error(
+        `${path} does not hold a token (16-256 letters, digits, _ or -); delete it or set ${EXEC_FEED_TOKEN_ENV}`,
+      );
+  }
+  if (!create) return 'none';
+  const token = randomBytes(16).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(`${path}.tmp`, `${token}\n`, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+  process.env[EXEC_FEED_TOKEN_ENV] = token;
+  return 'created';
+}
 /** Reports kept in memory per member for catch-up (older ones: a reconnecting source sees a gap). */
 export const EXECUTION_RING_MAX = 100_000;
 const BATCH_MAX = 512;
