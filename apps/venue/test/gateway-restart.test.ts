@@ -231,6 +231,64 @@ describe('a gateway restart loses no ExecutionReport (own-report feed)', () => {
     c2.close();
   }, 50_000);
 
+  it('after a restart, OrderStatusRequest and OrderCancelRequest of a pre-restart order get exactly their answers, no reject', async () => {
+    const c = await connect1();
+    c.send('D', order('R7', 1, '1', '98.00'));
+    await waitFor('R7 New', () => reportsOf('R7', '0').length === 1);
+    // The order belongs to this gateway's old cluster session, which dies with the process.
+    await killGateway();
+    await startGatewayProcess();
+    const c2 = await connect1();
+    const seen: FixMessage[] = [];
+    c2.onMessage((m) => {
+      if (m.msgType === '8' || m.msgType === '9') seen.push(m);
+    });
+    const describeSeen = () =>
+      seen.map((m) => `${m.msgType}/${m.get(11)}/${m.get(150) ?? ''}/${m.get(58) ?? ''}`).join(' | ');
+
+    c2.send('H', [
+      [11, 'R7'],
+      [55, 'ZVZZT'],
+      [54, 1],
+    ]);
+    await waitFor('R7 OrderStatus', () => seen.some((m) => m.get(11) === 'R7'));
+    c2.send('F', [
+      [11, 'R7X'],
+      [41, 'R7'],
+      [55, 'ZVZZT'],
+      [54, 1],
+      [60, '20261126-12:00:00.000'],
+    ]);
+    await waitFor('R7X answer', () => seen.some((m) => m.get(11) === 'R7X'));
+    await sleep(1_000); // a late reject, or the feed's copy of the Canceled report, would arrive within this
+    await c2.synced();
+
+    const status = seen.filter((m) => m.msgType === '8' && m.get(11) === 'R7');
+    expect(
+      status.map((m) => m.get(150)),
+      describeSeen(),
+    ).toEqual(['I']);
+    expect(status[0]?.get(39)).toBe('0');
+    expect(status[0]?.get(151)).toBe('1');
+    const canceled = seen.filter((m) => m.msgType === '8' && m.get(11) === 'R7X');
+    expect(
+      canceled.map((m) => m.get(150)),
+      describeSeen(),
+    ).toEqual(['4']);
+    expect(canceled[0]?.get(41)).toBe('R7');
+    expect(
+      seen.filter((m) => m.msgType === '9'),
+      describeSeen(),
+    ).toEqual([]);
+    expect(
+      seen.filter((m) => m.get(150) === '8'),
+      describeSeen(),
+    ).toEqual([]);
+    expect(reportsOf('R7X', '4')).toHaveLength(1); // over every connection of CLIENT1
+    expectNoDuplicates();
+    c2.close();
+  }, 50_000);
+
   it('a cluster session closed under the gateway (paused past the session timeout) is replaced; orders flow again', async () => {
     const p = gw;
     if (p === undefined) throw new Error('no gateway process');

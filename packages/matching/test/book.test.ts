@@ -442,7 +442,8 @@ describe('cancel / replace', () => {
     expect(execs(sink.events)[0]).toMatchObject({
       execType: ExecType.Rejected,
       rejectedCommand: CommandKind.Replace,
-      reason: Reason.InvalidQuantity,
+      reason: Reason.ReplaceQtyNotAboveCumQty,
+      text: 'replace quantity must be above the quantity already filled (CumQty)',
       orderId: 2,
       ordStatus: OrdStatus.PartiallyFilled,
     });

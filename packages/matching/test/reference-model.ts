@@ -561,7 +561,7 @@ export class ReferenceModel {
     const hasLimit = o.type === OrderType.Limit || o.type === OrderType.StopLimit;
     const newPrice = hasLimit ? price : 0;
     let reason = 0;
-    if (qty <= o.cum) reason = Reason.InvalidQuantity;
+    if (qty <= o.cum) reason = Reason.ReplaceQtyNotAboveCumQty;
     else if (qty < inst.minQty) reason = Reason.QuantityBelowMin;
     else if (qty > inst.maxQty) reason = Reason.QuantityAboveMax;
     else if (hasLimit && (newPrice < this.lo(inst) || newPrice > this.hi(inst)))

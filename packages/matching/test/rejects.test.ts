@@ -338,6 +338,20 @@ const CASES: Case[] = [
     cmd: replace(ALICE, 1, 10, 10_000, { clOrdId: 'b' }),
   },
   {
+    name: 'replace qty not a positive integer',
+    reason: Reason.InvalidQuantity,
+    kind: CommandKind.Replace,
+    before: [order()],
+    cmd: replace(ALICE, 1, 0, 10_000),
+  },
+  {
+    name: 'replace qty not above the filled qty',
+    reason: Reason.ReplaceQtyNotAboveCumQty,
+    kind: CommandKind.Replace,
+    before: [order({ qtyLots: 10 }), order({ accountId: BOB, side: Side.Sell, qtyLots: 4 })],
+    cmd: replace(ALICE, 1, 4, 10_000),
+  },
+  {
     name: 'replace qty up over limit',
     reason: Reason.RiskMaxOrderQty,
     kind: CommandKind.Replace,

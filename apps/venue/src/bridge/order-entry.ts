@@ -55,7 +55,7 @@ interface Pending {
   readonly symbol: string;
   readonly side: FixSide;
   readonly scope?: 'symbol' | 'all';
-  /** New orders: the account's login (whose reports tell whether an order of unknown fate was applied). */
+  /** New orders, cancels, replaces: the account's login (whose reports tell whether a request of unknown fate was applied). */
   readonly account?: string;
   /** When the command was offered (wall clock, for the round-trip metric). */
   sentAtMs?: number;
@@ -325,9 +325,13 @@ export class MatchingOrderEntry implements OrderEntryHandler {
 
   /**
    * A request that will get no reply (the channel gave up on it): its sender gets a reject. A new
-   * order whose fate is unknown (its cluster session ended with it in flight) is rejected only once
-   * the own-report feed shows it was not applied; if the feed shows it was, its reports come from
-   * there and there is no reject; undecided after a while: a reject saying the outcome is unknown.
+   * order, cancel or replace whose fate is unknown (its cluster session ended with it in flight) is
+   * rejected only once the own-report feed shows it was not applied (no report with its ClOrdID:
+   * New / Rejected of an order, Canceled of a cancel, Replaced of a replace); if the feed shows it
+   * was, its reports come from there and there is no reject; undecided after a while: a reject
+   * saying the outcome is unknown. (A cancel or replace the engine rejected, e.g. too late, has no
+   * report in the feed: it is answered as not applied, which it was not.) Status and mass-cancel
+   * requests have no report in the feed: rejected at once as unknown.
    */
   onRequestFailed(requestSeq: number, text: string, outcomeUnknown = false): void {
     const pend = this.pending.get(requestSeq);
@@ -338,12 +342,14 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       return;
     }
     const unknownText = `${text}; outcome unknown: if the venue applied the request, its ExecutionReports follow (OrderStatusRequest tells)`;
-    if (pend.kind !== 'new' || pend.account === undefined || this.reports === undefined) {
+    const decidable = pend.kind === 'new' || pend.kind === 'cancel' || pend.kind === 'replace';
+    if (!decidable || pend.account === undefined || this.reports === undefined) {
       this.rejectPending(pend, unknownText);
       return;
     }
+    const what = pend.kind === 'new' ? 'the order' : `the ${pend.kind}`;
     this.reports.awaitOutcome(pend.account, pend.clOrdId, pend.feedPosition ?? 0, (outcome) => {
-      if (outcome === 'notApplied') this.rejectPending(pend, `${text}; the order was not applied`);
+      if (outcome === 'notApplied') this.rejectPending(pend, `${text}; ${what} was not applied`);
       else if (outcome === 'unknown') this.rejectPending(pend, unknownText);
     });
   }
@@ -440,6 +446,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
       origClOrdId: req.origClOrdId,
       symbol: req.symbol,
       side: req.side,
+      account: req.account,
     };
   }
 

@@ -2,10 +2,11 @@
  * Own reports: a trading session's asynchronous ExecutionReports from the log-ordered execution
  * feed, so that none is lost when the gateway restarts or its cluster session changes.
  *
- * The matching service sends its replies (acks, fills of resting orders, cancels by expiry ...) to
- * the cluster session that placed the order. A gateway that restarts opens a new cluster session,
- * so reports about orders placed before the restart never reach it that way, nor do reports sent
- * while the cluster client was between leaders. The execution feed (cluster/execution-feed.ts) has
+ * The matching service sends an order's unsolicited reports (fills of a resting order, cancels by
+ * expiry ...) to the cluster session that placed it (answers to a cancel, replace or status go to
+ * the session that asked: matching's reply routing). A gateway that restarts opens a new cluster
+ * session, so unsolicited reports about orders placed before the restart never reach it that way,
+ * nor do reports sent while the cluster client was between leaders. The execution feed (cluster/execution-feed.ts) has
  * every report in log order by position = ExecID (matching's report counter, equal on every
  * replica). This gateway follows it and delivers each order event of an account whose login is
  * "owned" here (it has logged on to this gateway at least once) to that login's FIX session,
@@ -65,7 +66,8 @@ export interface DirectReportFilter {
   deliverDirect(username: string, m: ExecutionReportMessage, emit: () => void): void;
   onLogon(ctx: Omit<SessionContext, 'msgSeqNum'>): void;
   /**
-   * A new order of `login` whose fate is unknown (its cluster session ended with it in flight):
+   * A new order, cancel or replace of `login` (by its ClOrdID) whose fate is unknown (its cluster
+   * session ended with it in flight):
    * `settle` is called once: 'applied' (the feed carried a report of it: those reach the session),
    * 'notApplied' (the feed passed a report produced after the session ended without one), or
    * 'unknown' (undecided within `outcomeWaitMs`).

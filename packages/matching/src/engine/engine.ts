@@ -325,6 +325,15 @@ export class MatchingEngine {
     return a.openOrders;
   }
 
+  /**
+   * The id of the live order a cancel / replace / status reference addresses, resolved exactly as
+   * those commands resolve it (by order id, else by the account's ClOrdID; another account's order
+   * reads as unknown), or 0 if none. Read-only: the service uses it to route replies.
+   */
+  resolveOrderRef(ref: OrderRef): number {
+    return this.findOrder(ref)?.id ?? 0;
+  }
+
   get liveOrderCount(): number {
     return this.orders.size;
   }
@@ -1027,7 +1036,8 @@ export class MatchingEngine {
       return Reason.DuplicateClOrdId;
     }
     const qty = cmd.qtyLots;
-    if (!isPosInt(qty) || qty <= o.cumQtyLots) return Reason.InvalidQuantity;
+    if (!isPosInt(qty)) return Reason.InvalidQuantity;
+    if (qty <= o.cumQtyLots) return Reason.ReplaceQtyNotAboveCumQty;
     if (qty < inst.minQtyLots) return Reason.QuantityBelowMin;
     if (qty > inst.maxQtyLots) return Reason.QuantityAboveMax;
     const hasLimit = o.orderType === OrderType.Limit || o.orderType === OrderType.StopLimit;

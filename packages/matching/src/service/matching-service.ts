@@ -54,9 +54,23 @@ const VERSION_2_TEMPLATES: ReadonlySet<number> = new Set([7, 14]);
 
 /**
  * The matching engine as a clustered service. Each log entry carries one SBE command (schema 2);
- * events are encoded as SBE and sent as one reply per affected session: execution reports go to
- * the session that entered the order, rejects and reports about the request to the requesting
- * session. Day/GTD expiry runs on one log timer set to the engine's next deadline.
+ * events are encoded as SBE and sent as one reply per affected session (the requester's first).
+ *
+ * Reply routing (which session gets an event; not replicated state: only the leader sends replies,
+ * and the engine, its snapshot and its state hash are the same whatever the routing):
+ * - rejects, mass cancel reports and admin acks go to the requesting session;
+ * - while a Cancel, Replace or OrderStatus of session S is applied, every execution report and
+ *   trade print about its subject order (the live order the command addresses, resolved before the
+ *   command exactly as the engine resolves it: `engine.resolveOrderRef`) goes to S, the requester:
+ *   the Canceled / Replaced / OrderStatus report and, for a replace that crosses, the replaced
+ *   order's own fills (also the subject's own expiry or uncross fill at the start of the entry). The
+ *   order's original session may be dead (a gateway restarted, or its cluster session was
+ *   replaced) and the requester must get the answer with its request;
+ * - while a MassCancel of S is applied, its Canceled reports (reason MassCancel) go to S;
+ * - every other report goes to the session that entered the order (fills of resting orders hit by
+ *   an incoming or replaced order, stops, expiries of other orders, cancel-on-disconnect), a trade print to the
+ *   sessions of both sides.
+ * Day/GTD expiry runs on one log timer set to the engine's next deadline.
  */
 export class MatchingService implements ClusteredService, EventSink {
   readonly name = 'matching';
@@ -65,6 +79,10 @@ export class MatchingService implements ClusteredService, EventSink {
   private readonly options: MatchingServiceOptions;
   /** Session of the entry being applied (0 for timers and session events). */
   private current = 0;
+  /** Subject order of the Cancel / Replace / OrderStatus being applied (0: none): its events go to `current`. */
+  private subjectOrderId = 0;
+  /** A MassCancel is being applied: its cancels go to `current`. */
+  private massCanceling = false;
   /** Pending output per session for the entry being applied. */
   private readonly outbox = new Map<number, ReplyBuffer>();
   private readonly spare: ReplyBuffer[] = [];
@@ -165,6 +183,7 @@ export class MatchingService implements ClusteredService, EventSink {
           `principal ${session.principal} may not send admin commands`,
         );
       } else {
+        this.routeToRequester(cmd);
         this.eng.apply(cmd);
       }
     }
@@ -208,15 +227,21 @@ export class MatchingService implements ClusteredService, EventSink {
       appendReject(this.out(this.current), e.timestampMs, e.reason, 0, CommandKind.Admin, e.text);
       return;
     }
-    // Rejects answer the requester; everything else goes to the order's session.
-    const target = e.execType === ExecType.Rejected || e.sessionId === 0 ? this.current : e.sessionId;
-    appendExecution(this.out(target), e);
+    // Rejects and reports about the request's subject answer the requester; the rest goes to the order's session.
+    const toRequester =
+      e.execType === ExecType.Rejected ||
+      e.sessionId === 0 ||
+      (this.subjectOrderId !== 0 && e.orderId === this.subjectOrderId) ||
+      (this.massCanceling && e.execType === ExecType.Canceled && e.reason === Reason.MassCancel);
+    appendExecution(this.out(toRequester ? this.current : e.sessionId), e);
   }
 
   onTrade(t: TradeEvent): void {
     for (const l of this.listeners) l.onTrade(t);
-    appendTrade(this.out(t.takerSessionId), t);
-    if (t.makerSessionId !== t.takerSessionId) appendTrade(this.out(t.makerSessionId), t);
+    const taker = this.orderTarget(t.takerOrderId, t.takerSessionId);
+    const maker = this.orderTarget(t.makerOrderId, t.makerSessionId);
+    appendTrade(this.out(taker), t);
+    if (maker !== taker) appendTrade(this.out(maker), t);
   }
 
   onMassCancel(m: MassCancelEvent): void {
@@ -230,6 +255,24 @@ export class MatchingService implements ClusteredService, EventSink {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Notes what the command's replies are about before it is applied (see the class comment). */
+  private routeToRequester(cmd: Command): void {
+    if (
+      cmd.type === CommandType.Cancel ||
+      cmd.type === CommandType.Replace ||
+      cmd.type === CommandType.OrderStatus
+    ) {
+      this.subjectOrderId = this.eng.resolveOrderRef(cmd);
+    } else if (cmd.type === CommandType.MassCancel) {
+      this.massCanceling = true;
+    }
+  }
+
+  /** The session an event about order `orderId` of session `sessionId` goes to. */
+  private orderTarget(orderId: number, sessionId: number): number {
+    return this.subjectOrderId !== 0 && orderId === this.subjectOrderId ? this.current : sessionId;
+  }
 
   private isAdmin(cmd: Command): boolean {
     return (
@@ -271,6 +314,8 @@ export class MatchingService implements ClusteredService, EventSink {
       this.outbox.clear();
     }
     this.current = 0;
+    this.subjectOrderId = 0;
+    this.massCanceling = false;
     this.syncTimer();
   }
 

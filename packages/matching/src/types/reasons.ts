@@ -40,6 +40,8 @@ export const Reason = {
   /** Market, IOC, FOK and post-only orders are not accepted during an auction call. */
   NotAllowedInPhase: 31,
   InvalidTradingSchedule: 32,
+  /** A replace's new total quantity is not above the quantity already filled (CumQty). */
+  ReplaceQtyNotAboveCumQty: 33,
   // Unsolicited cancels / expiries (40..)
   CanceledByUser: 40,
   IocRemainder: 41,
@@ -88,6 +90,7 @@ const TEXTS: Record<Reason, string> = {
   [Reason.InstrumentClosed]: 'instrument closed (outside its trading schedule)',
   [Reason.NotAllowedInPhase]: 'market, IOC, FOK and post-only orders are not accepted during an auction call',
   [Reason.InvalidTradingSchedule]: 'invalid trading schedule (times must be non-decreasing ms of day)',
+  [Reason.ReplaceQtyNotAboveCumQty]: 'replace quantity must be above the quantity already filled (CumQty)',
   [Reason.CanceledByUser]: 'canceled by user',
   [Reason.IocRemainder]: 'IOC remainder canceled',
   [Reason.FokNotFillable]: 'FOK order could not be filled completely',
