@@ -11,7 +11,12 @@ export {
   followExecutionFeed,
   isOrderEvent,
 } from './bridge/drop-copy.js';
-export { type CommandChannel, MatchingOrderEntry } from './bridge/order-entry.js';
+export {
+  type CommandChannel,
+  fixExecTypeOf,
+  fixOrdStatusOf,
+  MatchingOrderEntry,
+} from './bridge/order-entry.js';
 export { type CliResult, runCli, USAGE } from './cli.js';
 export { EXEC_FEED_TOKEN_ENV, EXECUTION_FEED_PATH } from './cluster/execution-feed.js';
 export {

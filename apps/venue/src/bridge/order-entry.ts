@@ -87,6 +87,16 @@ const ORD_STATUSES: Readonly<Record<number, FixOrdStatus>> = {
   [OrdStatus.Expired]: 'expired',
 };
 
+/** The FIX ExecType(150) the gateway reports for a matching ExecType. */
+export function fixExecTypeOf(execType: number): FixExecType {
+  return EXEC_TYPES[execType] ?? 'new';
+}
+
+/** The FIX OrdStatus(39) the gateway reports for a matching OrdStatus (`fallback` when unknown). */
+export function fixOrdStatusOf(ordStatus: number, fallback: FixOrdStatus = 'new'): FixOrdStatus {
+  return ORD_STATUSES[ordStatus] ?? fallback;
+}
+
 const TIFS: Readonly<Record<FixTif, TimeInForce>> = {
   day: TimeInForce.Day,
   gtc: TimeInForce.GTC,
@@ -416,7 +426,7 @@ export class MatchingOrderEntry implements OrderEntryHandler {
         orderId: m.orderId === 0 ? 'NONE' : String(m.orderId),
         clOrdId: m.clOrdId || pend?.clOrdId || 'NONE',
         origClOrdId: m.origClOrdId || pend?.origClOrdId || '',
-        ordStatus: ORD_STATUSES[m.ordStatus] ?? 'rejected',
+        ordStatus: fixOrdStatusOf(m.ordStatus, 'rejected'),
         responseTo: m.rejectedCommand === CommandKind.Cancel ? 'cancel' : 'replace',
         reason: cxlRejReason(m.reason),
         text: m.text,
@@ -554,8 +564,8 @@ export function toExecutionReportEvent(
     execId: String(m.execId),
     clOrdId: ctx.clOrdId,
     ...(m.origClOrdId ? { origClOrdId: m.origClOrdId } : {}),
-    execType: EXEC_TYPES[m.execType] ?? 'new',
-    ordStatus: ORD_STATUSES[m.ordStatus] ?? 'new',
+    execType: fixExecTypeOf(m.execType),
+    ordStatus: fixOrdStatusOf(m.ordStatus),
     ...(ctx.owner === undefined ? {} : { account: ctx.owner }),
     symbol: ctx.symbol,
     side: ctx.side,

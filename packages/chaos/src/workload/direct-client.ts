@@ -1,5 +1,10 @@
 import { ClusterClient, type ClusterResponse } from '@venue/consensus/runtime';
-import { InstrumentCatalog } from '@venue/gateway';
+import {
+  EXEC_TYPE_VALUES,
+  type OrdStatus as FixOrdStatus,
+  InstrumentCatalog,
+  ORD_STATUS_VALUES,
+} from '@venue/gateway';
 import {
   type Command,
   CommandKind,
@@ -9,17 +14,23 @@ import {
   type ExecutionReportMessage,
   encodeCommand,
   OrderType,
-  OrdStatus,
   type ReplyMessage,
   Side,
   TimeInForce,
 } from '@venue/matching';
-import { type ExecutionSink, type FeedFollower, followExecutionFeed, isOrderEvent } from '@venue/venue';
+import {
+  type ExecutionSink,
+  type FeedFollower,
+  fixExecTypeOf,
+  fixOrdStatusOf,
+  followExecutionFeed,
+  isOrderEvent,
+} from '@venue/venue';
 import WebSocket from 'ws';
 import type { CompleteEvent, History, OpKind, ReportEvent } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 import { accountIdOf, CLIENTS_MAX, loginOf } from './accounts.js';
-import { OFFSET_TICKS_MAX, QTY_MAX, WORKLOAD_INSTRUMENTS } from './workload.js';
+import { invokeEvent, type LiveOrder, priceText, randomOrder, randomReplacement } from './workload.js';
 
 /** An instrument as the venue defines it (`/api/instruments`): ids and the units of its FIX text. */
 export interface DirectInstrument {
@@ -51,28 +62,10 @@ export interface DirectOptions {
 /** Where a report reached the direct client from (each ExecID is recorded from the first only). */
 export type ReportSource = 'reply' | 'event' | 'feed';
 
-/** FIX ExecType(150) for a matching ExecType, as the gateway renders it (bridge/order-entry.ts). */
-const EXEC_TYPE_CHARS: Readonly<Record<number, string>> = {
-  [ExecType.New]: '0',
-  [ExecType.Canceled]: '4',
-  [ExecType.Replaced]: '5',
-  [ExecType.Rejected]: '8',
-  [ExecType.Expired]: 'C',
-  // The gateway has no Restated (D) or Triggered (L): it sends the nearest FIX meaning.
-  [ExecType.Restated]: '5',
-  [ExecType.Trade]: 'F',
-  [ExecType.OrderStatus]: 'I',
-  [ExecType.Triggered]: '0',
-};
-
-const ORD_STATUS_CHARS: Readonly<Record<number, string>> = {
-  [OrdStatus.New]: '0',
-  [OrdStatus.PartiallyFilled]: '1',
-  [OrdStatus.Filled]: '2',
-  [OrdStatus.Canceled]: '4',
-  [OrdStatus.Rejected]: '8',
-  [OrdStatus.Expired]: 'C',
-};
+/** FIX ExecType(150) / OrdStatus(39) chars exactly as the gateway renders them (its own mapping). */
+const execTypeChar = (execType: number): string => EXEC_TYPE_VALUES[fixExecTypeOf(execType)][0];
+const ordStatusChar = (ordStatus: number, fallback?: FixOrdStatus): string =>
+  ORD_STATUS_VALUES[fixOrdStatusOf(ordStatus, fallback)][0];
 
 /** What a report's text fields fall back to when matching leaves them empty (answers echo the request). */
 export interface ReportFallback {
@@ -142,12 +135,12 @@ export function reportEventOf(
   const orderId = m.orderId === 0 ? 'NONE' : String(m.orderId);
   const clOrdId = m.clOrdId || fb?.clOrdId || 'NONE';
   const origClOrdId = m.origClOrdId || fb?.origClOrdId || '';
-  const ordStatus = ORD_STATUS_CHARS[m.ordStatus] ?? '8';
-  const base = { type: 'report', process: ctx.process, timeMs: ctx.timeMs } as const;
-  if (
+  const rejectOfCancel =
     m.execType === ExecType.Rejected &&
-    (m.rejectedCommand === CommandKind.Cancel || m.rejectedCommand === CommandKind.Replace)
-  ) {
+    (m.rejectedCommand === CommandKind.Cancel || m.rejectedCommand === CommandKind.Replace);
+  const ordStatus = rejectOfCancel ? ordStatusChar(m.ordStatus, 'rejected') : ordStatusChar(m.ordStatus);
+  const base = { type: 'report', process: ctx.process, timeMs: ctx.timeMs } as const;
+  if (rejectOfCancel) {
     return {
       ...base,
       msgType: '9',
@@ -171,7 +164,7 @@ export function reportEventOf(
   return {
     ...base,
     msgType: '8',
-    execType: EXEC_TYPE_CHARS[m.execType] ?? '0',
+    execType: execTypeChar(m.execType),
     ordStatus,
     clOrdId,
     origClOrdId,
@@ -259,21 +252,13 @@ export class DirectReports implements ExecutionSink {
   }
 }
 
-interface LiveOrder {
-  readonly clOrdId: string;
-  readonly symbol: string;
-  readonly side: 'buy' | 'sell';
-  readonly qty: number;
-  readonly priceTicks: number;
-}
-
 interface Outcome {
   readonly type: 'ok' | 'fail' | 'info';
   readonly msg?: ExecutionReportMessage;
   readonly text: string;
 }
 
-const price = (ticks: number): string => (ticks / 100).toFixed(2);
+const price = priceText;
 const FEED_RETRY_MS = 300;
 /** Pause between attempts to open a new session after the old one was closed. */
 const SESSION_RETRY_MS = 200;
@@ -458,14 +443,7 @@ export class DirectClient {
   }
 
   private async newOrder(): Promise<void> {
-    const inst = this.rng.pick(WORKLOAD_INSTRUMENTS);
-    const order: LiveOrder = {
-      clOrdId: this.nextClOrdId(),
-      symbol: inst.symbol,
-      side: this.rng.next() < 0.5 ? 'buy' : 'sell',
-      qty: this.rng.int(1, QTY_MAX),
-      priceTicks: inst.refTicks + this.rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
-    };
+    const order = randomOrder(this.rng, this.nextClOrdId());
     this.chains.push(order);
     const outcome = await this.invoke(
       'new',
@@ -528,14 +506,7 @@ export class DirectClient {
   }
 
   private async replace(target: LiveOrder): Promise<void> {
-    const inst = WORKLOAD_INSTRUMENTS.find((i) => i.symbol === target.symbol);
-    if (inst === undefined) throw new Error(`unknown workload symbol ${target.symbol}`);
-    const next: LiveOrder = {
-      ...target,
-      clOrdId: this.nextClOrdId(),
-      qty: this.rng.int(1, QTY_MAX),
-      priceTicks: inst.refTicks + this.rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
-    };
+    const next = randomReplacement(this.rng, target, this.nextClOrdId());
     const outcome = await this.invoke(
       'replace',
       next,
@@ -602,19 +573,7 @@ export class DirectClient {
   ): Promise<'ok' | 'fail' | 'info'> {
     const opId = ++this.opSeq;
     if (kind === 'replace') this.replacedIds.push(order);
-    this.history.add({
-      type: 'invoke',
-      process: this.process,
-      opId,
-      timeMs: this.history.nowMs(),
-      kind,
-      clOrdId: order.clOrdId,
-      origClOrdId,
-      symbol: order.symbol,
-      side: order.side,
-      qty: order.qty,
-      price: price(order.priceTicks),
-    });
+    this.history.add(invokeEvent(this.process, opId, this.history.nowMs(), kind, order, origClOrdId));
     const fallback: ReportFallback = {
       clOrdId: order.clOrdId,
       origClOrdId,
@@ -631,9 +590,7 @@ export class DirectClient {
       timeMs: this.history.nowMs(),
       orderId: m === undefined ? '' : m.orderId === 0 ? 'NONE' : String(m.orderId),
       ordStatus:
-        kind === 'status' && outcome.type === 'ok' && m !== undefined
-          ? (ORD_STATUS_CHARS[m.ordStatus] ?? '')
-          : '',
+        kind === 'status' && outcome.type === 'ok' && m !== undefined ? ordStatusChar(m.ordStatus) : '',
       cumQty: m === undefined ? 0 : this.units.qty(order.symbol, m.cumQtyLots),
       text: outcome.text,
     };

@@ -1,6 +1,6 @@
 import { type FixMessage, formatUtcTimestamp } from '@venue/gateway';
 import { FixClient, type FixSeqNums } from '@venue/venue';
-import type { History, OpKind } from '../history/history.js';
+import type { History, InvokeEvent, OpKind } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
 import { CLIENTS_MAX, loginOf } from './accounts.js';
 
@@ -33,12 +33,64 @@ export interface WorkloadOptions {
 
 const RECONNECT_PAUSE_MS = 200;
 
-interface LiveOrder {
+/** An order a workload process placed and may still operate on (FIX or direct). */
+export interface LiveOrder {
   readonly clOrdId: string;
   readonly symbol: string;
   readonly side: 'buy' | 'sell';
   readonly qty: number;
   readonly priceTicks: number;
+}
+
+/** Workload prices are in ticks of 0.01 (both workload instruments). */
+export const priceText = (ticks: number): string => (ticks / 100).toFixed(2);
+
+/** A new limit order: a workload instrument, either side, 1..QTY_MAX lots, near the reference price. */
+export function randomOrder(rng: Prng, clOrdId: string): LiveOrder {
+  const inst = rng.pick(WORKLOAD_INSTRUMENTS);
+  return {
+    clOrdId,
+    symbol: inst.symbol,
+    side: rng.next() < 0.5 ? 'buy' : 'sell',
+    qty: rng.int(1, QTY_MAX),
+    priceTicks: inst.refTicks + rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
+  };
+}
+
+/** What a cancel/replace of `target` asks for: a new quantity and price, same symbol and side. */
+export function randomReplacement(rng: Prng, target: LiveOrder, clOrdId: string): LiveOrder {
+  const inst = WORKLOAD_INSTRUMENTS.find((i) => i.symbol === target.symbol);
+  if (inst === undefined) throw new Error(`unknown workload symbol ${target.symbol}`);
+  return {
+    ...target,
+    clOrdId,
+    qty: rng.int(1, QTY_MAX),
+    priceTicks: inst.refTicks + rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
+  };
+}
+
+/** The history's `invoke` event of one operation (every workload process records the same shape). */
+export function invokeEvent(
+  process: number,
+  opId: number,
+  timeMs: number,
+  kind: OpKind,
+  order: LiveOrder,
+  origClOrdId: string,
+): InvokeEvent {
+  return {
+    type: 'invoke',
+    process,
+    opId,
+    timeMs,
+    kind,
+    clOrdId: order.clOrdId,
+    origClOrdId,
+    symbol: order.symbol,
+    side: order.side,
+    qty: order.qty,
+    price: priceText(order.priceTicks),
+  };
 }
 
 interface Outcome {
@@ -50,7 +102,7 @@ const num = (m: FixMessage, tag: number): number => {
   const n = Number(m.get(tag) ?? '0');
   return Number.isFinite(n) ? n : 0;
 };
-const price = (ticks: number): string => (ticks / 100).toFixed(2);
+const price = priceText;
 
 /**
  * One workload process: a FIX session (TCP or WebSocket) for one account, issuing one operation at a
@@ -192,14 +244,7 @@ export class WorkloadClient {
   }
 
   private async newOrder(timeoutMs: number): Promise<void> {
-    const inst = this.rng.pick(WORKLOAD_INSTRUMENTS);
-    const order: LiveOrder = {
-      clOrdId: this.nextClOrdId(),
-      symbol: inst.symbol,
-      side: this.rng.next() < 0.5 ? 'buy' : 'sell',
-      qty: this.rng.int(1, QTY_MAX),
-      priceTicks: inst.refTicks + this.rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
-    };
+    const order = randomOrder(this.rng, this.nextClOrdId());
     this.chains.push(order);
     const outcome = await this.invoke('new', order, '', timeoutMs, (m) =>
       m.msgType === '8' && m.get(11) === order.clOrdId
@@ -238,14 +283,7 @@ export class WorkloadClient {
   }
 
   private async replace(target: LiveOrder, timeoutMs: number): Promise<void> {
-    const inst = WORKLOAD_INSTRUMENTS.find((i) => i.symbol === target.symbol);
-    if (inst === undefined) throw new Error(`unknown workload symbol ${target.symbol}`);
-    const next: LiveOrder = {
-      ...target,
-      clOrdId: this.nextClOrdId(),
-      qty: this.rng.int(1, QTY_MAX),
-      priceTicks: inst.refTicks + this.rng.int(-OFFSET_TICKS_MAX, OFFSET_TICKS_MAX),
-    };
+    const next = randomReplacement(this.rng, target, this.nextClOrdId());
     const outcome = await this.invoke('replace', next, target.clOrdId, timeoutMs, (m) =>
       m.get(11) !== next.clOrdId
         ? undefined
@@ -300,19 +338,7 @@ export class WorkloadClient {
   ): Promise<'ok' | 'fail' | 'info'> {
     const opId = ++this.opSeq;
     if (kind === 'replace') this.replacedIds.push(order);
-    this.history.add({
-      type: 'invoke',
-      process: this.process,
-      opId,
-      timeMs: this.history.nowMs(),
-      kind,
-      clOrdId: order.clOrdId,
-      origClOrdId,
-      symbol: order.symbol,
-      side: order.side,
-      qty: order.qty,
-      price: price(order.priceTicks),
-    });
+    this.history.add(invokeEvent(this.process, opId, this.history.nowMs(), kind, order, origClOrdId));
     let outcome: Outcome | undefined;
     const waiting = this.fix
       .waitFor((m) => {
