@@ -35,8 +35,9 @@ describe('chaos CI short run: kills, partitions and a gateway restart under FIX 
     expect(s.positionsChecked).toBeGreaterThan(0);
     expect(s.mdMessagesReplayed).toBeGreaterThan(0);
     expect(s.mdLevelsCompared).toBeGreaterThan(0);
-    // Every client logged on again after the gateway restart (resume mode, no reset).
-    expect(report.reconnects).toBeGreaterThanOrEqual(4);
+    // The two clients of the restarted gateway process (CLIENT1 on TCP, CLIENT2 on WebSocket) logged
+    // on again (resume mode, no reset); CLIENT3-4 trade through venue start's gateway meanwhile.
+    expect(report.reconnects).toBeGreaterThanOrEqual(2);
     // The direct client (its own cluster session, no gateway) traded too, through every fault.
     const direct = report.transports.find((t) => t.transport === 'direct');
     expect(direct?.processes).toBe(1);

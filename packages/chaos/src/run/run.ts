@@ -166,6 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       opTimeoutMs: OP_TIMEOUT_MS,
       thinkMs: options.thinkMs,
       resume: useGateway,
+      ...(useGateway ? { secondGateway: { fixPort: venue.fixPort, fixWsUrl: venue.fixWsUrl } } : {}),
     };
     for (let p = 0; p < options.clients; p++)
       clients.push(await WorkloadClient.connect(p, workload, history, rng));
@@ -310,7 +311,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const reconnects = clients.reduce((n, c) => n + c.reconnects, 0);
   const transports = transportStats(history.events);
   const gatewayText = useGateway
-    ? `separate \`venue gateway\` process, resume-mode FIX clients (141=N); sessions re-established ${reconnects}`
+    ? `CLIENT1-2 through a separate \`venue gateway\` process (the one gateway-restart kills), CLIENT3-4 through \`venue start\`'s gateway; resume-mode FIX clients (141=N); sessions re-established ${reconnects}`
     : 'the gateway inside `venue start`, reset-mode FIX clients';
   const summary = summarize(
     options,

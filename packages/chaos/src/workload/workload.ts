@@ -29,6 +29,17 @@ export interface WorkloadOptions {
    * ResendRequest): needed when the gateway restarts during the run. Default: reset mode (141=Y).
    */
   readonly resume?: boolean;
+  /**
+   * A second gateway (`venue start`'s own, while `fixPort`/`fixWsUrl` are the separate gateway
+   * process the nemesis restarts): processes 2 and 3 (CLIENT3 on TCP, CLIENT4 on WebSocket) trade
+   * through it, so fills cross between gateways and each gateway's own reports are checked.
+   */
+  readonly secondGateway?: { readonly fixPort: number; readonly fixWsUrl: string };
+}
+
+/** Which gateway a FIX workload process trades through (see `WorkloadOptions.secondGateway`). */
+export function gatewayOf(process: number, options: WorkloadOptions): { fixPort: number; fixWsUrl: string } {
+  return process >= 2 && options.secondGateway !== undefined ? options.secondGateway : options;
 }
 
 const RECONNECT_PAUSE_MS = 200;
@@ -172,8 +183,8 @@ export class WorkloadClient {
     const credentials = { username: login, password: 'demo', ...(seqNums === undefined ? {} : { seqNums }) };
     const fix =
       transport === 'tcp'
-        ? await FixClient.tcp('127.0.0.1', options.fixPort, credentials)
-        : await FixClient.ws(options.fixWsUrl, credentials);
+        ? await FixClient.tcp('127.0.0.1', gatewayOf(process, options).fixPort, credentials)
+        : await FixClient.ws(gatewayOf(process, options).fixWsUrl, credentials);
     fix.onMessage(onMessage);
     let logon: FixMessage;
     try {
