@@ -27,4 +27,20 @@ export class Prng {
     if (item === undefined) throw new Error('pick: empty list');
     return item;
   }
+
+  /**
+   * An independent stream for one part of a run (`stream` 0 = the nemesis, 1.. = workload
+   * processes): each part draws from its own generator, so how the parts' draws interleave in time
+   * cannot change what any of them chooses (the fault schedule of a seed is the same on every
+   * machine; only timing differs).
+   */
+  static forStream(seed: number, stream: number): Prng {
+    if (!Number.isInteger(stream) || stream < 0)
+      throw new Error(`stream must be a non-negative integer, got ${stream}`);
+    // A splitmix32-style mix of (seed, stream): nearby streams get unrelated states.
+    let z = (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(stream + 1, 0x85ebca6b)) >>> 0;
+    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+    return new Prng((z ^ (z >>> 15)) >>> 0);
+  }
 }

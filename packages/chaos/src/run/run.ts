@@ -116,7 +116,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const runDir = join(options.resultsDir, new Date(startedMs).toISOString().replace(/[:.]/g, '-'));
   mkdirSync(runDir, { recursive: true });
   const history = new History();
-  const rng = new Prng(options.seed);
+  // One generator per part (nemesis: stream 0; workload process p: stream p + 1), see Prng.forStream.
+  const nemesisRng = Prng.forStream(options.seed, 0);
   const log = (line: string) => options.log(`${((Date.now() - startedMs) / 1000).toFixed(1)}s ${line}`);
   log(`chaos: run ${runDir} seed ${options.seed} ${options.seconds}s nemeses ${options.nemeses.join(',')}`);
   // The members' fault hooks (disk full, clock jumps) are on for the suite and only for it.
@@ -169,7 +170,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...(useGateway ? { secondGateway: { fixPort: venue.fixPort, fixWsUrl: venue.fixWsUrl } } : {}),
     };
     for (let p = 0; p < options.clients; p++)
-      clients.push(await WorkloadClient.connect(p, workload, history, rng));
+      clients.push(await WorkloadClient.connect(p, workload, history, Prng.forStream(options.seed, p + 1)));
     process.env[EXEC_FEED_TOKEN_ENV] = venue.execFeedToken;
     const directOptions: DirectOptions = {
       members: venue.clientAddresses,
@@ -181,7 +182,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log,
     };
     for (let i = 0; i < (options.direct ?? 0); i++)
-      directs.push(await DirectClient.connect(directProcess(i), directOptions, history, rng));
+      directs.push(
+        await DirectClient.connect(
+          directProcess(i),
+          directOptions,
+          history,
+          Prng.forStream(options.seed, directProcess(i) + 1),
+        ),
+      );
     const deadlineMs = Date.now() + workload.durationMs;
     log(
       `chaos: venue up (fix ${venue.fixPort}, ${venue.fixWsUrl}); ${clients.length} FIX clients, ` +
@@ -199,7 +207,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
               faultsMax: options.faultsMax,
               cycle: options.cycle === true,
             },
-            rng,
+            nemesisRng,
             history,
             deadlineMs,
           ),
