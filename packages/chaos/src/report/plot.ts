@@ -73,8 +73,14 @@ function escapeXml(text: string): string {
  */
 export function latencySvg(events: readonly HistoryEvent[], title: string): string {
   const { points, faults } = timeline(events);
-  const endMs = Math.max(1, ...points.map((p) => p.atMs + p.latencyMs), ...faults.map((f) => f.stopMs));
-  const maxLatencyMs = Math.max(10, ...points.map((p) => p.latencyMs));
+  // Loops, not Math.max(...spread): a long run has more points than the call stack takes arguments.
+  let endMs = 1;
+  let maxLatencyMs = 10;
+  for (const p of points) {
+    endMs = Math.max(endMs, p.atMs + p.latencyMs);
+    maxLatencyMs = Math.max(maxLatencyMs, p.latencyMs);
+  }
+  for (const f of faults) endMs = Math.max(endMs, f.stopMs);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (ms: number) => MARGIN.left + (ms / endMs) * plotW;
