@@ -37,9 +37,14 @@ export interface WorkloadOptions {
   readonly secondGateway?: { readonly fixPort: number; readonly fixWsUrl: string };
 }
 
+/** FIX workload processes from this one on trade through `WorkloadOptions.secondGateway` when given. */
+export const SECOND_GATEWAY_FROM_PROCESS = 2;
+
 /** Which gateway a FIX workload process trades through (see `WorkloadOptions.secondGateway`). */
 export function gatewayOf(process: number, options: WorkloadOptions): { fixPort: number; fixWsUrl: string } {
-  return process >= 2 && options.secondGateway !== undefined ? options.secondGateway : options;
+  return process >= SECOND_GATEWAY_FROM_PROCESS && options.secondGateway !== undefined
+    ? options.secondGateway
+    : options;
 }
 
 const RECONNECT_PAUSE_MS = 200;
