@@ -39,7 +39,8 @@ describe('latency plot', () => {
     // Before: Math.max(...points) threw "Maximum call stack size exceeded" past ~120 000 points.
     const svg = latencySvg(events, 'long run');
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('kill-leader 2');
+    expect(svg).toContain('kill-leader 2'); // few faults: the band is labelled
+    expect(svg).toContain('kill-leader (1)'); // and the legend names the kind
     const dots = svg.match(/<circle /g)?.length ?? 0;
     expect(dots).toBeGreaterThan(1_000);
     expect(dots).toBeLessThanOrEqual(20_000);

@@ -35,7 +35,16 @@ const COLORS: Readonly<Record<string, string>> = {
   'bitflip-snapshot': '#637939',
   'clock-jump': '#843c39',
   'gateway-restart': '#000000',
+  'isolate+kill-leader': '#e6550d',
+  'pause+link-faults': '#6b6ecf',
+  'kill-two+link-faults': '#a55194',
+  'disk-full+kill-leader': '#31a354',
+  'gateway-restart+kill-leader': '#636363',
 };
+/** Up to this many faults each band carries its label; more (a long run) and only the legend names them. */
+const BAND_LABELS_MAX = 24;
+const LEGEND_COLUMNS = 4;
+const LEGEND_ROW_PX = 15;
 
 /** Latencies and fault spans from a history (pure). Faults run one at a time; a span ends at the
  * last 'stop' before the next fault starts (kill-two restarts its members one after the other). */
@@ -81,14 +90,18 @@ export function latencySvg(events: readonly HistoryEvent[], title: string): stri
     maxLatencyMs = Math.max(maxLatencyMs, p.latencyMs);
   }
   for (const f of faults) endMs = Math.max(endMs, f.stopMs);
+  // Legend below the plot: the outcome colours, then every fault kind present with its band colour.
+  const kinds = [...new Set(faults.map((f) => f.fault))].sort();
+  const legendRows = 1 + Math.ceil(kinds.length / LEGEND_COLUMNS);
+  const height = HEIGHT + legendRows * LEGEND_ROW_PX;
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (ms: number) => MARGIN.left + (ms / endMs) * plotW;
   const logMax = Math.log10(maxLatencyMs);
   const y = (ms: number) => MARGIN.top + plotH - (Math.log10(Math.max(1, ms)) / logMax) * plotH;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${MARGIN.left}" y="18" font-size="13">${escapeXml(title)}</text>`,
   ];
   faults.forEach((f, i) => {
@@ -97,8 +110,11 @@ export function latencySvg(events: readonly HistoryEvent[], title: string): stri
     const w = Math.max(1, x(f.stopMs) - x0);
     out.push(
       `<rect x="${x0.toFixed(1)}" y="${MARGIN.top}" width="${w.toFixed(1)}" height="${plotH}" fill="${color}" fill-opacity="0.18"/>`,
-      `<text x="${(x0 + 2).toFixed(1)}" y="${MARGIN.top + 10 + (i % 4) * 11}" fill="${color}">${escapeXml(`${f.fault} ${f.nodes.join(',')}`)}</text>`,
     );
+    if (faults.length <= BAND_LABELS_MAX)
+      out.push(
+        `<text x="${(x0 + 2).toFixed(1)}" y="${MARGIN.top + 10 + (i % 4) * 11}" fill="${color}">${escapeXml(`${f.fault} ${f.nodes.join(',')}`)}</text>`,
+      );
   });
   const step = Math.max(1, Math.ceil(points.length / POINTS_MAX));
   for (let i = 0; i < points.length; i += step) {
@@ -132,9 +148,22 @@ export function latencySvg(events: readonly HistoryEvent[], title: string): stri
     );
   out.push(
     `<text x="14" y="${MARGIN.top + plotH / 2}" transform="rotate(-90 14 ${MARGIN.top + plotH / 2})" text-anchor="middle">latency (log)</text>`,
-    `<text x="${WIDTH - MARGIN.right}" y="18" text-anchor="end">grey: ok, blue: rejected, red: no answer (indeterminate); bands: faults</text>`,
-    '</svg>',
   );
+  const legendY = HEIGHT + 4;
+  out.push(
+    `<text x="${MARGIN.left}" y="${legendY}">dots: grey ok, blue rejected, red no answer (indeterminate); shaded bands: faults (${faults.length})</text>`,
+  );
+  const columnW = (WIDTH - MARGIN.left - MARGIN.right) / LEGEND_COLUMNS;
+  kinds.forEach((kind, i) => {
+    const cx = MARGIN.left + (i % LEGEND_COLUMNS) * columnW;
+    const cy = legendY + (1 + Math.floor(i / LEGEND_COLUMNS)) * LEGEND_ROW_PX;
+    const n = faults.filter((f) => f.fault === kind).length;
+    out.push(
+      `<rect x="${cx.toFixed(1)}" y="${cy - 9}" width="12" height="10" fill="${COLORS[kind] ?? '#444444'}" fill-opacity="0.5"/>`,
+      `<text x="${(cx + 16).toFixed(1)}" y="${cy}">${escapeXml(`${kind} (${n})`)}</text>`,
+    );
+  });
+  out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 

@@ -374,7 +374,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     writeFileSync(
       join(runDir, 'latency.svg'),
-      latencySvg(history.events, `seed ${options.seed}, ${options.seconds} s, ${faultText}`),
+      latencySvg(
+        history.events,
+        `chaos run: seed ${options.seed}, ${options.seconds} s, ${faultsInjected} faults`,
+      ),
     );
   } catch (e) {
     // The verdict is in report.md already: a plot that cannot be drawn must not turn it into exit 2.
