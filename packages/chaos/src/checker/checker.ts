@@ -23,6 +23,7 @@ export type Property =
   | 'ack-without-quorum'
   | 'log-time-regressed'
   | 'corruption-undetected'
+  | 'power-loss-refused'
   | 'trade-unpaired'
   | 'position-mismatch'
   | 'cash-mismatch'
@@ -131,6 +132,13 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
           `a member started on a log with a flipped bit in an old entry (${e.detail ?? ''}): ` +
             'it must refuse rather than serve data its checksums do not vouch for',
         );
+      if (e.fault.startsWith('power-loss') && e.phase === 'stop' && e.detail?.startsWith('REFUSED') === true)
+        violations.add(
+          'power-loss-refused',
+          `node ${e.nodes.join(',')}`,
+          `a member refused to start on the data a power loss left (${e.detail}): unsynced writes cut at ` +
+            'the durable watermarks are a state a real crash leaves, recovery must accept it',
+        );
     } else completions.set(`${e.process}/${e.opId}`, e);
   }
   const chains = buildChains(invokes, completions);
@@ -194,10 +202,16 @@ export function check(history: readonly HistoryEvent[], final: FinalState): Chec
 
 /**
  * Faults during which no majority of members can form, until their first `stop` event: kill-two
- * (until its first restart), kill-all, a follower isolated while the leader is killed, kill-two
+ * (until its first restart), kill-all, power-loss-all, a follower isolated while the leader is killed, kill-two
  * under link faults.
  */
-const NO_QUORUM_FAULTS = new Set(['kill-two', 'kill-all', 'isolate+kill-leader', 'kill-two+link-faults']);
+const NO_QUORUM_FAULTS = new Set([
+  'kill-two',
+  'kill-all',
+  'power-loss-all',
+  'isolate+kill-leader',
+  'kill-two+link-faults',
+]);
 
 /**
  * While a majority is down nothing can commit, so no operation invoked after the fault began may be

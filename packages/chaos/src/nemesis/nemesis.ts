@@ -2,12 +2,15 @@ import type { VenueProcess } from '../cluster/venue-process.js';
 import { type DiskFault, flipLogBit, flipSnapshotBit, tearTail } from '../disk/disk-faults.js';
 import type { History } from '../history/history.js';
 import type { Prng } from '../random/prng.js';
+import { cutToDurable } from './power-loss.js';
 
 export const NEMESES = [
   'kill-leader',
   'kill-follower',
   'kill-two',
   'kill-all',
+  'power-loss',
+  'power-loss-all',
   'pause',
   'isolate-leader',
   'isolate-follower',
@@ -164,6 +167,46 @@ async function inject(
       await sleep(holdMs);
       for (const id of all) await venue.restart(id);
       record('stop', all);
+      return true;
+    }
+    case 'power-loss':
+    case 'power-loss-all': {
+      // A machine crash: SIGKILL, then every write the member had not fsynced is discarded (durable
+      // watermarks, see power-loss.ts). Acknowledged data must survive: a member acknowledges only what
+      // it has made durable. `power-loss-all`: every member at once, nothing unsynced survives anywhere.
+      const targets =
+        kind === 'power-loss-all' ? venue.members.map((m) => m.id) : [rng.next() < 0.5 ? leader : follower];
+      const killed: number[] = [];
+      for (const id of targets) if (await venue.kill(id)) killed.push(id);
+      if (killed.length === 0) return false;
+      const details: string[] = [];
+      for (const id of killed) {
+        await venue.waitExited(id);
+        // Half the time a clean cut at the watermark; otherwise writeback had flushed a random prefix
+        // of the unsynced pages (in order), which may leave a torn last frame.
+        const keepSome = rng.next() < 0.5;
+        const report = cutToDurable(venue.memberDataDir(id), (pages) => (keepSome ? rng.int(0, pages) : 0));
+        details.push(`node ${id}${id === leader ? ' (leader)' : ''}: ${report.detail}`);
+      }
+      record('start', killed, details.join(' | '));
+      await sleep(holdMs);
+      const refusedIds: number[] = [];
+      for (const id of killed) await venue.restart(id);
+      for (const id of killed)
+        if (await refusedToStart(venue, id)) {
+          // Must not happen: a cut at (or a page prefix past) the watermarks is a state a real crash
+          // leaves. Rebuilt as an operator would, and said loudly in the history.
+          refusedIds.push(id);
+          await venue.wipe(id);
+          await venue.restart(id);
+        }
+      record(
+        'stop',
+        killed,
+        refusedIds.length === 0
+          ? 'restarted'
+          : `REFUSED TO START after power loss: node(s) ${refusedIds.join(',')}; data deleted, re-synced from peers`,
+      );
       return true;
     }
     case 'isolate-leader':

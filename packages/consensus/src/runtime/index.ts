@@ -46,6 +46,9 @@ export type { HealthEvent, ServiceHealthOptions } from './observe/service-health
 export { ServiceHealth } from './observe/service-health.js';
 export type { TrendChange, TrendOptions } from './observe/trend.js';
 export { TrendWatch } from './observe/trend.js';
+// Test-only durable watermarks (VENUE_FAULT_HOOKS=1): the chaos suite's power-loss nemesis reads them.
+export type { DurableRecord } from './storage/durable-watermark.js';
+export { DURABLE_WATERMARK_FILE, readDurableWatermarks } from './storage/durable-watermark.js';
 // A member's data directory (log + hard state + snapshots): the recovery benchmark writes snapshots with it.
 export { markDataDirRejoin, NodeStorage } from './storage/node-storage.js';
 export type { Durability } from './storage/segment-log.js';

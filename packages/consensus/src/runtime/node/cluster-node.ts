@@ -23,6 +23,7 @@ import { layoutPieces } from '../../service-host/incremental-snapshot.js';
 import { type LogFields, type LogLevel, lineLogger, type RuntimeLogger } from '../observe/logger.js';
 import { ServiceHealth } from '../observe/service-health.js';
 import type { LogEntry } from '../storage/codec.js';
+import { enableDurableWatermarks } from '../storage/durable-watermark.js';
 import { nodeIo } from '../storage/io.js';
 import { markRejoin, NodeStorage } from '../storage/node-storage.js';
 import type { Durability } from '../storage/segment-log.js';
@@ -329,6 +330,8 @@ export class ClusterNode {
     const opts = this.opts;
     const t0 = performance.now();
     const durability = opts.durability ?? 'fsync';
+    // Test-only: durable watermarks for the chaos suite's power-loss nemesis (see fault-hooks.ts).
+    if (faultHooksEnabled()) enableDurableWatermarks();
     this.storage = await NodeStorage.open(opts.dataDir, {
       durability,
       print: (line) => this.emit('info', 'storage', line),

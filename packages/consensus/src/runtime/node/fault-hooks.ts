@@ -9,6 +9,11 @@
  *   backward jump makes this member's time stand still until the real clock catches up, and log
  *   timestamps stay monotonic (the leader also stamps entries with at least the previous one's).
  *
+ * With the hooks on, the member also records durable watermarks (`storage/durable-watermark.ts`): after
+ * every fsync of a log segment, the hard state or a snapshot, what that file holds on stable storage, in
+ * `<dir>/.durable`, before the storage acknowledges it. The chaos suite's `power-loss` nemesis kills the
+ * member and discards everything past them: what a machine crash does to unsynced writes.
+ *
  * Process-wide state: one member per process; the hooks are set from the admin HTTP port.
  */
 

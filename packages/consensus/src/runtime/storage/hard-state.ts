@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readU16, readU32, readU64, writeU64 } from './codec.js';
 import { crc32c } from './crc32c.js';
+import { durableWatermarksEnabled, recordDurable } from './durable-watermark.js';
 import { HardStateCorruptError, StorageInputError } from './errors.js';
-import { fsyncDir, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
+import { fsyncDir, fsyncDirSync, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
 import type { Durability } from './segment-log.js';
 
 export interface HardState {
@@ -84,9 +85,17 @@ export class HardStateStore {
     fs.rmSync(`${file}.tmp`, { force: true });
     let state: HardState = { term: 0, votedFor: null };
     if (fs.existsSync(file)) {
-      const decoded = decodeHardState(fs.readFileSync(file));
+      const bytes = fs.readFileSync(file);
+      const decoded = decodeHardState(bytes);
       if (typeof decoded === 'string') throw new HardStateCorruptError(file, decoded);
       state = decoded;
+      if ((options.durability ?? 'fsync') === 'fsync') {
+        // A save killed after its rename and before the directory fsync is visible but not durable: the
+        // node would act on a term/vote a power loss could still undo (and vote twice in a term).
+        fsyncDirSync(dir);
+        if (durableWatermarksEnabled())
+          recordDurable(dir, [[HARD_STATE_FILE, { hex: bytes.toString('hex') }]]);
+      }
     }
     return new HardStateStore(dir, state, options);
   }
@@ -135,6 +144,11 @@ export class HardStateStore {
       await this.io.close(fd);
     }
     await this.io.rename(temp, this.file);
-    if (this.sync) await fsyncDir(this.io, this.dir);
+    if (this.sync) {
+      await fsyncDir(this.io, this.dir);
+      // Test-only (fault hooks): this version is durable, recorded before the caller learns of it.
+      if (durableWatermarksEnabled())
+        recordDurable(this.dir, [[HARD_STATE_FILE, { hex: bytes.toString('hex') }]]);
+    }
   }
 }

@@ -74,6 +74,16 @@ export async function fsyncDir(io: StorageIo, dir: string): Promise<void> {
   }
 }
 
+/** Synchronous fsync of a directory (start-up paths). */
+export function fsyncDirSync(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Counts calls per operation; wraps another StorageIo. Used by tests and benchmarks. */
 export class CountingIo implements StorageIo {
   readonly counts = {

@@ -34,6 +34,7 @@ import {
   SEGMENT_HEADER_BYTES,
 } from './codec.js';
 import { DirLock } from './dir-lock.js';
+import { durableWatermarksEnabled, forgetDurable, recordDurable } from './durable-watermark.js';
 import { CorruptLogError, LogClosedError, LogIoError, StorageInputError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { fsyncDir, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
@@ -149,6 +150,8 @@ class Segment {
   sizeBytes = SEGMENT_HEADER_BYTES;
   /** Bytes the file has on disk (>= sizeBytes once written: the rest is preallocated zeros). Writer-owned. */
   allocatedBytes = SEGMENT_HEADER_BYTES;
+  /** End of the frames written to the file so far (excludes preallocated zeros). Writer-owned. */
+  dataEndBytes = SEGMENT_HEADER_BYTES;
   /** offsets[k] = byte offset of entry firstIndex + k; null when evicted from the index cache. */
   offsets: Uint32Array | null = null;
   /** Queued writer operations that reference this segment; it is never evicted while > 0. */
@@ -511,6 +514,7 @@ export class SegmentLog {
         offset = check.endOffset;
       }
       seg.sizeBytes = offset;
+      seg.dataEndBytes = offset;
       seg.allocatedBytes = tornTail !== null && isLast ? offset : buf.length;
       bytes += offset;
       entries += seg.entryCount;
@@ -529,9 +533,20 @@ export class SegmentLog {
       segments.push(seg);
       bytes += SEGMENT_HEADER_BYTES;
       created = true;
-    } else if (removedTempFiles.length > 0 && opts.durability === 'fsync') {
+    } else if (opts.durability === 'fsync') {
+      // What recovery found may be only in the page cache: the previous process can have been killed
+      // after a write and before its fdatasync (or after a segment's rename and before the directory
+      // fsync). The entries recovered here count as durable (durableIndex = lastIndex) and the node
+      // acknowledges them (votes, matchIndex), so make them durable first: without this, a power loss
+      // after a kill -9 and a restart could lose entries the member had reported as persisted.
+      fsyncPathSync(segments[segments.length - 1]!.path);
       fsyncPathSync(dir);
     }
+    if (opts.durability === 'fsync' && durableWatermarksEnabled())
+      recordDurable(
+        dir,
+        segments.map((seg) => [seg.name, { bytes: seg.dataEndBytes }] as const),
+      );
 
     const first = segments[0]!;
     const last = segments[segments.length - 1]!;
@@ -1201,6 +1216,7 @@ export class SegmentLog {
       }
       await writevFully(io, seg.fd, bufs, positionBytes);
       seg.allocatedBytes = Math.max(allocated, end);
+      seg.dataEndBytes = end;
       this.stats.writes++;
       this.stats.bytesWritten += runBytes;
       positionBytes += runBytes;
@@ -1249,7 +1265,11 @@ export class SegmentLog {
 
   private async datasync(seg: Segment): Promise<void> {
     const started = performance.now();
+    // Only what was written before the fdatasync started is covered by it.
+    const dataEndBytes = seg.dataEndBytes;
     await this.opts.io.fdatasync(seg.fd);
+    // Test-only (fault hooks): the watermark is recorded before any caller learns of this durability.
+    if (durableWatermarksEnabled()) recordDurable(this.dir, [[seg.name, { bytes: dataEndBytes }]]);
     this.stats.fsyncs++;
     this.opts.onFsync?.(performance.now() - started);
   }
@@ -1271,13 +1291,18 @@ export class SegmentLog {
         this.stats.fsyncs++;
       }
       await io.rename(temp, seg.path);
-      if (durability === 'fsync') await fsyncDir(io, this.dir);
+      if (durability === 'fsync') {
+        await fsyncDir(io, this.dir);
+        if (durableWatermarksEnabled())
+          recordDurable(this.dir, [[seg.name, { bytes: SEGMENT_HEADER_BYTES }]]);
+      }
     } catch (err) {
       await io.close(fd).catch(() => {});
       throw err;
     }
     seg.fd = fd;
     seg.allocatedBytes = SEGMENT_HEADER_BYTES;
+    seg.dataEndBytes = SEGMENT_HEADER_BYTES;
     seg.created = true;
     this.stats.segmentsCreated++;
   }
@@ -1285,6 +1310,7 @@ export class SegmentLog {
   private async removeSegments(deleted: readonly Segment[]): Promise<void> {
     const { io, durability } = this.opts;
     let unlinked = 0;
+    const names: string[] = [];
     for (const seg of deleted) {
       if (seg.fd >= 0) {
         const fd = seg.fd;
@@ -1294,12 +1320,14 @@ export class SegmentLog {
       seg.offsets = null;
       if (seg.created) {
         await io.unlink(seg.path);
+        names.push(seg.name);
         seg.created = false;
         unlinked++;
         this.stats.segmentsDeleted++;
       }
       seg.ioRefs--;
     }
+    if (durableWatermarksEnabled()) forgetDurable(this.dir, names);
     if (unlinked > 0 && durability === 'fsync') await fsyncDir(io, this.dir);
   }
 
@@ -1310,6 +1338,7 @@ export class SegmentLog {
       if (!seg.created || seg.fd < 0) throw new Error(`invariant: truncation target ${seg.name} not open`);
       await this.opts.io.ftruncate(seg.fd, op.sizeBytes);
       seg.allocatedBytes = op.sizeBytes;
+      seg.dataEndBytes = op.sizeBytes;
       if (this.opts.durability === 'fsync') await this.datasync(seg);
       seg.ioRefs--;
     } else {

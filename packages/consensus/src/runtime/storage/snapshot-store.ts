@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readU16, readU32, readU64, writeU64 } from './codec.js';
 import { crc32c } from './crc32c.js';
+import { durableWatermarksEnabled, forgetDurable, recordDurable } from './durable-watermark.js';
 import { SnapshotInvalidError, StorageInputError } from './errors.js';
-import { fsyncDir, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
+import { fsyncDir, fsyncDirSync, mkdirDurableSync, nodeIo, type StorageIo, writevFully } from './io.js';
 import type { Durability } from './segment-log.js';
 
 export interface SnapshotMeta {
@@ -159,7 +160,14 @@ export class SnapshotWriter {
       this.fd = null;
     }
     await io.rename(this.temp, this.final);
-    if (this.store.sync) await fsyncDir(io, this.store.dir);
+    if (this.store.sync) {
+      await fsyncDir(io, this.store.dir);
+      // Test-only (fault hooks): durable as a whole, recorded before the caller learns of it.
+      if (durableWatermarksEnabled())
+        recordDurable(this.store.dir, [
+          [path.basename(this.final), { bytes: SNAPSHOT_HEADER_BYTES + this.lengthBytes }],
+        ]);
+    }
     const info: SnapshotInfo = {
       ...this.meta,
       file: path.basename(this.final),
@@ -215,6 +223,20 @@ export class SnapshotStore {
         fs.rmSync(path.join(dir, name), { force: true });
         removed.push(name);
       }
+    }
+    const sync = (options.durability ?? 'fsync') === 'fsync';
+    if (sync) {
+      // A snapshot renamed into place by a process killed before its directory fsync is visible here but
+      // not durable; start-up may load it and later compact the log behind it, so make it durable first.
+      fsyncDirSync(dir);
+      if (durableWatermarksEnabled())
+        recordDurable(
+          dir,
+          fs
+            .readdirSync(dir)
+            .filter((name) => NAME.test(name))
+            .map((name) => [name, { bytes: fs.statSync(path.join(dir, name)).size }] as const),
+        );
     }
     const store = new SnapshotStore(dir, options, removed);
     if (removed.length > 0) store.log(`snapshots ${dir}: removed ${removed.length} unfinished temp file(s)`);
@@ -339,6 +361,7 @@ export class SnapshotStore {
   async prune(): Promise<void> {
     const stale = this.list().slice(this.keep);
     for (const file of stale) await this.io.unlink(path.join(this.dir, file));
+    if (durableWatermarksEnabled()) forgetDurable(this.dir, stale);
     if (stale.length > 0 && this.sync) await fsyncDir(this.io, this.dir);
   }
 }
