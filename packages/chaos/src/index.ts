@@ -58,6 +58,7 @@ export {
   type NemesisKind,
   parseNemeses,
 } from './nemesis/nemesis.js';
+export { cutToDurable, type PowerLossReport } from './nemesis/power-loss.js';
 export {
   FaultProxy,
   type FaultProxyOptions,

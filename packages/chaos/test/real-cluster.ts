@@ -75,8 +75,8 @@ export class RealCluster {
     return this.venue.members.map((m) => m.id).find((id) => id !== l) as number;
   }
 
-  /** One order through the gateway (a log append); resolves when it is acknowledged. */
-  async append(): Promise<void> {
+  /** One order through the gateway (a log append); resolves with its ClOrdID when it is acknowledged. */
+  async append(): Promise<string> {
     if (this.fix === undefined || this.fix.isClosed) {
       this.fix = await FixClient.tcp('127.0.0.1', this.venue.fixPort, {
         username: 'CLIENT1',
@@ -101,6 +101,7 @@ export class RealCluster {
       [60, '20260101-00:00:00.000'],
     ]);
     await acked;
+    return clOrdId;
   }
 
   /**

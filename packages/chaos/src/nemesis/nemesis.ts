@@ -48,6 +48,7 @@ export interface NemesisOptions {
 }
 
 const LEADER_WAIT_MS = 15_000;
+const SLOW_DISK_BEFORE_CRASH_MS = 500;
 const POLL_MS = 100;
 
 export function parseNemeses(text: string): NemesisKind[] {
@@ -176,6 +177,12 @@ async function inject(
       // it has made durable. `power-loss-all`: every member at once, nothing unsynced survives anywhere.
       const targets =
         kind === 'power-loss-all' ? venue.members.map((m) => m.id) : [rng.next() < 0.5 ? leader : follower];
+      // A slow disk first (each fdatasync delayed 20..80 ms for half a second): entries written under
+      // load then sit unsynced in the page cache, so the crash nearly always has something to cut. The
+      // restarted process runs at full speed again (the delay lives in the process).
+      const delayMs = rng.int(20, 80);
+      for (const id of targets) await venue.adminPost(id, `/fault/slow-fsync?delayMs=${delayMs}`);
+      await sleep(SLOW_DISK_BEFORE_CRASH_MS);
       const killed: number[] = [];
       for (const id of targets) if (await venue.kill(id)) killed.push(id);
       if (killed.length === 0) return false;
@@ -188,7 +195,7 @@ async function inject(
         const report = cutToDurable(venue.memberDataDir(id), (pages) => (keepSome ? rng.int(0, pages) : 0));
         details.push(`node ${id}${id === leader ? ' (leader)' : ''}: ${report.detail}`);
       }
-      record('start', killed, details.join(' | '));
+      record('start', killed, `fsync delayed ${delayMs} ms, then: ${details.join(' | ')}`);
       await sleep(holdMs);
       const refusedIds: number[] = [];
       for (const id of killed) await venue.restart(id);

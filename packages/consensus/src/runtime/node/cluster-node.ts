@@ -46,6 +46,7 @@ import {
   faultHooksEnabled,
   setClockOffset,
   setDiskBudget,
+  setFsyncDelay,
 } from './fault-hooks.js';
 import type { MemberAddress } from './members.js';
 import { Histogram, LATENCY_BUCKETS_S, renderScalar } from './metrics.js';
@@ -1232,7 +1233,15 @@ export class ClusterNode {
     try {
       if (url === '/fault/disk-full') setDiskBudget(Number(params.get('afterBytes') ?? 0));
       else if (url === '/fault/clock') setClockOffset(Number(params.get('offsetMs') ?? 0));
-      else return [404, { error: 'POST /fault/disk-full?afterBytes=N or /fault/clock?offsetMs=N' }];
+      else if (url === '/fault/slow-fsync') setFsyncDelay(Number(params.get('delayMs') ?? 0));
+      else
+        return [
+          404,
+          {
+            error:
+              'POST /fault/disk-full?afterBytes=N, /fault/clock?offsetMs=N or /fault/slow-fsync?delayMs=N',
+          },
+        ];
     } catch (err) {
       return [400, { error: (err as Error).message }];
     }

@@ -14,6 +14,9 @@
  * `<dir>/.durable`, before the storage acknowledges it. The chaos suite's `power-loss` nemesis kills the
  * member and discards everything past them: what a machine crash does to unsynced writes.
  *
+ * - a slow disk: each log fdatasync waits a delay first, so written entries stay unsynced for longer
+ *   (what a power loss cuts into).
+ *
  * Process-wide state: one member per process; the hooks are set from the admin HTTP port.
  */
 
@@ -22,10 +25,12 @@ import type { StorageIo } from '../storage/io.js';
 export const FAULT_HOOKS_ENV = 'VENUE_FAULT_HOOKS';
 
 const CLOCK_OFFSET_MS_MAX = 24 * 3_600_000;
+const FSYNC_DELAY_MS_MAX = 5_000;
 
 let diskBudgetBytes = Number.POSITIVE_INFINITY;
 let clockOffsetMs = 0;
 let clockLastMs = 0;
+let fsyncDelayMs = 0;
 
 export function faultHooksEnabled(): boolean {
   // nondeterminism-ok: I/O shell
@@ -37,6 +42,16 @@ export function setDiskBudget(bytes: number): void {
   if (!(Number.isInteger(bytes) && bytes >= 0))
     throw new Error(`disk budget must be bytes >= 0, got ${bytes}`);
   diskBudgetBytes = bytes;
+}
+
+/**
+ * A slow disk: every log fdatasync waits `delayMs` first, so written entries sit unsynced in the page
+ * cache that long (the window a power loss cuts into). 0 = off.
+ */
+export function setFsyncDelay(delayMs: number): void {
+  if (!(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= FSYNC_DELAY_MS_MAX))
+    throw new Error(`fsync delay must be an integer 0..${FSYNC_DELAY_MS_MAX} ms, got ${delayMs}`);
+  fsyncDelayMs = delayMs;
 }
 
 /** Moves this process's wall clock by `offsetMs` from the real one (replaces any earlier offset). */
@@ -52,10 +67,15 @@ export function faultClock(realMs: number): number {
   return clockLastMs;
 }
 
-export function faultHookState(): { diskBudgetBytes: number | null; clockOffsetMs: number } {
+export function faultHookState(): {
+  diskBudgetBytes: number | null;
+  clockOffsetMs: number;
+  fsyncDelayMs: number;
+} {
   return {
     diskBudgetBytes: Number.isFinite(diskBudgetBytes) ? diskBudgetBytes : null,
     clockOffsetMs,
+    fsyncDelayMs,
   };
 }
 
@@ -66,7 +86,10 @@ function enospc(): NodeJS.ErrnoException {
   return err;
 }
 
-/** Wraps the log's I/O: writes beyond the disk budget fail with ENOSPC (nothing is written). */
+/**
+ * Wraps the log's I/O: writes beyond the disk budget fail with ENOSPC (nothing is written); fdatasync
+ * waits the fsync delay first (a slow disk).
+ */
 export function diskFaultIo(inner: StorageIo): StorageIo {
   return {
     ...inner,
@@ -79,6 +102,10 @@ export function diskFaultIo(inner: StorageIo): StorageIo {
       }
       diskBudgetBytes -= total;
       return inner.writev(fd, buffers, positionBytes);
+    },
+    fdatasync: async (fd) => {
+      if (fsyncDelayMs > 0) await new Promise((r) => setTimeout(r, fsyncDelayMs));
+      return inner.fdatasync(fd);
     },
   };
 }
