@@ -302,6 +302,32 @@ describe('checker', () => {
     expect(check(after, { reads: validReads(), replicas }).valid).toBe(true);
   });
 
+  it('power-loss-all opens a no-quorum window; a member refusing to start after a power loss is a violation', () => {
+    const fault = (timeMs: number, phase: 'start' | 'stop', detail?: string): HistoryEvent => ({
+      type: 'fault',
+      timeMs,
+      fault: 'power-loss-all',
+      nodes: [1, 2, 3],
+      phase,
+      ...(detail === undefined ? {} : { detail }),
+    });
+    const during: HistoryEvent[] = [fault(0, 'start'), ...validHistory(), fault(100, 'stop', 'restarted')];
+    expect(check(during, { reads: validReads(), replicas }).violations.map((v) => v.property)).toEqual([
+      'ack-without-quorum',
+      'ack-without-quorum',
+    ]);
+    const refused: HistoryEvent[] = [
+      fault(0, 'start'),
+      fault(5, 'stop', 'REFUSED TO START after power loss: node(s) 2; data deleted, re-synced from peers'),
+      ...validHistory(),
+    ];
+    expect(check(refused, { reads: validReads(), replicas }).violations.map((v) => v.property)).toEqual([
+      'power-loss-refused',
+    ]);
+    const fine: HistoryEvent[] = [fault(0, 'start'), fault(5, 'stop', 'restarted'), ...validHistory()];
+    expect(check(fine, { reads: validReads(), replicas }).valid).toBe(true);
+  });
+
   it('catches a rejected order that exists at the end', () => {
     const history: HistoryEvent[] = [
       ...validHistory(),

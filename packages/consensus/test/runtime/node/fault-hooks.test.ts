@@ -7,6 +7,7 @@ import {
   faultClock,
   setClockOffset,
   setDiskBudget,
+  setFsyncDelay,
 } from '../../../src/runtime/node/fault-hooks.js';
 import { nodeIo } from '../../../src/runtime/storage/io.js';
 import { SegmentLog } from '../../../src/runtime/storage/segment-log.js';
@@ -18,6 +19,7 @@ describe('fault hooks', () => {
   afterEach(() => {
     setDiskBudget(Number.MAX_SAFE_INTEGER);
     setClockOffset(0);
+    setFsyncDelay(0);
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -47,6 +49,35 @@ describe('fault hooks', () => {
     const reopened = await SegmentLog.open(dir, { durability: 'fsync' });
     expect(reopened.lastIndex).toBe(1); // nothing of the refused write reached the file
     await reopened.close();
+  });
+
+  it('a slow disk: the append is written at once but reported durable only after the delayed fdatasync', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-hooks-'));
+    dirs.push(dir);
+    const log = await SegmentLog.open(dir, {
+      durability: 'fsync',
+      io: diskFaultIo(nodeIo),
+      preallocateBytes: 0,
+    });
+    setFsyncDelay(200);
+    let durable = false;
+    const ack = (
+      log.append([
+        { index: 1, term: 1, timestampMs: 1, type: 1, payload: new Uint8Array(10) },
+      ]) as Promise<number>
+    ).then((i) => {
+      durable = true;
+      return i;
+    });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(fs.statSync(path.join(dir, 'log-00000000000000000001.seg')).size).toBeGreaterThan(32); // written
+    expect(durable).toBe(false);
+    expect(log.durableIndex).toBe(0);
+    expect(await ack).toBe(1);
+    expect(log.durableIndex).toBe(1);
+    expect(() => setFsyncDelay(-1)).toThrow(/fsync delay/);
+    expect(() => setFsyncDelay(10_000)).toThrow(/fsync delay/);
+    await log.close();
   });
 
   it('a clock jump moves readings by the offset, but never backwards', () => {
