@@ -185,6 +185,9 @@ async function inject(
       await sleep(SLOW_DISK_BEFORE_CRASH_MS);
       const killed: number[] = [];
       for (const id of targets) if (await venue.kill(id)) killed.push(id);
+      // A target that could not be killed keeps running: give it its normal disk back.
+      for (const id of targets)
+        if (!killed.includes(id)) await venue.adminPost(id, '/fault/slow-fsync?delayMs=0');
       if (killed.length === 0) return false;
       const details: string[] = [];
       for (const id of killed) {
