@@ -538,8 +538,10 @@ export class SegmentLog {
       // after a write and before its fdatasync (or after a segment's rename and before the directory
       // fsync). The entries recovered here count as durable (durableIndex = lastIndex) and the node
       // acknowledges them (votes, matchIndex), so make them durable first: without this, a power loss
-      // after a kill -9 and a restart could lose entries the member had reported as persisted.
-      fsyncPathSync(segments[segments.length - 1]!.path);
+      // after a kill -9 and a restart could lose entries the member had reported as persisted. Every
+      // segment, not only the last: one group-commit batch can span a segment roll, so the tail of
+      // the one before can be unsynced too. A clean file's fsync is a cheap no-op.
+      for (const seg of segments) fsyncPathSync(seg.path);
       fsyncPathSync(dir);
     }
     if (opts.durability === 'fsync' && durableWatermarksEnabled())
