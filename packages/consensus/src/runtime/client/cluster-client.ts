@@ -42,6 +42,11 @@ export interface ClusterClientOptions {
   readonly silenceTimeoutMs?: number;
   /** Give up (reject everything pending, close) when no leader was reachable for this long (default 30 s). */
   readonly failoverTimeoutMs?: number;
+  /**
+   * Events the service sends this session outside the answer to its own request. Best effort: sent
+   * once to the connection open at that moment, not replayed after a failover (follow a log-ordered
+   * feed of the service when every event matters).
+   */
   readonly onEvent?: (payload: Uint8Array) => void;
   /** The session ended (closed by the cluster or timed out): pending requests were rejected. */
   readonly onClosed?: (reason: string) => void;
