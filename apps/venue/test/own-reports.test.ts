@@ -10,7 +10,7 @@ import {
 } from '@venue/gateway';
 import { CommandKind, ExecType, type ExecutionReportMessage, OrdStatus, Side } from '@venue/matching';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OwnReports } from '../src/bridge/own-reports.js';
+import { OwnReports, type OwnReportsOptions } from '../src/bridge/own-reports.js';
 import { DEFAULT_CONFIG } from '../src/config/config.js';
 
 const ZVZZT = 4;
@@ -59,7 +59,7 @@ describe('OwnReports: a trading session gets each order event once, from the dir
   let gateway: FixGateway;
   const open: OwnReports[] = [];
 
-  const make = (syncIntervalMs = 1_000_000) => {
+  const make = (syncIntervalMs = 1_000_000, more: Partial<OwnReportsOptions> = {}) => {
     const r = new OwnReports({
       acceptor: gateway.acceptor,
       events: gateway.events,
@@ -69,6 +69,7 @@ describe('OwnReports: a trading session gets each order event once, from the dir
       log: () => {},
       syncIntervalMs,
       catchUpMsMax: 60_000,
+      ...more,
     });
     open.push(r);
     return r;
@@ -254,17 +255,7 @@ describe('OwnReports: a trading session gets each order event once, from the dir
   });
 
   it('an order of unknown fate with no marker is reported unknown after the wait', async () => {
-    const r = new OwnReports({
-      acceptor: gateway.acceptor,
-      events: gateway.events,
-      dir,
-      instruments: DEFAULT_CONFIG.instruments,
-      accounts: DEFAULT_CONFIG.accounts,
-      log: () => {},
-      syncIntervalMs: 20,
-      outcomeWaitMs: 100,
-    });
-    open.push(r);
+    const r = make(20, { outcomeWaitMs: 100, catchUpMsMax: 5_000 });
     r.onHello(0);
     logon(r, 'CLIENT1');
     let outcome = '';
