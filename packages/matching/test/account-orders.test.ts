@@ -1,8 +1,7 @@
-import type { ClientSession, ServiceContext } from '@venue/consensus';
+import type { ClientSession } from '@venue/consensus';
 import {
   ACCOUNT_ORDERS_MAX,
   decodeAccountOrdersQuery,
-  decodeReply,
   ExecType,
   encodeAccountOrdersQuery,
   encodeCommand,
@@ -15,18 +14,7 @@ import {
   TimeInForce,
 } from '@venue/matching';
 import { describe, expect, it } from 'vitest';
-import { ALICE, BOB, cancel, order, ZVZZT } from './helpers.js';
-
-class FakeContext implements ServiceContext {
-  readonly replies: Array<{ sessionId: number; messages: ReplyMessage[] }> = [];
-  reply(sessionId: number, payload: Uint8Array): void {
-    this.replies.push({ sessionId, messages: decodeReply(payload) });
-  }
-  scheduleTimer(): void {}
-  cancelTimer(): boolean {
-    return false;
-  }
-}
+import { ALICE, BOB, cancel, FakeContext, order, ZVZZT } from './helpers.js';
 
 const trader: ClientSession = { id: 1, principal: 'gw1' };
 const ops: ClientSession = { id: 9, principal: 'admin' };

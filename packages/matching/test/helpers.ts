@@ -1,6 +1,8 @@
+import type { ServiceContext } from '@venue/consensus';
 import {
   type CancelCommand,
   CommandType,
+  decodeReply,
   type EngineConfig,
   type EventRecord,
   type ExecutionRecord,
@@ -10,10 +12,26 @@ import {
   OrderType,
   RecordingSink,
   type ReplaceCommand,
+  type ReplyMessage,
   Side,
   TimeInForce,
   type TradeRecord,
 } from '@venue/matching';
+
+/** A ServiceContext that records every reply (decoded, by session) and the timers set. */
+export class FakeContext implements ServiceContext {
+  readonly replies: Array<{ sessionId: number; messages: ReplyMessage[] }> = [];
+  readonly timers = new Map<number, number>();
+  reply(sessionId: number, payload: Uint8Array): void {
+    this.replies.push({ sessionId, messages: decodeReply(payload) });
+  }
+  scheduleTimer(correlationId: number, deadlineMs: number): void {
+    this.timers.set(correlationId, deadlineMs);
+  }
+  cancelTimer(correlationId: number): boolean {
+    return this.timers.delete(correlationId);
+  }
+}
 
 /** ZVZZT: tick 0.01, lot 1, reference 100.00 (10000 ticks), band 10% => [9000, 11000]. */
 export const ZVZZT = 4;

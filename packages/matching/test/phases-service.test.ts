@@ -3,32 +3,16 @@ import {
   CommandKind,
   CommandType,
   decodeCommand,
-  decodeReply,
   ExecType,
   encodeCommand,
   MatchingService,
   Reason,
-  type ReplyMessage,
   type SetTradingScheduleCommand,
   Side,
   TradingPhase,
 } from '@venue/matching';
 import { describe, expect, it } from 'vitest';
-import { BOB, order, ZVZZT } from './helpers.js';
-
-class FakeContext implements ServiceContext {
-  readonly replies: Array<{ sessionId: number; messages: ReplyMessage[] }> = [];
-  readonly timers = new Map<number, number>();
-  reply(sessionId: number, payload: Uint8Array): void {
-    this.replies.push({ sessionId, messages: decodeReply(payload) });
-  }
-  scheduleTimer(correlationId: number, deadlineMs: number): void {
-    this.timers.set(correlationId, deadlineMs);
-  }
-  cancelTimer(correlationId: number): boolean {
-    return this.timers.delete(correlationId);
-  }
-}
+import { BOB, FakeContext, order, ZVZZT } from './helpers.js';
 
 const H = 3_600_000;
 const s1: ClientSession = { id: 1, principal: 'gw1' };

@@ -1,9 +1,8 @@
-import type { ClientSession, ServiceContext } from '@venue/consensus';
+import type { ClientSession } from '@venue/consensus';
 import {
   type Command,
   CommandType,
   decodeCommand,
-  decodeReply,
   ExecType,
   encodeCommand,
   genesisCommands,
@@ -18,24 +17,13 @@ import {
   TimeInForce,
 } from '@venue/matching';
 import { describe, expect, it } from 'vitest';
-import { ALICE, BOB, cancel, execs, order, replace } from './helpers.js';
+import { ALICE, BOB, cancel, execs, FakeContext, order, replace } from './helpers.js';
 
 /**
  * Reply routing of MatchingService: answers to a Cancel / Replace / OrderStatus go to the session
  * that sent it, also when the order was placed by another session (a gateway's cluster session
  * that died: restart, leader change). Routing only: the engine state is what it is without it.
  */
-
-class FakeContext implements ServiceContext {
-  readonly replies: Array<{ sessionId: number; messages: ReplyMessage[] }> = [];
-  reply(sessionId: number, payload: Uint8Array): void {
-    this.replies.push({ sessionId, messages: decodeReply(payload) });
-  }
-  scheduleTimer(_correlationId: number, _deadlineMs: number): void {}
-  cancelTimer(_correlationId: number): boolean {
-    return true;
-  }
-}
 
 /** s1: the gateway session that placed the orders (dead by now); s2: its replacement; s3: another gateway. */
 const s1: ClientSession = { id: 1, principal: 'gw' };

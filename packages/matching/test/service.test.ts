@@ -1,10 +1,9 @@
-import type { ClientSession, ServiceContext } from '@venue/consensus';
+import type { ClientSession } from '@venue/consensus';
 import {
   CommandDecodeError,
   CommandKind,
   CommandType,
   decodeCommand,
-  decodeReply,
   ExecType,
   encodeCommand,
   InstrumentStatus,
@@ -13,28 +12,13 @@ import {
   OrdStatus,
   Reason,
   RecordingSink,
-  type ReplyMessage,
   Side,
   StpMode,
   TimeInForce,
 } from '@venue/matching';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALICE, BOB, cancel, order, replace, ZVZZT } from './helpers.js';
-
-class FakeContext implements ServiceContext {
-  readonly replies: Array<{ sessionId: number; messages: ReplyMessage[] }> = [];
-  readonly timers = new Map<number, number>();
-  reply(sessionId: number, payload: Uint8Array): void {
-    this.replies.push({ sessionId, messages: decodeReply(payload) });
-  }
-  scheduleTimer(correlationId: number, deadlineMs: number): void {
-    this.timers.set(correlationId, deadlineMs);
-  }
-  cancelTimer(correlationId: number): boolean {
-    return this.timers.delete(correlationId);
-  }
-}
+import { ALICE, BOB, cancel, FakeContext, order, replace, ZVZZT } from './helpers.js';
 
 const s1: ClientSession = { id: 1, principal: 'gw1' };
 const s2: ClientSession = { id: 2, principal: 'gw2' };
