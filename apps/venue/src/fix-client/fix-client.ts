@@ -58,6 +58,12 @@ export interface FixClientOptions {
   readonly seqFile?: string;
   /** Resume mode: ask again for a resend that made no progress for this long (default 2000 ms). */
   readonly resendRetryMs?: number;
+  /**
+   * Listener attached before the connection delivers anything. Messages of one socket read are
+   * delivered synchronously, so one registered with `onMessage` after `await logon()` misses what
+   * came in the same read as the Logon answer (e.g. a fill a restarted gateway sends right after it).
+   */
+  readonly onMessage?: (m: FixMessage) => void;
 }
 
 /** The next MsgSeqNum this client sends, and the next one it expects from the venue. */
@@ -112,6 +118,7 @@ export class FixClient {
     private readonly write: (wire: string) => void,
     private readonly end: () => void,
   ) {
+    if (options.onMessage !== undefined) this.listeners.push(options.onMessage);
     this.resume = options.seqNums !== undefined || options.seqFile !== undefined;
     const fromFile = options.seqFile === undefined ? undefined : readSeqFile(options.seqFile);
     this.seqNums = options.seqNums ?? { nextOut: 1, nextIn: 1 };

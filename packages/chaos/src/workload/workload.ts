@@ -185,12 +185,16 @@ export class WorkloadClient {
   ): Promise<FixClient> {
     if (process >= CLIENTS_MAX) throw new Error(`at most ${CLIENTS_MAX} FIX clients`);
     const login = loginOf(process);
-    const credentials = { username: login, password: 'demo', ...(seqNums === undefined ? {} : { seqNums }) };
+    const credentials = {
+      username: login,
+      password: 'demo',
+      onMessage, // attached before anything arrives (see FixClientOptions.onMessage)
+      ...(seqNums === undefined ? {} : { seqNums }),
+    };
     const fix =
       transport === 'tcp'
         ? await FixClient.tcp('127.0.0.1', gatewayOf(process, options).fixPort, credentials)
         : await FixClient.ws(gatewayOf(process, options).fixWsUrl, credentials);
-    fix.onMessage(onMessage);
     let logon: FixMessage;
     try {
       logon = await fix.logon();
